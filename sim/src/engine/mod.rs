@@ -1,1 +1,283 @@
-//! engine (under construction)
+//! The engine: virtual time, the seeded generator, the event queue, the
+//! datapath and the processes a script starts.
+//!
+//! Time is integer nanoseconds from 0. Events with the same time run in the
+//! order they were scheduled. The engine is single-threaded and never reads
+//! the wall clock. Submodules: [`rng`], [`datapath`] (device receive and
+//! transmit, bridge, ARP, IPv4), [`neigh`] (the neighbour state machine),
+//! [`proc`] (ping and tcpdump processes), [`interp`] (runs a parsed script).
+//! Not here: argument parsing and printing of tools (see [`crate::tools`]).
+
+pub mod datapath;
+pub mod interp;
+pub mod neigh;
+pub mod proc;
+pub mod rng;
+
+use crate::model::{HostProfile, LinkId, NsId, World};
+use crate::trace::{DropReason, Trace, TraceKind};
+use proc::{Pid, Process};
+use rng::Rng;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::net::Ipv4Addr;
+
+/// Virtual time of one device-to-device hop (a veth hand-off). The kernel
+/// takes about a microsecond; the exact value only spaces capture timestamps.
+pub const HOP_NS: u64 = 1_000;
+
+/// Something scheduled to happen.
+#[derive(Debug)]
+pub enum Event {
+    /// A frame arrives at a device (from its veth peer or loopback).
+    Rx {
+        /// The receiving device.
+        link: LinkId,
+        /// The Ethernet frame.
+        frame: Vec<u8>,
+    },
+    /// A neighbour entry's timer fires.
+    NeighTimer {
+        /// Namespace.
+        ns: NsId,
+        /// Device.
+        dev: LinkId,
+        /// Neighbour address.
+        ip: Ipv4Addr,
+    },
+    /// A process timer fires (ping's next send, a deadline, `sleep`).
+    Wake {
+        /// The process.
+        pid: Pid,
+    },
+}
+
+/// Where a process's output goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sink {
+    /// The script's standard output.
+    Stdout,
+    /// The script's standard error.
+    Stderr,
+    /// `/dev/null`.
+    Null,
+    /// A file (path as written in the script, relative to the out dir).
+    File(String),
+    /// An in-memory pipe read by the next command of a pipeline.
+    Pipe(usize),
+}
+
+/// A process's standard output and error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stdio {
+    /// fd 1.
+    pub out: Sink,
+    /// fd 2.
+    pub err: Sink,
+}
+
+impl Default for Stdio {
+    fn default() -> Self {
+        Stdio {
+            out: Sink::Stdout,
+            err: Sink::Stderr,
+        }
+    }
+}
+
+/// Which terminal stream a chunk of output went to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// stdout.
+    Out,
+    /// stderr.
+    Err,
+}
+
+/// Counters for `run --stats`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    /// Events processed.
+    pub events: u64,
+    /// Frames created.
+    pub packets: u64,
+    /// Device hops (a frame handled by one device).
+    pub hops: u64,
+}
+
+/// The simulator: a world plus time, randomness, queue, processes, output.
+pub struct Engine {
+    /// The world.
+    pub world: World,
+    /// Now, in nanoseconds of virtual time.
+    pub now: u64,
+    /// The one generator.
+    pub rng: Rng,
+    queue: BinaryHeap<Reverse<(u64, u64)>>,
+    pending: BTreeMap<u64, Event>,
+    seq: u64,
+    /// Running and finished processes.
+    pub procs: BTreeMap<Pid, Process>,
+    next_pid: u32,
+    /// Output in order: stream and text.
+    pub output: Vec<(Stream, String)>,
+    /// Files written by the script (paths relative to the out dir).
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Pipe buffers.
+    pub pipes: Vec<String>,
+    /// The typed trace.
+    pub trace: Trace,
+    /// Counters.
+    pub stats: Stats,
+    /// The scenario seed.
+    pub seed: u64,
+    /// Capture taps: (device, tcpdump process).
+    pub taps: Vec<(LinkId, Pid)>,
+    /// `reachable_time` per namespace, drawn on first use.
+    reachable: BTreeMap<NsId, u64>,
+}
+
+impl Engine {
+    /// A fresh host with the given profile and seed.
+    pub fn new(profile: HostProfile, seed: u64) -> Engine {
+        Engine {
+            world: World::new(profile),
+            now: 0,
+            rng: Rng::new(seed),
+            queue: BinaryHeap::new(),
+            pending: BTreeMap::new(),
+            seq: 0,
+            procs: BTreeMap::new(),
+            next_pid: 1000,
+            output: Vec::new(),
+            files: BTreeMap::new(),
+            pipes: Vec::new(),
+            trace: Trace::default(),
+            stats: Stats::default(),
+            seed,
+            taps: Vec::new(),
+            reachable: BTreeMap::new(),
+        }
+    }
+
+    /// Schedules an event at an absolute time.
+    pub fn schedule(&mut self, at: u64, ev: Event) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.queue.push(Reverse((at.max(self.now), seq)));
+        self.pending.insert(seq, ev);
+    }
+
+    /// Time of the next event, if any.
+    pub fn next_event_time(&self) -> Option<u64> {
+        self.queue.peek().map(|Reverse((t, _))| *t)
+    }
+
+    /// Runs one event. Returns false when the queue is empty.
+    pub fn step(&mut self) -> bool {
+        let Some(Reverse((t, seq))) = self.queue.pop() else {
+            return false;
+        };
+        let ev = self
+            .pending
+            .remove(&seq)
+            .expect("every queued seq has its event");
+        self.now = t;
+        self.stats.events += 1;
+        match ev {
+            Event::Rx { link, frame } => self.rx(link, frame),
+            Event::NeighTimer { ns, dev, ip } => self.neigh_timer(ns, dev, ip),
+            Event::Wake { pid } => self.wake(pid),
+        }
+        true
+    }
+
+    /// Runs events up to and including time `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: u64) {
+        while self.next_event_time().is_some_and(|n| n <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Runs until `done` holds or the event queue is exhausted; returns
+    /// whether `done` holds.
+    pub fn run_while(&mut self, mut done: impl FnMut(&Engine) -> bool) -> bool {
+        loop {
+            if done(self) {
+                return true;
+            }
+            if !self.step() {
+                return done(self);
+            }
+        }
+    }
+
+    /// Allocates a pid.
+    pub fn alloc_pid(&mut self) -> Pid {
+        let p = Pid(self.next_pid);
+        self.next_pid += 1;
+        p
+    }
+
+    /// Writes text to a sink.
+    pub fn write(&mut self, sink: &Sink, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        match sink {
+            Sink::Stdout => self.push_output(Stream::Out, text),
+            Sink::Stderr => self.push_output(Stream::Err, text),
+            Sink::Null => {}
+            Sink::File(path) => self
+                .files
+                .entry(path.clone())
+                .or_default()
+                .extend_from_slice(text.as_bytes()),
+            Sink::Pipe(i) => {
+                if let Some(p) = self.pipes.get_mut(*i) {
+                    p.push_str(text);
+                }
+            }
+        }
+    }
+
+    fn push_output(&mut self, s: Stream, text: &str) {
+        match self.output.last_mut() {
+            Some((last, buf)) if *last == s => buf.push_str(text),
+            _ => self.output.push((s, text.to_string())),
+        }
+    }
+
+    /// Everything written to stdout so far.
+    pub fn stdout_text(&self) -> String {
+        self.output
+            .iter()
+            .filter(|(s, _)| *s == Stream::Out)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    }
+
+    /// Everything written to stderr so far.
+    pub fn stderr_text(&self) -> String {
+        self.output
+            .iter()
+            .filter(|(s, _)| *s == Stream::Err)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    }
+
+    /// Records a drop in the trace.
+    pub fn drop_frame(&mut self, link: Option<LinkId>, reason: DropReason, why: &str) {
+        if self.trace.enabled {
+            self.trace.push(
+                self.now,
+                link,
+                TraceKind::Drop {
+                    reason,
+                    why: why.to_string(),
+                },
+            );
+        }
+    }
+}

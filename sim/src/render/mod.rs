@@ -1,1 +1,3 @@
-//! render (under construction)
+//! render (placeholder until the capture helper's module lands)
+pub mod ping;
+pub mod tcpdump;

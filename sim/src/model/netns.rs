@@ -1,0 +1,69 @@
+//! One network namespace: its device indexes, FIB, neighbour table and
+//! sysctls.
+
+use super::sysctl::BridgeNf;
+use super::{DevConf, HostProfile, LinkId, Neigh, NsId, RouteTable};
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// A network namespace (`struct net`).
+#[derive(Clone, Debug)]
+pub struct Netns {
+    /// Handle.
+    pub id: NsId,
+    /// Devices by name.
+    pub by_name: BTreeMap<String, LinkId>,
+    /// Devices by ifindex.
+    pub by_index: BTreeMap<u32, LinkId>,
+    /// Where the cyclic ifindex allocator continues.
+    pub next_ifindex: u32,
+    /// `net.ipv4.conf.all`.
+    pub conf_all: DevConf,
+    /// `net.ipv4.conf.default`.
+    pub conf_default: DevConf,
+    /// `net.bridge.*`, when `br_netfilter` is loaded.
+    pub brnf: Option<BridgeNf>,
+    /// The IPv4 FIB: tables local (255) and main (254).
+    pub routes: RouteTable,
+    /// Neighbour entries keyed by (device, address).
+    pub neigh: BTreeMap<(LinkId, Ipv4Addr), Neigh>,
+    /// Peer namespace ids (`ip netns set`/`link-netnsid`), assigned on first use.
+    pub nsids: BTreeMap<NsId, u32>,
+    /// `/proc/sys/net/ipv4/ping_group_range` allows unprivileged ICMP sockets.
+    pub ip_local_port_range: (u16, u16),
+}
+
+impl Netns {
+    /// A fresh namespace inheriting the host profile.
+    pub fn new(id: NsId, profile: &HostProfile) -> Netns {
+        Netns {
+            id,
+            by_name: BTreeMap::new(),
+            by_index: BTreeMap::new(),
+            next_ifindex: 1,
+            conf_all: profile.all,
+            conf_default: profile.default,
+            brnf: profile.br_netfilter.then(BridgeNf::default),
+            routes: RouteTable::default(),
+            neigh: BTreeMap::new(),
+            nsids: BTreeMap::new(),
+            ip_local_port_range: (32768, 60999),
+        }
+    }
+
+    /// The effective value of an IPv4 conf key for a device: `max(all, dev)`
+    /// for rp_filter, arp_ignore, arp_announce; `all || dev` for arp_filter,
+    /// proxy_arp, accept_local, route_localnet; the device's own value for
+    /// forwarding (`IN_DEV_FORWARD`).
+    pub fn conf_effective(&self, dev: &DevConf, key: &str) -> u8 {
+        let a = self.conf_all.get(key).unwrap_or(0);
+        let d = dev.get(key).unwrap_or(0);
+        match key {
+            "forwarding" | "send_redirects" | "arp_evict_nocarrier" => d,
+            "arp_filter" | "proxy_arp" | "accept_local" | "route_localnet" | "arp_accept" => {
+                u8::from(a != 0 || d != 0)
+            }
+            _ => a.max(d),
+        }
+    }
+}
