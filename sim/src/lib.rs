@@ -30,3 +30,85 @@ pub mod scenario;
 pub mod tools;
 pub mod trace;
 pub mod verify;
+
+use engine::Engine;
+use model::HostProfile;
+
+/// Why a script could not be simulated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    /// The script is not valid in the bash subset netsim reads.
+    #[error(transparent)]
+    Parse(#[from] scenario::ScenarioError),
+    /// A command netsim does not model.
+    #[error(transparent)]
+    Run(#[from] engine::interp::RunError),
+}
+
+/// Everything a simulated run produced.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// Output chunks in order, each to stdout or stderr.
+    pub output: Vec<(engine::Stream, String)>,
+    /// Files written (relative paths as the script named them).
+    pub files: std::collections::BTreeMap<String, Vec<u8>>,
+    /// The script's exit status.
+    pub exit_code: i32,
+    /// Counters.
+    pub stats: engine::Stats,
+    /// Virtual time at the end (ns).
+    pub end_ns: u64,
+}
+
+impl RunOutput {
+    /// All stdout text.
+    pub fn stdout(&self) -> String {
+        self.output
+            .iter()
+            .filter(|(s, _)| *s == engine::Stream::Out)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    }
+
+    /// All stderr text.
+    pub fn stderr(&self) -> String {
+        self.output
+            .iter()
+            .filter(|(s, _)| *s == engine::Stream::Err)
+            .map(|(_, t)| t.as_str())
+            .collect()
+    }
+}
+
+/// Parses and runs a script on a fresh simulated host.
+///
+/// # Errors
+/// [`SimError`] for a script netsim cannot read or run faithfully; the
+/// output produced before a run error is lost only for parse errors.
+pub fn simulate(
+    src: &str,
+    file: &str,
+    profile: HostProfile,
+    seed: u64,
+    trace: bool,
+) -> Result<RunOutput, (SimError, Option<RunOutput>)> {
+    let script = scenario::parse(src, file).map_err(|e| (SimError::from(e), None))?;
+    engine::interp::check(&script, file).map_err(|e| (SimError::from(e), None))?;
+    let mut eng = Engine::new(profile, seed);
+    eng.trace.enabled = trace;
+    let res = engine::interp::Interp::new(&mut eng, file, src).run(&script);
+    let out = RunOutput {
+        output: std::mem::take(&mut eng.output),
+        files: std::mem::take(&mut eng.files),
+        exit_code: 0,
+        stats: eng.stats,
+        end_ns: eng.now,
+    };
+    match res {
+        Ok(code) => Ok(RunOutput {
+            exit_code: code,
+            ..out
+        }),
+        Err(e) => Err((SimError::from(e), Some(out))),
+    }
+}

@@ -1,1 +1,163 @@
-fn main() {}
+//! The `netsim` command line: `run` simulates a script; `verify` runs it on
+//! the real kernel in a sandbox and compares.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use sim::model::HostProfile;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "netsim",
+    version,
+    about = "Deterministic simulator of the Linux container-networking datapath"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Simulate SCRIPT: print what its commands print; write its files to DIR.
+    Run {
+        /// The scenario script (a bash script the real kernel can run as root).
+        script: PathBuf,
+        /// Where files the script writes (tcpdump -w) go.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// Print one line of counters to stderr.
+        #[arg(long)]
+        stats: bool,
+        /// Seed of the one random generator (MACs, echo ids, timers).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Host profile: plain, docker-host, or a profile file.
+        #[arg(long, default_value = "plain")]
+        host_profile: String,
+    },
+    /// Run SCRIPT on the real kernel in a sandbox and in the simulator, and diff.
+    Verify {
+        /// The scenario script.
+        script: PathBuf,
+        /// Where both sides' files go (kernel/ and sim/ below it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Store the kernel's side as golden files in DIR.
+        #[arg(long)]
+        record: Option<PathBuf>,
+    },
+}
+
+fn load_profile(spec: &str) -> Result<HostProfile> {
+    if let Some(p) = HostProfile::named(spec) {
+        return Ok(p);
+    }
+    let text = std::fs::read_to_string(spec).with_context(|| {
+        format!("host profile '{spec}' is neither plain, docker-host nor a readable file")
+    })?;
+    HostProfile::parse_text(&text).map_err(|e| anyhow::anyhow!("{spec}: {e}"))
+}
+
+fn write_files(dir: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<()> {
+    for (name, bytes) in files {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
+}
+
+fn print_output(out: &[(sim::engine::Stream, String)]) {
+    let (mut so, mut se) = (std::io::stdout().lock(), std::io::stderr().lock());
+    for (s, t) in out {
+        match s {
+            sim::engine::Stream::Out => {
+                let _ = so.write_all(t.as_bytes());
+                let _ = so.flush();
+            }
+            sim::engine::Stream::Err => {
+                let _ = se.write_all(t.as_bytes());
+                let _ = se.flush();
+            }
+        }
+    }
+}
+
+fn run(script: &Path, out: &Path, stats: bool, seed: u64, profile: &str) -> Result<ExitCode> {
+    let profile = load_profile(profile)?;
+    let src = std::fs::read(script).with_context(|| format!("cannot read {}", script.display()))?;
+    let Ok(src) = String::from_utf8(src) else {
+        bail!("{}: not valid UTF-8 text", script.display())
+    };
+    let name = script.display().to_string();
+    let started = std::time::Instant::now();
+    match sim::simulate(&src, &name, profile.clone(), seed, false) {
+        Ok(r) => {
+            print_output(&r.output);
+            write_files(out, &r.files)?;
+            if stats {
+                eprintln!(
+                    "netsim: {} seed={} events={} packets={} hops={} virtual={}.{:03}s wall={}us",
+                    profile.summary(),
+                    seed,
+                    r.stats.events,
+                    r.stats.packets,
+                    r.stats.hops,
+                    r.end_ns / 1_000_000_000,
+                    (r.end_ns / 1_000_000) % 1000,
+                    started.elapsed().as_micros()
+                );
+            }
+            Ok(ExitCode::from(r.exit_code.clamp(0, 255) as u8))
+        }
+        Err((e, partial)) => {
+            if let Some(p) = partial {
+                print_output(&p.output);
+                write_files(out, &p.files)?;
+            }
+            eprintln!("netsim: error: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Run {
+            script,
+            out,
+            stats,
+            seed,
+            host_profile,
+        } => run(&script, &out, stats, seed, &host_profile),
+        Cmd::Verify {
+            script,
+            out,
+            record,
+        } => verify::verify(&script, out.as_deref(), record.as_deref()),
+    };
+    match r {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("netsim: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+mod verify {
+    //! `netsim verify` (wired to the library's verify module).
+    use anyhow::{bail, Result};
+    use std::path::Path;
+    use std::process::ExitCode;
+
+    pub fn verify(_script: &Path, _out: Option<&Path>, _record: Option<&Path>) -> Result<ExitCode> {
+        bail!("verify is not wired yet")
+    }
+}

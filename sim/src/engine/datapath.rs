@@ -313,7 +313,7 @@ impl Engine {
             return;
         }
         self.br_fdb_update(br, port, src);
-        let promisc = self.world.link(br).promisc > 0;
+        let promisc = self.world.link(br).promisc > 0 || self.world.link(br).promisc_flag;
         let mut local_rcv = promisc;
         if dst.is_multicast() {
             local_rcv = true;

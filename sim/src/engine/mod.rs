@@ -11,6 +11,7 @@
 pub mod datapath;
 pub mod interp;
 pub mod neigh;
+pub mod netlink;
 pub mod proc;
 pub mod rng;
 
@@ -135,6 +136,8 @@ pub struct Engine {
     pub taps: Vec<(LinkId, Pid)>,
     /// `reachable_time` per namespace, drawn on first use.
     reachable: BTreeMap<NsId, u64>,
+    /// Links that had carrier at the last refresh (for carrier-loss events).
+    carrier_seen: std::collections::BTreeSet<LinkId>,
 }
 
 impl Engine {
@@ -157,6 +160,7 @@ impl Engine {
             seed,
             taps: Vec::new(),
             reachable: BTreeMap::new(),
+            carrier_seen: std::collections::BTreeSet::new(),
         }
     }
 

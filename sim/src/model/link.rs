@@ -219,8 +219,11 @@ pub struct Link {
     pub mtu: u32,
     /// `IFF_UP`.
     pub admin_up: bool,
-    /// Promiscuity counter (each `tcpdump` without `-p` adds one).
+    /// Promiscuity counter (each `tcpdump` without `-p` adds one). Not
+    /// shown by `ip link`: only the user flag below is (`dev_get_flags`).
     pub promisc: u32,
+    /// `ip link set DEV promisc on` (`IFF_PROMISC` in `gflags`).
+    pub promisc_flag: bool,
     /// The bridge this device is a port of.
     pub master: Option<LinkId>,
     /// Port data when `master` is set.
@@ -260,6 +263,7 @@ impl Link {
             mtu,
             admin_up: false,
             promisc: 0,
+            promisc_flag: false,
             master: None,
             port: None,
             addrs: Vec::new(),

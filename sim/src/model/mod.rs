@@ -66,6 +66,9 @@ pub enum ModelError {
     /// ELOOP: enslaving a bridge to itself.
     #[error("Too many levels of symbolic links")]
     Loop,
+    /// EADDRNOTAVAIL: the address is not configured.
+    #[error("Cannot assign requested address")]
+    AddrNotAvail,
     /// EOPNOTSUPP.
     #[error("Operation not supported")]
     NotSupported,

@@ -1,3 +1,6 @@
-//! render (placeholder until the capture helper's module lands)
+//! render placeholder
+pub mod bridge;
+pub mod iproute;
+pub mod nettools;
 pub mod ping;
 pub mod tcpdump;

@@ -1,0 +1,127 @@
+//! `bridge` (iproute2) and `brctl` (bridge-utils): bridge creation, ports
+//! and the FDB views.
+
+use super::{Ctx, Outcome, ToolResult, Unsupported};
+
+/// Runs `bridge fdb show [br BR] [dev DEV]` or `bridge link [show]`.
+///
+/// # Errors
+/// [`Unsupported`] for other objects and commands.
+pub fn bridge(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    let obj = args.first().map(String::as_str).unwrap_or("");
+    let rest = if args.is_empty() { args } else { &args[1..] };
+    match obj {
+        "fdb" => {
+            let cmd = rest.first().map(String::as_str).unwrap_or("show");
+            if cmd != "show" && cmd != "list" && cmd != "ls" {
+                return Err(Unsupported(format!(
+                    "bridge fdb {cmd} is not modelled; supported: show"
+                )));
+            }
+            let mut br = None;
+            let mut dev = None;
+            let mut it = rest.iter().skip(1);
+            while let Some(a) = it.next() {
+                let v = it.next().cloned().unwrap_or_default();
+                let id = match ctx.dev(&v) {
+                    Some(l) => l,
+                    None => return ctx.fail(&format!("Cannot find device \"{v}\""), 1),
+                };
+                match a.as_str() {
+                    "br" => br = Some(id),
+                    "dev" => dev = Some(id),
+                    s => return Err(Unsupported(format!("bridge fdb show {s} is not modelled"))),
+                }
+            }
+            let bridges: Vec<_> = ctx
+                .eng
+                .world
+                .links_in(ctx.ns)
+                .filter(|l| ctx.eng.world.link(*l).bridge().is_some())
+                .collect();
+            for b in bridges {
+                ctx.eng.br_fdb_expire(b);
+            }
+            let text = crate::render::bridge::fdb_show(&ctx.eng.world, ctx.ns, br, dev);
+            ctx.out(&text);
+            Ok(Outcome::Exited(0))
+        }
+        "link" => {
+            let text = crate::render::bridge::link_show(&ctx.eng.world, ctx.ns);
+            ctx.out(&text);
+            Ok(Outcome::Exited(0))
+        }
+        _ => Err(Unsupported(format!(
+            "bridge {obj} is not modelled; supported: fdb show, link show"
+        ))),
+    }
+}
+
+/// Runs `brctl addbr|delbr|addif|delif|show|showmacs|showstp`.
+///
+/// # Errors
+/// [`Unsupported`] for other commands.
+pub fn brctl(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    let cmd = args.first().map(String::as_str).unwrap_or("");
+    let a1 = args.get(1).cloned().unwrap_or_default();
+    let a2 = args.get(2).cloned().unwrap_or_default();
+    let ns = ctx.ns;
+    match cmd {
+        "addbr" => match ctx.eng.link_add_bridge(ns, &a1, None) {
+            Ok(_) => Ok(Outcome::Exited(0)),
+            Err(_) => ctx.fail(&format!("device {a1} already exists; can't create bridge with the same name"), 1),
+        },
+        "delbr" => {
+            let Some(b) = ctx.dev(&a1).filter(|l| ctx.eng.world.link(*l).bridge().is_some()) else {
+                return ctx.fail(&format!("bridge {a1} doesn't exist; can't delete it"), 1);
+            };
+            if ctx.eng.world.link(b).admin_up {
+                return ctx.fail(&format!("bridge {a1} is still up; can't delete it"), 1);
+            }
+            ctx.eng.destroy_link(b);
+            Ok(Outcome::Exited(0))
+        }
+        "addif" | "delif" => {
+            let Some(b) = ctx.dev(&a1).filter(|l| ctx.eng.world.link(*l).bridge().is_some()) else {
+                return ctx.fail(&format!("bridge {a1} does not exist!"), 1);
+            };
+            let Some(p) = ctx.dev(&a2) else {
+                return ctx.fail(&format!("interface {a2} does not exist!"), 1);
+            };
+            if cmd == "addif" {
+                if ctx.eng.world.link(p).master.is_some() {
+                    return ctx.fail(&format!("device {a2} is already a member of a bridge; can't enslave it to bridge {a1}."), 1);
+                }
+                if ctx.eng.link_set_master(p, b).is_err() {
+                    return ctx.fail(&format!("can't add {a2} to bridge {a1}: Invalid argument"), 1);
+                }
+            } else {
+                if ctx.eng.world.link(p).master != Some(b) {
+                    return ctx.fail(&format!("device {a2} is not a slave of {a1}"), 1);
+                }
+                ctx.eng.link_nomaster(p);
+            }
+            Ok(Outcome::Exited(0))
+        }
+        "show" => {
+            let text = crate::render::bridge::brctl_show(&ctx.eng.world, ns);
+            ctx.out(&text);
+            Ok(Outcome::Exited(0))
+        }
+        "showmacs" | "showstp" => {
+            let Some(b) = ctx.dev(&a1).filter(|l| ctx.eng.world.link(*l).bridge().is_some()) else {
+                return ctx.fail(&format!("read of forward table failed: No such device"), 1);
+            };
+            ctx.eng.br_fdb_expire(b);
+            let now = ctx.eng.now;
+            let text = if cmd == "showmacs" {
+                crate::render::bridge::brctl_showmacs(&ctx.eng.world, b, now)
+            } else {
+                crate::render::bridge::brctl_showstp(&ctx.eng.world, b, now)
+            };
+            ctx.out(&text);
+            Ok(Outcome::Exited(0))
+        }
+        _ => Err(Unsupported(format!("brctl {cmd} is not modelled; supported: addbr, delbr, addif, delif, show, showmacs, showstp"))),
+    }
+}

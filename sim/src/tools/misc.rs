@@ -1,0 +1,77 @@
+//! Small tools: `modprobe br_netfilter`, `cat` (of standard input), and the
+//! net-tools views `ifconfig`, `route -n`, `arp -n`.
+
+use super::{Ctx, Outcome, ToolResult, Unsupported};
+
+/// Runs one of the small tools.
+///
+/// # Errors
+/// [`Unsupported`] for modules other than br_netfilter, files, or options.
+pub fn run(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
+    match cmd {
+        "modprobe" => {
+            let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+            if names.iter().any(|n| n.as_str() != "br_netfilter") || names.is_empty() {
+                return Err(Unsupported("modprobe: only br_netfilter is modelled (it changes every namespace's bridge sysctls)".into()));
+            }
+            if !ctx.eng.world.profile.br_netfilter {
+                ctx.eng.world.profile.br_netfilter = true;
+                for n in ctx.eng.world.netns.iter_mut().flatten() {
+                    n.brnf.get_or_insert_with(Default::default);
+                }
+            }
+            Ok(Outcome::Exited(0))
+        }
+        "cat" => {
+            if !args.is_empty() {
+                return Err(Unsupported(
+                    "cat FILE is not modelled; only cat of a here-document or pipe".into(),
+                ));
+            }
+            let s = std::mem::take(&mut ctx.stdin);
+            ctx.out(&s);
+            Ok(Outcome::Exited(0))
+        }
+        "ifconfig" => {
+            let dev = args.iter().find(|a| !a.starts_with('-')).cloned();
+            if args.iter().any(|a| a.starts_with('-') && a != "-a") || args.len() > 2 {
+                return Err(Unsupported(
+                    "ifconfig: only 'ifconfig [-a] [DEV]' (show) is modelled".into(),
+                ));
+            }
+            let all = args.iter().any(|a| a == "-a");
+            let id = match dev {
+                Some(d) => match ctx.dev(&d) {
+                    Some(l) => Some(l),
+                    None => {
+                        return ctx.fail(
+                            &format!("{d}: error fetching interface information: Device not found"),
+                            1,
+                        )
+                    }
+                },
+                None => None,
+            };
+            let text = crate::render::nettools::ifconfig(&ctx.eng.world, ctx.ns, id, all);
+            ctx.out(&text);
+            Ok(Outcome::Exited(0))
+        }
+        "route" => {
+            if args != ["-n"] {
+                return Err(Unsupported("route: only 'route -n' is modelled".into()));
+            }
+            let text = crate::render::nettools::route_n(&ctx.eng.world, ctx.ns);
+            ctx.out(&text);
+            Ok(Outcome::Exited(0))
+        }
+        "arp" => {
+            if args != ["-n"] {
+                return Err(Unsupported("arp: only 'arp -n' is modelled".into()));
+            }
+            let text = crate::render::nettools::arp_n(&ctx.eng.world, ctx.ns);
+            ctx.out(&text);
+            Ok(Outcome::Exited(0))
+        }
+        _ => Err(Unsupported(format!("{cmd} is not modelled"))),
+    }
+}

@@ -1,0 +1,172 @@
+//! iputils `ping`: options, source address choice and the opening line; the
+//! running process is [`crate::engine::proc::Ping`].
+
+use super::{Ctx, Outcome, ToolResult, Unsupported};
+use crate::engine::proc::{Ping, Process};
+use crate::model::route::RouteType;
+use crate::model::NS_PER_SEC;
+use std::net::Ipv4Addr;
+
+fn secs(v: &str) -> Option<u64> {
+    let (i, f) = v.split_once('.').unwrap_or((v, ""));
+    let i: u64 = if i.is_empty() { 0 } else { i.parse().ok()? };
+    let mut frac = 0u64;
+    let mut scale = NS_PER_SEC / 10;
+    for c in f.chars() {
+        frac += u64::from(c.to_digit(10)?) * scale;
+        scale /= 10;
+    }
+    Some(i * NS_PER_SEC + frac)
+}
+
+/// Runs `ping [-c N] [-i S] [-W S] [-w S] [-I DEV] [-s N] [-t TTL] DEST`.
+///
+/// # Errors
+/// [`Unsupported`] for options netsim does not model or a host name.
+pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    let mut count = 0u32;
+    let mut interval = NS_PER_SEC;
+    let mut linger = 10 * NS_PER_SEC;
+    let mut deadline = None;
+    let mut size = 56usize;
+    let mut ttl = 64u8;
+    let mut iface: Option<String> = None;
+    let mut dest = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let (flag, inline) = if a.starts_with('-') && a.len() > 2 && !a.starts_with("--") {
+            (&a[..2], Some(a[2..].to_string()))
+        } else {
+            (a.as_str(), None)
+        };
+        let mut val = |name: &str| -> Result<String, Unsupported> {
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| Unsupported(format!("ping: option {name} needs a value")))
+        };
+        match flag {
+            "-c" => {
+                count = val("-c")?
+                    .parse()
+                    .map_err(|_| Unsupported("ping: bad -c value".into()))?
+            }
+            "-i" => {
+                interval =
+                    secs(&val("-i")?).ok_or_else(|| Unsupported("ping: bad -i value".into()))?
+            }
+            "-W" => {
+                linger =
+                    secs(&val("-W")?).ok_or_else(|| Unsupported("ping: bad -W value".into()))?
+            }
+            "-w" => {
+                deadline = Some(
+                    secs(&val("-w")?).ok_or_else(|| Unsupported("ping: bad -w value".into()))?,
+                )
+            }
+            "-s" => {
+                size = val("-s")?
+                    .parse()
+                    .map_err(|_| Unsupported("ping: bad -s value".into()))?
+            }
+            "-t" => {
+                ttl = val("-t")?
+                    .parse()
+                    .map_err(|_| Unsupported("ping: bad -t value".into()))?
+            }
+            "-I" => iface = Some(val("-I")?),
+            "-4" | "-n" | "-q" if inline.is_none() => {}
+            s if s.starts_with('-') => {
+                return Err(Unsupported(format!(
+                    "ping option '{a}' is not modelled; supported: -c -i -W -w -I -s -t -n -4"
+                )))
+            }
+            _ => dest = Some(a.clone()),
+        }
+    }
+    let Some(dest) = dest else {
+        return ctx.fail("ping: usage error: Destination address required", 1);
+    };
+    let Ok(dst) = dest.parse::<Ipv4Addr>() else {
+        return Err(Unsupported(format!(
+            "ping: '{dest}': host names are not modelled (no resolver); use an IPv4 address"
+        )));
+    };
+    let ns = ctx.ns;
+    let mut oif = None;
+    let mut bound_src = None;
+    if let Some(i) = &iface {
+        if let Ok(a) = i.parse::<Ipv4Addr>() {
+            bound_src = Some(a);
+        } else {
+            let Some(l) = ctx.dev(i) else {
+                return ctx.fail(&format!("ping: SO_BINDTODEVICE {i}: No such device"), 2);
+            };
+            oif = Some(l);
+        }
+    }
+    // iputils connects a UDP probe socket to learn the source address.
+    let Some(res) = ctx.eng.world.fib_lookup(ns, dst, oif) else {
+        return ctx.fail("ping: connect: Network is unreachable", 2);
+    };
+    let r = res.route;
+    let src = bound_src.unwrap_or_else(|| {
+        if r.rtype == RouteType::Local {
+            dst
+        } else {
+            r.prefsrc
+                .or_else(|| {
+                    r.dev.and_then(|d| {
+                        ctx.eng.inet_select_addr(
+                            ns,
+                            d,
+                            r.gateway.unwrap_or(dst),
+                            crate::model::addr::AddrScope::Global,
+                        )
+                    })
+                })
+                .unwrap_or(Ipv4Addr::UNSPECIFIED)
+        }
+    });
+    let header = match &iface {
+        Some(i) if oif.is_some() => format!(
+            "PING {dst} ({dst}) from {src} {i}: {size}({}) bytes of data.\n",
+            size + 28
+        ),
+        Some(_) => format!(
+            "PING {dst} ({dst}) from {src} : {size}({}) bytes of data.\n",
+            size + 28
+        ),
+        None => format!("PING {dst} ({dst}) {size}({}) bytes of data.\n", size + 28),
+    };
+    ctx.out(&header);
+    let p = Ping {
+        ns,
+        dst,
+        src,
+        oif,
+        count,
+        interval_ns: interval,
+        linger_ns: linger,
+        deadline_ns: deadline,
+        size,
+        ttl,
+        ident: 0,
+        next_seq: 1,
+        sent: Default::default(),
+        ntransmitted: 0,
+        nreceived: 0,
+        nerrors: 0,
+        rtts: Vec::new(),
+        start_ns: ctx.eng.now,
+        last_send_ns: ctx.eng.now,
+        finish_at: None,
+        exit: None,
+        stdio: ctx.stdio.clone(),
+    };
+    let pid = ctx.eng.spawn(Process::Ping(Box::new(p)));
+    if let Some(Process::Ping(p)) = ctx.eng.procs.get_mut(&pid) {
+        p.ident = pid.0 as u16; // iputils raw socket: getpid() & 0xffff
+    }
+    Ok(Outcome::Spawned(pid))
+}

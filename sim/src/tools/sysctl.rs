@@ -1,0 +1,189 @@
+//! `sysctl` (procps): read and write `net.ipv4.*` and `net.bridge.*` keys.
+//!
+//! Modelled keys: `net.ipv4.ip_forward`, `net.ipv4.conf.{all,default,DEV}.*`
+//! for the keys in [`crate::model::sysctl::DEVCONF_KEYS`], and the six
+//! `net.bridge.bridge-nf-*` keys (present only when br_netfilter is loaded).
+//! Any other key is refused as unsupported rather than faked.
+
+use super::{Ctx, Outcome, ToolResult, Unsupported};
+use crate::model::DevConf;
+
+enum Key {
+    IpForward,
+    Conf(String, String),
+    Brnf(String),
+}
+
+fn parse_key(k: &str) -> Option<Key> {
+    let k = k.replace('/', ".");
+    if k == "net.ipv4.ip_forward" {
+        return Some(Key::IpForward);
+    }
+    if let Some(rest) = k.strip_prefix("net.ipv4.conf.") {
+        let (dev, key) = rest.rsplit_once('.')?;
+        return Some(Key::Conf(dev.to_string(), key.to_string()));
+    }
+    if let Some(rest) = k.strip_prefix("net.bridge.") {
+        return Some(Key::Brnf(rest.to_string()));
+    }
+    None
+}
+
+fn brnf_field<'a>(b: &'a mut crate::model::sysctl::BridgeNf, key: &str) -> Option<&'a mut u8> {
+    Some(match key {
+        "bridge-nf-call-iptables" => &mut b.call_iptables,
+        "bridge-nf-call-ip6tables" => &mut b.call_ip6tables,
+        "bridge-nf-call-arptables" => &mut b.call_arptables,
+        "bridge-nf-filter-vlan-tagged" => &mut b.filter_vlan_tagged,
+        "bridge-nf-filter-pppoe-tagged" => &mut b.filter_pppoe_tagged,
+        "bridge-nf-pass-vlan-input-dev" => &mut b.pass_vlan_input_dev,
+        _ => return None,
+    })
+}
+
+/// Runs `sysctl [-w] [-q] [-n] KEY[=VALUE]...`.
+///
+/// # Errors
+/// [`Unsupported`] for keys netsim does not model.
+pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    let (mut quiet, mut values_only, mut write) = (false, false, false);
+    let mut items = Vec::new();
+    for a in args {
+        match a.as_str() {
+            "-w" => write = true,
+            "-q" => quiet = true,
+            "-n" => values_only = true,
+            s if s.starts_with('-') => {
+                return Err(Unsupported(format!(
+                    "sysctl option '{s}' is not modelled; supported: -w -q -n"
+                )))
+            }
+            s => items.push(s.to_string()),
+        }
+    }
+    let mut status = 0;
+    for item in items {
+        let (key, val) = match item.split_once('=') {
+            Some((k, v)) => (k.trim().to_string(), Some(v.trim().to_string())),
+            None => (item.clone(), None),
+        };
+        if val.is_none() && write {
+            ctx.err(&format!(
+                "sysctl: \"{key}\" must be of the form name=value\n"
+            ));
+            status = 1;
+            continue;
+        }
+        let Some(k) = parse_key(&key) else {
+            return Err(Unsupported(format!("sysctl key '{key}' is not modelled; supported: net.ipv4.ip_forward, net.ipv4.conf.*.{{forwarding,rp_filter,arp_*,proxy_arp,...}}, net.bridge.bridge-nf-*")));
+        };
+        let ns = ctx.ns;
+        let cur = match &k {
+            Key::IpForward => Some(ctx.eng.world.ns(ns).conf_all.forwarding),
+            Key::Conf(dev, key) => {
+                let conf: Option<DevConf> = match dev.as_str() {
+                    "all" => Some(ctx.eng.world.ns(ns).conf_all),
+                    "default" => Some(ctx.eng.world.ns(ns).conf_default),
+                    d => ctx.dev(d).map(|l| ctx.eng.world.link(l).conf),
+                };
+                match conf {
+                    None => None,
+                    Some(c) => match c.get(key) {
+                        Some(v) => Some(v),
+                        None => {
+                            return Err(Unsupported(format!(
+                                "sysctl key '{}' is not modelled",
+                                key_name(&k)
+                            )))
+                        }
+                    },
+                }
+            }
+            Key::Brnf(key) => match ctx.eng.world.ns_mut(ns).brnf.as_mut() {
+                None => None,
+                Some(b) => match brnf_field(b, key) {
+                    Some(v) => Some(*v),
+                    None => None,
+                },
+            },
+        };
+        let Some(cur) = cur else {
+            ctx.err(&format!(
+                "sysctl: cannot stat /proc/sys/{}: No such file or directory\n",
+                key.replace('.', "/")
+            ));
+            status = 255;
+            continue;
+        };
+        let shown = match &val {
+            None => cur,
+            Some(v) => {
+                let Ok(n) = v.parse::<u8>() else {
+                    return Err(Unsupported(format!(
+                        "sysctl value '{v}' for '{key}' is not a small integer"
+                    )));
+                };
+                set(ctx, &k, n);
+                n
+            }
+        };
+        if !quiet || val.is_none() {
+            if values_only {
+                ctx.out(&format!("{shown}\n"));
+            } else {
+                ctx.out(&format!("{key} = {shown}\n"));
+            }
+        }
+    }
+    Ok(Outcome::Exited(status))
+}
+
+fn key_name(k: &Key) -> String {
+    match k {
+        Key::IpForward => "net.ipv4.ip_forward".into(),
+        Key::Conf(d, k) => format!("net.ipv4.conf.{d}.{k}"),
+        Key::Brnf(k) => format!("net.bridge.{k}"),
+    }
+}
+
+/// Writes a value with the kernel's side effects: `ip_forward` and
+/// `conf/all/forwarding` set every device's forwarding too
+/// (`devinet_sysctl_forward` / `inet_forward_change`).
+fn set(ctx: &mut Ctx<'_>, k: &Key, v: u8) {
+    let ns = ctx.ns;
+    match k {
+        Key::IpForward => forward_change(ctx, v),
+        Key::Conf(dev, key) if dev == "all" && key == "forwarding" => forward_change(ctx, v),
+        Key::Conf(dev, key) => match dev.as_str() {
+            "all" => {
+                ctx.eng.world.ns_mut(ns).conf_all.set(key, v);
+            }
+            "default" => {
+                ctx.eng.world.ns_mut(ns).conf_default.set(key, v);
+            }
+            d => {
+                if let Some(l) = ctx.dev(d) {
+                    ctx.eng.world.link_mut(l).conf.set(key, v);
+                }
+            }
+        },
+        Key::Brnf(key) => {
+            if let Some(b) = ctx.eng.world.ns_mut(ns).brnf.as_mut() {
+                if let Some(f) = brnf_field(b, key) {
+                    *f = v;
+                }
+            }
+        }
+    }
+}
+
+fn forward_change(ctx: &mut Ctx<'_>, v: u8) {
+    let ns = ctx.ns;
+    let n = ctx.eng.world.ns_mut(ns);
+    n.conf_all.forwarding = v;
+    n.conf_default.forwarding = v;
+    let links: Vec<_> = ctx.eng.world.links_in(ns).collect();
+    for l in links {
+        ctx.eng.world.link_mut(l).conf.forwarding = v;
+    }
+}
