@@ -589,13 +589,15 @@ impl<'e> Interp<'e> {
                             'x' => self.opt_x = on,
                             'v' => self.opt_v = on,
                             'u' => {}
-                            _ => return Err(self.err_at(
-                                sc.span,
-                                "set",
-                                format!(
+                            _ => {
+                                return Err(self.err_at(
+                                    sc.span,
+                                    "set",
+                                    format!(
                                     "'set {a}' is not modelled; supported: set -e -x -v (and +)"
                                 ),
-                            )),
+                                ))
+                            }
                         }
                     }
                 }

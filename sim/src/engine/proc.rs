@@ -81,6 +81,8 @@ pub struct Ping {
     pub nreceived: u32,
     /// Errors received.
     pub nerrors: u32,
+    /// Most probes outstanding when an answer arrived (`pipe N`).
+    pub pipesize: u32,
     /// Round-trip times (ns).
     pub rtts: Vec<u64>,
     /// Start time.
@@ -304,6 +306,7 @@ impl Engine {
             return;
         };
         let rtt = now - sent;
+        p.pipesize = p.pipesize.max(p.ntransmitted - p.nreceived - p.nerrors);
         p.nreceived += 1;
         p.rtts.push(rtt);
         let line = format!(
@@ -329,6 +332,7 @@ impl Engine {
         if p.ident != id {
             return;
         }
+        p.pipesize = p.pipesize.max(p.ntransmitted - p.nreceived - p.nerrors);
         p.nerrors += 1;
         let line = format!(
             "From {} icmp_seq={} {}\n",

@@ -105,6 +105,11 @@ pub fn summary(p: &Ping) -> String {
             mdev / 1000,
             mdev % 1000
         );
+        if p.pipesize > 1 {
+            let _ = write!(s, ", pipe {}", p.pipesize);
+        }
+    } else if p.pipesize > 1 {
+        let _ = write!(s, "pipe {}", p.pipesize);
     }
     s.push('\n');
     s

@@ -15,7 +15,8 @@
 //!
 //! DIVERGENCE: a variable whose value contains `*`, `?` or `[...]`, expanded
 //! unquoted, would be globbed by bash against the current directory; here the
-//! characters stay literal. Quote such expansions in scenarios.
+//! characters stay literal. [`unquoted_glob_var`] finds such words so the
+//! interpreter can refuse them instead of diverging silently.
 //!
 //! This module does not look variables up itself, does not run commands and
 //! does not report errors: everything it can meet was checked by the parser.
@@ -60,6 +61,42 @@ pub fn expand_heredoc(body: &str, vars: &dyn Fn(&str) -> Option<String>) -> Stri
         }
         Err(_) => body.to_string(),
     }
+}
+
+/// The name of the first variable that `word` expands *unquoted* to a value
+/// containing `*`, `?` or `[`. Bash would glob that value against the current
+/// directory and netsim does not, so the interpreter should refuse the word
+/// (at `word.span`, suggesting quotes). `None` when the word is safe.
+pub fn unquoted_glob_var(word: &Word, vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    glob_var_in(&word.parts, vars)
+}
+
+fn glob_var_in(parts: &[WordPart], vars: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let risky = |v: &str| v.contains(['*', '?', '[']);
+    for part in parts {
+        match part {
+            WordPart::Literal(_) | WordPart::SingleQuoted(_) | WordPart::DoubleQuoted(_) => {}
+            WordPart::Var(name) => {
+                if vars(name).is_some_and(|v| risky(&v)) {
+                    return Some(name.clone());
+                }
+            }
+            WordPart::VarDefault {
+                name,
+                colon,
+                default,
+            } => match use_value(vars(name), *colon) {
+                Some(v) if risky(&v) => return Some(name.clone()),
+                Some(_) => {}
+                None => {
+                    if let Some(n) = glob_var_in(default, vars) {
+                        return Some(n);
+                    }
+                }
+            },
+        }
+    }
+    None
 }
 
 fn concat_parts(parts: &[WordPart], vars: &dyn Fn(&str) -> Option<String>, out: &mut String) {
@@ -250,9 +287,17 @@ mod tests {
     }
 
     #[test]
-    fn glob_characters_in_values_stay_literal() {
-        // Proves the documented divergence: no pathname expansion of values.
+    fn glob_characters_in_values_stay_literal_and_are_detected() {
+        // Proves the documented divergence (no pathname expansion of values)
+        // and that unquoted_glob_var flags exactly the unquoted uses.
         assert_eq!(fields("$G"), ["*"]);
+        assert_eq!(unquoted_glob_var(&arg("a$G"), &vars).as_deref(), Some("G"));
+        assert_eq!(
+            unquoted_glob_var(&arg("${UNSET:-$G}"), &vars).as_deref(),
+            Some("G")
+        );
+        assert_eq!(unquoted_glob_var(&arg("\"$G\"$A"), &vars), None);
+        assert_eq!(unquoted_glob_var(&arg("${A:-$G}"), &vars), None);
     }
 
     #[test]

@@ -28,6 +28,7 @@
 
 use super::ast::{Span, Word, WordPart};
 use super::error::{ScenarioError, ScenarioErrorKind as Kind};
+use super::MAX_NESTING;
 
 /// An operator token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +246,8 @@ pub(crate) fn is_name(s: &str) -> bool {
 
 struct Lexer<'f> {
     file: &'f str,
+    /// `${` currently open (defaults may nest).
+    depth: usize,
     chars: Vec<char>,
     /// `spans[k]` is the position of `chars[k]`; one extra entry for the end.
     spans: Vec<Span>,
@@ -268,6 +271,7 @@ impl<'f> Lexer<'f> {
         spans.push(Span::new(line, col));
         Lexer {
             file,
+            depth: 0,
             chars,
             spans,
             i: 0,
@@ -280,6 +284,7 @@ impl<'f> Lexer<'f> {
         spans.push(end);
         Lexer {
             file,
+            depth: 0,
             chars,
             spans,
             i: 0,
@@ -919,6 +924,22 @@ impl<'f> Lexer<'f> {
 
     /// Reads `${...}` after the `{`; `dspan` is the `$`.
     fn braced(&mut self, ctx: Ctx, dspan: Span) -> Result<WordPart, ScenarioError> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.err(
+                dspan,
+                Kind::unsupported(
+                    "nesting",
+                    &format!("more than {MAX_NESTING} nested ${{...}} expansions"),
+                ),
+            ));
+        }
+        self.depth += 1;
+        let part = self.braced_inner(ctx, dspan);
+        self.depth -= 1;
+        part
+    }
+
+    fn braced_inner(&mut self, ctx: Ctx, dspan: Span) -> Result<WordPart, ScenarioError> {
         let unterminated = |lx: &Self| lx.err(dspan, Kind::unterminated("'${'", "a closing '}'"));
         let name = match self.peek() {
             None => return Err(unterminated(self)),

@@ -25,7 +25,9 @@
 //!
 //! This module does not run anything or know any command (`ip`, `ping`, ...):
 //! the interpreter walks the [`Script`] and expands words at run time with
-//! [`expand_word`], [`expand_word_single`] and [`expand_heredoc`].
+//! [`expand_word`], [`expand_word_single`] and [`expand_heredoc`] (and can
+//! refuse unquoted variables holding glob characters with
+//! [`unquoted_glob_var`]).
 //!
 //! Submodules:
 //! - `ast`: the syntax tree ([`Script`], [`Command`], [`Word`], ...).
@@ -46,7 +48,12 @@ pub use ast::{
     Span, Word, WordPart,
 };
 pub use error::{ScenarioError, ScenarioErrorKind, SUPPORTED};
-pub use expand::{expand_heredoc, expand_word, expand_word_single};
+pub use expand::{expand_heredoc, expand_word, expand_word_single, unquoted_glob_var};
+
+/// How deeply compound commands (and `${...:-...}` defaults) may nest: far
+/// beyond any real scenario, low enough that recursion cannot exhaust the
+/// stack on hostile input.
+const MAX_NESTING: usize = 100;
 
 /// Parses a scenario script. `file` is only used in error messages.
 ///

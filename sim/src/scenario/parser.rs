@@ -31,10 +31,16 @@ use super::ast::{
 };
 use super::error::{ScenarioError, ScenarioErrorKind as Kind};
 use super::lexer::{is_name, Op, Tok, Token, WordTok};
+use super::MAX_NESTING;
 
 /// Parses a token list from [`super::lexer::tokenize`].
 pub(crate) fn parse_tokens(toks: Vec<Token>, file: &str) -> Result<Script, ScenarioError> {
-    let mut p = Parser { toks, pos: 0, file };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        file,
+        depth: 0,
+    };
     let items = p.list()?;
     let t = p.peek()?;
     if t.tok != Tok::Eof {
@@ -50,6 +56,8 @@ struct Parser<'f> {
     toks: Vec<Token>,
     pos: usize,
     file: &'f str,
+    /// Compound commands currently open.
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -80,6 +88,15 @@ impl Parser<'_> {
         let span = t.span;
         self.pos += 1;
         Token { tok: taken, span }
+    }
+
+    /// Takes the current token, which the caller peeked and found to be a word.
+    fn bump_word(&mut self) -> Result<WordTok, ScenarioError> {
+        let t = self.bump();
+        match t.tok {
+            Tok::Word(w) => Ok(w),
+            _ => Err(self.unexpected(&t)),
+        }
     }
 
     /// The plain (unquoted, unescaped) text of the current token, if a word.
@@ -215,6 +232,23 @@ impl Parser<'_> {
     }
 
     fn command(&mut self) -> Result<Command, ScenarioError> {
+        if self.depth >= MAX_NESTING {
+            let span = self.peek()?.span;
+            return Err(self.err(
+                span,
+                Kind::unsupported(
+                    "nesting",
+                    &format!("more than {MAX_NESTING} nested compound commands"),
+                ),
+            ));
+        }
+        self.depth += 1;
+        let cmd = self.command_inner();
+        self.depth -= 1;
+        cmd
+    }
+
+    fn command_inner(&mut self) -> Result<Command, ScenarioError> {
         let t = self.peek()?;
         let span = t.span;
         let refuse = |p: &Self, construct: &str, what: &str| {
@@ -364,9 +398,7 @@ impl Parser<'_> {
                     let t = self.peek()?;
                     match &t.tok {
                         Tok::Word(_) => {
-                            let Tok::Word(w) = self.bump().tok else {
-                                unreachable!("peeked a word")
-                            };
+                            let w = self.bump_word()?;
                             words.push(self.checked_word(w)?);
                         }
                         Tok::Op(Op::Semi) | Tok::Newline => {
@@ -507,9 +539,7 @@ impl Parser<'_> {
             let t = self.peek()?;
             match &t.tok {
                 Tok::Word(_) => {
-                    let Tok::Word(w) = self.bump().tok else {
-                        unreachable!("peeked a word")
-                    };
+                    let w = self.bump_word()?;
                     span.get_or_insert(w.word.span);
                     if words.is_empty() {
                         if let Some((name, vspan)) = &w.assign {
@@ -619,12 +649,7 @@ impl Parser<'_> {
         };
         let t = self.peek()?;
         let target = match &t.tok {
-            Tok::Word(_) => {
-                let Tok::Word(w) = self.bump().tok else {
-                    unreachable!("peeked a word")
-                };
-                w
-            }
+            Tok::Word(_) => self.bump_word()?,
             _ => {
                 return Err(self.err(
                     op_tok.span,
@@ -667,7 +692,13 @@ impl Parser<'_> {
                     }
                 }
             }
-            _ => unreachable!("redirect() is only called on redirection operators"),
+            Op::Semi | Op::Amp | Op::AndIf | Op::OrIf | Op::Pipe | Op::LParen | Op::RParen => {
+                let t = Token {
+                    tok: Tok::Op(op),
+                    span: op_tok.span,
+                };
+                return Err(self.unexpected(&t));
+            }
         };
         Ok(Redirect {
             fd: fd.unwrap_or(default_fd),
@@ -1124,6 +1155,14 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // A pipeline continued after `|` on the line after the body, and the
+        // spaced form of the seed's clab line.
+        let s = ok("cat <<EOF |\nbody\nEOF\n  grep b\ncat <<EOF > clab.yaml | clab deploy -t clab.yaml -\nx\nEOF\n");
+        assert_eq!(s.items.len(), 2);
+        let p = &s.items[0].and_or.first;
+        assert_eq!(p.commands.len(), 2);
+        assert_eq!(p.commands[1].span(), Span::new(4, 3));
+        assert_eq!(s.items[1].and_or.first.commands.len(), 2);
         // The fd before << is kept.
         assert_eq!(simple(first(&ok("cat 3<<X\nX\n"))).redirects[0].fd, 3);
     }
@@ -1279,5 +1318,20 @@ mod tests {
         assert_eq!((l, c), (1, 6));
         // The `[[` refusal comes before the glob inside it.
         refused("[[ $x == a* ]]", 1, 1, "[[ ... ]]");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        // Proves hostile nesting is refused with a position instead of
+        // exhausting the stack, while ordinary nesting parses.
+        let deep = "( ".repeat(10_000);
+        let (l, c, m) = err(&deep);
+        assert_eq!((l, c), (1, 201), "{m}");
+        assert!(m.contains("nesting"), "{m}");
+        let braces = format!("echo {}", "${X:-".repeat(10_000));
+        let (_, _, m) = err(&braces);
+        assert!(m.contains("nesting"), "{m}");
+        let ok_src = format!("{}a{}", "( ".repeat(50), " )".repeat(50));
+        ok(&ok_src);
     }
 }

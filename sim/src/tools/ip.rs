@@ -286,19 +286,20 @@ fn link_add(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let ns = ctx.ns;
     let id = match kind.as_deref() {
         Some("veth") => {
-            let pns =
-                match &peer_ns {
-                    None => ns,
-                    Some(p) => match ctx.eng.world.ns_names.get(p) {
-                        Some(n) => *n,
-                        None => return ctx.fail(
+            let pns = match &peer_ns {
+                None => ns,
+                Some(p) => match ctx.eng.world.ns_names.get(p) {
+                    Some(n) => *n,
+                    None => {
+                        return ctx.fail(
                             &format!(
                                 "Cannot open network namespace \"{p}\": No such file or directory"
                             ),
                             255,
-                        ),
-                    },
-                };
+                        )
+                    }
+                },
+            };
             let peer = peer_name.clone().unwrap_or_else(|| {
                 (0..)
                     .map(|n| format!("veth{n}"))
@@ -650,18 +651,22 @@ fn route(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
             let mut it = rest.iter();
             while let Some(a) = it.next() {
                 match a.as_str() {
-                    "table" => table = match it.next().map(String::as_str) {
-                        Some("main") => TABLE_MAIN,
-                        Some("local") => TABLE_LOCAL,
-                        Some("all") => 0,
-                        Some(t) => return Err(Unsupported(format!(
+                    "table" => {
+                        table = match it.next().map(String::as_str) {
+                            Some("main") => TABLE_MAIN,
+                            Some("local") => TABLE_LOCAL,
+                            Some("all") => 0,
+                            Some(t) => {
+                                return Err(Unsupported(format!(
                             "ip route show table {t} is not modelled; supported: main, local, all"
-                        ))),
-                        None => {
-                            return ctx
-                                .fail("Command line is not complete. Try option \"help\"", 255)
+                        )))
+                            }
+                            None => {
+                                return ctx
+                                    .fail("Command line is not complete. Try option \"help\"", 255)
+                            }
                         }
-                    },
+                    }
                     s => return Err(Unsupported(format!("ip route show {s} is not modelled"))),
                 }
             }

@@ -157,6 +157,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         ntransmitted: 0,
         nreceived: 0,
         nerrors: 0,
+        pipesize: 0,
         rtts: Vec::new(),
         start_ns: ctx.eng.now,
         last_send_ns: ctx.eng.now,
