@@ -24,5 +24,7 @@ ip netns exec ctr1 ping -c 2 172.16.100.1
 ip netns exec ctr2 ping -c 1 172.16.100.101
 ip route
 ip -n ctr1 route
+# libpcap delivers captured frames in blocks; give it time before SIGINT.
+sleep 2
 kill -INT %1
 wait

@@ -28,6 +28,8 @@ tcpdump -pne -i br0 -w br0-before.pcap &
 sleep 1
 # -W 5: wait past the three ARP probes (0, 1, 2 s) and the FAILED at 3 s.
 ip netns exec host1 ping -c 1 -W 5 192.168.2.56
+# libpcap delivers captured frames in blocks; give it time before SIGINT.
+sleep 2
 kill -INT %1
 wait
 ip route add 10.0.0.0/24 dev br0
@@ -35,5 +37,7 @@ ip route
 tcpdump -pne -i br0 -w br0-after.pcap &
 sleep 1
 ip netns exec host1 ping -c 1 -W 1 192.168.2.56
+# libpcap delivers captured frames in blocks; give it time before SIGINT.
+sleep 2
 kill -INT %2
 wait

@@ -23,5 +23,7 @@ sleep 1
 ip netns exec c1 ping -c 2 10.0.0.12
 ip -n c1 neigh
 brctl show
+# libpcap delivers captured frames in blocks; give it time before SIGINT.
+sleep 2
 kill -INT %1 %2
 wait

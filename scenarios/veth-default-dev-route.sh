@@ -25,5 +25,7 @@ echo "ping exit: $?"
 ip -n host1 route
 ip -n host1 neigh
 ip netns exec host1 ping -c 1 192.168.2.3
+# libpcap delivers captured frames in blocks; give it time before SIGINT.
+sleep 2
 kill -INT %1
 wait

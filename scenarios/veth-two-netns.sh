@@ -21,5 +21,7 @@ echo "ping exit: $?"
 ip netns exec ns1 ip neigh show
 ip netns exec ns1 ip addr show veth-ns1
 ip netns exec ns2 ip route
+# libpcap delivers captured frames in blocks; give it time before SIGINT.
+sleep 2
 kill -INT %1
 wait

@@ -152,12 +152,57 @@ fn main() -> ExitCode {
 }
 
 mod verify {
-    //! `netsim verify` (wired to the library's verify module).
-    use anyhow::{bail, Result};
+    //! `netsim verify`: exit 0 when kernel and simulator agree, 1 when they
+    //! differ, 77 when the sandbox cannot run here (not root, no unshare, no
+    //! iproute2/tcpdump), 2 for a refused script.
+    use anyhow::{Context, Result};
     use std::path::Path;
     use std::process::ExitCode;
 
-    pub fn verify(_script: &Path, _out: Option<&Path>, _record: Option<&Path>) -> Result<ExitCode> {
-        bail!("verify is not wired yet")
+    pub fn verify(script: &Path, out: Option<&Path>, record: Option<&Path>) -> Result<ExitCode> {
+        let tmp;
+        let out = match out {
+            Some(o) => o,
+            None => {
+                tmp = std::env::temp_dir().join(format!("netsim-verify-{}", std::process::id()));
+                &tmp
+            }
+        };
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        let v = match sim::verify::verify_script(script, out) {
+            Ok(v) => v,
+            Err(sim::verify::VerifyScriptError::Kernel(e)) if e.is_skip() => {
+                eprintln!("netsim: {e}");
+                return Ok(ExitCode::from(sim::verify::EXIT_SKIPPED as u8));
+            }
+            Err(e) => {
+                eprintln!("netsim: error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        eprintln!(
+            "netsim verify {}: {}",
+            script.display(),
+            v.kernel.profile.summary()
+        );
+        if let Some(dir) = record {
+            v.kernel.record(dir)?;
+            eprintln!("netsim: recorded the kernel's side in {}", dir.display());
+        }
+        if v.mismatches.is_empty() {
+            eprintln!(
+                "netsim: kernel and simulator agree ({} capture(s), stdout, stderr, exit code)",
+                v.kernel.captures.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        for m in &v.mismatches {
+            println!("{}", m.diff);
+        }
+        eprintln!(
+            "netsim: {} file(s) differ between kernel and simulator",
+            v.mismatches.len()
+        );
+        Ok(ExitCode::from(1))
     }
 }

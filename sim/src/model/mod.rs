@@ -10,13 +10,15 @@
 //! meaning so tools can print the real tool's message.
 //!
 //! Submodules: [`link`] (lo, veth, bridge and derived link state), [`addr`],
-//! [`route`] (FIB and lookup), [`neigh`], [`fdb`], [`sysctl`], [`netns`].
+//! [`route`] (FIB and lookup), [`neigh`], [`fdb`], [`sysctl`], [`netns`], [`profile`] (what a new
+//! namespace inherits from the host).
 
 pub mod addr;
 pub mod fdb;
 pub mod link;
 pub mod neigh;
 pub mod netns;
+pub mod profile;
 pub mod route;
 pub mod sysctl;
 
@@ -25,8 +27,9 @@ pub use fdb::{FdbEntry, FdbFlags};
 pub use link::{Bridge, BridgePort, Link, LinkKind, LinkStats, MacAddr, OperState, PortState};
 pub use neigh::{Neigh, NeighState};
 pub use netns::Netns;
+pub use profile::HostProfile;
 pub use route::{Route, RouteProto, RouteScope, RouteTable, RouteType};
-pub use sysctl::{DevConf, HostProfile};
+pub use sysctl::DevConf;
 
 use std::collections::BTreeMap;
 

@@ -14,8 +14,8 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
             if names.iter().any(|n| n.as_str() != "br_netfilter") || names.is_empty() {
                 return Err(Unsupported("modprobe: only br_netfilter is modelled (it changes every namespace's bridge sysctls)".into()));
             }
-            if !ctx.eng.world.profile.br_netfilter {
-                ctx.eng.world.profile.br_netfilter = true;
+            if !ctx.eng.world.profile.br_netfilter_loaded {
+                ctx.eng.world.profile.br_netfilter_loaded = true;
                 for n in ctx.eng.world.netns.iter_mut().flatten() {
                     n.brnf.get_or_insert_with(Default::default);
                 }
