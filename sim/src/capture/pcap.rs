@@ -311,7 +311,7 @@ mod tests {
         let cases = [
             ("print-flags.pcap", 1, 10),
             ("tcp-handshake-nano.pcap", 113, 3),
-            ("vxlan.pcap", 1, 20),
+            ("vxlan.pcap", 1, 10),
             ("tfo-5c1fa7f9ae91.pcap", 1, 14),
             ("e1000g.pcap", 226, 20),
         ];
