@@ -25,15 +25,12 @@ ip netns exec c1 ping -c 200 -i 0.001 10.0.0.12 > /dev/null
 "#;
 
 fn hops(trace: bool) -> u64 {
-    let r = sim::simulate(SCRIPT, "bench.sh", HostProfile::plain(), 0, trace)
-        .expect("bench script runs");
+    let r = sim::simulate(SCRIPT, "bench.sh", HostProfile::plain(), 0, trace).expect("bench script runs");
     r.stats.hops
 }
 
 #[divan::bench(args = [false, true])]
 fn ping_200_across_bridge(bencher: divan::Bencher, trace: bool) {
     let n = hops(trace);
-    bencher
-        .counter(divan::counter::ItemsCount::new(n))
-        .bench(|| hops(divan::black_box(trace)));
+    bencher.counter(divan::counter::ItemsCount::new(n)).bench(|| hops(divan::black_box(trace)));
 }

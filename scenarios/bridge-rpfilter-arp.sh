@@ -39,5 +39,5 @@ sleep 1
 ip netns exec host1 ping -c 1 -W 1 192.168.2.56
 # libpcap delivers captured frames in blocks; give it time before SIGINT.
 sleep 2
-kill -INT %2
+kill -INT %1
 wait

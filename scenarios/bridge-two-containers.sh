@@ -17,13 +17,16 @@ for i in 1 2; do
   ip -n c$i link set eth0 up
   ip -n c$i link set lo up
 done
+# Two captures share stderr; keep only one's messages so their order is fixed.
 tcpdump -nne -i br0 -w br0.pcap &
-ip netns exec c2 tcpdump -nne -i eth0 -w c2-eth0.pcap &
+ip netns exec c2 tcpdump -nne -i eth0 -w c2-eth0.pcap 2>/dev/null &
 sleep 1
 ip netns exec c1 ping -c 2 10.0.0.12
 ip -n c1 neigh
 brctl show
 # libpcap delivers captured frames in blocks; give it time before SIGINT.
 sleep 2
-kill -INT %1 %2
+kill -INT %1
+sleep 1
+kill -INT %2
 wait

@@ -31,12 +31,7 @@ fn every_scenario_matches_its_kernel_golden() {
             failures.push(format!("{}:\n{}", script.display(), m.diff));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} mismatch(es):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} mismatch(es):\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

@@ -5,10 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the repository")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the repository").to_path_buf()
 }
 
 /// Every scenario script, in sorted order.
@@ -24,23 +21,16 @@ pub fn scenarios() -> Vec<PathBuf> {
 
 /// The scenario's name (file stem).
 pub fn name(script: &Path) -> String {
-    script
-        .file_stem()
-        .expect("scenario files have names")
-        .to_string_lossy()
-        .into_owned()
+    script.file_stem().expect("scenario files have names").to_string_lossy().into_owned()
 }
 
 /// Simulates a scenario with a given profile, as `netsim run` would, with the
 /// script named as the CI invokes it (`scenarios/NAME.sh`).
 pub fn simulate(script: &Path, profile: sim::model::HostProfile, seed: u64) -> sim::RunOutput {
     let src = std::fs::read_to_string(script).expect("scenario is readable");
-    let shown = format!(
-        "scenarios/{}",
-        script.file_name().expect("file name").to_string_lossy()
-    );
+    let shown = format!("scenarios/{}", script.file_name().expect("file name").to_string_lossy());
     match sim::simulate(&src, &shown, profile, seed, false) {
         Ok(o) => o,
-        Err((e, _)) => panic!("{}: {e}", script.display()),
+        Err(f) => panic!("{}: {}", script.display(), f.error),
     }
 }

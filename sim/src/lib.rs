@@ -63,37 +63,39 @@ pub struct RunOutput {
 impl RunOutput {
     /// All stdout text.
     pub fn stdout(&self) -> String {
-        self.output
-            .iter()
-            .filter(|(s, _)| *s == engine::Stream::Out)
-            .map(|(_, t)| t.as_str())
-            .collect()
+        self.output.iter().filter(|(s, _)| *s == engine::Stream::Out).map(|(_, t)| t.as_str()).collect()
     }
 
     /// All stderr text.
     pub fn stderr(&self) -> String {
-        self.output
-            .iter()
-            .filter(|(s, _)| *s == engine::Stream::Err)
-            .map(|(_, t)| t.as_str())
-            .collect()
+        self.output.iter().filter(|(s, _)| *s == engine::Stream::Err).map(|(_, t)| t.as_str()).collect()
     }
+}
+
+/// A run that stopped: why, and what it had produced until then (nothing
+/// for a script refused before it ran).
+#[derive(Debug)]
+pub struct SimFailure {
+    /// Why it stopped.
+    pub error: SimError,
+    /// Output and files up to the failing command.
+    pub partial: Option<RunOutput>,
 }
 
 /// Parses and runs a script on a fresh simulated host.
 ///
 /// # Errors
-/// [`SimError`] for a script netsim cannot read or run faithfully; the
-/// output produced before a run error is lost only for parse errors.
+/// [`SimFailure`] for a script netsim cannot read or run faithfully.
 pub fn simulate(
     src: &str,
     file: &str,
     profile: HostProfile,
     seed: u64,
     trace: bool,
-) -> Result<RunOutput, (SimError, Option<RunOutput>)> {
-    let script = scenario::parse(src, file).map_err(|e| (SimError::from(e), None))?;
-    engine::interp::check(&script, file).map_err(|e| (SimError::from(e), None))?;
+) -> Result<RunOutput, Box<SimFailure>> {
+    let refuse = |e: SimError| Box::new(SimFailure { error: e, partial: None });
+    let script = scenario::parse(src, file).map_err(|e| refuse(e.into()))?;
+    engine::interp::check(&script, file).map_err(|e| refuse(e.into()))?;
     let mut eng = Engine::new(profile, seed);
     eng.trace.enabled = trace;
     let res = engine::interp::Interp::new(&mut eng, file, src).run(&script);
@@ -105,10 +107,7 @@ pub fn simulate(
         end_ns: eng.now,
     };
     match res {
-        Ok(code) => Ok(RunOutput {
-            exit_code: code,
-            ..out
-        }),
-        Err(e) => Err((SimError::from(e), Some(out))),
+        Ok(code) => Ok(RunOutput { exit_code: code, ..out }),
+        Err(e) => Err(Box::new(SimFailure { error: e.into(), partial: Some(out) })),
     }
 }

@@ -18,10 +18,7 @@ const DIR: &str = "/work/shared/conformance/tcpdump";
 /// `-#` prefix); returns false when the data is not on this machine.
 fn check(pcap: &str, expected: &str, opts: TcpdumpOpts) -> bool {
     let dir = Path::new(DIR);
-    let (Ok(bytes), Ok(want)) = (
-        std::fs::read(dir.join(pcap)),
-        std::fs::read_to_string(dir.join(expected)),
-    ) else {
+    let (Ok(bytes), Ok(want)) = (std::fs::read(dir.join(pcap)), std::fs::read_to_string(dir.join(expected))) else {
         eprintln!("skipped: {DIR} not present");
         return false;
     };
@@ -36,8 +33,7 @@ fn check(pcap: &str, expected: &str, opts: TcpdumpOpts) -> bool {
         .filter(|line| !line.starts_with("\t0x"))
         .map(|line| {
             // "    1  " numbers packet lines; continuation lines have none.
-            let numbered =
-                line.len() > 7 && line[..5].trim().parse::<u32>().is_ok() && &line[5..7] == "  ";
+            let numbered = line.len() > 7 && line[..5].trim().parse::<u32>().is_ok() && &line[5..7] == "  ";
             if numbered {
                 &line[7..]
             } else {
@@ -48,21 +44,12 @@ fn check(pcap: &str, expected: &str, opts: TcpdumpOpts) -> bool {
     for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
         assert_eq!(g, w, "{pcap} line {}", i + 1);
     }
-    assert_eq!(
-        got.lines().count(),
-        want.lines().count(),
-        "{pcap}: line count"
-    );
+    assert_eq!(got.lines().count(), want.lines().count(), "{pcap}: line count");
     true
 }
 
 fn tttt(link_header: bool) -> TcpdumpOpts {
-    TcpdumpOpts {
-        link_header,
-        numeric: 1,
-        timestamp: TsFormat::DateTime,
-        verbose: 0,
-    }
+    TcpdumpOpts { link_header, numeric: 1, timestamp: TsFormat::DateTime, verbose: 0 }
 }
 
 #[test]
@@ -77,11 +64,7 @@ fn print_flags_http_session() {
 fn all_eight_tcp_flags() {
     // Proves the flag letters and their order, `Flags [FSRP.UEW]`, and the
     // `urg 0` field.
-    check(
-        "tcp_eight_lowest_weight_flags_set.pcap",
-        "tcp_eight_lowest_weight_flags_set.out",
-        tttt(false),
-    );
+    check("tcp_eight_lowest_weight_flags_set.pcap", "tcp_eight_lowest_weight_flags_set.out", tttt(false));
 }
 
 #[test]

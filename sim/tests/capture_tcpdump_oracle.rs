@@ -526,16 +526,10 @@ static CASES: &[(&str, &str, &str, &str)] = &[
 ];
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
 }
 
-fn run(
-    opts: TcpdumpOpts,
-    pick: fn(&(&'static str, &'static str, &'static str, &'static str)) -> &'static str,
-) {
+fn run(opts: TcpdumpOpts, pick: fn(&(&'static str, &'static str, &'static str, &'static str)) -> &'static str) {
     let mut printer = Printer::new(opts);
     for (i, case) in CASES.iter().enumerate() {
         let mut got = String::new();
@@ -547,43 +541,19 @@ fn run(
 #[test]
 fn numeric_without_link_header() {
     // Proves every row prints exactly as `tcpdump -n -t` did.
-    run(
-        TcpdumpOpts {
-            link_header: false,
-            numeric: 1,
-            timestamp: TsFormat::None,
-            verbose: 0,
-        },
-        |c| c.1,
-    );
+    run(TcpdumpOpts { link_header: false, numeric: 1, timestamp: TsFormat::None, verbose: 0 }, |c| c.1);
 }
 
 #[test]
 fn numeric_with_link_header() {
     // Proves every row prints exactly as `tcpdump -nne -t` did: MACs,
     // ethertype names, frame lengths, and no "IP "/"ARP, " prefixes.
-    run(
-        TcpdumpOpts {
-            link_header: true,
-            numeric: 2,
-            timestamp: TsFormat::None,
-            verbose: 0,
-        },
-        |c| c.2,
-    );
+    run(TcpdumpOpts { link_header: true, numeric: 2, timestamp: TsFormat::None, verbose: 0 }, |c| c.2);
 }
 
 #[test]
 fn names_with_link_header() {
     // Proves names mode as `tcpdump -t -e` printed it: port names from
     // /etc/services, "(oui ...)" after MACs, "Broadcast".
-    run(
-        TcpdumpOpts {
-            link_header: true,
-            numeric: 0,
-            timestamp: TsFormat::None,
-            verbose: 0,
-        },
-        |c| c.3,
-    );
+    run(TcpdumpOpts { link_header: true, numeric: 0, timestamp: TsFormat::None, verbose: 0 }, |c| c.3);
 }

@@ -30,8 +30,7 @@ struct Scratch {
 
 impl Scratch {
     fn new(tag: &str) -> Scratch {
-        let root =
-            std::env::temp_dir().join(format!("netsim-verify-it-{tag}-{}", std::process::id()));
+        let root = std::env::temp_dir().join(format!("netsim-verify-it-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(root.join("out")).unwrap();
         Scratch { root }
@@ -73,11 +72,7 @@ fn host_state() -> HostState {
         .lines()
         .map(|l| l.split(' ').nth(4).unwrap_or("").to_string())
         .collect();
-    HostState {
-        netns,
-        links,
-        mounts,
-    }
+    HostState { netns, links, mounts }
 }
 
 fn run(program: &str, args: &[&str]) -> String {
@@ -151,10 +146,7 @@ fn veth_ping_through_sandbox() {
     assert_eq!(run.exit_code, 0, "stderr: {stderr}");
     assert!(!run.timed_out);
     assert_eq!(run.files, vec![PathBuf::from("a.pcap")]);
-    assert!(
-        stderr.contains("packets captured"),
-        "tcpdump flushed on the script's SIGINT: {stderr}"
-    );
+    assert!(stderr.contains("packets captured"), "tcpdump flushed on the script's SIGINT: {stderr}");
 
     let host = verify::HostProfile::read_from_kernel().unwrap();
     assert_eq!(run.profile.ip_forward, host.ip_forward);
@@ -174,10 +166,7 @@ fn veth_ping_through_sandbox() {
          b\n\
          a\n"
     );
-    assert_eq!(
-        golden.stderr,
-        "tcpdump: listening on va, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n"
-    );
+    assert_eq!(golden.stderr, "tcpdump: listening on va, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n");
     let a = "02:00:00:00:00:0a";
     let b = "02:00:00:00:00:0b";
     let ip = "ethertype IPv4 (0x0800), length 98";
@@ -191,10 +180,7 @@ fn veth_ping_through_sandbox() {
     );
     assert_eq!(golden.captures["a.pcap"], want);
     let raw = normalise::pcap_to_text(&scratch.out().join("a.pcap")).unwrap();
-    assert!(
-        raw.contains("ethertype IPv6"),
-        "a fresh veth sends IPv6 ND/MLD: {raw}"
-    );
+    assert!(raw.contains("ethertype IPv6"), "a fresh veth sends IPv6 ND/MLD: {raw}");
 
     // The golden round-trips through disk and agrees with itself.
     let dir = scratch.root.join("golden");
@@ -238,16 +224,11 @@ echo done
     assert_eq!(String::from_utf8_lossy(&run.stdout), "done\n");
     let name = format!("{marker}.pcap");
     assert_eq!(run.files, vec![PathBuf::from(&name)]);
-    let text =
-        normalise::capture_text(&normalise::pcap_to_text(&scratch.out().join(&name)).unwrap());
+    let text = normalise::capture_text(&normalise::pcap_to_text(&scratch.out().join(&name)).unwrap());
     assert!(text.contains("ICMP echo request, id #1, seq 1"), "{text}");
     assert!(text.contains("ICMP echo reply, id #1, seq 1"), "{text}");
     assert!(wait_gone(&marker, Duration::from_secs(1)).is_empty());
-    assert!(wait_gone(
-        &format!("sleep 86{}", std::process::id() % 997 + 1000),
-        Duration::from_secs(1)
-    )
-    .is_empty());
+    assert!(wait_gone(&format!("sleep 86{}", std::process::id() % 997 + 1000), Duration::from_secs(1)).is_empty());
     assert_eq!(host_state(), before);
 }
 
@@ -261,18 +242,13 @@ fn timeout_kills_everything() {
     let before = host_state();
     let scratch = Scratch::new("timeout");
     let tag = 86000 + std::process::id() % 400;
-    let script = scratch.script(&format!(
-        "ip link add v0 type veth peer name v1\nsleep {tag}1 &\necho started\nsleep {tag}2\n"
-    ));
+    let script =
+        scratch.script(&format!("ip link add v0 type veth peer name v1\nsleep {tag}1 &\necho started\nsleep {tag}2\n"));
     let run = verify::run_in_sandbox(&script, &scratch.out(), Duration::from_secs(2)).unwrap();
     assert!(run.timed_out);
     assert_eq!(run.exit_code, 137);
     assert_eq!(String::from_utf8_lossy(&run.stdout), "started\n");
-    assert_eq!(
-        String::from_utf8_lossy(&run.stderr),
-        "",
-        "no job notices from PID 1"
-    );
+    assert_eq!(String::from_utf8_lossy(&run.stderr), "", "no job notices from PID 1");
     assert!(wait_gone(&format!("sleep {tag}"), Duration::from_secs(1)).is_empty());
     assert_eq!(host_state(), before);
 }
@@ -355,15 +331,9 @@ fn netsim_dies(signal: &str) {
         std::thread::sleep(Duration::from_millis(100));
         waited += 1;
     }
-    assert!(
-        started.exists(),
-        "the child's sandbox never started the script"
-    );
+    assert!(started.exists(), "the child's sandbox never started the script");
     assert!(!processes_with(&format!("sleep {tag}")).is_empty());
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let _ = child.wait();
     let left = wait_gone(&format!("sleep {tag}"), Duration::from_secs(8));
@@ -395,11 +365,7 @@ fn missing_script_is_an_error() {
         return;
     }
     let scratch = Scratch::new("missing");
-    let err = verify::run_in_sandbox(
-        Path::new("/nonexistent/x.sh"),
-        &scratch.out(),
-        Duration::from_secs(5),
-    )
-    .unwrap_err();
+    let err =
+        verify::run_in_sandbox(Path::new("/nonexistent/x.sh"), &scratch.out(), Duration::from_secs(5)).unwrap_err();
     assert!(matches!(err, VerifyError::Io { .. }), "{err}");
 }

@@ -9,11 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "netsim",
-    version,
-    about = "Deterministic simulator of the Linux container-networking datapath"
-)]
+#[command(name = "netsim", version, about = "Deterministic simulator of the Linux container-networking datapath")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -55,9 +51,8 @@ fn load_profile(spec: &str) -> Result<HostProfile> {
     if let Some(p) = HostProfile::named(spec) {
         return Ok(p);
     }
-    let text = std::fs::read_to_string(spec).with_context(|| {
-        format!("host profile '{spec}' is neither plain, docker-host nor a readable file")
-    })?;
+    let text = std::fs::read_to_string(spec)
+        .with_context(|| format!("host profile '{spec}' is neither plain, docker-host nor a readable file"))?;
     HostProfile::parse_text(&text).map_err(|e| anyhow::anyhow!("{spec}: {e}"))
 }
 
@@ -91,10 +86,10 @@ fn print_output(out: &[(sim::engine::Stream, String)]) {
 fn run(script: &Path, out: &Path, stats: bool, seed: u64, profile: &str) -> Result<ExitCode> {
     let profile = load_profile(profile)?;
     let src = std::fs::read(script).with_context(|| format!("cannot read {}", script.display()))?;
-    let Ok(src) = String::from_utf8(src) else {
-        bail!("{}: not valid UTF-8 text", script.display())
-    };
+    let Ok(src) = String::from_utf8(src) else { bail!("{}: not valid UTF-8 text", script.display()) };
     let name = script.display().to_string();
+    // --stats reports real wall time; the simulation itself never reads a clock.
+    #[allow(clippy::disallowed_methods)]
     let started = std::time::Instant::now();
     match sim::simulate(&src, &name, profile.clone(), seed, false) {
         Ok(r) => {
@@ -115,12 +110,12 @@ fn run(script: &Path, out: &Path, stats: bool, seed: u64, profile: &str) -> Resu
             }
             Ok(ExitCode::from(r.exit_code.clamp(0, 255) as u8))
         }
-        Err((e, partial)) => {
-            if let Some(p) = partial {
+        Err(f) => {
+            if let Some(p) = &f.partial {
                 print_output(&p.output);
                 write_files(out, &p.files)?;
             }
-            eprintln!("netsim: error: {e}");
+            eprintln!("netsim: error: {}", f.error);
             Ok(ExitCode::from(2))
         }
     }
@@ -129,18 +124,8 @@ fn run(script: &Path, out: &Path, stats: bool, seed: u64, profile: &str) -> Resu
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
-        Cmd::Run {
-            script,
-            out,
-            stats,
-            seed,
-            host_profile,
-        } => run(&script, &out, stats, seed, &host_profile),
-        Cmd::Verify {
-            script,
-            out,
-            record,
-        } => verify::verify(&script, out.as_deref(), record.as_deref()),
+        Cmd::Run { script, out, stats, seed, host_profile } => run(&script, &out, stats, seed, &host_profile),
+        Cmd::Verify { script, out, record } => verify::verify(&script, out.as_deref(), record.as_deref()),
     };
     match r {
         Ok(c) => c,
@@ -180,11 +165,7 @@ mod verify {
                 return Ok(ExitCode::from(2));
             }
         };
-        eprintln!(
-            "netsim verify {}: {}",
-            script.display(),
-            v.kernel.profile.summary()
-        );
+        eprintln!("netsim verify {}: {}", script.display(), v.kernel.profile.summary());
         if let Some(dir) = record {
             v.kernel.record(dir)?;
             eprintln!("netsim: recorded the kernel's side in {}", dir.display());
@@ -199,10 +180,7 @@ mod verify {
         for m in &v.mismatches {
             println!("{}", m.diff);
         }
-        eprintln!(
-            "netsim: {} file(s) differ between kernel and simulator",
-            v.mismatches.len()
-        );
+        eprintln!("netsim: {} file(s) differ between kernel and simulator", v.mismatches.len());
         Ok(ExitCode::from(1))
     }
 }

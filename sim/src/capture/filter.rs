@@ -84,27 +84,14 @@ impl Filter {
         let text = expr;
         let toks = lex(expr)?;
         if toks.is_empty() {
-            return Ok(Filter {
-                text: expr.to_owned(),
-                expr: None,
-            });
+            return Ok(Filter { text: expr.to_owned(), expr: None });
         }
         if toks.len() > MAX_TOKENS {
             return Err(FilterError::TooComplex);
         }
-        let mut p = Parser {
-            toks: &toks,
-            pos: 0,
-            done: Vec::new(),
-            depth: 0,
-        };
-        let parsed = p.expr(Q::ERR).and_then(|(ast, _)| {
-            if p.pos == p.toks.len() {
-                Ok(ast)
-            } else {
-                Err(FilterError::Syntax)
-            }
-        });
+        let mut p = Parser { toks: &toks, pos: 0, done: Vec::new(), depth: 0 };
+        let parsed =
+            p.expr(Q::ERR).and_then(|(ast, _)| if p.pos == p.toks.len() { Ok(ast) } else { Err(FilterError::Syntax) });
         match parsed {
             Ok(ast) => {
                 let expr = compile(&ast)?;
@@ -112,10 +99,7 @@ impl Filter {
                 if Solver::sat(&Simp::of(&expr), true, &[]) == Some(false) {
                     return Err(FilterError::RejectsAll);
                 }
-                Ok(Filter {
-                    text: text.to_owned(),
-                    expr: Some(expr),
-                })
+                Ok(Filter { text: text.to_owned(), expr: Some(expr) })
             }
             Err(FilterError::Syntax) => {
                 for ast in &p.done {
@@ -129,10 +113,7 @@ impl Filter {
 
     /// A filter that accepts every frame (tcpdump without an expression).
     pub fn accept_all() -> Filter {
-        Filter {
-            text: String::new(),
-            expr: None,
-        }
+        Filter { text: String::new(), expr: None }
     }
 
     /// Does the Ethernet frame pass the filter?
@@ -265,14 +246,12 @@ fn keyword(s: &str) -> Option<Kw> {
         "or" => Or,
         "not" => Not,
         "len" | "length" => Len,
-        "type" | "subtype" | "direction" | "dir" | "address1" | "addr1" | "address2" | "addr2"
-        | "address3" | "addr3" | "address4" | "addr4" | "ra" | "ta" | "byte" | "inbound"
-        | "outbound" | "ifindex" | "vlan" | "mpls" | "pppoed" | "pppoes" | "geneve" | "lane"
-        | "llc" | "metac" | "bcc" | "oam" | "oamf4" | "oamf4ec" | "oamf4sc" | "sc" | "ilmic"
-        | "vpi" | "vci" | "connectmsg" | "metaconnect" | "on" | "ifname" | "rset" | "ruleset"
-        | "rnr" | "rulenum" | "srnr" | "subrulenum" | "reason" | "action" | "fisu" | "lssu"
-        | "lsu" | "msu" | "hfisu" | "hlssu" | "hmsu" | "sio" | "opc" | "dpc" | "sls" | "hsio"
-        | "hopc" | "hdpc" | "hsls" => {
+        "type" | "subtype" | "direction" | "dir" | "address1" | "addr1" | "address2" | "addr2" | "address3"
+        | "addr3" | "address4" | "addr4" | "ra" | "ta" | "byte" | "inbound" | "outbound" | "ifindex" | "vlan"
+        | "mpls" | "pppoed" | "pppoes" | "geneve" | "lane" | "llc" | "metac" | "bcc" | "oam" | "oamf4" | "oamf4ec"
+        | "oamf4sc" | "sc" | "ilmic" | "vpi" | "vci" | "connectmsg" | "metaconnect" | "on" | "ifname" | "rset"
+        | "ruleset" | "rnr" | "rulenum" | "srnr" | "subrulenum" | "reason" | "action" | "fisu" | "lssu" | "lsu"
+        | "msu" | "hfisu" | "hlssu" | "hmsu" | "sio" | "opc" | "dpc" | "sls" | "hsio" | "hopc" | "hdpc" | "hsls" => {
             return KEYWORDS_OTHER.iter().find(|k| **k == s).map(|k| Other(k));
         }
         _ => return None,
@@ -532,9 +511,7 @@ fn is_id(s: &str) -> bool {
         if !(last.is_ascii_alphanumeric() || last == b'.') {
             return false;
         }
-        return mid
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+        return mid.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
     }
     true
 }
@@ -555,10 +532,7 @@ fn stou(s: &str) -> Result<u32, FilterError> {
     let mut n: u32 = 0;
     for ch in digits.chars() {
         let d = ch.to_digit(radix).ok_or_else(overflow)?;
-        n = n
-            .checked_mul(radix)
-            .and_then(|n| n.checked_add(d))
-            .ok_or_else(overflow)?;
+        n = n.checked_mul(radix).and_then(|n| n.checked_add(d)).ok_or_else(overflow)?;
     }
     Ok(n)
 }
@@ -636,10 +610,7 @@ fn lex(src: &str) -> Result<Vec<Tok>, FilterError> {
             continue;
         }
         if word_char(c) {
-            let end = b[i..]
-                .iter()
-                .position(|&x| !word_char(x))
-                .map_or(b.len(), |p| i + p);
+            let end = b[i..].iter().position(|&x| !word_char(x)).map_or(b.len(), |p| i + p);
             let word = &src[i..end];
             let mut found = None;
             for l in (1..=word.len()).rev() {
@@ -806,11 +777,7 @@ struct Q {
 
 impl Q {
     /// `qerr`: after a term that has no qualifiers to lend.
-    const ERR: Q = Q {
-        proto: P::Undef,
-        dir: D::Undef,
-        addr: A::Undef,
-    };
+    const ERR: Q = Q { proto: P::Undef, dir: D::Undef, addr: A::Undef };
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -861,12 +828,7 @@ enum Ast {
     Not(Box<Ast>),
     Id(Q, IdVal),
     Abbrev(P),
-    Rel {
-        op: Rel,
-        negate: bool,
-        a: Arth,
-        b: Arth,
-    },
+    Rel { op: Rel, negate: bool, a: Arth, b: Arth },
     Broadcast(P),
     Multicast(P),
     Less(u32),
@@ -939,11 +901,7 @@ impl Parser<'_> {
                 _ => return Ok((left, q)),
             };
             self.pos += 1;
-            let (right, q2) = if self.starts_id(self.pos) {
-                self.id(q)?
-            } else {
-                self.term(q)?
-            };
+            let (right, q2) = if self.starts_id(self.pos) { self.id(q)? } else { self.term(q)? };
             left = if is_and {
                 Ast::And(Box::new(left), Box::new(right))
             } else {
@@ -1081,9 +1039,7 @@ impl Parser<'_> {
                     let rel = self.relation()?;
                     Ok((self.record(rel), Q::ERR))
                 }
-                Some(Tok::Kw(
-                    Kw::Src | Kw::Dst | Kw::Host | Kw::Net | Kw::Port | Kw::Portrange,
-                ))
+                Some(Tok::Kw(Kw::Src | Kw::Dst | Kw::Host | Kw::Net | Kw::Port | Kw::Portrange))
                 | Some(Tok::Kw(Kw::ProtoQual | Kw::Protochain | Kw::Gateway)) => {
                     self.pos += 1;
                     self.head_id(p)
@@ -1116,11 +1072,7 @@ impl Parser<'_> {
                 let Some(Tok::Num(n)) = self.next() else {
                     return Err(FilterError::Syntax);
                 };
-                let ast = if k == Kw::Less {
-                    Ast::Less(n)
-                } else {
-                    Ast::Greater(n)
-                };
+                let ast = if k == Kw::Less { Ast::Less(n) } else { Ast::Greater(n) };
                 Ok((self.record(ast), Q::ERR))
             }
             Tok::Num(_) | Tok::Punct(b'-') | Tok::Kw(Kw::Len) => {
@@ -1150,9 +1102,7 @@ impl Parser<'_> {
                     self.pos += 2;
                     dir = if joint == Kw::And { D::And } else { D::Or };
                 }
-                if let Some(Tok::Kw(k @ (Kw::Host | Kw::Net | Kw::Port | Kw::Portrange))) =
-                    self.peek()
-                {
+                if let Some(Tok::Kw(k @ (Kw::Host | Kw::Net | Kw::Port | Kw::Portrange))) = self.peek() {
                     addr = aqual(*k);
                     self.pos += 1;
                 }
@@ -1254,11 +1204,7 @@ impl Parser<'_> {
                     1
                 };
                 self.expect(&Tok::Punct(b']'))?;
-                Ok(Arth::Load {
-                    proto: p,
-                    idx: Box::new(idx),
-                    size,
-                })
+                Ok(Arth::Load { proto: p, idx: Box::new(idx), size })
             }
             _ => Err(FilterError::Syntax),
         }
@@ -1321,12 +1267,7 @@ enum Test {
 enum Val {
     Imm(u32),
     Len,
-    Load {
-        base: Base,
-        idx: Box<Val>,
-        k: u32,
-        size: u8,
-    },
+    Load { base: Base, idx: Box<Val>, k: u32, size: u8 },
     Bin(ArOp, Box<Val>, Box<Val>),
     Neg(Box<Val>),
 }
@@ -1364,28 +1305,11 @@ fn not(a: Expr) -> Expr {
 }
 
 fn cmp(off: u32, size: u8, val: u32) -> Expr {
-    Expr::Cmp(
-        Load {
-            base: Base::Abs,
-            off,
-            size,
-        },
-        Test::Eq {
-            mask: u32::MAX,
-            val,
-        },
-    )
+    Expr::Cmp(Load { base: Base::Abs, off, size }, Test::Eq { mask: u32::MAX, val })
 }
 
 fn mcmp(off: u32, val: u32, mask: u32) -> Expr {
-    Expr::Cmp(
-        Load {
-            base: Base::Abs,
-            off,
-            size: 4,
-        },
-        Test::Eq { mask, val },
-    )
+    Expr::Cmp(Load { base: Base::Abs, off, size: 4 }, Test::Eq { mask, val })
 }
 
 const ETHERTYPE_IP: u32 = 0x0800;
@@ -1406,30 +1330,15 @@ const LINKPL: u32 = 14;
 fn linktype(t: u32) -> Result<Expr, FilterError> {
     match t {
         0xfe | 0x06 | 0xf0 => Ok(and(
-            not(Expr::Cmp(
-                Load {
-                    base: Base::Abs,
-                    off: 12,
-                    size: 2,
-                },
-                Test::Gt(ETHERMTU),
-            )),
+            not(Expr::Cmp(Load { base: Base::Abs, off: 12, size: 2 }, Test::Gt(ETHERMTU))),
             cmp(14, 2, (t << 8) | t),
         )),
         0xe0 | ETHERTYPE_IPX | ETHERTYPE_ATALK | ETHERTYPE_AARP => {
             unsupported(format!("link type 0x{t:x} (LLC/SNAP matching)"))
         }
-        t if t <= ETHERMTU => Ok(and(
-            not(Expr::Cmp(
-                Load {
-                    base: Base::Abs,
-                    off: 12,
-                    size: 2,
-                },
-                Test::Gt(ETHERMTU),
-            )),
-            cmp(14, 1, t),
-        )),
+        t if t <= ETHERMTU => {
+            Ok(and(not(Expr::Cmp(Load { base: Base::Abs, off: 12, size: 2 }, Test::Gt(ETHERMTU))), cmp(14, 1, t)))
+        }
         t => Ok(cmp(12, 2, t)),
     }
 }
@@ -1477,23 +1386,15 @@ fn proto(v: u32, p: P, dir: D) -> Result<Expr, FilterError> {
         P::Default => Ok(or(proto(v, P::Ip, dir)?, proto(v, P::Ip6, dir)?)),
         P::Link => linktype(v),
         P::Ip => Ok(and(lt(ETHERTYPE_IP), cmp(LINKPL + 9, 1, v))),
-        P::Ip6 => Ok(and(
-            lt(ETHERTYPE_IPV6),
-            or(
-                cmp(LINKPL + 6, 1, v),
-                and(cmp(LINKPL + 6, 1, 44), cmp(LINKPL + 40, 1, v)),
-            ),
-        )),
-        P::Arp | P::Rarp => invalid(format!(
-            "{} does not encapsulate another protocol",
-            p.name()
-        )),
+        P::Ip6 => {
+            Ok(and(lt(ETHERTYPE_IPV6), or(cmp(LINKPL + 6, 1, v), and(cmp(LINKPL + 6, 1, 44), cmp(LINKPL + 40, 1, v)))))
+        }
+        P::Arp | P::Rarp => invalid(format!("{} does not encapsulate another protocol", p.name())),
         P::Atalk => invalid("AppleTalk encapsulation is not specifiable"),
         P::Decnet => invalid("DECNET encapsulation is not specifiable"),
-        P::Lat | P::Sca | P::Moprc | P::Mopdl => invalid(format!(
-            "{} does not encapsulate another protocol",
-            p.name().to_ascii_uppercase()
-        )),
+        P::Lat | P::Sca | P::Moprc | P::Mopdl => {
+            invalid(format!("{} does not encapsulate another protocol", p.name().to_ascii_uppercase()))
+        }
         P::Clnp => invalid("'clnp proto' is not supported"),
         P::Iso | P::Isis => unsupported(format!("{} proto", p.name())),
         _ => invalid(format!("'{} proto' is bogus", p.name())),
@@ -1505,14 +1406,12 @@ fn hostop(addr: u32, mask: u32, dir: D, ll: u32, src_off: u32, dst_off: u32) -> 
     match dir {
         D::Src => and(lt(ll), mcmp(LINKPL + src_off, addr, mask)),
         D::Dst => and(lt(ll), mcmp(LINKPL + dst_off, addr, mask)),
-        D::And => and(
-            hostop(addr, mask, D::Src, ll, src_off, dst_off),
-            hostop(addr, mask, D::Dst, ll, src_off, dst_off),
-        ),
-        D::Default | D::Or | D::Undef => or(
-            hostop(addr, mask, D::Src, ll, src_off, dst_off),
-            hostop(addr, mask, D::Dst, ll, src_off, dst_off),
-        ),
+        D::And => {
+            and(hostop(addr, mask, D::Src, ll, src_off, dst_off), hostop(addr, mask, D::Dst, ll, src_off, dst_off))
+        }
+        D::Default | D::Or | D::Undef => {
+            or(hostop(addr, mask, D::Src, ll, src_off, dst_off), hostop(addr, mask, D::Dst, ll, src_off, dst_off))
+        }
     }
 }
 
@@ -1521,10 +1420,7 @@ fn host(addr: u32, mask: u32, p: P, dir: D, is_net: bool) -> Result<Expr, Filter
     let typestr = if is_net { "net" } else { "host" };
     match p {
         P::Default => Ok(or(
-            or(
-                host(addr, mask, P::Ip, dir, is_net)?,
-                host(addr, mask, P::Arp, dir, is_net)?,
-            ),
+            or(host(addr, mask, P::Ip, dir, is_net)?, host(addr, mask, P::Arp, dir, is_net)?),
             host(addr, mask, P::Rarp, dir, is_net)?,
         )),
         P::Ip => Ok(hostop(addr, mask, dir, ETHERTYPE_IP, 12, 16)),
@@ -1533,10 +1429,9 @@ fn host(addr: u32, mask: u32, p: P, dir: D, is_net: bool) -> Result<Expr, Filter
         P::Link => invalid(format!("link-layer modifier applied to {typestr}")),
         P::Ip6 => invalid("'ip6' modifier applied to ip host"),
         P::Atalk => invalid("AppleTalk host filtering not implemented"),
-        P::Lat | P::Sca | P::Moprc | P::Mopdl | P::Aarp | P::Iso | P::Ipx => invalid(format!(
-            "{} host filtering not implemented",
-            p.name().to_ascii_uppercase()
-        )),
+        P::Lat | P::Sca | P::Moprc | P::Mopdl | P::Aarp | P::Iso | P::Ipx => {
+            invalid(format!("{} host filtering not implemented", p.name().to_ascii_uppercase()))
+        }
         P::Decnet => unsupported("decnet host"),
         P::Undef => Err(FilterError::MissingQualifier),
         _ => invalid(format!("'{}' modifier applied to {typestr}", p.name())),
@@ -1551,21 +1446,13 @@ fn host6(addr: [u8; 16], mask: [u8; 16], p: P, dir: D, is_net: bool) -> Result<E
         P::Link => return invalid(format!("link-layer modifier applied to ip6 {typestr}")),
         P::Atalk => return invalid(format!("AppleTalk modifier applied to ip6 {typestr}")),
         P::Undef => return Err(FilterError::MissingQualifier),
-        other => {
-            return invalid(format!(
-                "'{}' modifier applied to ip6 {typestr}",
-                other.name()
-            ))
-        }
+        other => return invalid(format!("'{}' modifier applied to ip6 {typestr}", other.name())),
     }
     let word = |a: &[u8; 16], i: usize| u32::from_be_bytes([a[i], a[i + 1], a[i + 2], a[i + 3]]);
     let one = |off: u32| {
         let mut e = mcmp(LINKPL + off + 12, word(&addr, 12), word(&mask, 12));
         for i in [8usize, 4, 0] {
-            e = and(
-                mcmp(LINKPL + off + i as u32, word(&addr, i), word(&mask, i)),
-                e,
-            );
+            e = and(mcmp(LINKPL + off + i as u32, word(&addr, i), word(&mask, i)), e);
         }
         and(lt(ETHERTYPE_IPV6), e)
     };
@@ -1588,44 +1475,20 @@ fn ehost(mac: [u8; 6], dir: D) -> Expr {
 }
 
 fn ipfrag() -> Expr {
-    not(Expr::Cmp(
-        Load {
-            base: Base::Abs,
-            off: LINKPL + 6,
-            size: 2,
-        },
-        Test::Set(0x1fff),
-    ))
+    not(Expr::Cmp(Load { base: Base::Abs, off: LINKPL + 6, size: 2 }, Test::Set(0x1fff)))
 }
 
 /// Port tests on the transport header (`gen_portatom`/`gen_portrangeatom`).
 fn port_atoms(base: Base, first: u32, lo: u32, hi: u32, dir: D) -> Expr {
     let atom = |off: u32| {
         let load = match base {
-            Base::IpX => Load {
-                base,
-                off: LINKPL + off,
-                size: 2,
-            },
-            Base::Abs => Load {
-                base,
-                off: first + off,
-                size: 2,
-            },
+            Base::IpX => Load { base, off: LINKPL + off, size: 2 },
+            Base::Abs => Load { base, off: first + off, size: 2 },
         };
         if lo == hi {
-            Expr::Cmp(
-                load,
-                Test::Eq {
-                    mask: u32::MAX,
-                    val: lo,
-                },
-            )
+            Expr::Cmp(load, Test::Eq { mask: u32::MAX, val: lo })
         } else {
-            and(
-                Expr::Cmp(load, Test::Ge(lo)),
-                not(Expr::Cmp(load, Test::Gt(hi))),
-            )
+            and(Expr::Cmp(load, Test::Ge(lo)), not(Expr::Cmp(load, Test::Gt(hi))))
         }
     };
     match dir {
@@ -1640,18 +1503,8 @@ fn port_atoms(base: Base, first: u32, lo: u32, hi: u32, dir: D) -> Expr {
 /// for "any of TCP, UDP, SCTP".
 fn ports(lo: u32, hi: u32, ip_proto: u32, dir: D) -> Expr {
     let (lo, hi) = if lo > hi { (hi, lo) } else { (lo, hi) };
-    let v4 = |p: u32| {
-        and(
-            and(cmp(LINKPL + 9, 1, p), ipfrag()),
-            port_atoms(Base::IpX, 0, lo, hi, dir),
-        )
-    };
-    let v6 = |p: u32| {
-        and(
-            cmp(LINKPL + 6, 1, p),
-            port_atoms(Base::Abs, LINKPL + 40, lo, hi, dir),
-        )
-    };
+    let v4 = |p: u32| and(and(cmp(LINKPL + 9, 1, p), ipfrag()), port_atoms(Base::IpX, 0, lo, hi, dir));
+    let v6 = |p: u32| and(cmp(LINKPL + 6, 1, p), port_atoms(Base::Abs, LINKPL + 40, lo, hi, dir));
     let any = |f: &dyn Fn(u32) -> Expr| {
         if ip_proto == 0 {
             or(f(IPPROTO_SCTP), or(f(IPPROTO_TCP), f(IPPROTO_UDP)))
@@ -1659,10 +1512,7 @@ fn ports(lo: u32, hi: u32, ip_proto: u32, dir: D) -> Expr {
             f(ip_proto)
         }
     };
-    or(
-        and(lt(ETHERTYPE_IP), any(&v4)),
-        and(lt(ETHERTYPE_IPV6), any(&v6)),
-    )
+    or(and(lt(ETHERTYPE_IP), any(&v4)), and(lt(ETHERTYPE_IPV6), any(&v6)))
 }
 
 /// Transport protocol for `port`: 0 for any, else the IP protocol number.
@@ -1688,9 +1538,7 @@ fn atoin(s: &str) -> Option<(u32, u32)> {
             if n > 25 {
                 return None;
             }
-            n = n
-                .wrapping_mul(10)
-                .wrapping_add(u32::from(c).wrapping_sub(u32::from(b'0')));
+            n = n.wrapping_mul(10).wrapping_add(u32::from(c).wrapping_sub(u32::from(b'0')));
         }
         if n > 255 {
             return None;
@@ -1759,10 +1607,7 @@ fn scan_int(s: &str) -> Option<(u32, &str)> {
     if digits == 0 {
         return None;
     }
-    let v = s[..digits]
-        .parse::<u64>()
-        .ok()
-        .map_or(u32::MAX, |v| u32::try_from(v).unwrap_or(u32::MAX));
+    let v = s[..digits].parse::<u64>().ok().map_or(u32::MAX, |v| u32::try_from(v).unwrap_or(u32::MAX));
     Some((v, &s[digits..]))
 }
 
@@ -1835,19 +1680,13 @@ fn arth(a: &Arth, checks: &mut Vec<Expr>) -> Result<Val, FilterError> {
                 match op {
                     ArOp::Div if k == 0 => return invalid("division by zero"),
                     ArOp::Mod if k == 0 => return invalid("modulus by zero"),
-                    ArOp::Lsh | ArOp::Rsh if k > 31 => {
-                        return invalid("shift by more than 31 bits")
-                    }
+                    ArOp::Lsh | ArOp::Rsh if k > 31 => return invalid("shift by more than 31 bits"),
                     _ => {}
                 }
             }
             Val::Bin(*op, Box::new(vx), Box::new(vy))
         }
-        Arth::Load {
-            proto: p,
-            idx,
-            size,
-        } => {
+        Arth::Load { proto: p, idx, size } => {
             let size = match size {
                 1 => 1,
                 2 => 2,
@@ -1862,29 +1701,12 @@ fn arth(a: &Arth, checks: &mut Vec<Expr>) -> Result<Val, FilterError> {
                     checks.extend(idx_checks);
                     (Base::Abs, 0)
                 }
-                P::Ip
-                | P::Arp
-                | P::Rarp
-                | P::Atalk
-                | P::Decnet
-                | P::Sca
-                | P::Lat
-                | P::Moprc
-                | P::Mopdl
-                | P::Ip6 => {
+                P::Ip | P::Arp | P::Rarp | P::Atalk | P::Decnet | P::Sca | P::Lat | P::Moprc | P::Mopdl | P::Ip6 => {
                     checks.extend(idx_checks);
                     checks.push(abbrev(*p)?);
                     (Base::Abs, LINKPL)
                 }
-                P::Sctp
-                | P::Tcp
-                | P::Udp
-                | P::Icmp
-                | P::Igmp
-                | P::Igrp
-                | P::Pim
-                | P::Vrrp
-                | P::Carp => {
+                P::Sctp | P::Tcp | P::Udp | P::Icmp | P::Igmp | P::Igrp | P::Pim | P::Vrrp | P::Carp => {
                     checks.push(lt(ETHERTYPE_IP));
                     checks.extend(idx_checks);
                     checks.push(abbrev(*p)?);
@@ -1899,22 +1721,13 @@ fn arth(a: &Arth, checks: &mut Vec<Expr>) -> Result<Val, FilterError> {
                 }
                 _ => return invalid("unsupported index operation"),
             };
-            Val::Load {
-                base,
-                idx: Box::new(vi),
-                k,
-                size,
-            }
+            Val::Load { base, idx: Box::new(vi), k, size }
         }
     })
 }
 
 fn compile_id(q: Q, v: &IdVal) -> Result<Expr, FilterError> {
-    let Q {
-        proto: p,
-        dir,
-        addr,
-    } = q;
+    let Q { proto: p, dir, addr } = q;
     if addr == A::Undef {
         return Err(FilterError::MissingQualifier);
     }
@@ -1929,9 +1742,7 @@ fn compile_id(q: Q, v: &IdVal) -> Result<Expr, FilterError> {
         IdVal::HidLen(s, len) => mcode(s, None, *len, q),
         IdVal::HidMask(s, m) => mcode(s, Some(m), 0, q),
         IdVal::Hid6(s, len) => {
-            let a: Ipv6Addr = s
-                .parse()
-                .map_err(|_| FilterError::Invalid(format!("invalid ip6 address {s}")))?;
+            let a: Ipv6Addr = s.parse().map_err(|_| FilterError::Invalid(format!("invalid ip6 address {s}")))?;
             let masklen = len.unwrap_or(128);
             if masklen > 128 {
                 return invalid("mask length must be <= 128");
@@ -1980,11 +1791,7 @@ fn mcode(s: &str, mask: Option<&str>, masklen: u32, q: Q) -> Result<Expr, Filter
             if masklen > 32 {
                 return invalid("mask length must be <= 32");
             }
-            let m = if masklen == 0 {
-                0
-            } else {
-                u32::MAX << (32 - masklen)
-            };
+            let m = if masklen == 0 { 0 } else { u32::MAX << (32 - masklen) };
             if n & !m != 0 {
                 return invalid(format!("non-network bits set in \"{s}/{masklen}\""));
             }
@@ -2019,16 +1826,10 @@ fn parse_mac(s: &str) -> [u8; 6] {
 
 /// `gen_ncode`: a number or a dotted address with its qualifiers.
 fn ncode(s: Option<&str>, v: u32, q: Q) -> Result<Expr, FilterError> {
-    let Q {
-        proto: p,
-        dir,
-        addr,
-    } = q;
+    let Q { proto: p, dir, addr } = q;
     let (mut v, vlen) = match s {
         None => (v, 32),
-        Some(s) => {
-            atoin(s).ok_or_else(|| FilterError::Invalid(format!("invalid IPv4 address '{s}'")))?
-        }
+        Some(s) => atoin(s).ok_or_else(|| FilterError::Invalid(format!("invalid IPv4 address '{s}'")))?,
     };
     match addr {
         A::Default | A::Host | A::Net => {
@@ -2066,11 +1867,7 @@ fn ncode(s: Option<&str>, v: u32, q: Q) -> Result<Expr, FilterError> {
 
 /// `gen_scode`: a name with its qualifiers.
 fn scode(name: &str, q: Q) -> Result<Expr, FilterError> {
-    let Q {
-        proto: p,
-        dir,
-        addr,
-    } = q;
+    let Q { proto: p, dir, addr } = q;
     match addr {
         A::Net => invalid(format!("unknown network '{name}'")),
         A::Default | A::Host => {
@@ -2084,9 +1881,7 @@ fn scode(name: &str, q: Q) -> Result<Expr, FilterError> {
             if name == "localhost" {
                 let tp = if p == P::Default { P::Ip } else { p };
                 if tp == P::Ip6 {
-                    return invalid(format!(
-                        "unknown host '{name}' for specified address family"
-                    ));
+                    return invalid(format!("unknown host '{name}' for specified address family"));
                 }
                 return host(0x7f00_0001, u32::MAX, tp, dir, false);
             }
@@ -2094,8 +1889,7 @@ fn scode(name: &str, q: Q) -> Result<Expr, FilterError> {
         }
         A::Port => {
             port_proto(p, "port")?;
-            let (port, real) =
-                service_or_number(name).ok_or_else(|| FilterError::UnknownPort(name.to_owned()))?;
+            let (port, real) = service_or_number(name).ok_or_else(|| FilterError::UnknownPort(name.to_owned()))?;
             let real = check_named_proto(p, real, name, false)?;
             Ok(ports(port_check(port)?, port, real, dir))
         }
@@ -2157,11 +1951,7 @@ struct Pkt<'a> {
 impl Pkt<'_> {
     fn load(&self, addr: u64, size: u8) -> Result<u32, Abort> {
         let start = usize::try_from(addr).map_err(|_| Abort)?;
-        let b = self
-            .d
-            .get(start..)
-            .and_then(|s| s.get(..usize::from(size)))
-            .ok_or(Abort)?;
+        let b = self.d.get(start..).and_then(|s| s.get(..usize::from(size))).ok_or(Abort)?;
         Ok(b.iter().fold(0u32, |acc, &x| (acc << 8) | u32::from(x)))
     }
 
@@ -2234,11 +2024,7 @@ impl Expr {
     }
 
     /// Like [`Expr::eval`], recording each test made.
-    fn eval_traced<'e>(
-        &'e self,
-        pkt: &Pkt,
-        trail: &mut Vec<(&'e Expr, bool)>,
-    ) -> Result<bool, Abort> {
+    fn eval_traced<'e>(&'e self, pkt: &Pkt, trail: &mut Vec<(&'e Expr, bool)>) -> Result<bool, Abort> {
         Ok(match self {
             Expr::And(a, b) => a.eval_traced(pkt, trail)? && b.eval_traced(pkt, trail)?,
             Expr::Or(a, b) => a.eval_traced(pkt, trail)? || b.eval_traced(pkt, trail)?,
@@ -2377,12 +2163,7 @@ impl Val {
 fn implied(e: &Expr, facts: &[Fact]) -> Option<bool> {
     match e {
         Expr::Rel { a, b, .. } if a.is_const() && b.is_const() => {
-            return e
-                .test_atom(&Pkt {
-                    d: &[],
-                    wire_len: 0,
-                })
-                .ok();
+            return e.test_atom(&Pkt { d: &[], wire_len: 0 }).ok();
         }
         Expr::Cmp(l, Test::Eq { mask, val }) => {
             if val & !mask != 0 {
@@ -2482,11 +2263,7 @@ impl Solver {
         solver.search(vec![(s, want)], &mut facts)
     }
 
-    fn search<'e>(
-        &mut self,
-        mut goals: Vec<(&Simp<'e>, bool)>,
-        facts: &mut Vec<Fact<'e>>,
-    ) -> Option<bool> {
+    fn search<'e>(&mut self, mut goals: Vec<(&Simp<'e>, bool)>, facts: &mut Vec<Fact<'e>>) -> Option<bool> {
         loop {
             self.steps += 1;
             if self.steps > SOLVER_STEPS {
@@ -2556,10 +2333,7 @@ fn optimized_verdict<'e>(e: &'e Expr, pkt: &Pkt, trail: &[(&'e Expr, bool)]) -> 
         if let Simp::Const(v) = cur {
             return v;
         }
-        match (
-            Solver::sat(&cur, true, &facts),
-            Solver::sat(&cur, false, &facts),
-        ) {
+        match (Solver::sat(&cur, true, &facts), Solver::sat(&cur, false, &facts)) {
             (Some(true), Some(false)) => return true,
             (Some(false), _) => return false,
             _ => {}
@@ -3051,10 +2825,8 @@ mod tests {
 
     use super::*;
 
-    const ARP_REQ: &str =
-        "ffffffffffffa2c7e510ef8a08060001080006040001a2c7e510ef8ac0a80101000000000000c0a80102";
-    const ARP_REP: &str =
-        "a2c7e510ef8aa23ed037594408060001080006040002a23ed0375944c0a80102a2c7e510ef8ac0a80101";
+    const ARP_REQ: &str = "ffffffffffffa2c7e510ef8a08060001080006040001a2c7e510ef8ac0a80101000000000000c0a80102";
+    const ARP_REP: &str = "a2c7e510ef8aa23ed037594408060001080006040002a23ed0375944c0a80102a2c7e510ef8ac0a80101";
     const PING: &str = "a23ed0375944a2c7e510ef8a080045000054000140004001b754c0a80101c0a8010208009a93081600015555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555";
     const UNREACH: &str = "a2c7e510ef8aa23ed0375944080045000038000300004001f76ec0a80102c0a801010303607b0000000045000020000700004011af1bc0a801010a0000029c400035000c0000";
     const UDP: &str = "a23ed0375944a2c7e510ef8a080045000021000940004011b76fc0a80101c0a801029c40270f000d000068656c6c6f";
@@ -3069,23 +2841,22 @@ mod tests {
     const FRAG6: &str = "a23ed0375944a2c7e510ef8a86dd6000000000182c4020010db800000000000000000000000120010db8000000000000000000000002110000010000000713881389001000006162636465666768";
     const IGMP: &str = "a23ed0375944a2c7e510ef8a0800460000200008000001023ab90a000001e0000016940400001164000000000000";
     const VLAN: &str = "ffffffffffffa2c7e510ef8a8100200a08060001080006040001a2c7e510ef8ac0a80101000000000000c0a80102";
-    const UNKNOWN: &str = "a23ed0375944a2c7e510ef8a1234303132333435363738396162636465666768696a6b6c6d6e6f707172737475767778797a20007f";
+    const UNKNOWN: &str =
+        "a23ed0375944a2c7e510ef8a1234303132333435363738396162636465666768696a6b6c6d6e6f707172737475767778797a20007f";
     const SHORT_ARP: &str = "ffffffffffffa2c7e510ef8a0806000108000604";
     const RUNT: &str = "010203";
-    const FRAG4: &str = "a23ed0375944a2c7e510ef8a08004500002400080003401166bc0a0000010a00000200000000000000000000000000000000";
+    const FRAG4: &str =
+        "a23ed0375944a2c7e510ef8a08004500002400080003401166bc0a0000010a00000200000000000000000000000000000000";
     const SSH: &str = "a2c7e510ef8aa23ed037594408004500004800094000400626a50a0000020a0000010016a8cb0000000100000001501801f6000000005353482d322e302d4f70656e5353485f392e3270312044656269616e2d320d0a";
 
     /// Every frame above, in the order the pcap held them.
     const ALL: [&str; 21] = [
-        ARP_REQ, SHORT_ARP, RUNT, PING, UNREACH, UDP, SSH, VXLAN, SYN, SYNACK, HTTP, FRAG4, IGMP,
-        NS6, PING6, UDP6, TCP6, FRAG6, VLAN, UNKNOWN, ARP_REP,
+        ARP_REQ, SHORT_ARP, RUNT, PING, UNREACH, UDP, SSH, VXLAN, SYN, SYNACK, HTTP, FRAG4, IGMP, NS6, PING6, UDP6,
+        TCP6, FRAG6, VLAN, UNKNOWN, ARP_REP,
     ];
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
     }
 
     #[test]
@@ -3097,12 +2868,7 @@ mod tests {
         // VLAN-tagged frames matching nothing but link-level tests.
         let cases: &[(&str, &[&str])] = &[
             ("arp", &[ARP_REQ, ARP_REP, SHORT_ARP]),
-            (
-                "ip",
-                &[
-                    PING, UNREACH, UDP, VXLAN, SYN, SYNACK, HTTP, IGMP, FRAG4, SSH,
-                ],
-            ),
+            ("ip", &[PING, UNREACH, UDP, VXLAN, SYN, SYNACK, HTTP, IGMP, FRAG4, SSH]),
             ("ip6", &[NS6, PING6, UDP6, TCP6, FRAG6]),
             ("icmp", &[PING, UNREACH]),
             ("icmp6", &[NS6, PING6]),
@@ -3114,69 +2880,43 @@ mod tests {
             ("dst 10.0.0.2", &[VXLAN, SYN, HTTP, FRAG4]),
             (
                 "host 10.0.0.1 or 192.168.1.2",
-                &[
-                    ARP_REQ, ARP_REP, PING, UNREACH, UDP, VXLAN, SYN, SYNACK, HTTP, IGMP, FRAG4,
-                    SSH,
-                ],
+                &[ARP_REQ, ARP_REP, PING, UNREACH, UDP, VXLAN, SYN, SYNACK, HTTP, IGMP, FRAG4, SSH],
             ),
             (
                 "not host 10.0.0.1 and not 10.0.0.2",
-                &[
-                    ARP_REQ, ARP_REP, PING, UNREACH, UDP, NS6, PING6, UDP6, TCP6, FRAG6, VLAN,
-                    UNKNOWN,
-                ],
+                &[ARP_REQ, ARP_REP, PING, UNREACH, UDP, NS6, PING6, UDP6, TCP6, FRAG6, VLAN, UNKNOWN],
             ),
-            (
-                "net 10.0.0.0/8",
-                &[VXLAN, SYN, SYNACK, HTTP, IGMP, FRAG4, SSH],
-            ),
+            ("net 10.0.0.0/8", &[VXLAN, SYN, SYNACK, HTTP, IGMP, FRAG4, SSH]),
             ("net 192.168", &[ARP_REQ, ARP_REP, PING, UNREACH, UDP]),
-            (
-                "src net 10.0.0.0 mask 255.255.255.0",
-                &[VXLAN, SYN, SYNACK, HTTP, IGMP, FRAG4, SSH],
-            ),
+            ("src net 10.0.0.0 mask 255.255.255.0", &[VXLAN, SYN, SYNACK, HTTP, IGMP, FRAG4, SSH]),
             ("port 8080", &[SYN, SYNACK, HTTP]),
             ("tcp port 8080", &[SYN, SYNACK, HTTP]),
             ("udp port 4789", &[VXLAN]),
             ("src port 22", &[SSH]),
             ("dst port 8080 or 4789", &[VXLAN, SYN, HTTP]),
-            (
-                "portrange 4000-9000",
-                &[VXLAN, SYN, SYNACK, HTTP, UDP6, TCP6],
-            ),
+            ("portrange 4000-9000", &[VXLAN, SYN, SYNACK, HTTP, UDP6, TCP6]),
             ("port http-alt", &[SYN, SYNACK, HTTP]),
             ("port ssh or port domain", &[SSH]),
             (
                 "ether host a2:c7:e5:10:ef:8a",
                 &[
-                    ARP_REQ, ARP_REP, PING, UNREACH, UDP, VXLAN, SYN, SYNACK, HTTP, NS6, PING6,
-                    UDP6, TCP6, FRAG6, IGMP, VLAN, UNKNOWN, SHORT_ARP, FRAG4, SSH,
+                    ARP_REQ, ARP_REP, PING, UNREACH, UDP, VXLAN, SYN, SYNACK, HTTP, NS6, PING6, UDP6, TCP6, FRAG6,
+                    IGMP, VLAN, UNKNOWN, SHORT_ARP, FRAG4, SSH,
                 ],
             ),
-            (
-                "ether src a2:3e:d0:37:59:44",
-                &[ARP_REP, UNREACH, SYNACK, SSH],
-            ),
+            ("ether src a2:3e:d0:37:59:44", &[ARP_REP, UNREACH, SYNACK, SSH]),
             ("ether dst ff:ff:ff:ff:ff:ff", &[ARP_REQ, VLAN, SHORT_ARP]),
             ("broadcast", &[ARP_REQ, VLAN, SHORT_ARP]),
             ("multicast", &[ARP_REQ, NS6, VLAN, SHORT_ARP, RUNT]),
             ("ip6 multicast", &[NS6]),
-            (
-                "less 60",
-                &[
-                    ARP_REQ, ARP_REP, UDP, IGMP, VLAN, UNKNOWN, SHORT_ARP, RUNT, FRAG4,
-                ],
-            ),
+            ("less 60", &[ARP_REQ, ARP_REP, UDP, IGMP, VLAN, UNKNOWN, SHORT_ARP, RUNT, FRAG4]),
             ("greater 100", &[PING6]),
             ("ip proto 17", &[UDP, VXLAN, FRAG4]),
             ("ip6 proto 17", &[UDP6, FRAG6]),
             ("proto \\udp", &[UDP, VXLAN, UDP6, FRAG6, FRAG4]),
             ("ether proto \\arp", &[ARP_REQ, ARP_REP, SHORT_ARP]),
             ("tcp[tcpflags] & tcp-syn != 0", &[SYN, SYNACK]),
-            (
-                "tcp[tcpflags] & (tcp-syn|tcp-ack) = (tcp-syn|tcp-ack)",
-                &[SYNACK],
-            ),
+            ("tcp[tcpflags] & (tcp-syn|tcp-ack) = (tcp-syn|tcp-ack)", &[SYNACK]),
             ("tcp[((tcp[12] & 0xf0) >> 2):4] = 0x47455420", &[HTTP]),
             ("icmp[icmptype] = icmp-echo", &[PING]),
             ("icmp6[icmp6type] = icmp6-neighborsolicit", &[NS6]),
@@ -3186,31 +2926,21 @@ mod tests {
             ("ip6 host 2001:db8::1", &[PING6, FRAG6]),
             ("ip6 net 2001:db8::/32", &[PING6, FRAG6]),
             ("tcp and (port 80 or port 8080)", &[SYN, SYNACK, HTTP]),
-            (
-                "not (tcp or udp or arp)",
-                &[PING, UNREACH, NS6, PING6, IGMP, VLAN, UNKNOWN],
-            ),
+            ("not (tcp or udp or arp)", &[PING, UNREACH, NS6, PING6, IGMP, VLAN, UNKNOWN]),
             ("len >= 98 and ip", &[PING]),
-            (
-                "host 192.168.1.2 and (arp or icmp)",
-                &[ARP_REQ, ARP_REP, PING, UNREACH],
-            ),
+            ("host 192.168.1.2 and (arp or icmp)", &[ARP_REQ, ARP_REP, PING, UNREACH]),
             (
                 "",
                 &[
-                    ARP_REQ, ARP_REP, PING, UNREACH, UDP, VXLAN, SYN, SYNACK, HTTP, NS6, PING6,
-                    UDP6, TCP6, FRAG6, IGMP, VLAN, UNKNOWN, SHORT_ARP, RUNT, FRAG4, SSH,
+                    ARP_REQ, ARP_REP, PING, UNREACH, UDP, VXLAN, SYN, SYNACK, HTTP, NS6, PING6, UDP6, TCP6, FRAG6,
+                    IGMP, VLAN, UNKNOWN, SHORT_ARP, RUNT, FRAG4, SSH,
                 ],
             ),
         ];
         for (expr, want) in cases {
             let f = Filter::parse(expr).unwrap_or_else(|e| panic!("{expr}: {e}"));
             for frame in ALL {
-                assert_eq!(
-                    f.matches(&hex(frame)),
-                    want.contains(&frame),
-                    "{expr:?} on {frame}"
-                );
+                assert_eq!(f.matches(&hex(frame)), want.contains(&frame), "{expr:?} on {frame}");
             }
         }
     }
@@ -3248,16 +2978,10 @@ mod tests {
             ("(", "can't parse filter expression: syntax error"),
             ("tcp and", "can't parse filter expression: syntax error"),
             ("not", "can't parse filter expression: syntax error"),
-            (
-                "ip6 proto 6 and ip proto 6",
-                "expression rejects all packets",
-            ),
+            ("ip6 proto 6 and ip proto 6", "expression rejects all packets"),
             ("ether proto \\foo", "unknown ether proto 'foo'"),
             ("tcp proto 6", "'tcp proto' is bogus"),
-            (
-                "src port 80 and src 10.0.0.0/8",
-                "Mask syntax for networks only",
-            ),
+            ("src port 80 and src 10.0.0.0/8", "Mask syntax for networks only"),
         ];
         for (expr, msg) in cases {
             let err = Filter::parse(expr).expect_err(expr);
@@ -3280,23 +3004,11 @@ mod tests {
         // verdict is dropped (the runt matches a tautology, the short ARP
         // still matches `arp or tcp[100] = 0`). Checked with tcpdump.
         let runt = hex(RUNT);
-        assert!(!Filter::parse("tcp[100] = 0")
-            .expect("valid")
-            .matches(&hex(SYN)));
-        assert!(
-            Filter::parse("not (tcp[20] = 1 and ip) or tcp[20] = 1 || not icmp")
-                .expect("valid")
-                .matches(&runt)
-        );
-        assert!(!Filter::parse("ether broadcast or multicast")
-            .expect("valid")
-            .matches(&runt));
-        assert!(Filter::parse("arp or tcp[100] = 0")
-            .expect("valid")
-            .matches(&hex(SHORT_ARP)));
-        assert!(Filter::parse("tcp[20] = 1 or tcp")
-            .expect("valid")
-            .matches(&hex(HTTP)[..54]));
+        assert!(!Filter::parse("tcp[100] = 0").expect("valid").matches(&hex(SYN)));
+        assert!(Filter::parse("not (tcp[20] = 1 and ip) or tcp[20] = 1 || not icmp").expect("valid").matches(&runt));
+        assert!(!Filter::parse("ether broadcast or multicast").expect("valid").matches(&runt));
+        assert!(Filter::parse("arp or tcp[100] = 0").expect("valid").matches(&hex(SHORT_ARP)));
+        assert!(Filter::parse("tcp[20] = 1 or tcp").expect("valid").matches(&hex(HTTP)[..54]));
     }
 
     #[test]
@@ -3378,9 +3090,7 @@ mod tests {
         .collect();
         for _ in 0..3000 {
             let n = next() % 8;
-            let expr: Vec<&str> = (0..n)
-                .map(|_| words[(next() % words.len() as u64) as usize])
-                .collect();
+            let expr: Vec<&str> = (0..n).map(|_| words[(next() % words.len() as u64) as usize]).collect();
             if let Ok(f) = Filter::parse(&expr.join(" ")) {
                 let _ = f.matches(&hex(SYN));
             }

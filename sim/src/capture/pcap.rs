@@ -29,9 +29,7 @@ pub struct PcapWriter<W: Write> {
 
 impl<W: Write> std::fmt::Debug for PcapWriter<W> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PcapWriter")
-            .field("snaplen", &self.inner.snaplen())
-            .finish()
+        f.debug_struct("PcapWriter").field("snaplen", &self.inner.snaplen()).finish()
     }
 }
 
@@ -72,20 +70,12 @@ impl<W: Write> PcapWriter<W> {
     /// 4 GiB or longer.
     pub fn write(&mut self, ts_ns: u64, frame: &[u8]) -> io::Result<()> {
         let too_big = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, what.to_owned());
-        let ts_sec =
-            u32::try_from(ts_ns / 1_000_000_000).map_err(|_| too_big("timestamp after 2106"))?;
-        let ts_frac =
-            u32::try_from(ts_ns % 1_000_000_000 / 1000).map_err(|_| too_big("timestamp"))?;
-        let orig_len =
-            u32::try_from(frame.len()).map_err(|_| too_big("frame longer than 4 GiB"))?;
+        let ts_sec = u32::try_from(ts_ns / 1_000_000_000).map_err(|_| too_big("timestamp after 2106"))?;
+        let ts_frac = u32::try_from(ts_ns % 1_000_000_000 / 1000).map_err(|_| too_big("timestamp"))?;
+        let orig_len = u32::try_from(frame.len()).map_err(|_| too_big("frame longer than 4 GiB"))?;
         let incl_len = orig_len.min(SNAPLEN);
-        let packet = RawPcapPacket {
-            ts_sec,
-            ts_frac,
-            incl_len,
-            orig_len,
-            data: Cow::Borrowed(&frame[..incl_len as usize]),
-        };
+        let packet =
+            RawPcapPacket { ts_sec, ts_frac, incl_len, orig_len, data: Cow::Borrowed(&frame[..incl_len as usize]) };
         self.inner.write_raw_packet(&packet).map_err(to_io)?;
         Ok(())
     }
@@ -183,11 +173,7 @@ pub fn parse_pcap(bytes: &[u8]) -> Result<PcapFile, PcapError> {
         let Some(data) = bytes.get(off + 16..).and_then(|rest| rest.get(..incl_len)) else {
             return Err(PcapError::Truncated { index, offset: off });
         };
-        let frac_ns = if nanosecond {
-            frac
-        } else {
-            frac.saturating_mul(1000)
-        };
+        let frac_ns = if nanosecond { frac } else { frac.saturating_mul(1000) };
         records.push(PcapRecord {
             ts_ns: sec.saturating_mul(1_000_000_000).saturating_add(frac_ns),
             orig_len,
@@ -195,12 +181,7 @@ pub fn parse_pcap(bytes: &[u8]) -> Result<PcapFile, PcapError> {
         });
         off += 16 + incl_len;
     }
-    Ok(PcapFile {
-        linktype,
-        snaplen,
-        nanosecond,
-        records,
-    })
+    Ok(PcapFile { linktype, snaplen, nanosecond, records })
 }
 
 /// Reads an Ethernet pcap file into `(timestamp ns, frame bytes)` pairs.
@@ -213,11 +194,7 @@ pub fn read_pcap(bytes: &[u8]) -> Result<Vec<(u64, Vec<u8>)>, PcapError> {
     if file.linktype != LINKTYPE_ETHERNET {
         return Err(PcapError::NotEthernet(file.linktype));
     }
-    Ok(file
-        .records
-        .into_iter()
-        .map(|r| (r.ts_ns, r.data))
-        .collect())
+    Ok(file.records.into_iter().map(|r| (r.ts_ns, r.data)).collect())
 }
 
 #[cfg(test)]
@@ -238,8 +215,8 @@ mod tests {
         // on this (little-endian) machine: magic, 2.4, snaplen 262144, DLT 1.
         let bytes = write_one(0, &[]);
         let expected: [u8; 24] = [
-            0xd4, 0xc3, 0xb2, 0xa1, 0x02, 0x00, 0x04, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00,
-            0x04, 0x00, 0x01, 0x00, 0x00, 0x00,
+            0xd4, 0xc3, 0xb2, 0xa1, 0x02, 0x00, 0x04, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x04, 0x00, 0x01, 0x00,
+            0x00, 0x00,
         ];
         if cfg!(target_endian = "little") {
             assert_eq!(&bytes[..24], &expected);
@@ -266,14 +243,7 @@ mod tests {
         be_ns.extend_from_slice(&[0, 0, 0, 5, 0, 0, 0, 7, 0, 0, 0, 2, 0, 0, 0, 60, 0xab, 0xcd]);
         let f = parse_pcap(&be_ns).expect("valid");
         assert!(f.nanosecond);
-        assert_eq!(
-            f.records[0],
-            PcapRecord {
-                ts_ns: 5_000_000_007,
-                orig_len: 60,
-                data: vec![0xab, 0xcd]
-            }
-        );
+        assert_eq!(f.records[0], PcapRecord { ts_ns: 5_000_000_007, orig_len: 60, data: vec![0xab, 0xcd] });
         let mut le_us = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         le_us.extend_from_slice(&[100, 0, 0, 0, 1, 0, 0, 0]);
         le_us.extend_from_slice(&[5, 0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0xee]);
@@ -285,19 +255,10 @@ mod tests {
     fn errors_on_garbage() {
         // Proves short, foreign and cut files are errors, never panics.
         assert_eq!(parse_pcap(&[1, 2, 3]), Err(PcapError::TooShort(3)));
-        assert_eq!(
-            parse_pcap(&[0x0a, 0x0d, 0x0d, 0x0a].repeat(6)),
-            Err(PcapError::BadMagic(0x0a0d_0d0a))
-        );
+        assert_eq!(parse_pcap(&[0x0a, 0x0d, 0x0d, 0x0a].repeat(6)), Err(PcapError::BadMagic(0x0a0d_0d0a)));
         let mut cut = write_one(0, &[1, 2, 3, 4]);
         cut.pop();
-        assert_eq!(
-            parse_pcap(&cut),
-            Err(PcapError::Truncated {
-                index: 0,
-                offset: 24
-            })
-        );
+        assert_eq!(parse_pcap(&cut), Err(PcapError::Truncated { index: 0, offset: 24 }));
         let mut raw_ip = write_one(0, &[]);
         raw_ip[20] = 228;
         assert_eq!(read_pcap(&raw_ip), Err(PcapError::NotEthernet(228)));

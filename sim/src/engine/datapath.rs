@@ -102,12 +102,7 @@ impl Ipv4View {
         }
         let ihl = usize::from(p[0] & 0xf) * 4;
         let total_len = usize::from(u16::from_be_bytes([p[2], p[3]]));
-        if ihl < 20
-            || p.len() < ihl
-            || total_len < ihl
-            || total_len > p.len()
-            || checksum(&p[..ihl]) != 0
-        {
+        if ihl < 20 || p.len() < ihl || total_len < ihl || total_len > p.len() || checksum(&p[..ihl]) != 0 {
             return None;
         }
         Some(Ipv4View {
@@ -122,15 +117,7 @@ impl Ipv4View {
 }
 
 /// Builds an IPv4 header plus payload with a correct header checksum.
-pub fn ipv4_packet(
-    src: Ipv4Addr,
-    dst: Ipv4Addr,
-    proto: u8,
-    ttl: u8,
-    id: u16,
-    df: bool,
-    payload: &[u8],
-) -> Vec<u8> {
+pub fn ipv4_packet(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, ttl: u8, id: u16, df: bool, payload: &[u8]) -> Vec<u8> {
     let total = 20 + payload.len();
     let mut p = Vec::with_capacity(total);
     p.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8]);
@@ -170,12 +157,7 @@ impl Engine {
         if self.taps.is_empty() {
             return;
         }
-        let pids: Vec<_> = self
-            .taps
-            .iter()
-            .filter(|(l, _)| *l == link)
-            .map(|(_, p)| *p)
-            .collect();
+        let pids: Vec<_> = self.taps.iter().filter(|(l, _)| *l == link).map(|(_, p)| *p).collect();
         for pid in pids {
             self.capture(pid, frame);
         }
@@ -196,8 +178,7 @@ impl Engine {
             return;
         }
         if self.trace.enabled {
-            self.trace
-                .push(self.now, Some(link), TraceKind::Tx { len: frame.len() });
+            self.trace.push(self.now, Some(link), TraceKind::Tx { len: frame.len() });
         }
         self.tap(link, &frame);
         match &self.world.link(link).kind {
@@ -234,11 +215,7 @@ impl Engine {
         if !l.admin_up {
             // ____dev_forward_skb: receiver not IFF_UP.
             self.world.link_mut(link).stats.rx_dropped += 1;
-            self.drop_frame(
-                Some(link),
-                DropReason::NotSpecified,
-                "receiving device is down",
-            );
+            self.drop_frame(Some(link), DropReason::NotSpecified, "receiving device is down");
             return;
         }
         if frame.len() < 14 {
@@ -249,8 +226,7 @@ impl Engine {
         st.rx_packets += 1;
         st.rx_bytes += frame.len() as u64;
         if self.trace.enabled {
-            self.trace
-                .push(self.now, Some(link), TraceKind::Rx { len: frame.len() });
+            self.trace.push(self.now, Some(link), TraceKind::Rx { len: frame.len() });
         }
         self.tap(link, &frame);
         if let Some(br) = self.world.link(link).master {
@@ -281,11 +257,7 @@ impl Engine {
             ETH_P_ARP => self.arp_rcv(link, &frame[14..], pt),
             ETH_P_IP => self.ip_rcv(link, &frame[14..], pt),
             0x86dd => {} // IPv6 is not modelled; nothing is sent, nothing arrives.
-            _ => self.drop_frame(
-                Some(link),
-                DropReason::UnhandledProto,
-                "no handler for ethertype",
-            ),
+            _ => self.drop_frame(Some(link), DropReason::UnhandledProto, "no handler for ethertype"),
         }
     }
 
@@ -297,19 +269,11 @@ impl Engine {
         let src = eth_src(&frame);
         let dst = eth_dst(&frame);
         if !src.is_valid_unicast() {
-            self.drop_frame(
-                Some(port),
-                DropReason::NotSpecified,
-                "source MAC is not a valid unicast address",
-            );
+            self.drop_frame(Some(port), DropReason::NotSpecified, "source MAC is not a valid unicast address");
             return;
         }
         if self.world.port_state(port) != Some(PortState::Forwarding) {
-            self.drop_frame(
-                Some(port),
-                DropReason::NotSpecified,
-                "bridge port is not forwarding",
-            );
+            self.drop_frame(Some(port), DropReason::NotSpecified, "bridge port is not forwarding");
             return;
         }
         self.br_fdb_update(br, port, src);
@@ -319,12 +283,7 @@ impl Engine {
             local_rcv = true;
             self.br_flood(br, Some(port), &frame);
         } else {
-            let hit = self
-                .world
-                .link(br)
-                .bridge()
-                .and_then(|b| b.fdb.get(&dst))
-                .map(|e| (e.port, e.flags.local));
+            let hit = self.world.link(br).bridge().and_then(|b| b.fdb.get(&dst)).map(|e| (e.port, e.flags.local));
             match hit {
                 Some((_, true)) => {
                     // A local entry: the frame is for this host.
@@ -333,16 +292,10 @@ impl Engine {
                 }
                 Some((Some(out), false)) => {
                     if self.trace.enabled {
-                        self.trace
-                            .push(self.now, Some(br), TraceKind::FdbHit { port: out });
+                        self.trace.push(self.now, Some(br), TraceKind::FdbHit { port: out });
                     }
                     let now = self.now;
-                    if let Some(e) = self
-                        .world
-                        .link_mut(br)
-                        .bridge_mut()
-                        .and_then(|b| b.fdb.get_mut(&dst))
-                    {
+                    if let Some(e) = self.world.link_mut(br).bridge_mut().and_then(|b| b.fdb.get_mut(&dst)) {
                         e.used_ns = now;
                     }
                     if self.br_should_deliver(out, Some(port)) {
@@ -364,14 +317,8 @@ impl Engine {
 
     /// `should_deliver`: egress port forwards and is not the ingress port.
     fn br_should_deliver(&self, out: LinkId, ingress: Option<LinkId>) -> bool {
-        let hairpin = self
-            .world
-            .link(out)
-            .port
-            .as_ref()
-            .is_some_and(|p| p.hairpin);
-        (Some(out) != ingress || hairpin)
-            && self.world.port_state(out) == Some(PortState::Forwarding)
+        let hairpin = self.world.link(out).port.as_ref().is_some_and(|p| p.hairpin);
+        (Some(out) != ingress || hairpin) && self.world.port_state(out) == Some(PortState::Forwarding)
     }
 
     /// `br_flood`: a copy to every eligible port in `port_list` order.
@@ -380,15 +327,9 @@ impl Engine {
             self.trace.push(self.now, Some(br), TraceKind::Flood);
         }
         let unknown_unicast = !eth_dst(frame).is_multicast();
-        let ports = self
-            .world
-            .link(br)
-            .bridge()
-            .map(|b| b.ports.clone())
-            .unwrap_or_default();
+        let ports = self.world.link(br).bridge().map(|b| b.ports.clone()).unwrap_or_default();
         for p in ports {
-            let flood_ok =
-                !unknown_unicast || self.world.link(p).port.as_ref().is_some_and(|x| x.flood);
+            let flood_ok = !unknown_unicast || self.world.link(p).port.as_ref().is_some_and(|x| x.flood);
             if flood_ok && self.br_should_deliver(p, ingress) {
                 self.xmit(p, frame.to_vec());
             }
@@ -414,12 +355,7 @@ impl Engine {
             self.br_flood(br, None, &frame);
             return;
         }
-        let hit = self
-            .world
-            .link(br)
-            .bridge()
-            .and_then(|b| b.fdb.get(&dst))
-            .map(|e| (e.port, e.flags.local));
+        let hit = self.world.link(br).bridge().and_then(|b| b.fdb.get(&dst)).map(|e| (e.port, e.flags.local));
         match hit {
             Some((Some(out), false)) => {
                 if self.br_should_deliver(out, None) {
@@ -430,11 +366,7 @@ impl Engine {
                 // Addressed to one of our own ports' MACs: dropped by
                 // should_deliver's state check in practice; the kernel
                 // delivers locally through br_pass_frame_up only on input.
-                self.drop_frame(
-                    Some(br),
-                    DropReason::NotSpecified,
-                    "frame to a local FDB address",
-                );
+                self.drop_frame(Some(br), DropReason::NotSpecified, "frame to a local FDB address");
             }
             _ => self.br_flood(br, None, &frame),
         }
@@ -442,18 +374,13 @@ impl Engine {
 
     /// `br_fdb_update`: learn `src` on `port`.
     fn br_fdb_update(&mut self, br: LinkId, port: LinkId, src: MacAddr) {
-        let learning = self
-            .world
-            .link(port)
-            .port
-            .as_ref()
-            .is_some_and(|p| p.learning);
+        let learning = self.world.link(port).port.as_ref().is_some_and(|p| p.learning);
         let now = self.now;
         let trace = self.trace.enabled;
         let Some(b) = self.world.link_mut(br).bridge_mut() else {
             return;
         };
-        if !learning || b.ageing_time_ns == 0 && false {
+        if !learning || b.ageing_time_ns == 0 {
             return;
         }
         match b.fdb.get_mut(&src) {
@@ -465,22 +392,10 @@ impl Engine {
             None => {
                 b.fdb.insert(
                     src,
-                    FdbEntry {
-                        port: Some(port),
-                        flags: FdbFlags::default(),
-                        updated_ns: now,
-                        used_ns: now,
-                    },
+                    FdbEntry { port: Some(port), flags: FdbFlags::default(), updated_ns: now, used_ns: now },
                 );
                 if trace {
-                    self.trace.push(
-                        now,
-                        Some(port),
-                        TraceKind::FdbLearn {
-                            bridge: br,
-                            mac: src.to_string(),
-                        },
-                    );
+                    self.trace.push(now, Some(port), TraceKind::FdbLearn { bridge: br, mac: src.to_string() });
                 }
             }
         }
@@ -492,8 +407,7 @@ impl Engine {
         let now = self.now;
         if let Some(b) = self.world.link_mut(br).bridge_mut() {
             let age = b.ageing_time_ns;
-            b.fdb
-                .retain(|_, e| e.flags.local || e.flags.is_static || now < e.updated_ns + age);
+            b.fdb.retain(|_, e| e.flags.local || e.flags.is_static || now < e.updated_ns + age);
         }
     }
 
@@ -525,33 +439,27 @@ impl Engine {
         if op == ARPOP_REQUEST {
             if sip.is_unspecified() {
                 // DAD probe: answer if the target is ours on this device.
-                if self.world.link(dev).addrs.iter().any(|a| a.addr == tip)
-                    && self.arp_ignore_ok(ns, dev, sip, tip)
-                {
+                if self.world.link(dev).addrs.iter().any(|a| a.addr == tip) && self.arp_ignore_ok(ns, dev, sip, tip) {
                     let mac = self.world.link(dev).mac;
                     self.arp_send(dev, ARPOP_REPLY, MacAddr::BROADCAST, mac, tip, sha, sip);
                 }
                 return;
             }
             match self.ip_route_input_arp(ns, dev, sip, tip) {
-                Some(RouteType::Local) => {
-                    if self.arp_ignore_ok(ns, dev, sip, tip)
-                        && self.arp_filter_ok(ns, dev, sip, tip)
-                    {
-                        self.neigh_event_ns(ns, dev, sip, sha);
-                        let mac = self.world.link(dev).mac;
-                        if self.trace.enabled {
-                            self.trace.push(
-                                self.now,
-                                Some(dev),
-                                TraceKind::Deliver {
-                                    what: format!("arp reply {tip} is-at {mac}"),
-                                },
-                            );
-                        }
-                        self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
-                        return;
+                Some(RouteType::Local)
+                    if self.arp_ignore_ok(ns, dev, sip, tip) && self.arp_filter_ok(ns, dev, sip, tip) =>
+                {
+                    self.neigh_event_ns(ns, dev, sip, sha);
+                    let mac = self.world.link(dev).mac;
+                    if self.trace.enabled {
+                        self.trace.push(
+                            self.now,
+                            Some(dev),
+                            TraceKind::Deliver { what: format!("arp reply {tip} is-at {mac}") },
+                        );
                     }
+                    self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
+                    return;
                 }
                 Some(RouteType::Unicast) if self.arp_fwd_proxy(ns, dev, tip) => {
                     self.neigh_event_ns(ns, dev, sip, sha);
@@ -571,13 +479,7 @@ impl Engine {
     /// The input route lookup `arp_process` does for a request:
     /// `ip_route_input_noref(skb, tip, sip, 0, dev)` including the
     /// reverse-path check of the sender (`fib_validate_source`).
-    fn ip_route_input_arp(
-        &self,
-        ns: NsId,
-        dev: LinkId,
-        sip: Ipv4Addr,
-        tip: Ipv4Addr,
-    ) -> Option<RouteType> {
+    fn ip_route_input_arp(&self, ns: NsId, dev: LinkId, sip: Ipv4Addr, tip: Ipv4Addr) -> Option<RouteType> {
         let res = self.world.fib_lookup(ns, tip, None)?;
         let rtype = res.route.rtype;
         if rtype == RouteType::Unicast && self.conf(ns, dev, "forwarding") == 0 {
@@ -615,12 +517,7 @@ impl Engine {
         match self.conf(ns, dev, "arp_ignore") {
             0 => true,
             1 => self.world.link(dev).addrs.iter().any(|a| a.addr == tip),
-            2 => self
-                .world
-                .link(dev)
-                .addrs
-                .iter()
-                .any(|a| a.addr == tip && a.contains(sip)),
+            2 => self.world.link(dev).addrs.iter().any(|a| a.addr == tip && a.contains(sip)),
             8 => false,
             _ => true,
         }
@@ -631,9 +528,7 @@ impl Engine {
         if self.conf(ns, dev, "arp_filter") == 0 {
             return true;
         }
-        self.world
-            .fib_lookup(ns, sip, None)
-            .is_some_and(|r| r.route.dev == Some(dev))
+        self.world.fib_lookup(ns, sip, None).is_some_and(|r| r.route.dev == Some(dev))
     }
 
     /// `arp_fwd_proxy`: proxy ARP applies when enabled on `dev` and the route
@@ -642,9 +537,7 @@ impl Engine {
         if self.conf(ns, dev, "proxy_arp") == 0 {
             return false;
         }
-        self.world
-            .fib_lookup(ns, tip, None)
-            .is_some_and(|r| r.route.dev != Some(dev))
+        self.world.fib_lookup(ns, tip, None).is_some_and(|r| r.route.dev != Some(dev))
     }
 
     /// Sends an ARP packet out of `dev`.
@@ -679,12 +572,7 @@ impl Engine {
             self.is_local_addr(ns, *s)
                 && match announce {
                     0 => true,
-                    1 => self
-                        .world
-                        .link(dev)
-                        .addrs
-                        .iter()
-                        .any(|a| a.contains(target) && a.contains(*s)),
+                    1 => self.world.link(dev).addrs.iter().any(|a| a.contains(target) && a.contains(*s)),
                     _ => false,
                 }
         });
@@ -692,32 +580,20 @@ impl Engine {
             .or_else(|| self.inet_select_addr(ns, dev, target, crate::model::addr::AddrScope::Link))
             .unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mac = self.world.link(dev).mac;
-        self.arp_send(
-            dev,
-            ARPOP_REQUEST,
-            dst.unwrap_or(MacAddr::BROADCAST),
-            mac,
-            sip,
-            MacAddr::ZERO,
-            target,
-        );
+        self.arp_send(dev, ARPOP_REQUEST, dst.unwrap_or(MacAddr::BROADCAST), mac, sip, MacAddr::ZERO, target);
     }
 
     // ------------------------------------------------------------------ IPv4
 
     /// Reads an IPv4 conf key as it applies to `dev` (see `Netns::conf_effective`).
     pub fn conf(&self, ns: NsId, dev: LinkId, key: &str) -> u8 {
-        self.world
-            .ns(ns)
-            .conf_effective(&self.world.link(dev).conf, key)
+        self.world.ns(ns).conf_effective(&self.world.link(dev).conf, key)
     }
 
     /// Whether `ip` is one of the namespace's own addresses (`inet_addr_type`
     /// is `RTN_LOCAL`).
     pub fn is_local_addr(&self, ns: NsId, ip: Ipv4Addr) -> bool {
-        self.world
-            .fib_lookup(ns, ip, None)
-            .is_some_and(|r| r.route.rtype == RouteType::Local)
+        self.world.fib_lookup(ns, ip, None).is_some_and(|r| r.route.rtype == RouteType::Local)
     }
 
     /// `inet_select_addr(dev, dst, scope)`.
@@ -729,10 +605,7 @@ impl Engine {
         scope: crate::model::addr::AddrScope,
     ) -> Option<Ipv4Addr> {
         let l = self.world.link(dev);
-        let prim = l
-            .addrs
-            .iter()
-            .filter(|a| !a.secondary && a.scope.value() <= scope.value().max(0));
+        let prim = l.addrs.iter().filter(|a| !a.secondary);
         let mut first = None;
         for a in prim {
             if a.scope.value() > scope.value() {
@@ -749,10 +622,7 @@ impl Engine {
         // Any other device: loopback first, then the rest, non-link scope.
         for id in self.world.links_in(ns) {
             for a in &self.world.link(id).addrs {
-                if !a.secondary
-                    && a.scope != crate::model::addr::AddrScope::Link
-                    && a.scope.value() <= scope.value()
-                {
+                if !a.secondary && a.scope != crate::model::addr::AddrScope::Link && a.scope.value() <= scope.value() {
                     return Some(a.addr);
                 }
             }
@@ -763,11 +633,7 @@ impl Engine {
     /// `ip_rcv` → `ip_rcv_finish` → `ip_route_input` → deliver or forward.
     fn ip_rcv(&mut self, dev: LinkId, pkt: &[u8], pt: PktType) {
         if pt == PktType::OtherHost {
-            self.drop_frame(
-                Some(dev),
-                DropReason::OtherHost,
-                "frame not addressed to this host",
-            );
+            self.drop_frame(Some(dev), DropReason::OtherHost, "frame not addressed to this host");
             return;
         }
         let Some(ip) = Ipv4View::parse(pkt) else {
@@ -778,50 +644,26 @@ impl Engine {
         let ns = self.world.link(dev).ns;
         let lo_in = self.world.link(dev).is_loopback();
         let route = self.world.fib_lookup(ns, ip.dst, None);
-        let is_bcast = ip.dst.is_broadcast()
-            || route
-                .as_ref()
-                .is_some_and(|r| r.route.rtype == RouteType::Broadcast);
+        let is_bcast = ip.dst.is_broadcast() || route.as_ref().is_some_and(|r| r.route.rtype == RouteType::Broadcast);
         if !lo_in && !self.fib_validate_source(ns, dev, ip.src) {
-            self.drop_frame(
-                Some(dev),
-                DropReason::IpRpfilter,
-                "reverse-path check failed (martian source)",
-            );
+            self.drop_frame(Some(dev), DropReason::IpRpfilter, "reverse-path check failed (martian source)");
             return;
         }
         match route {
-            Some(r) if r.route.rtype == RouteType::Local || is_bcast => {
-                self.ip_local_deliver(ns, dev, pkt, ip)
-            }
+            Some(r) if r.route.rtype == RouteType::Local || is_bcast => self.ip_local_deliver(ns, dev, pkt, ip),
             _ if self.conf(ns, dev, "forwarding") == 0 => {
-                self.drop_frame(
-                    Some(dev),
-                    DropReason::IpInAddrErrors,
-                    "not for this host and forwarding is off",
-                );
+                self.drop_frame(Some(dev), DropReason::IpInAddrErrors, "not for this host and forwarding is off");
             }
             None => {
                 self.icmp_send(ns, pkt, ip, 3, 0);
-                self.drop_frame(
-                    Some(dev),
-                    DropReason::IpInNoRoutes,
-                    "no route to destination",
-                );
+                self.drop_frame(Some(dev), DropReason::IpInNoRoutes, "no route to destination");
             }
             Some(r) => self.ip_forward(ns, dev, pkt, ip, r.route),
         }
     }
 
     /// `ip_forward`: TTL, then output through the chosen route.
-    fn ip_forward(
-        &mut self,
-        ns: NsId,
-        _in_dev: LinkId,
-        pkt: &[u8],
-        ip: Ipv4View,
-        route: crate::model::Route,
-    ) {
+    fn ip_forward(&mut self, ns: NsId, _in_dev: LinkId, pkt: &[u8], ip: Ipv4View, route: crate::model::Route) {
         if ip.ttl <= 1 {
             self.icmp_send(ns, pkt, ip, 11, 0);
             self.drop_frame(None, DropReason::IpInhdr, "TTL expired in transit");
@@ -838,11 +680,7 @@ impl Engine {
             RouteType::Unreachable => {
                 self.icmp_send(ns, pkt, ip, 3, 1);
             }
-            _ => self.drop_frame(
-                None,
-                DropReason::IpOutNoRoutes,
-                "route type does not forward",
-            ),
+            _ => self.drop_frame(None, DropReason::IpOutNoRoutes, "route type does not forward"),
         }
     }
 
@@ -852,11 +690,7 @@ impl Engine {
         match ip.proto {
             IPPROTO_ICMP => self.icmp_rcv(ns, dev, pkt, ip, payload),
             _ => {
-                self.drop_frame(
-                    Some(dev),
-                    DropReason::IpNoproto,
-                    "protocol not modelled by netsim yet",
-                );
+                self.drop_frame(Some(dev), DropReason::IpNoproto, "protocol not modelled by netsim yet");
             }
         }
     }
@@ -870,13 +704,7 @@ impl Engine {
         self.deliver_icmp_to_sockets(ns, pkt, ip);
         if icmp[0] == 8 && !ip.dst.is_broadcast() {
             if self.trace.enabled {
-                self.trace.push(
-                    self.now,
-                    Some(dev),
-                    TraceKind::Deliver {
-                        what: "icmp echo request: reply".into(),
-                    },
-                );
+                self.trace.push(self.now, Some(dev), TraceKind::Deliver { what: "icmp echo request: reply".into() });
             }
             let mut reply = icmp.to_vec();
             reply[0] = 0;
@@ -922,9 +750,10 @@ impl Engine {
                 .route
                 .prefsrc
                 .or_else(|| {
-                    route.route.dev.and_then(|d| {
-                        self.inet_select_addr(ns, d, ip.src, crate::model::addr::AddrScope::Global)
-                    })
+                    route
+                        .route
+                        .dev
+                        .and_then(|d| self.inet_select_addr(ns, d, ip.src, crate::model::addr::AddrScope::Global))
                 })
                 .unwrap_or(Ipv4Addr::UNSPECIFIED)
         };
@@ -947,9 +776,7 @@ impl Engine {
             self.trace.push(
                 self.now,
                 res.route.dev,
-                TraceKind::Route {
-                    route: format!("{}/{}", res.route.dst, res.route.prefix_len),
-                },
+                TraceKind::Route { route: format!("{}/{}", res.route.dst, res.route.prefix_len) },
             );
         }
         match res.route.rtype {
@@ -973,23 +800,12 @@ impl Engine {
     }
 
     /// `ip_finish_output2`: resolve the next hop and transmit.
-    fn ip_finish_output(
-        &mut self,
-        ns: NsId,
-        route: &crate::model::Route,
-        dst: Ipv4Addr,
-        pkt: Vec<u8>,
-    ) {
+    fn ip_finish_output(&mut self, ns: NsId, route: &crate::model::Route, dst: Ipv4Addr, pkt: Vec<u8>) {
         let Some(dev) = route.dev else { return };
         let nh = route.gateway.unwrap_or(dst);
         let is_bcast = dst.is_broadcast()
             || route.rtype == RouteType::Broadcast
-            || self
-                .world
-                .link(dev)
-                .addrs
-                .iter()
-                .any(|a| a.broadcast == Some(dst));
+            || self.world.link(dev).addrs.iter().any(|a| a.broadcast == Some(dst));
         if self.world.link(dev).is_loopback() {
             let frame = eth_frame(MacAddr::ZERO, MacAddr::ZERO, ETH_P_IP, &pkt);
             self.xmit(dev, frame);

@@ -11,8 +11,8 @@
 use super::proc::{Pid, Process};
 use super::{Engine, Sink, Stdio};
 use crate::scenario::{
-    expand_heredoc, expand_word, expand_word_single, AndOr, AndOrOp, Command, ListItem, Pipeline,
-    RedirectKind, Script, SimpleCommand, Span, WordPart,
+    expand_heredoc, expand_word, expand_word_single, AndOr, AndOrOp, Command, ListItem, Pipeline, RedirectKind, Script,
+    SimpleCommand, Span, WordPart,
 };
 use crate::tools::{self, Ctx, Outcome};
 use std::collections::BTreeMap;
@@ -33,9 +33,7 @@ pub struct RunError {
     pub message: String,
 }
 
-const BUILTINS: &[&str] = &[
-    "echo", "sleep", "kill", "wait", "set", "true", "false", ":", "exit",
-];
+const BUILTINS: &[&str] = &["echo", "sleep", "kill", "wait", "set", "true", "false", ":", "exit"];
 
 /// Walks the script and refuses commands netsim does not model, before
 /// anything runs (also verify's whitelist: nothing else runs as root).
@@ -57,11 +55,7 @@ pub fn check(script: &Script, file: &str) -> Result<(), RunError> {
             match c {
                 Command::Simple(sc) => simple(sc, file)?,
                 Command::For { body, .. } => items(body, file)?,
-                Command::If {
-                    branches,
-                    else_body,
-                    ..
-                } => {
+                Command::If { branches, else_body, .. } => {
                     for (c, b) in branches {
                         items(c, file)?;
                         items(b, file)?;
@@ -107,17 +101,11 @@ pub fn check(script: &Script, file: &str) -> Result<(), RunError> {
                     line: span.line,
                     col: span.col,
                     command: w.clone(),
-                    message: format!(
-                        "command not modelled by netsim; supported: {}",
-                        tools::COMMANDS.join(", ")
-                    ),
+                    message: format!("command not modelled by netsim; supported: {}", tools::COMMANDS.join(", ")),
                 });
             }
             if w == "ip" {
-                let rest: Vec<&str> = words[i + 1..]
-                    .iter()
-                    .map(|x| x.as_deref().unwrap_or(""))
-                    .collect();
+                let rest: Vec<&str> = words[i + 1..].iter().map(|x| x.as_deref().unwrap_or("")).collect();
                 if let Some(p) = rest.iter().position(|x| *x == "exec") {
                     if p >= 1 && rest[p - 1] == "netns" && rest.len() > p + 2 {
                         i = i + 1 + p + 2;
@@ -139,7 +127,8 @@ pub struct Interp<'e> {
     vars: BTreeMap<String, String>,
     status: i32,
     last_bg: Option<Pid>,
-    jobs: Vec<Pid>,
+    /// The job table: (job number, pid), as bash numbers them.
+    jobs: Vec<(u32, Pid)>,
     opt_e: bool,
     opt_x: bool,
     opt_v: bool,
@@ -189,13 +178,7 @@ impl<'e> Interp<'e> {
         // Let in-flight packets settle, then stop the leftovers.
         let settle = self.eng.now + super::HOP_NS * 1000;
         self.eng.run_until(settle);
-        let running: Vec<Pid> = self
-            .eng
-            .procs
-            .iter()
-            .filter(|(_, p)| !p.exited())
-            .map(|(k, _)| *k)
-            .collect();
+        let running: Vec<Pid> = self.eng.procs.iter().filter(|(_, p)| !p.exited()).map(|(k, _)| *k).collect();
         for pid in running {
             self.eng.interrupt(pid);
         }
@@ -223,13 +206,7 @@ impl<'e> Interp<'e> {
     }
 
     fn err_at(&self, span: Span, command: &str, message: String) -> RunError {
-        RunError {
-            file: self.file.clone(),
-            line: span.line,
-            col: span.col,
-            command: command.to_string(),
-            message,
-        }
+        RunError { file: self.file.clone(), line: span.line, col: span.col, command: command.to_string(), message }
     }
 
     fn var(&self, name: &str) -> Option<String> {
@@ -264,17 +241,17 @@ impl<'e> Interp<'e> {
         if item.and_or.rest.is_empty() && item.and_or.first.commands.len() == 1 {
             if let Command::Simple(sc) = &item.and_or.first.commands[0] {
                 if let Some(pid) = self.simple(sc, Stdio::default(), String::new(), true)? {
-                    self.jobs.push(pid);
+                    // bash drops finished jobs before numbering a new one:
+                    // the new job is one more than the highest left.
+                    self.jobs.retain(|(_, p)| self.eng.procs.get(p).is_some_and(|x| !x.exited()));
+                    let n = self.jobs.iter().map(|(n, _)| *n).max().unwrap_or(0) + 1;
+                    self.jobs.push((n, pid));
                     self.last_bg = Some(pid);
                     self.status = 0;
                     return Ok(Flow::Next);
                 }
                 self.status = 0;
-                return Ok(if self.exit.is_some() {
-                    Flow::Exit
-                } else {
-                    Flow::Next
-                });
+                return Ok(if self.exit.is_some() { Flow::Exit } else { Flow::Next });
             }
         }
         let f = self.and_or(&item.and_or, true)?;
@@ -347,9 +324,7 @@ impl<'e> Interp<'e> {
 
     fn compound(&mut self, c: &Command) -> Result<Flow, RunError> {
         match c {
-            Command::For {
-                var, words, body, ..
-            } => {
+            Command::For { var, words, body, .. } => {
                 let mut vals = Vec::new();
                 for w in words {
                     vals.extend(expand_word(w, &|n| self.var(n)));
@@ -362,11 +337,7 @@ impl<'e> Interp<'e> {
                 }
                 Ok(Flow::Next)
             }
-            Command::If {
-                branches,
-                else_body,
-                ..
-            } => {
+            Command::If { branches, else_body, .. } => {
                 for (cond, body) in branches {
                     let saved = self.opt_e;
                     self.opt_e = false;
@@ -415,28 +386,19 @@ impl<'e> Interp<'e> {
                 }
             }
             Command::Group(v, _) => self.items(v),
-            Command::Subshell(_, span) => Err(self.err_at(
-                *span,
-                "(",
-                "subshells are not modelled; use { ...; }".into(),
-            )),
+            Command::Subshell(_, span) => {
+                Err(self.err_at(*span, "(", "subshells are not modelled; use { ...; }".into()))
+            }
             Command::Simple(_) => unreachable!("simple commands are handled by pipeline"),
         }
     }
 
     fn wait_pid(&mut self, pid: Pid, span: Span, cmd: &str) -> Result<(), RunError> {
-        let done = self
-            .eng
-            .run_while(|e| e.procs.get(&pid).is_none_or(Process::exited));
+        let done = self.eng.run_while(|e| e.procs.get(&pid).is_none_or(Process::exited));
         if !done {
             return Err(self.err_at(span, cmd, "this process never exits by itself (e.g. tcpdump without -c); run it in the background with & and stop it with kill".into()));
         }
-        self.status = self
-            .eng
-            .procs
-            .get(&pid)
-            .and_then(Process::exit_code)
-            .unwrap_or(0);
+        self.status = self.eng.procs.get(&pid).and_then(Process::exit_code).unwrap_or(0);
         Ok(())
     }
 
@@ -453,11 +415,8 @@ impl<'e> Interp<'e> {
         for w in &sc.words {
             argv.extend(expand_word(w, &|n| self.var(n)));
         }
-        let assigns: Vec<(String, String)> = sc
-            .assigns
-            .iter()
-            .map(|(k, w)| (k.clone(), expand_word_single(w, &|n| self.var(n))))
-            .collect();
+        let assigns: Vec<(String, String)> =
+            sc.assigns.iter().map(|(k, w)| (k.clone(), expand_word_single(w, &|n| self.var(n)))).collect();
         if argv.is_empty() {
             for (k, v) in assigns {
                 self.vars.insert(k, v);
@@ -467,21 +426,14 @@ impl<'e> Interp<'e> {
         }
         if self.opt_x {
             let shown: Vec<String> = argv.iter().map(|a| shell_quote(a)).collect();
-            self.eng
-                .write(&Sink::Stderr, &format!("+ {}\n", shown.join(" ")));
+            self.eng.write(&Sink::Stderr, &format!("+ {}\n", shown.join(" ")));
         }
         for r in &sc.redirects {
             match &r.kind {
                 RedirectKind::Out(w) | RedirectKind::Append(w) | RedirectKind::Both(w) => {
                     let path = expand_word_single(w, &|n| self.var(n));
-                    let sink = if path == "/dev/null" {
-                        Sink::Null
-                    } else {
-                        Sink::File(path.clone())
-                    };
-                    if matches!(r.kind, RedirectKind::Out(_) | RedirectKind::Both(_))
-                        && path != "/dev/null"
-                    {
+                    let sink = if path == "/dev/null" { Sink::Null } else { Sink::File(path.clone()) };
+                    if matches!(r.kind, RedirectKind::Out(_) | RedirectKind::Both(_)) && path != "/dev/null" {
                         self.eng.files.insert(path, Vec::new());
                     }
                     if matches!(r.kind, RedirectKind::Both(_)) {
@@ -518,11 +470,7 @@ impl<'e> Interp<'e> {
                     }
                 }
                 RedirectKind::HereDoc { body, expand, .. } => {
-                    stdin = if *expand {
-                        expand_heredoc(body, &|n| self.var(n))
-                    } else {
-                        body.clone()
-                    };
+                    stdin = if *expand { expand_heredoc(body, &|n| self.var(n)) } else { body.clone() };
                 }
                 RedirectKind::HereString(w) => {
                     stdin = expand_word_single(w, &|n| self.var(n));
@@ -562,10 +510,7 @@ impl<'e> Interp<'e> {
                 Ok(None)
             }
             "exit" => {
-                let code = argv
-                    .get(1)
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or(self.status);
+                let code = argv.get(1).and_then(|c| c.parse().ok()).unwrap_or(self.status);
                 self.exit = Some(code);
                 self.status = code;
                 Ok(None)
@@ -593,9 +538,7 @@ impl<'e> Interp<'e> {
                                 return Err(self.err_at(
                                     sc.span,
                                     "set",
-                                    format!(
-                                    "'set {a}' is not modelled; supported: set -e -x -v (and +)"
-                                ),
+                                    format!("'set {a}' is not modelled; supported: set -e -x -v (and +)"),
                                 ))
                             }
                         }
@@ -606,11 +549,7 @@ impl<'e> Interp<'e> {
             }
             "sleep" => {
                 let d = argv.get(1).and_then(|s| parse_duration(s)).ok_or_else(|| {
-                    self.err_at(
-                        sc.span,
-                        "sleep",
-                        "needs a duration in seconds (e.g. 1, 0.5, 2s)".into(),
-                    )
+                    self.err_at(sc.span, "sleep", "needs a duration in seconds (e.g. 1, 0.5, 2s)".into())
                 })?;
                 let until = self.eng.now + d;
                 self.eng.run_until(until);
@@ -621,17 +560,17 @@ impl<'e> Interp<'e> {
                 let targets: Vec<Pid> = if argv.len() > 1 {
                     let mut v = Vec::new();
                     for a in &argv[1..] {
-                        v.push(self.job(a).ok_or_else(|| {
-                            self.err_at(sc.span, "wait", format!("no such job {a}"))
-                        })?);
+                        v.push(self.job(a).ok_or_else(|| self.err_at(sc.span, "wait", format!("no such job {a}")))?);
                     }
                     v
                 } else {
-                    self.jobs.clone()
+                    self.jobs.iter().map(|(_, p)| *p).collect()
                 };
-                for pid in targets {
-                    self.wait_pid(pid, sc.span, "wait")?;
+                for pid in &targets {
+                    self.wait_pid(*pid, sc.span, "wait")?;
                 }
+                // Waited-for jobs leave the table.
+                self.jobs.retain(|(_, p)| !targets.contains(p));
                 Ok(None)
             }
             "kill" => {
@@ -664,10 +603,7 @@ impl<'e> Interp<'e> {
                     let Some(pid) = self.job(&t) else {
                         self.eng.write(
                             &stdio.err,
-                            &format!(
-                                "{}: line {}: kill: {t}: no such job\n",
-                                self.file, sc.span.line
-                            ),
+                            &format!("{}: line {}: kill: {t}: no such job\n", self.file, sc.span.line),
                         );
                         self.status = 1;
                         continue;
@@ -678,12 +614,7 @@ impl<'e> Interp<'e> {
             }
             _ => {
                 let ns = crate::model::World::ROOT;
-                let mut ctx = Ctx {
-                    eng: self.eng,
-                    ns,
-                    stdio,
-                    stdin,
-                };
+                let mut ctx = Ctx { eng: self.eng, ns, stdio, stdin };
                 match tools::run(&mut ctx, &argv) {
                     Ok(Outcome::Exited(code)) => {
                         self.status = code;
@@ -708,15 +639,14 @@ impl<'e> Interp<'e> {
 
     fn job(&self, spec: &str) -> Option<Pid> {
         if let Some(n) = spec.strip_prefix('%') {
-            let n: usize = if n == "+" || n == "%" || n.is_empty() {
-                self.jobs.len()
-            } else {
-                n.parse().ok()?
-            };
-            return self.jobs.get(n.checked_sub(1)?).copied();
+            if n == "+" || n == "%" || n.is_empty() {
+                return self.jobs.last().map(|(_, p)| *p);
+            }
+            let n: u32 = n.parse().ok()?;
+            return self.jobs.iter().find(|(j, _)| *j == n).map(|(_, p)| *p);
         }
         let p: u32 = spec.parse().ok()?;
-        self.jobs.iter().copied().find(|x| x.0 == p)
+        self.jobs.iter().map(|(_, p)| *p).find(|x| x.0 == p)
     }
 }
 
@@ -752,11 +682,7 @@ impl Engine {
 fn parse_duration(s: &str) -> Option<u64> {
     let s = s.strip_suffix('s').unwrap_or(s);
     let (i, f) = s.split_once('.').unwrap_or((s, ""));
-    let mut ns: u64 = if i.is_empty() {
-        0
-    } else {
-        i.parse::<u64>().ok()? * crate::model::NS_PER_SEC
-    };
+    let mut ns: u64 = if i.is_empty() { 0 } else { i.parse::<u64>().ok()? * crate::model::NS_PER_SEC };
     let mut scale = crate::model::NS_PER_SEC / 10;
     for c in f.chars() {
         ns += u64::from(c.to_digit(10)?) * scale;
@@ -767,10 +693,7 @@ fn parse_duration(s: &str) -> Option<u64> {
 
 /// Quotes a word the way `set -x` shows it.
 fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c))
-    {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -819,16 +742,8 @@ fn item_end_line(item: &ListItem) -> u32 {
                         span.line
                     }
                 }
-                Command::If {
-                    branches,
-                    else_body,
-                    span,
-                } => {
-                    let mut b = branches
-                        .iter()
-                        .map(|(c, t)| items_max(c).max(items_max(t)))
-                        .max()
-                        .unwrap_or(0);
+                Command::If { branches, else_body, span } => {
+                    let mut b = branches.iter().map(|(c, t)| items_max(c).max(items_max(t))).max().unwrap_or(0);
                     if let Some(e) = else_body {
                         b = b.max(items_max(e));
                     }

@@ -79,10 +79,7 @@ pub struct Stdio {
 
 impl Default for Stdio {
     fn default() -> Self {
-        Stdio {
-            out: Sink::Stdout,
-            err: Sink::Stderr,
-        }
+        Stdio { out: Sink::Stdout, err: Sink::Stderr }
     }
 }
 
@@ -182,10 +179,7 @@ impl Engine {
         let Some(Reverse((t, seq))) = self.queue.pop() else {
             return false;
         };
-        let ev = self
-            .pending
-            .remove(&seq)
-            .expect("every queued seq has its event");
+        let ev = self.pending.remove(&seq).expect("every queued seq has its event");
         self.now = t;
         self.stats.events += 1;
         match ev {
@@ -233,11 +227,7 @@ impl Engine {
             Sink::Stdout => self.push_output(Stream::Out, text),
             Sink::Stderr => self.push_output(Stream::Err, text),
             Sink::Null => {}
-            Sink::File(path) => self
-                .files
-                .entry(path.clone())
-                .or_default()
-                .extend_from_slice(text.as_bytes()),
+            Sink::File(path) => self.files.entry(path.clone()).or_default().extend_from_slice(text.as_bytes()),
             Sink::Pipe(i) => {
                 if let Some(p) = self.pipes.get_mut(*i) {
                     p.push_str(text);
@@ -255,33 +245,18 @@ impl Engine {
 
     /// Everything written to stdout so far.
     pub fn stdout_text(&self) -> String {
-        self.output
-            .iter()
-            .filter(|(s, _)| *s == Stream::Out)
-            .map(|(_, t)| t.as_str())
-            .collect()
+        self.output.iter().filter(|(s, _)| *s == Stream::Out).map(|(_, t)| t.as_str()).collect()
     }
 
     /// Everything written to stderr so far.
     pub fn stderr_text(&self) -> String {
-        self.output
-            .iter()
-            .filter(|(s, _)| *s == Stream::Err)
-            .map(|(_, t)| t.as_str())
-            .collect()
+        self.output.iter().filter(|(s, _)| *s == Stream::Err).map(|(_, t)| t.as_str()).collect()
     }
 
     /// Records a drop in the trace.
     pub fn drop_frame(&mut self, link: Option<LinkId>, reason: DropReason, why: &str) {
         if self.trace.enabled {
-            self.trace.push(
-                self.now,
-                link,
-                TraceKind::Drop {
-                    reason,
-                    why: why.to_string(),
-                },
-            );
+            self.trace.push(self.now, link, TraceKind::Drop { reason, why: why.to_string() });
         }
     }
 }

@@ -29,9 +29,7 @@ impl Engine {
         if let Some(t) = self.reachable.get(&ns) {
             return *t;
         }
-        let t = self
-            .rng
-            .range(BASE_REACHABLE_NS / 2, BASE_REACHABLE_NS * 3 / 2);
+        let t = self.rng.range(BASE_REACHABLE_NS / 2, BASE_REACHABLE_NS * 3 / 2);
         self.reachable.insert(ns, t);
         t
     }
@@ -47,12 +45,7 @@ impl Engine {
     /// on `dev`, resolving it first if needed.
     pub(super) fn neigh_output(&mut self, ns: NsId, dev: LinkId, nh: Ipv4Addr, pkt: Vec<u8>) {
         let now = self.now;
-        let state = self
-            .world
-            .ns(ns)
-            .neigh
-            .get(&(dev, nh))
-            .map(|n| (n.state, n.lladdr));
+        let state = self.world.ns(ns).neigh.get(&(dev, nh)).map(|n| (n.state, n.lladdr));
         match state {
             Some((st, Some(mac))) if st.valid() => {
                 if st == NeighState::Stale {
@@ -75,24 +68,19 @@ impl Engine {
             _ => {
                 // NONE or FAILED: start resolving, probe at once.
                 let saddr = Ipv4View::parse(&pkt).map(|v| v.src);
-                let e = self
-                    .world
-                    .ns_mut(ns)
-                    .neigh
-                    .entry((dev, nh))
-                    .or_insert_with(|| Neigh {
-                        dev,
-                        lladdr: None,
-                        state: NeighState::Incomplete,
-                        probes: 0,
-                        timer_ns: None,
-                        confirmed_ns: 0,
-                        updated_ns: now,
-                        used_ns: now,
-                        queue: Vec::new(),
-                        queue_saddr: None,
-                        by_user: false,
-                    });
+                let e = self.world.ns_mut(ns).neigh.entry((dev, nh)).or_insert_with(|| Neigh {
+                    dev,
+                    lladdr: None,
+                    state: NeighState::Incomplete,
+                    probes: 0,
+                    timer_ns: None,
+                    confirmed_ns: 0,
+                    updated_ns: now,
+                    used_ns: now,
+                    queue: Vec::new(),
+                    queue_saddr: None,
+                    by_user: false,
+                });
                 e.state = NeighState::Incomplete;
                 e.probes = UCAST_PROBES + 1;
                 e.updated_ns = now;
@@ -118,8 +106,7 @@ impl Engine {
         if n.timer_ns != Some(now) {
             return; // superseded
         }
-        let (state, confirmed, used, probes, lladdr) =
-            (n.state, n.confirmed_ns, n.used_ns, n.probes, n.lladdr);
+        let (state, confirmed, used, probes, lladdr) = (n.state, n.confirmed_ns, n.used_ns, n.probes, n.lladdr);
         match state {
             NeighState::Reachable => {
                 if now < confirmed + reach {
@@ -145,11 +132,7 @@ impl Engine {
                 }
             }
             NeighState::Incomplete | NeighState::Probe => {
-                let max = if state == NeighState::Incomplete {
-                    UCAST_PROBES + MCAST_PROBES
-                } else {
-                    UCAST_PROBES
-                };
+                let max = if state == NeighState::Incomplete { UCAST_PROBES + MCAST_PROBES } else { UCAST_PROBES };
                 if probes >= max {
                     self.neigh_fail(ns, dev, ip);
                 } else {
@@ -157,17 +140,8 @@ impl Engine {
                         n.probes += 1;
                     }
                     self.neigh_arm(ns, dev, ip, now + RETRANS_NS);
-                    let saddr = self
-                        .world
-                        .ns(ns)
-                        .neigh
-                        .get(&(dev, ip))
-                        .and_then(|n| n.queue_saddr);
-                    let dst = if state == NeighState::Probe {
-                        lladdr
-                    } else {
-                        None
-                    };
+                    let saddr = self.world.ns(ns).neigh.get(&(dev, ip)).and_then(|n| n.queue_saddr);
+                    let dst = if state == NeighState::Probe { lladdr } else { None };
                     self.arp_solicit(ns, dev, ip, saddr, dst);
                 }
             }
@@ -188,22 +162,13 @@ impl Engine {
     /// `arp_error_report` (ICMP host unreachable to its sender).
     fn neigh_fail(&mut self, ns: NsId, dev: LinkId, ip: Ipv4Addr) {
         self.set_state(ns, dev, ip, NeighState::Failed);
-        let queue = self
-            .world
-            .ns_mut(ns)
-            .neigh
-            .get_mut(&(dev, ip))
-            .map(|n| std::mem::take(&mut n.queue))
-            .unwrap_or_default();
+        let queue =
+            self.world.ns_mut(ns).neigh.get_mut(&(dev, ip)).map(|n| std::mem::take(&mut n.queue)).unwrap_or_default();
         for pkt in queue {
             if let Some(v) = Ipv4View::parse(&pkt) {
                 self.icmp_send(ns, &pkt, v, 3, 1);
             }
-            self.drop_frame(
-                Some(dev),
-                DropReason::NeighFailed,
-                "neighbour resolution failed",
-            );
+            self.drop_frame(Some(dev), DropReason::NeighFailed, "neighbour resolution failed");
         }
     }
 
@@ -211,42 +176,27 @@ impl Engine {
     /// the sender's entry as STALE.
     pub(super) fn neigh_event_ns(&mut self, ns: NsId, dev: LinkId, ip: Ipv4Addr, mac: MacAddr) {
         let now = self.now;
-        self.world
-            .ns_mut(ns)
-            .neigh
-            .entry((dev, ip))
-            .or_insert_with(|| Neigh {
-                dev,
-                lladdr: None,
-                state: NeighState::Failed,
-                probes: 0,
-                timer_ns: None,
-                confirmed_ns: 0,
-                updated_ns: now,
-                used_ns: 0,
-                queue: Vec::new(),
-                queue_saddr: None,
-                by_user: false,
-            });
+        self.world.ns_mut(ns).neigh.entry((dev, ip)).or_insert_with(|| Neigh {
+            dev,
+            lladdr: None,
+            state: NeighState::Failed,
+            probes: 0,
+            timer_ns: None,
+            confirmed_ns: 0,
+            updated_ns: now,
+            used_ns: 0,
+            queue: Vec::new(),
+            queue_saddr: None,
+            by_user: false,
+        });
         self.neigh_update(ns, dev, ip, mac, NeighState::Stale);
     }
 
     /// The update `arp_process` makes for any ARP from `ip` when an entry
     /// exists (REACHABLE for a reply unicast to us, else STALE).
-    pub(super) fn neigh_update_from_arp(
-        &mut self,
-        ns: NsId,
-        dev: LinkId,
-        ip: Ipv4Addr,
-        mac: MacAddr,
-        reachable: bool,
-    ) {
+    pub(super) fn neigh_update_from_arp(&mut self, ns: NsId, dev: LinkId, ip: Ipv4Addr, mac: MacAddr, reachable: bool) {
         if self.world.ns(ns).neigh.contains_key(&(dev, ip)) {
-            let st = if reachable {
-                NeighState::Reachable
-            } else {
-                NeighState::Stale
-            };
+            let st = if reachable { NeighState::Reachable } else { NeighState::Stale };
             self.neigh_update(ns, dev, ip, mac, st);
         }
     }
@@ -273,11 +223,7 @@ impl Engine {
         }
         let changed = new != old;
         n.state = new;
-        let queue = if !old.valid() && new.valid() {
-            std::mem::take(&mut n.queue)
-        } else {
-            Vec::new()
-        };
+        let queue = if !old.valid() && new.valid() { std::mem::take(&mut n.queue) } else { Vec::new() };
         if changed {
             n.timer_ns = None;
             if new == NeighState::Reachable {
@@ -293,9 +239,6 @@ impl Engine {
     /// `neigh_carrier_down`).
     pub fn neigh_flush_dev(&mut self, dev: LinkId) {
         let ns = self.world.link(dev).ns;
-        self.world
-            .ns_mut(ns)
-            .neigh
-            .retain(|(d, _), n| *d != dev || n.state == NeighState::Permanent);
+        self.world.ns_mut(ns).neigh.retain(|(d, _), n| *d != dev || n.state == NeighState::Permanent);
     }
 }

@@ -10,8 +10,7 @@ use super::Engine;
 use crate::model::addr::{mask, AddrScope};
 use crate::model::route::{RouteProto, RouteScope, RouteType, TABLE_LOCAL, TABLE_MAIN};
 use crate::model::{
-    Bridge, BridgePort, FdbEntry, FdbFlags, IfAddr, Link, LinkId, LinkKind, MacAddr, ModelError,
-    NsId, Route,
+    Bridge, BridgePort, FdbEntry, FdbFlags, IfAddr, Link, LinkId, LinkKind, MacAddr, ModelError, NsId, Route,
 };
 use std::net::Ipv4Addr;
 
@@ -20,13 +19,11 @@ impl Engine {
     /// carriers, IPv6 link-local addresses (added once a link is up with
     /// carrier), and neighbour eviction on carrier loss.
     pub fn refresh_links(&mut self) {
-        let ids: Vec<LinkId> = (0..self.world.links.len() as u32)
-            .map(LinkId)
-            .filter(|l| self.world.link_alive(*l))
-            .collect();
+        let ids: Vec<LinkId> =
+            (0..self.world.links.len() as u32).map(LinkId).filter(|l| self.world.link_alive(*l)).collect();
         for id in &ids {
             if self.world.link(*id).bridge().is_some() {
-                self.world.bridge_port_selection(*id);
+                self.world.bridge_port_selection(*id, false);
             }
         }
         for id in ids {
@@ -36,15 +33,12 @@ impl Engine {
             if admin_up && up && !ll6 && !lo {
                 self.world.link_mut(id).ll6 = true;
             }
-            if admin_up && !self.world.carrier(id) && self.carrier_seen.contains(&id) {
-                if self
-                    .world
-                    .ns(ns)
-                    .conf_effective(&conf, "arp_evict_nocarrier")
-                    != 0
-                {
-                    self.neigh_flush_dev(id);
-                }
+            if admin_up
+                && !self.world.carrier(id)
+                && self.carrier_seen.contains(&id)
+                && self.world.ns(ns).conf_effective(&conf, "arp_evict_nocarrier") != 0
+            {
+                self.neigh_flush_dev(id);
             }
             if self.world.carrier(id) && self.world.link(id).admin_up {
                 self.carrier_seen.insert(id);
@@ -73,11 +67,7 @@ impl Engine {
     /// # Errors
     /// `NotFound` when no such name.
     pub fn netns_del(&mut self, name: &str) -> Result<(), ModelError> {
-        let id = self
-            .world
-            .ns_names
-            .remove(name)
-            .ok_or(ModelError::NotFound)?;
+        let id = self.world.ns_names.remove(name).ok_or(ModelError::NotFound)?;
         let links: Vec<LinkId> = self.world.links_in(id).collect();
         for l in links {
             if self.world.link_alive(l) {
@@ -114,15 +104,14 @@ impl Engine {
         peer_ns: NsId,
         peer_mac: Option<MacAddr>,
     ) -> Result<LinkId, ModelError> {
-        if !self.world.name_free(ns, name)
-            || !self.world.name_free(peer_ns, peer)
-            || (ns == peer_ns && name == peer)
-        {
+        if !self.world.name_free(ns, name) || !self.world.name_free(peer_ns, peer) || (ns == peer_ns && name == peer) {
             return Err(ModelError::Exists);
         }
         let p = self.new_link(peer_ns, peer, LinkKind::Veth { peer: None }, peer_mac);
         let d = self.new_link(ns, name, LinkKind::Veth { peer: Some(p) }, mac);
         self.world.link_mut(p).kind = LinkKind::Veth { peer: Some(d) };
+        // Creating a veth with its peer elsewhere announces it in `ns`.
+        self.nsid_alloc(ns, peer_ns);
         Ok(d)
     }
 
@@ -130,12 +119,7 @@ impl Engine {
     ///
     /// # Errors
     /// `Exists` when the name is taken.
-    pub fn link_add_bridge(
-        &mut self,
-        ns: NsId,
-        name: &str,
-        mac: Option<MacAddr>,
-    ) -> Result<LinkId, ModelError> {
+    pub fn link_add_bridge(&mut self, ns: NsId, name: &str, mac: Option<MacAddr>) -> Result<LinkId, ModelError> {
         if !self.world.name_free(ns, name) {
             return Err(ModelError::Exists);
         }
@@ -155,11 +139,7 @@ impl Engine {
                         mac,
                         FdbEntry {
                             port,
-                            flags: FdbFlags {
-                                local: true,
-                                is_static: true,
-                                added_by_user: false,
-                            },
+                            flags: FdbFlags { local: true, is_static: true, added_by_user: false },
                             updated_ns: now,
                             used_ns: now,
                         },
@@ -217,12 +197,7 @@ impl Engine {
             .world
             .link(br)
             .bridge()
-            .map(|b| {
-                b.ports
-                    .iter()
-                    .filter_map(|p| self.world.link(*p).port.as_ref().map(|x| x.port_no))
-                    .collect()
-            })
+            .map(|b| b.ports.iter().filter_map(|p| self.world.link(*p).port.as_ref().map(|x| x.port_no)).collect())
             .unwrap_or_default();
         let port_no = (1..).find(|n| !used.contains(n)).unwrap_or(1);
         {
@@ -244,6 +219,7 @@ impl Engine {
         let mac = self.world.link(dev).mac;
         self.fdb_insert_local(br, Some(dev), mac);
         self.bridge_recalc_mac(br);
+        self.world.bridge_port_selection(br, true);
         self.refresh_links();
         Ok(())
     }
@@ -264,6 +240,7 @@ impl Engine {
             b.fdb.retain(|_, e| e.port != Some(dev));
         }
         self.bridge_recalc_mac(br);
+        self.world.bridge_port_selection(br, true);
         self.refresh_links();
     }
 
@@ -274,6 +251,7 @@ impl Engine {
             return;
         }
         self.world.link_mut(dev).admin_up = true;
+        self.world.link_mut(dev).ever_up = true;
         let addrs = self.world.link(dev).addrs.clone();
         for a in &addrs {
             self.add_ifaddr_routes(dev, a, true);
@@ -290,9 +268,11 @@ impl Engine {
         let ns = self.world.link(dev).ns;
         self.world.link_mut(dev).admin_up = false;
         self.world.link_mut(dev).ll6 = false;
-        self.world.ns_mut(ns).routes.routes.retain(|r| {
-            r.dev != Some(dev) || (r.table == TABLE_LOCAL && r.rtype == RouteType::Local)
-        });
+        self.world
+            .ns_mut(ns)
+            .routes
+            .routes
+            .retain(|r| r.dev != Some(dev) || (r.table == TABLE_LOCAL && r.rtype == RouteType::Local));
         self.neigh_flush_dev(dev);
         self.refresh_links();
     }
@@ -312,10 +292,7 @@ impl Engine {
                 }
             }
             let ns = self.world.link(id).ns;
-            let (name, ifindex) = (
-                self.world.link(id).name.clone(),
-                self.world.link(id).ifindex,
-            );
+            let (name, ifindex) = (self.world.link(id).name.clone(), self.world.link(id).ifindex);
             let n = self.world.ns_mut(ns);
             n.by_name.remove(&name);
             n.by_index.remove(&ifindex);
@@ -351,11 +328,8 @@ impl Engine {
             n.routes.routes.retain(|r| r.dev != Some(dev));
             n.neigh.retain(|(d, _), _| *d != dev);
         }
-        let new_index = if self.world.link_by_index(to, ifindex).is_some() {
-            self.world.alloc_ifindex(to)
-        } else {
-            ifindex
-        };
+        let new_index =
+            if self.world.link_by_index(to, ifindex).is_some() { self.world.alloc_ifindex(to) } else { ifindex };
         let conf = self.world.ns(to).conf_default;
         {
             let l = self.world.link_mut(dev);
@@ -367,6 +341,9 @@ impl Engine {
         let n = self.world.ns_mut(to);
         n.by_name.insert(name, dev);
         n.by_index.insert(new_index, dev);
+        // The move announces the device in both namespaces.
+        self.nsid_alloc(from, to);
+        self.nsid_alloc(to, from);
         self.refresh_links();
         Ok(())
     }
@@ -421,6 +398,9 @@ impl Engine {
                 }
             }
             self.fdb_insert_local(dev, None, mac);
+            if old != mac {
+                self.world.bridge_port_selection(dev, true);
+            }
         }
         Ok(())
     }
@@ -453,15 +433,8 @@ impl Engine {
             return;
         }
         if let Some(b) = a.broadcast {
-            let _ = routes.insert(
-                Route {
-                    dst: b,
-                    rtype: RouteType::Broadcast,
-                    scope: RouteScope::Link,
-                    ..base.clone()
-                },
-                false,
-            );
+            let _ = routes
+                .insert(Route { dst: b, rtype: RouteType::Broadcast, scope: RouteScope::Link, ..base.clone() }, false);
         }
         if a.secondary || a.prefix_len == 32 || a.noprefixroute {
             return;
@@ -472,31 +445,16 @@ impl Engine {
                 table: if lo { TABLE_LOCAL } else { TABLE_MAIN },
                 dst: net,
                 prefix_len: a.prefix_len,
-                rtype: if lo {
-                    RouteType::Local
-                } else {
-                    RouteType::Unicast
-                },
-                scope: if lo {
-                    RouteScope::Host
-                } else {
-                    RouteScope::Link
-                },
+                rtype: if lo { RouteType::Local } else { RouteType::Unicast },
+                scope: if lo { RouteScope::Host } else { RouteScope::Link },
                 ..base.clone()
             },
             false,
         );
         if a.prefix_len < 31 {
             let bcast = Ipv4Addr::from(u32::from(net) | !mask(a.prefix_len));
-            let _ = routes.insert(
-                Route {
-                    dst: bcast,
-                    rtype: RouteType::Broadcast,
-                    scope: RouteScope::Link,
-                    ..base
-                },
-                false,
-            );
+            let _ = routes
+                .insert(Route { dst: bcast, rtype: RouteType::Broadcast, scope: RouteScope::Link, ..base }, false);
         }
     }
 
@@ -506,24 +464,12 @@ impl Engine {
     /// `Exists` when the same address and prefix are on the device.
     pub fn addr_add(&mut self, dev: LinkId, mut a: IfAddr) -> Result<(), ModelError> {
         let l = self.world.link(dev);
-        if l.addrs
-            .iter()
-            .any(|x| x.addr == a.addr && x.prefix_len == a.prefix_len)
-        {
+        if l.addrs.iter().any(|x| x.addr == a.addr && x.prefix_len == a.prefix_len) {
             return Err(ModelError::Exists);
         }
-        a.secondary = l
-            .addrs
-            .iter()
-            .any(|x| !x.secondary && x.prefix_len == a.prefix_len && x.contains(a.addr));
-        let pos = if a.secondary {
-            l.addrs.len()
-        } else {
-            l.addrs
-                .iter()
-                .position(|x| x.secondary)
-                .unwrap_or(l.addrs.len())
-        };
+        a.secondary = l.addrs.iter().any(|x| !x.secondary && x.prefix_len == a.prefix_len && x.contains(a.addr));
+        let pos =
+            if a.secondary { l.addrs.len() } else { l.addrs.iter().position(|x| x.secondary).unwrap_or(l.addrs.len()) };
         self.world.link_mut(dev).addrs.insert(pos, a.clone());
         self.add_ifaddr_routes(dev, &a, false);
         Ok(())
@@ -535,17 +481,9 @@ impl Engine {
     ///
     /// # Errors
     /// `NotFound`-like (`EADDRNOTAVAIL`, reported as `Invalid`) when absent.
-    pub fn addr_del(
-        &mut self,
-        dev: LinkId,
-        addr: Ipv4Addr,
-        prefix_len: Option<u8>,
-    ) -> Result<(), ModelError> {
+    pub fn addr_del(&mut self, dev: LinkId, addr: Ipv4Addr, prefix_len: Option<u8>) -> Result<(), ModelError> {
         let l = self.world.link(dev);
-        let Some(pos) = l
-            .addrs
-            .iter()
-            .position(|x| x.addr == addr && prefix_len.is_none_or(|p| p == x.prefix_len))
+        let Some(pos) = l.addrs.iter().position(|x| x.addr == addr && prefix_len.is_none_or(|p| p == x.prefix_len))
         else {
             return Err(ModelError::AddrNotAvail);
         };
@@ -555,22 +493,15 @@ impl Engine {
             removed.extend(
                 l.addrs
                     .iter()
-                    .filter(|x| {
-                        x.secondary && x.prefix_len == gone.prefix_len && gone.contains(x.addr)
-                    })
+                    .filter(|x| x.secondary && x.prefix_len == gone.prefix_len && gone.contains(x.addr))
                     .cloned(),
             );
         }
         let ns = l.ns;
-        self.world
-            .link_mut(dev)
-            .addrs
-            .retain(|x| !removed.contains(x));
+        self.world.link_mut(dev).addrs.retain(|x| !removed.contains(x));
         for a in removed {
-            let still_local = self
-                .world
-                .links_in(ns)
-                .any(|d| self.world.link(d).addrs.iter().any(|x| x.addr == a.addr));
+            let still_local =
+                self.world.links_in(ns).any(|d| self.world.link(d).addrs.iter().any(|x| x.addr == a.addr));
             self.world.ns_mut(ns).routes.routes.retain(|r| {
                 if r.dev != Some(dev) || r.prefsrc != Some(a.addr) {
                     return true;
@@ -583,14 +514,7 @@ impl Engine {
 
     /// `ip addr flush dev DEV`.
     pub fn addr_flush(&mut self, dev: LinkId) {
-        let addrs: Vec<Ipv4Addr> = self
-            .world
-            .link(dev)
-            .addrs
-            .iter()
-            .filter(|a| !a.secondary)
-            .map(|a| a.addr)
-            .collect();
+        let addrs: Vec<Ipv4Addr> = self.world.link(dev).addrs.iter().filter(|a| !a.secondary).map(|a| a.addr).collect();
         for a in addrs {
             let _ = self.addr_del(dev, a, None);
         }
@@ -609,4 +533,28 @@ pub fn default_addr_scope(a: Ipv4Addr) -> AddrScope {
 /// A new bridge's defaults, for tools that need them.
 pub fn bridge_defaults() -> Bridge {
     Bridge::default()
+}
+
+impl Engine {
+    /// Assigns the peer namespace ids a link dump in `ns` allocates
+    /// (`peernet2id_alloc` for every veth whose peer lives elsewhere), so
+    /// `link-netnsid N` and `ip netns list (id: N)` match the kernel.
+    pub fn link_dump(&mut self, ns: NsId) {
+        for (peer_ns, id) in crate::render::iproute::link_dump_nsids(&self.world, ns) {
+            self.world.ns_mut(ns).nsids.entry(peer_ns).or_insert(id);
+        }
+    }
+
+    /// `peernet2id_alloc`: the lowest free id in `ns` for `other`.
+    pub fn nsid_alloc(&mut self, ns: NsId, other: NsId) {
+        if ns == other || !self.world.ns_alive(ns) {
+            return;
+        }
+        let n = self.world.ns_mut(ns);
+        if n.nsids.contains_key(&other) {
+            return;
+        }
+        let id = (0..).find(|i| !n.nsids.values().any(|v| v == i)).unwrap_or(0);
+        n.nsids.insert(other, id);
+    }
 }

@@ -146,10 +146,9 @@ impl Tcpdump {
             link,
             ifname,
             filter,
-            pcap: write.as_ref().map(|_| {
-                crate::capture::pcap::PcapWriter::new(Vec::new())
-                    .expect("writing to a Vec cannot fail")
-            }),
+            pcap: write
+                .as_ref()
+                .map(|_| crate::capture::pcap::PcapWriter::new(Vec::new()).expect("writing to a Vec cannot fail")),
             write,
             printer: Printer::new(opts),
             pending: String::new(),
@@ -235,8 +234,7 @@ impl Engine {
         p.ntransmitted += 1;
         p.last_send_ns = now;
         p.sent.insert(seq, now);
-        let (ns, src, dst, ttl, ident, size, oif) =
-            (p.ns, p.src, p.dst, p.ttl, p.ident, p.size, p.oif);
+        let (ns, src, dst, ttl, ident, size, oif) = (p.ns, p.src, p.dst, p.ttl, p.ident, p.size, p.oif);
         let mut icmp = vec![8u8, 0, 0, 0];
         icmp.extend_from_slice(&ident.to_be_bytes());
         icmp.extend_from_slice(&seq.to_be_bytes());
@@ -280,8 +278,7 @@ impl Engine {
                     let inner = &icmp[8..];
                     let Some(iv) = inner.get(..20).and_then(|_| {
                         let ihl = usize::from(inner[0] & 0xf) * 4;
-                        (inner.len() >= ihl + 8 && inner[9] == IPPROTO_ICMP && inner[ihl] == 8)
-                            .then_some(ihl)
+                        (inner.len() >= ihl + 8 && inner[9] == IPPROTO_ICMP && inner[ihl] == 8).then_some(ihl)
                     }) else {
                         continue;
                     };
@@ -334,12 +331,7 @@ impl Engine {
         }
         p.pipesize = p.pipesize.max(p.ntransmitted - p.nreceived - p.nerrors);
         p.nerrors += 1;
-        let line = format!(
-            "From {} icmp_seq={} {}\n",
-            from,
-            seq,
-            crate::render::ping::icmp_error_text(typ, code)
-        );
+        let line = format!("From {} icmp_seq={} {}\n", from, seq, crate::render::ping::icmp_error_text(typ, code));
         let sink = p.stdio.out.clone();
         let done = p.count != 0 && p.nreceived + p.nerrors >= p.count;
         self.write(&sink, &line);

@@ -13,9 +13,7 @@ pub struct Rng {
 impl Rng {
     /// A generator for a scenario seed.
     pub fn new(seed: u64) -> Rng {
-        Rng {
-            state: seed ^ 0x6e65_7473_696d_0001,
-        }
+        Rng { state: seed ^ 0x6e65_7473_696d_0001 }
     }
 
     /// The next 64 random bits.

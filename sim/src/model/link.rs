@@ -56,11 +56,7 @@ impl MacAddr {
 impl fmt::Display for MacAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            b[0], b[1], b[2], b[3], b[4], b[5]
-        )
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
     }
 }
 
@@ -149,6 +145,9 @@ pub struct Bridge {
     /// Carrier as `br_port_state_selection` last left it: on at creation,
     /// then on iff some port forwards, recomputed when ports change.
     pub carrier: bool,
+    /// The carrier has changed since creation, so linkwatch has set an
+    /// operstate; until then an up bridge reports UNKNOWN.
+    pub oper_set: bool,
 }
 
 impl Default for Bridge {
@@ -163,6 +162,7 @@ impl Default for Bridge {
             max_age_ns: 20 * crate::model::NS_PER_SEC,
             nf_call_iptables: false,
             carrier: true,
+            oper_set: false,
         }
     }
 }
@@ -219,6 +219,9 @@ pub struct Link {
     pub mtu: u32,
     /// `IFF_UP`.
     pub admin_up: bool,
+    /// Has been up once: its qdisc is then `noqueue` for good (a device
+    /// never brought up shows `noop`).
+    pub ever_up: bool,
     /// Promiscuity counter (each `tcpdump` without `-p` adds one). Not
     /// shown by `ip link`: only the user flag below is (`dev_get_flags`).
     pub promisc: u32,
@@ -243,15 +246,7 @@ pub struct Link {
 
 impl Link {
     /// A new device, administratively down.
-    pub fn new(
-        id: LinkId,
-        ns: NsId,
-        ifindex: u32,
-        name: String,
-        kind: LinkKind,
-        mac: MacAddr,
-        mtu: u32,
-    ) -> Link {
+    pub fn new(id: LinkId, ns: NsId, ifindex: u32, name: String, kind: LinkKind, mac: MacAddr, mtu: u32) -> Link {
         Link {
             id,
             ns,
@@ -262,6 +257,7 @@ impl Link {
             mac_set: false,
             mtu,
             admin_up: false,
+            ever_up: false,
             promisc: 0,
             promisc_flag: false,
             master: None,
@@ -319,29 +315,36 @@ impl World {
         let l = self.link(id);
         match &l.kind {
             LinkKind::Loopback => true,
-            LinkKind::Veth { peer } => {
-                l.admin_up && peer.is_some_and(|p| self.link_alive(p) && self.link(p).admin_up)
-            }
+            LinkKind::Veth { peer } => l.admin_up && peer.is_some_and(|p| self.link_alive(p) && self.link(p).admin_up),
             LinkKind::Bridge(b) => l.admin_up && b.carrier,
         }
     }
 
-    /// `br_port_state_selection`: recompute a bridge's carrier from its
-    /// ports. Call after any change to the bridge, its ports or their peers.
-    pub fn bridge_port_selection(&mut self, br: LinkId) {
+    /// `br_port_state_selection`: the bridge has carrier iff a port
+    /// forwards. The kernel runs it when a port's state changes, a port is
+    /// added or removed, or the bridge id (MAC) changes; on kernel 6.18 it
+    /// turns the carrier off even with no ports at all (checked with
+    /// verify), so pass `force` for those events and not for a plain refresh
+    /// of a bridge without ports.
+    pub fn bridge_port_selection(&mut self, br: LinkId, force: bool) {
         let Some(b) = self.link(br).bridge() else {
             return;
         };
-        if b.ports.is_empty() {
+        if b.ports.is_empty() && !force {
             return;
         }
-        let any = b
-            .ports
-            .iter()
-            .any(|p| self.port_state(*p) == Some(PortState::Forwarding));
+        let any = b.ports.iter().any(|p| self.port_state(*p) == Some(PortState::Forwarding));
         if let Some(b) = self.link_mut(br).bridge_mut() {
-            b.carrier = any;
+            if b.carrier != any {
+                b.carrier = any;
+                b.oper_set = true;
+            }
         }
+    }
+
+    /// `IFF_RUNNING`: up and operationally up (`UP` or `UNKNOWN`).
+    pub fn running(&self, id: LinkId) -> bool {
+        self.link(id).admin_up && matches!(self.operstate(id), OperState::Up | OperState::Unknown)
     }
 
     /// `netif_running() && netif_oper_up()`: the device passes traffic.
@@ -359,11 +362,7 @@ impl World {
         let port = l.port.as_ref()?;
         let br = self.link(port.bridge);
         let fwd = br.admin_up && l.admin_up && self.carrier_no_bridge(id);
-        Some(if fwd {
-            PortState::Forwarding
-        } else {
-            PortState::Disabled
-        })
+        Some(if fwd { PortState::Forwarding } else { PortState::Disabled })
     }
 
     /// Carrier of a non-bridge device (ports are never bridges here).
@@ -383,8 +382,15 @@ impl World {
         match &l.kind {
             LinkKind::Loopback => OperState::Unknown,
             // Kernel 6.18 (checked with verify): an up bridge reports
-            // UNKNOWN whatever its carrier.
-            LinkKind::Bridge(_) => OperState::Unknown,
+            // UNKNOWN until its carrier first changes; then UP or DOWN.
+            LinkKind::Bridge(b) if !b.oper_set => OperState::Unknown,
+            LinkKind::Bridge(b) => {
+                if b.carrier {
+                    OperState::Up
+                } else {
+                    OperState::Down
+                }
+            }
             LinkKind::Veth { peer } => {
                 if self.carrier(id) {
                     return OperState::Up;

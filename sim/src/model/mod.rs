@@ -95,12 +95,7 @@ pub struct World {
 impl World {
     /// A fresh host: the root namespace with `lo` (down).
     pub fn new(profile: HostProfile) -> World {
-        let mut w = World {
-            netns: Vec::new(),
-            ns_names: BTreeMap::new(),
-            links: Vec::new(),
-            profile,
-        };
+        let mut w = World { netns: Vec::new(), ns_names: BTreeMap::new(), links: Vec::new(), profile };
         w.add_netns_raw();
         w
     }
@@ -113,15 +108,7 @@ impl World {
         let id = NsId(self.netns.len() as u32);
         self.netns.push(Some(Netns::new(id, &self.profile)));
         let ifindex = self.alloc_ifindex(id);
-        let lo = Link::new(
-            LinkId(0),
-            id,
-            ifindex,
-            "lo".into(),
-            LinkKind::Loopback,
-            MacAddr::ZERO,
-            65536,
-        );
+        let lo = Link::new(LinkId(0), id, ifindex, "lo".into(), LinkKind::Loopback, MacAddr::ZERO, 65536);
         self.insert_link(lo);
         id
     }
@@ -131,9 +118,7 @@ impl World {
     /// # Panics
     /// If `id` was deleted; handles are only held for live namespaces.
     pub fn ns(&self, id: NsId) -> &Netns {
-        self.netns[id.0 as usize]
-            .as_ref()
-            .expect("namespace handles refer to live namespaces")
+        self.netns[id.0 as usize].as_ref().expect("namespace handles refer to live namespaces")
     }
 
     /// Mutably borrows a namespace.
@@ -141,9 +126,7 @@ impl World {
     /// # Panics
     /// If `id` was deleted.
     pub fn ns_mut(&mut self, id: NsId) -> &mut Netns {
-        self.netns[id.0 as usize]
-            .as_mut()
-            .expect("namespace handles refer to live namespaces")
+        self.netns[id.0 as usize].as_mut().expect("namespace handles refer to live namespaces")
     }
 
     /// Whether a namespace is alive.
@@ -156,9 +139,7 @@ impl World {
     /// # Panics
     /// If `id` was deleted.
     pub fn link(&self, id: LinkId) -> &Link {
-        self.links[id.0 as usize]
-            .as_ref()
-            .expect("link handles refer to live links")
+        self.links[id.0 as usize].as_ref().expect("link handles refer to live links")
     }
 
     /// Mutably borrows a link.
@@ -166,9 +147,7 @@ impl World {
     /// # Panics
     /// If `id` was deleted.
     pub fn link_mut(&mut self, id: LinkId) -> &mut Link {
-        self.links[id.0 as usize]
-            .as_mut()
-            .expect("link handles refer to live links")
+        self.links[id.0 as usize].as_mut().expect("link handles refer to live links")
     }
 
     /// Whether a link is alive.
@@ -196,8 +175,7 @@ impl World {
     /// # Panics
     /// Never for a live namespace: `lo` is created with it and cannot be deleted.
     pub fn lo(&self, ns: NsId) -> LinkId {
-        self.link_by_index(ns, 1)
-            .expect("every namespace has lo at ifindex 1")
+        self.link_by_index(ns, 1).expect("every namespace has lo at ifindex 1")
     }
 
     /// Registers a link: assigns its id, indexes its name and ifindex.
@@ -231,10 +209,7 @@ impl World {
 
     /// The namespace name as `ip netns` shows it, if registered.
     pub fn ns_name(&self, id: NsId) -> Option<&str> {
-        self.ns_names
-            .iter()
-            .find(|(_, v)| **v == id)
-            .map(|(k, _)| k.as_str())
+        self.ns_names.iter().find(|(_, v)| **v == id).map(|(k, _)| k.as_str())
     }
 }
 

@@ -60,9 +60,7 @@ impl Netns {
         let d = dev.get(key).unwrap_or(0);
         match key {
             "forwarding" | "send_redirects" | "arp_evict_nocarrier" => d,
-            "arp_filter" | "proxy_arp" | "accept_local" | "route_localnet" | "arp_accept" => {
-                u8::from(a != 0 || d != 0)
-            }
+            "arp_filter" | "proxy_arp" | "accept_local" | "route_localnet" | "arp_accept" => u8::from(a != 0 || d != 0),
             _ => a.max(d),
         }
     }

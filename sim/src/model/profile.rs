@@ -134,11 +134,7 @@ impl HostProfile {
     /// `bridge-nf-call-iptables=1`) and `ip_forward=1`; everything else as
     /// [`HostProfile::plain`].
     pub fn docker_host() -> HostProfile {
-        HostProfile {
-            ip_forward: 1,
-            br_netfilter_loaded: true,
-            ..HostProfile::plain()
-        }
+        HostProfile { ip_forward: 1, br_netfilter_loaded: true, ..HostProfile::plain() }
     }
 
     /// The profile called `name` (one of [`PROFILE_NAMES`]), or `None`.
@@ -153,25 +149,27 @@ impl HostProfile {
     /// The value of one of [`SYSCTL_KEYS`], or `None` for another key.
     /// `net.ipv4.conf.all` as a new namespace starts with it.
     pub fn conf_all(&self) -> super::DevConf {
-        let mut c = super::DevConf::default();
-        c.forwarding = self.ip_forward;
-        c.rp_filter = self.rp_filter_all;
-        c.arp_ignore = self.arp_ignore_all;
-        c.arp_announce = self.arp_announce_all;
-        c.arp_filter = self.arp_filter_all;
-        c
+        super::DevConf {
+            forwarding: self.ip_forward,
+            rp_filter: self.rp_filter_all,
+            arp_ignore: self.arp_ignore_all,
+            arp_announce: self.arp_announce_all,
+            arp_filter: self.arp_filter_all,
+            ..Default::default()
+        }
     }
 
     /// `net.ipv4.conf.default` as a new namespace starts with it (its
     /// `forwarding` follows `ip_forward`, as writing `ip_forward` sets both).
     pub fn conf_default(&self) -> super::DevConf {
-        let mut c = super::DevConf::default();
-        c.forwarding = self.ip_forward;
-        c.rp_filter = self.rp_filter_default;
-        c.arp_ignore = self.arp_ignore_default;
-        c.arp_announce = self.arp_announce_default;
-        c.arp_filter = self.arp_filter_default;
-        c
+        super::DevConf {
+            forwarding: self.ip_forward,
+            rp_filter: self.rp_filter_default,
+            arp_ignore: self.arp_ignore_default,
+            arp_announce: self.arp_announce_default,
+            arp_filter: self.arp_filter_default,
+            ..Default::default()
+        }
     }
 
     /// The `net.bridge.*` switches a new namespace starts with, when
@@ -231,15 +229,10 @@ impl HostProfile {
     /// The file form: a comment line, then `key = value`, one per line, in
     /// [`SYSCTL_KEYS`] order with `br_netfilter` before the bridge keys.
     pub fn to_text(&self) -> String {
-        let mut out =
-            String::from("# netsim host profile: what a new network namespace inherits\n");
+        let mut out = String::from("# netsim host profile: what a new network namespace inherits\n");
         for key in SYSCTL_KEYS {
             if key == "net.bridge.bridge-nf-call-iptables" {
-                let loaded = if self.br_netfilter_loaded {
-                    "loaded"
-                } else {
-                    "not-loaded"
-                };
+                let loaded = if self.br_netfilter_loaded { "loaded" } else { "not-loaded" };
                 let _ = writeln!(out, "{BR_NETFILTER_KEY} = {loaded}");
             }
             let value = self.get(key).expect("SYSCTL_KEYS are all known to get()");
@@ -268,17 +261,11 @@ impl HostProfile {
                 continue;
             }
             let Some((key, value)) = line.split_once('=') else {
-                return Err(ProfileError {
-                    line: line_no,
-                    message: format!("expected `key = value`, found `{line}`"),
-                });
+                return Err(ProfileError { line: line_no, message: format!("expected `key = value`, found `{line}`") });
             };
             let (key, value) = (key.trim(), value.trim());
             if seen.iter().any(|k| k == key) {
-                return Err(ProfileError {
-                    line: line_no,
-                    message: format!("`{key}` given twice"),
-                });
+                return Err(ProfileError { line: line_no, message: format!("`{key}` given twice") });
             }
             seen.push(key.to_string());
             if key == BR_NETFILTER_KEY {
@@ -288,9 +275,7 @@ impl HostProfile {
                     other => {
                         return Err(ProfileError {
                             line: line_no,
-                            message: format!(
-                                "`{BR_NETFILTER_KEY}` must be `loaded` or `not-loaded`, found `{other}`"
-                            ),
+                            message: format!("`{BR_NETFILTER_KEY}` must be `loaded` or `not-loaded`, found `{other}`"),
                         })
                     }
                 };
@@ -298,10 +283,7 @@ impl HostProfile {
             }
             let value = parse_value(key, value, line_no)?;
             if !profile.set(key, value) {
-                return Err(ProfileError {
-                    line: line_no,
-                    message: format!("unknown key `{key}`"),
-                });
+                return Err(ProfileError { line: line_no, message: format!("unknown key `{key}`") });
             }
         }
         Ok(profile)
@@ -338,10 +320,9 @@ impl HostProfile {
 }
 
 pub(crate) fn parse_value(key: &str, value: &str, line: usize) -> Result<u8, ProfileError> {
-    value.parse::<u8>().map_err(|_| ProfileError {
-        line,
-        message: format!("`{key}` must be a small integer, found `{value}`"),
-    })
+    value
+        .parse::<u8>()
+        .map_err(|_| ProfileError { line, message: format!("`{key}` must be a small integer, found `{value}`") })
 }
 
 #[cfg(test)]
@@ -367,13 +348,7 @@ mod tests {
     #[test]
     fn parse_defaults_and_errors() {
         let p = HostProfile::parse_text("# c\n\nnet.ipv4.ip_forward=1\n").unwrap();
-        assert_eq!(
-            p,
-            HostProfile {
-                ip_forward: 1,
-                ..HostProfile::plain()
-            }
-        );
+        assert_eq!(p, HostProfile { ip_forward: 1, ..HostProfile::plain() });
         let err = HostProfile::parse_text("x\nnet.ipv4.bogus = 1").unwrap_err();
         assert!(matches!(err, ProfileError { line: 1, .. }), "{err}");
         let err = HostProfile::parse_text("net.ipv4.bogus = 1").unwrap_err();
@@ -382,8 +357,7 @@ mod tests {
         assert!(matches!(err, ProfileError { line: 2, .. }), "{err}");
         let err = HostProfile::parse_text("br_netfilter = maybe").unwrap_err();
         assert!(matches!(err, ProfileError { line: 1, .. }), "{err}");
-        let err = HostProfile::parse_text("net.ipv4.ip_forward = 1\nnet.ipv4.ip_forward = 0")
-            .unwrap_err();
+        let err = HostProfile::parse_text("net.ipv4.ip_forward = 1\nnet.ipv4.ip_forward = 0").unwrap_err();
         assert!(matches!(err, ProfileError { line: 2, .. }), "{err}");
     }
 
@@ -399,9 +373,7 @@ mod tests {
             "host profile: ip_forward=0 rp_filter=0/0 arp_ignore=0/0 arp_announce=0/0 \
              arp_filter=0/0 devconf_inherit_init_net=0 br_netfilter=not-loaded"
         );
-        assert!(d
-            .summary()
-            .contains("br_netfilter=loaded bridge-nf-call-iptables=1"));
+        assert!(d.summary().contains("br_netfilter=loaded bridge-nf-call-iptables=1"));
     }
 
     // Reading a fake /proc/sys: bridge keys absent means not loaded, and a

@@ -146,10 +146,8 @@ impl RouteTable {
     /// and `replace` is false.
     #[allow(clippy::result_unit_err)]
     pub fn insert(&mut self, r: Route, replace: bool) -> Result<(), ()> {
-        if let Some(pos) = self
-            .routes
-            .iter()
-            .position(|x| x.same_key(&r) && (x.table != TABLE_LOCAL || x.rtype == r.rtype))
+        if let Some(pos) =
+            self.routes.iter().position(|x| x.same_key(&r) && (x.table != TABLE_LOCAL || x.rtype == r.rtype))
         {
             if replace {
                 self.routes[pos] = r;
@@ -158,11 +156,7 @@ impl RouteTable {
             return Err(());
         }
         let key = |x: &Route| (x.table, u32::from(x.dst), x.prefix_len, x.metric);
-        let pos = self
-            .routes
-            .iter()
-            .position(|x| key(x) > key(&r))
-            .unwrap_or(self.routes.len());
+        let pos = self.routes.iter().position(|x| key(x) > key(&r)).unwrap_or(self.routes.len());
         self.routes.insert(pos, r);
         Ok(())
     }

@@ -69,11 +69,7 @@ fn isqrt(v: u64) -> u64 {
 pub fn summary(p: &Ping) -> String {
     let mut s = String::new();
     let _ = write!(s, "\n--- {} ping statistics ---\n", p.dst);
-    let _ = write!(
-        s,
-        "{} packets transmitted, {} received",
-        p.ntransmitted, p.nreceived
-    );
+    let _ = write!(s, "{} packets transmitted, {} received", p.ntransmitted, p.nreceived);
     if p.nerrors > 0 {
         let _ = write!(s, ", +{} errors", p.nerrors);
     }

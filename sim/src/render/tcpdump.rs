@@ -64,12 +64,7 @@ pub struct TcpdumpOpts {
 impl Default for TcpdumpOpts {
     /// `tcpdump -n`: no link header, numeric, default timestamps.
     fn default() -> Self {
-        TcpdumpOpts {
-            link_header: false,
-            numeric: 1,
-            timestamp: TsFormat::Default,
-            verbose: 0,
-        }
+        TcpdumpOpts { link_header: false, numeric: 1, timestamp: TsFormat::Default, verbose: 0 }
     }
 }
 
@@ -114,10 +109,7 @@ pub struct Printer {
 impl Printer {
     /// A printer with fresh state, as tcpdump is when it starts.
     pub fn new(opts: TcpdumpOpts) -> Self {
-        Printer {
-            opts,
-            state: TcpdumpState::default(),
-        }
+        Printer { opts, state: TcpdumpState::default() }
     }
 
     /// The options this printer was built with.
@@ -142,13 +134,7 @@ impl Printer {
     /// Like [`Printer::frame`] for a frame cut by the snapshot length:
     /// `frame` holds the captured bytes and `wire_len` the length on the wire
     /// (the pcap record's `orig_len`).
-    pub fn frame_with_wire_len(
-        &mut self,
-        out: &mut String,
-        ts_ns: u64,
-        frame: &[u8],
-        wire_len: u32,
-    ) {
+    pub fn frame_with_wire_len(&mut self, out: &mut String, ts_ns: u64, frame: &[u8], wire_len: u32) {
         // pretty_print_packet's sanity checks come before the timestamp.
         let caplen = len32(frame);
         let mut invalid = false;
@@ -211,19 +197,8 @@ impl Printer {
             }
             TsFormat::Delta | TsFormat::SinceFirst => {
                 let reference = *self.state.ts_ref_us.get_or_insert(us);
-                let (sign, delta) = if us < reference {
-                    ('-', reference - us)
-                } else {
-                    (' ', us - reference)
-                };
-                let _ = write!(
-                    out,
-                    "{sign}{} ",
-                    Hms {
-                        sec: delta / 1_000_000,
-                        frac: delta % 1_000_000
-                    }
-                );
+                let (sign, delta) = if us < reference { ('-', reference - us) } else { (' ', us - reference) };
+                let _ = write!(out, "{sign}{} ", Hms { sec: delta / 1_000_000, frac: delta % 1_000_000 });
                 if self.opts.timestamp == TsFormat::Delta {
                     self.state.ts_ref_us = Some(us);
                 }
@@ -283,34 +258,20 @@ impl Ctx<'_> {
     }
 
     fn mac<'b>(&self, a: &'b [u8; 6]) -> Mac<'b> {
-        Mac {
-            a,
-            names: self.names,
-        }
+        Mac { a, names: self.names }
     }
 
     fn tport(&self, port: u16) -> Port {
-        Port {
-            port,
-            names: self.names,
-            table: TCP_SERVICES,
-        }
+        Port { port, names: self.names, table: TCP_SERVICES }
     }
 
     fn uport(&self, port: u16) -> Port {
-        Port {
-            port,
-            names: self.names,
-            table: UDP_SERVICES,
-        }
+        Port { port, names: self.names, table: UDP_SERVICES }
     }
 }
 
 fn bytes<const N: usize>(d: &[u8], i: usize) -> R<[u8; N]> {
-    d.get(i..)
-        .and_then(|s| s.get(..N))
-        .and_then(|s| <[u8; N]>::try_from(s).ok())
-        .ok_or(Trunc)
+    d.get(i..).and_then(|s| s.get(..N)).and_then(|s| <[u8; N]>::try_from(s).ok()).ok_or(Trunc)
 }
 
 fn u8_at(d: &[u8], i: usize) -> R<u8> {
@@ -357,14 +318,7 @@ struct Hms {
 impl fmt::Display for Hms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.sec % 86_400;
-        write!(
-            f,
-            "{:02}:{:02}:{:02}.{:06}",
-            s / 3600,
-            s / 60 % 60,
-            s % 60,
-            self.frac
-        )
+        write!(f, "{:02}:{:02}:{:02}.{:06}", s / 3600, s / 60 % 60, s % 60, self.frac)
     }
 }
 
@@ -442,10 +396,7 @@ impl fmt::Display for Ip6<'_> {
             if i != 0 {
                 f.write_str(":")?;
             }
-            if i == 6
-                && best_base == Some(0)
-                && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))
-            {
+            if i == 6 && best_base == Some(0) && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)) {
                 return write!(f, "{}.{}.{}.{}", a[12], a[13], a[14], a[15]);
             }
             write!(f, "{w:x}")?;
@@ -469,17 +420,10 @@ impl fmt::Display for Mac<'_> {
         if self.names && *a == [0xff; 6] {
             return f.write_str("Broadcast");
         }
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            a[0], a[1], a[2], a[3], a[4], a[5]
-        )?;
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", a[0], a[1], a[2], a[3], a[4], a[5])?;
         if self.names {
             let oui = u32::from_be_bytes([0, a[0], a[1], a[2]]);
-            let name = OUI_NAMES
-                .iter()
-                .find(|(o, _)| *o == oui)
-                .map_or("Unknown", |(_, n)| n);
+            let name = OUI_NAMES.iter().find(|(o, _)| *o == oui).map_or("Unknown", |(_, n)| n);
             write!(f, " (oui {name})")?;
         }
         Ok(())
@@ -528,11 +472,7 @@ fn hex_and_ascii(out: &mut String, data: &[u8]) {
         }
         out.push_str("  ");
         for &b in chunk {
-            out.push(if (0x21..=0x7e).contains(&b) {
-                char::from(b)
-            } else {
-                '.'
-            });
+            out.push(if (0x21..=0x7e).contains(&b) { char::from(b) } else { '.' });
         }
     }
 }
@@ -1026,16 +966,8 @@ const IPPROTO_SCTP: u8 = 132;
 /// The enclosing IP header, for the transport printers.
 #[derive(Clone, Copy)]
 enum IpHdr {
-    V4 {
-        src: [u8; 4],
-        dst: [u8; 4],
-        proto: u8,
-    },
-    V6 {
-        src: [u8; 16],
-        dst: [u8; 16],
-        nxt: u8,
-    },
+    V4 { src: [u8; 4], dst: [u8; 4], proto: u8 },
+    V6 { src: [u8; 16], dst: [u8; 16], nxt: u8 },
 }
 
 impl IpHdr {
@@ -1066,10 +998,7 @@ fn protoname(c: &Ctx, p: u8) -> Option<&'static str> {
     if !c.names {
         return None;
     }
-    NETDB_PROTO_NAMES
-        .binary_search_by_key(&p, |(n, _)| *n)
-        .ok()
-        .map(|i| NETDB_PROTO_NAMES[i].1)
+    NETDB_PROTO_NAMES.binary_search_by_key(&p, |(n, _)| *n).ok().map(|i| NETDB_PROTO_NAMES[i].1)
 }
 
 fn ip_print(c: &mut Ctx, d: &[u8], length: u32) -> R {
@@ -1123,35 +1052,17 @@ fn ip_print_inner(c: &mut Ctx, d: &[u8], length: u32) -> R {
     let len = len - hlen;
     let off = be16(d, 6)?;
     let proto = u8_at(d, 9)?;
-    let hdr = IpHdr::V4 {
-        src: bytes(d, 12)?,
-        dst: bytes(d, 16)?,
-        proto,
-    };
+    let hdr = IpHdr::V4 { src: bytes(d, 12)?, dst: bytes(d, 16)?, proto };
     if off & 0x1fff == 0 {
-        if !matches!(
-            proto,
-            IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_DCCP
-        ) {
+        if !matches!(proto, IPPROTO_TCP | IPPROTO_UDP | IPPROTO_SCTP | IPPROTO_DCCP) {
             hdr.addrs(c);
             c.s(": ");
         }
         if !has(d, 0, hlen as usize) {
-            w!(
-                c,
-                " [remaining caplen({}) < header length({hlen})]",
-                d.len()
-            );
+            w!(c, " [remaining caplen({}) < header length({hlen})]", d.len());
             return Err(Trunc);
         }
-        demux(
-            c,
-            tail(d, hlen as usize),
-            len,
-            hdr,
-            off & 0x2000 != 0,
-            proto,
-        )
+        demux(c, tail(d, hlen as usize), len, hdr, off & 0x2000 != 0, proto)
     } else {
         hdr.addrs(c);
         c.s(":");
@@ -1266,11 +1177,7 @@ fn ip6_print_inner(c: &mut Ctx, d: &[u8], length: u32) -> R {
         length.saturating_add(40)
     };
     let mut nh = u8_at(d, 6)?;
-    let hdr = IpHdr::V6 {
-        src: bytes(d, 8)?,
-        dst: bytes(d, 24)?,
-        nxt: nh,
-    };
+    let hdr = IpHdr::V6 { src: bytes(d, 8)?, dst: bytes(d, 24)?, nxt: nh };
     let mut d = clamp(d, len as usize);
     let mut cp = 0usize;
     let mut advance = 40usize;
@@ -1373,12 +1280,7 @@ fn ip6_print_inner(c: &mut Ctx, d: &[u8], length: u32) -> R {
 
 /// `hbhopt_process` at verbosity 0: returns the header length, or `None`
 /// after printing a truncation mark.
-fn hbhopt_process(
-    c: &mut Ctx,
-    d: &[u8],
-    found_jumbo: &mut bool,
-    payload_len: &mut u32,
-) -> R<Option<usize>> {
+fn hbhopt_process(c: &mut Ctx, d: &[u8], found_jumbo: &mut bool, payload_len: &mut u32) -> R<Option<usize>> {
     c.proto = "hbhopt";
     let hlen = (usize::from(u8_at(d, 1)?) + 1) << 3;
     if !has(d, 0, hlen) {
@@ -1480,16 +1382,8 @@ const TH_RST: u8 = 0x04;
 const TH_ACK: u8 = 0x10;
 const TH_URG: u8 = 0x20;
 
-static TCP_FLAG_CHARS: [(u8, char); 8] = [
-    (0x01, 'F'),
-    (0x02, 'S'),
-    (0x04, 'R'),
-    (0x08, 'P'),
-    (0x10, '.'),
-    (0x20, 'U'),
-    (0x40, 'E'),
-    (0x80, 'W'),
-];
+static TCP_FLAG_CHARS: [(u8, char); 8] =
+    [(0x01, 'F'), (0x02, 'S'), (0x04, 'R'), (0x08, 'P'), (0x10, '.'), (0x20, 'U'), (0x40, 'E'), (0x80, 'W')];
 
 static TCP_OPTION_NAMES: &[(u32, &str)] = &[
     (0, "eol"),
@@ -1607,39 +1501,19 @@ fn tcp_app(sport: u16, dport: u16) -> TcpApp {
     if is(23) || is(179) || is(1723) || is(6379) {
         TcpApp::Other
     } else if is(25) {
-        TcpApp::Txt {
-            proto: "smtp",
-            caps: "SMTP",
-            cmds: None,
-        }
+        TcpApp::Txt { proto: "smtp", caps: "SMTP", cmds: None }
     } else if is(43) {
-        TcpApp::Txt {
-            proto: "whois",
-            caps: "WHOIS",
-            cmds: None,
-        }
+        TcpApp::Txt { proto: "whois", caps: "WHOIS", cmds: None }
     } else if is(22) {
         TcpApp::Ssh
     } else if is(139) || is(445) || is(10288) || is(6633) || is(6653) {
         TcpApp::Other
     } else if is(21) {
-        TcpApp::Txt {
-            proto: "ftp",
-            caps: "FTP",
-            cmds: None,
-        }
+        TcpApp::Txt { proto: "ftp", caps: "FTP", cmds: None }
     } else if is(80) || is(8080) {
-        TcpApp::Txt {
-            proto: "http",
-            caps: "HTTP",
-            cmds: Some(HTTP_CMDS),
-        }
+        TcpApp::Txt { proto: "http", caps: "HTTP", cmds: Some(HTTP_CMDS) }
     } else if is(554) || is(8554) {
-        TcpApp::Txt {
-            proto: "rtsp",
-            caps: "RTSP",
-            cmds: Some(RTSP_CMDS),
-        }
+        TcpApp::Txt { proto: "rtsp", caps: "RTSP", cmds: Some(RTSP_CMDS) }
     } else if is(53) || is(639) || is(323) || is(646) || is(2049) {
         TcpApp::Other
     } else {
@@ -1671,19 +1545,8 @@ struct Relative {
 /// Finds or records the conversation's initial sequence numbers, as
 /// `tcp_print` does for every segment with ACK set.
 fn tcp_relative(c: &mut Ctx, ip: &IpHdr, seg: Seg) -> Relative {
-    fn lookup<A: Ord + Copy>(
-        map: &mut BTreeMap<Conversation<A>, Isn>,
-        src: A,
-        dst: A,
-        seg: Seg,
-    ) -> Relative {
-        let Seg {
-            sport,
-            dport,
-            flags,
-            mut seq,
-            mut ack,
-        } = seg;
+    fn lookup<A: Ord + Copy>(map: &mut BTreeMap<Conversation<A>, Isn>, src: A, dst: A, seg: Seg) -> Relative {
+        let Seg { sport, dport, flags, mut seq, mut ack } = seg;
         let rev = sport > dport || (sport == dport && src > dst);
         let key = if rev {
             (dst, src, (u32::from(dport) << 16) | u32::from(sport))
@@ -1702,22 +1565,12 @@ fn tcp_relative(c: &mut Ctx, ip: &IpHdr, seg: Seg) -> Relative {
                 e
             }
             _ => {
-                let e = if rev {
-                    (ack.wrapping_sub(1), seq)
-                } else {
-                    (seq, ack.wrapping_sub(1))
-                };
+                let e = if rev { (ack.wrapping_sub(1), seq) } else { (seq, ack.wrapping_sub(1)) };
                 map.insert(key, e);
                 e
             }
         };
-        Relative {
-            seq,
-            ack,
-            thseq: entry.0,
-            thack: entry.1,
-            rev,
-        }
+        Relative { seq, ack, thseq: entry.0, thack: entry.1, rev }
     }
     match *ip {
         IpHdr::V4 { src, dst, .. } => lookup(&mut c.state.tcp4, src, dst, seg),
@@ -1740,11 +1593,7 @@ fn tcp_print(c: &mut Ctx, d: &[u8], length: u32, ip: IpHdr, _fragmented: bool) -
     }
     let mut hlen = u32::from(u8_at(d, 12)? >> 4) * 4;
     if hlen < 20 {
-        w!(
-            c,
-            " tcp {} [bad hdr length {hlen} - too short, < 20]",
-            length.wrapping_sub(hlen)
-        );
+        w!(c, " tcp {} [bad hdr length {hlen} - too short, < 20]", length.wrapping_sub(hlen));
         return Ok(());
     }
     let seq = be32(d, 4)?;
@@ -1762,32 +1611,10 @@ fn tcp_print(c: &mut Ctx, d: &[u8], length: u32, ip: IpHdr, _fragmented: bool) -
         }
     }
     c.s("]");
-    let Relative {
-        seq,
-        ack,
-        thseq,
-        thack,
-        rev,
-    } = if flags & TH_ACK != 0 {
-        tcp_relative(
-            c,
-            &ip,
-            Seg {
-                sport,
-                dport,
-                flags,
-                seq,
-                ack,
-            },
-        )
+    let Relative { seq, ack, thseq, thack, rev } = if flags & TH_ACK != 0 {
+        tcp_relative(c, &ip, Seg { sport, dport, flags, seq, ack })
     } else {
-        Relative {
-            seq,
-            ack,
-            thseq: 0,
-            thack: 0,
-            rev: false,
-        }
+        Relative { seq, ack, thseq: 0, thack: 0, rev: false }
     };
     if hlen > length {
         w!(c, " [bad hdr length {hlen} - too long, > {length}]");
@@ -1834,11 +1661,7 @@ fn tcp_print(c: &mut Ctx, d: &[u8], length: u32, ip: IpHdr, _fragmented: bool) -
     }
     let header_len = usize::from(u8_at(d, 12)? >> 4) * 4;
     if !has(d, 0, header_len) {
-        w!(
-            c,
-            " [remaining caplen({}) < header length({header_len})]",
-            d.len()
-        );
+        w!(c, " [remaining caplen({}) < header length({header_len})]", d.len());
         return Err(Trunc);
     }
     let payload = tail(d, header_len);
@@ -1867,14 +1690,7 @@ enum OptEnd {
 }
 
 /// The option loop of `tcp_print`; `hlen` is the options length.
-fn tcp_options(
-    c: &mut Ctx,
-    d: &[u8],
-    mut hlen: usize,
-    rev: bool,
-    thseq: u32,
-    thack: u32,
-) -> OptEnd {
+fn tcp_options(c: &mut Ctx, d: &[u8], mut hlen: usize, rev: bool, thseq: u32, thack: u32) -> OptEnd {
     let mut cp = 20usize;
     let mut printed = false;
     // GET_* failures longjmp (plain ` [|tcp]`); LENCHECK's ND_TCHECK goes
@@ -1964,12 +1780,7 @@ fn tcp_options(
             8 => {
                 datalen = 8;
                 lencheck!(datalen);
-                w!(
-                    c,
-                    " val {} ecr {}",
-                    get!(be32(d, cp)),
-                    get!(be32(d, cp + 4))
-                );
+                w!(c, " val {} ecr {}", get!(be32(d, cp)), get!(be32(d, cp + 4)));
             }
             19 => {
                 datalen = 16;
@@ -1990,12 +1801,7 @@ fn tcp_options(
             20 => {
                 datalen = 2;
                 lencheck!(datalen);
-                w!(
-                    c,
-                    " cap {:02x} id {}",
-                    get!(u8_at(d, cp)),
-                    get!(u8_at(d, cp + 1))
-                );
+                w!(c, " cap {:02x} id {}", get!(u8_at(d, cp)), get!(u8_at(d, cp + 1)));
             }
             29 => {
                 datalen = len - 2;
@@ -2090,14 +1896,7 @@ fn tcp_fastopen(c: &mut Ctx, d: &[u8], datalen: usize, exp: bool) {
 
 /// `txtproto_print` at verbosity 0: the protocol name and, for a request or
 /// response, its first line.
-fn txtproto_print(
-    c: &mut Ctx,
-    d: &[u8],
-    len: u32,
-    proto: &'static str,
-    caps: &str,
-    cmds: Option<&[&str]>,
-) -> R {
+fn txtproto_print(c: &mut Ctx, d: &[u8], len: u32, proto: &'static str, caps: &str, cmds: Option<&[&str]>) -> R {
     c.proto = proto;
     let len = len as usize;
     let print_this = match cmds {
@@ -2107,10 +1906,7 @@ fn txtproto_print(
             let mut print_this = false;
             let (idx, tl) = fetch_token(d, 0, len, &mut token);
             if idx != 0 {
-                if cmds
-                    .iter()
-                    .any(|cmd| token[..tl].eq_ignore_ascii_case(cmd.as_bytes()))
-                {
+                if cmds.iter().any(|cmd| token[..tl].eq_ignore_ascii_case(cmd.as_bytes())) {
                     print_this = true;
                 }
                 let (idx2, tl2) = fetch_token(d, idx, len, &mut token);
@@ -2249,10 +2045,8 @@ enum UdpApp {
 /// The port dispatch of `udp_print`, in tcpdump's order.
 fn udp_app(sport: u16, dport: u16) -> UdpApp {
     let is = |p: u16| sport == p || dport == p;
-    const OTHER_BEFORE_SIP: &[u16] = &[
-        53, 5353, 525, 69, 68, 67, 520, 654, 500, 4500, 7500, 8500, 161, 162, 123, 88, 750, 1701,
-        137, 138,
-    ];
+    const OTHER_BEFORE_SIP: &[u16] =
+        &[53, 5353, 525, 69, 68, 67, 520, 654, 500, 4500, 7500, 8500, 161, 162, 123, 88, 750, 1701, 137, 138];
     if OTHER_BEFORE_SIP.iter().any(|&p| is(p)) || dport == 3456 || is(2103) || is(2104) {
         return UdpApp::Other;
     }
@@ -2287,8 +2081,7 @@ fn udp_app(sport: u16, dport: u16) -> UdpApp {
     }
     // DIVERGENCE: the AppleTalk-over-UDP check on ports 200-204 and 768 is
     // not done.
-    if is(6081) || is(4342) || is(4790) || is(17754) || is(6635) || is(319) || is(320) || is(30490)
-    {
+    if is(6081) || is(4342) || is(4790) || is(17754) || is(6635) || is(319) || is(320) || is(30490) {
         return UdpApp::Other;
     }
     UdpApp::None
@@ -2297,13 +2090,7 @@ fn udp_app(sport: u16, dport: u16) -> UdpApp {
 fn udp_print(c: &mut Ctx, d: &[u8], length: u32, ip: IpHdr, fragmented: bool) -> R {
     c.proto = "udp";
     if !has(d, 2, 2) {
-        if let IpHdr::V4 {
-            proto: IPPROTO_UDP, ..
-        }
-        | IpHdr::V6 {
-            nxt: IPPROTO_UDP, ..
-        } = ip
-        {
+        if let IpHdr::V4 { proto: IPPROTO_UDP, .. } | IpHdr::V6 { nxt: IPPROTO_UDP, .. } = ip {
             ip.addrs(c);
             c.s(": ");
         }
@@ -2499,13 +2286,7 @@ fn icmp_body(c: &mut Ctx, d: &[u8], plen: u32) -> R {
             } else if lifetime < 3600 {
                 w!(c, "{}:{:02}", lifetime / 60, lifetime % 60);
             } else {
-                w!(
-                    c,
-                    "{}:{:02}:{:02}",
-                    lifetime / 3600,
-                    (lifetime % 3600) / 60,
-                    lifetime % 60
-                );
+                w!(c, "{}:{:02}:{:02}", lifetime / 3600, (lifetime % 3600) / 60, lifetime % 60);
             }
             let num = u8_at(d, 4)?;
             w!(c, " {num}:");
@@ -2546,12 +2327,7 @@ fn icmp_body(c: &mut Ctx, d: &[u8], plen: u32) -> R {
             if !has(d, 16, 4) {
                 return Err(Trunc);
             }
-            w!(
-                c,
-                "time stamp reply id {} seq {}: ",
-                be16(d, 4)?,
-                be16(d, 6)?
-            );
+            w!(c, "time stamp reply id {} seq {}: ", be16(d, 4)?, be16(d, 6)?);
             w!(c, "org {}", IcmpTs(be32(d, 8)?));
             w!(c, ", recv {}", IcmpTs(be32(d, 12)?));
             w!(c, ", xmit {}", IcmpTs(be32(d, 16)?));
@@ -2593,11 +2369,7 @@ fn igmp_print(c: &mut Ctx, d: &[u8], len: u32) -> R {
                     return Ok(());
                 }
                 let mrc = u32::from(u8_at(d, 1)?);
-                let mrt = if mrc < 128 {
-                    mrc
-                } else {
-                    ((mrc & 0x0f) | 0x10) << (((mrc & 0x70) >> 4) + 3)
-                };
+                let mrt = if mrc < 128 { mrc } else { ((mrc & 0x0f) | 0x10) << (((mrc & 0x70) >> 4) + 3) };
                 if mrc != 100 {
                     c.s(" [max resp time ");
                     if mrt < 600 {
@@ -2672,16 +2444,9 @@ fn igmp_print(c: &mut Ctx, d: &[u8], len: u32) -> R {
                 return Ok(());
             }
             let name = if t == 0x1e { "mresp" } else { "mtrace" };
-            let (src, dst, raddr): ([u8; 4], [u8; 4], [u8; 4]) =
-                (bytes(d, 8)?, bytes(d, 12)?, bytes(d, 16)?);
+            let (src, dst, raddr): ([u8; 4], [u8; 4], [u8; 4]) = (bytes(d, 8)?, bytes(d, 12)?, bytes(d, 16)?);
             let qid = be24(d, 21)?;
-            w!(
-                c,
-                "{name} {qid}: {} to {} reply-to {}",
-                Ip4(&src),
-                Ip4(&dst),
-                Ip4(&raddr)
-            );
+            w!(c, "{name} {qid}: {} to {} reply-to {}", Ip4(&src), Ip4(&dst), Ip4(&raddr));
             if raddr[0] & 0xf0 == 0xe0 {
                 w!(c, " with-ttl {}", u8_at(d, 20)?);
             }
@@ -2693,14 +2458,8 @@ fn igmp_print(c: &mut Ctx, d: &[u8], len: u32) -> R {
 
 /// `unsigned_relts_print`: seconds as `1h2m3s`.
 fn relts(c: &mut Ctx, mut secs: u32) {
-    const UNITS: [(u32, &str); 6] = [
-        (31_536_000, "y"),
-        (604_800, "w"),
-        (86_400, "d"),
-        (3600, "h"),
-        (60, "m"),
-        (1, "s"),
-    ];
+    const UNITS: [(u32, &str); 6] =
+        [(31_536_000, "y"), (604_800, "w"), (86_400, "d"), (3600, "h"), (60, "m"), (1, "s")];
     if secs == 0 {
         c.s("0s");
         return;
@@ -2791,11 +2550,7 @@ fn icmp6_print(c: &mut Ctx, d: &[u8], length: u32) -> R {
                     match prot {
                         IPPROTO_TCP => w!(c, ", {} tcp port {}", Ip6(&dst), c.tport(dport)),
                         IPPROTO_UDP => w!(c, ", {} udp port {}", Ip6(&dst), c.uport(dport)),
-                        _ => w!(
-                            c,
-                            ", {} protocol {prot} port {dport} unreachable",
-                            Ip6(&dst)
-                        ),
+                        _ => w!(c, ", {} protocol {prot} port {dport} unreachable", Ip6(&dst)),
                     }
                 }
                 _ => {
@@ -2873,11 +2628,7 @@ fn upper_layer(d: &[u8], start: usize) -> Option<(u8, usize)> {
         bp += hlen;
         match nh {
             IPPROTO_UDP | IPPROTO_TCP => {
-                return if has(d, bp + 2, 2) {
-                    Some((nh, bp))
-                } else {
-                    None
-                };
+                return if has(d, bp + 2, 2) { Some((nh, bp)) } else { None };
             }
             0 | 60 | 43 => {
                 let l = *d.get(bp + 1)?;
@@ -3435,16 +3186,11 @@ mod tests {
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
     }
 
-    const ARP_REQ: &str =
-        "ffffffffffffa2c7e510ef8a08060001080006040001a2c7e510ef8ac0a80101000000000000c0a80102";
-    const ARP_REP: &str =
-        "a2c7e510ef8aa23ed037594408060001080006040002a23ed0375944c0a80102a2c7e510ef8ac0a80101";
+    const ARP_REQ: &str = "ffffffffffffa2c7e510ef8a08060001080006040001a2c7e510ef8ac0a80101000000000000c0a80102";
+    const ARP_REP: &str = "a2c7e510ef8aa23ed037594408060001080006040002a23ed0375944c0a80102a2c7e510ef8ac0a80101";
     const PING: &str = "a23ed0375944a2c7e510ef8a080045000054000140004001b754c0a80101c0a8010208009a93081600015555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555";
     const PORT_UNREACH: &str = "a2c7e510ef8aa23ed0375944080045000038000300004001f76ec0a80102c0a801010303607b0000000045000020000700004011af1bc0a801010a0000029c400035000c0000";
     const TIME_EXCEEDED: &str = "a2c7e510ef8aa23ed0375944080045000038000300004001f76ec0a80102c0a801010b00587e0000000045000020000700004011af1bc0a801010a0000029c400035000c0000";
@@ -3466,18 +3212,8 @@ mod tests {
         out
     }
 
-    const N: TcpdumpOpts = TcpdumpOpts {
-        link_header: false,
-        numeric: 1,
-        timestamp: TsFormat::None,
-        verbose: 0,
-    };
-    const NNE: TcpdumpOpts = TcpdumpOpts {
-        link_header: true,
-        numeric: 2,
-        timestamp: TsFormat::None,
-        verbose: 0,
-    };
+    const N: TcpdumpOpts = TcpdumpOpts { link_header: false, numeric: 1, timestamp: TsFormat::None, verbose: 0 };
+    const NNE: TcpdumpOpts = TcpdumpOpts { link_header: true, numeric: 2, timestamp: TsFormat::None, verbose: 0 };
 
     #[test]
     fn arp_with_and_without_link_header() {
@@ -3515,15 +3251,8 @@ mod tests {
     fn udp_and_names_mode() {
         // Proves the UDP summary, and that names mode (no -n) names ports
         // and MAC vendors like tcpdump without -n.
-        assert_eq!(
-            print(N, &[UDP]),
-            "IP 192.168.1.1.40000 > 192.168.1.2.9999: UDP, length 5\n"
-        );
-        let names = TcpdumpOpts {
-            link_header: true,
-            numeric: 0,
-            ..N
-        };
+        assert_eq!(print(N, &[UDP]), "IP 192.168.1.1.40000 > 192.168.1.2.9999: UDP, length 5\n");
+        let names = TcpdumpOpts { link_header: true, numeric: 0, ..N };
         assert_eq!(
             print(names, &[ARP_REQ, SYN]),
             "a2:c7:e5:10:ef:8a (oui Unknown) > Broadcast, ethertype ARP (0x0806), length 42: Request who-has 192.168.1.2 tell 192.168.1.1, length 28\n\
@@ -3593,40 +3322,23 @@ mod tests {
             1_684_400_000_000_001_000,
         ];
         let line = |fmt: TsFormat| {
-            let mut p = Printer::new(TcpdumpOpts {
-                timestamp: fmt,
-                ..N
-            });
+            let mut p = Printer::new(TcpdumpOpts { timestamp: fmt, ..N });
             times
                 .iter()
                 .map(|&t| {
                     let mut s = String::new();
                     p.frame(&mut s, t, &hex(ARP_REQ));
-                    s.split("ARP")
-                        .next()
-                        .unwrap_or_default()
-                        .trim_end_matches(' ')
-                        .to_owned()
+                    s.split("ARP").next().unwrap_or_default().trim_end_matches(' ').to_owned()
                 })
                 .collect::<Vec<_>>()
         };
         assert_eq!(
             line(TsFormat::Default),
-            [
-                "08:53:20.123456",
-                "08:53:20.999999",
-                "08:53:20.777777",
-                "08:53:20.000001"
-            ]
+            ["08:53:20.123456", "08:53:20.999999", "08:53:20.777777", "08:53:20.000001"]
         );
         assert_eq!(
             line(TsFormat::Epoch),
-            [
-                "1684400000.123456",
-                "1684400000.999999",
-                "1684486400.777777",
-                "1684400000.000001"
-            ]
+            ["1684400000.123456", "1684400000.999999", "1684486400.777777", "1684400000.000001"]
         );
         assert_eq!(
             line(TsFormat::DateTime),
@@ -3639,21 +3351,11 @@ mod tests {
         );
         assert_eq!(
             line(TsFormat::Delta),
-            [
-                " 00:00:00.000000",
-                " 00:00:00.876543",
-                " 23:59:59.777778",
-                "-00:00:00.777776"
-            ]
+            [" 00:00:00.000000", " 00:00:00.876543", " 23:59:59.777778", "-00:00:00.777776"]
         );
         assert_eq!(
             line(TsFormat::SinceFirst),
-            [
-                " 00:00:00.000000",
-                " 00:00:00.876543",
-                " 00:00:00.654321",
-                "-00:00:00.123455"
-            ]
+            [" 00:00:00.000000", " 00:00:00.876543", " 00:00:00.654321", "-00:00:00.123455"]
         );
         assert_eq!(line(TsFormat::None), ["", "", "", ""]);
     }
@@ -3693,10 +3395,7 @@ mod tests {
         }
         let mut frame = hex(PING)[..14].to_vec();
         frame.extend_from_slice(&ip);
-        let out = print(
-            N,
-            &[&frame.iter().map(|b| format!("{b:02x}")).collect::<String>()],
-        );
+        let out = print(N, &[&frame.iter().map(|b| format!("{b:02x}")).collect::<String>()]);
         assert!(out.starts_with("IP 192.168.1.1 > 192.168.1.2: IP 192.168.1.1"));
         assert!(out.ends_with(" [|ip]\n"));
     }
@@ -3713,19 +3412,8 @@ mod tests {
             seed ^= seed << 17;
             seed
         };
-        let bases: Vec<Vec<u8>> = [ARP_REQ, PING, PORT_UNREACH, UDP, MLD2, NS, RS]
-            .iter()
-            .map(|h| hex(h))
-            .collect();
-        let modes = [
-            N,
-            NNE,
-            TcpdumpOpts {
-                numeric: 0,
-                timestamp: TsFormat::Delta,
-                ..NNE
-            },
-        ];
+        let bases: Vec<Vec<u8>> = [ARP_REQ, PING, PORT_UNREACH, UDP, MLD2, NS, RS].iter().map(|h| hex(h)).collect();
+        let modes = [N, NNE, TcpdumpOpts { numeric: 0, timestamp: TsFormat::Delta, ..NNE }];
         let mut out = String::new();
         for mode in modes {
             let mut p = Printer::new(mode);

@@ -123,9 +123,7 @@ impl Command {
     pub fn span(&self) -> Span {
         match self {
             Command::Simple(c) => c.span,
-            Command::For { span, .. } | Command::If { span, .. } | Command::While { span, .. } => {
-                *span
-            }
+            Command::For { span, .. } | Command::If { span, .. } | Command::While { span, .. } => *span,
             Command::Group(_, span) | Command::Subshell(_, span) => *span,
         }
     }
@@ -162,10 +160,7 @@ impl Word {
     /// A word made of one unquoted literal (convenient for tests and for code
     /// that builds commands).
     pub fn literal(text: &str, span: Span) -> Self {
-        Word {
-            parts: vec![WordPart::Literal(text.to_string())],
-            span,
-        }
+        Word { parts: vec![WordPart::Literal(text.to_string())], span }
     }
 
     /// The word's text when it contains no expansion (only literal and quoted

@@ -7,8 +7,7 @@
 use super::ast::Span;
 
 /// What the subset supports, quoted at the end of every "unsupported" message.
-pub const SUPPORTED: &str =
-    "words, quotes, $VAR/${VAR}, ${VAR:-default}, $!, $?, ;, &&, ||, |, &, \
+pub const SUPPORTED: &str = "words, quotes, $VAR/${VAR}, ${VAR:-default}, $!, $?, ;, &&, ||, |, &, \
 ! pipelines, { ...; }, ( ... ), for/do/done, if/then/elif/else/fi, while/do/done, \
 redirections > >> < 2>&1 &>, here-documents, <<<";
 
@@ -31,12 +30,7 @@ pub struct ScenarioError {
 impl ScenarioError {
     /// An error at `span` in `file`.
     pub fn new(file: &str, span: Span, kind: ScenarioErrorKind) -> Self {
-        ScenarioError {
-            file: file.to_string(),
-            line: span.line,
-            col: span.col,
-            kind,
-        }
+        ScenarioError { file: file.to_string(), line: span.line, col: span.col, kind }
     }
 
     /// The position as a [`Span`].
@@ -54,10 +48,7 @@ impl ScenarioError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioErrorKind {
     /// Valid bash that the subset refuses, e.g. `$(...)`, `case`, globs.
-    #[error(
-        "unsupported shell syntax '{construct}' ({what}); supported: {}",
-        SUPPORTED
-    )]
+    #[error("unsupported shell syntax '{construct}' ({what}); supported: {}", SUPPORTED)]
     Unsupported {
         /// The construct as written, e.g. `$(...)`.
         construct: String,
@@ -81,18 +72,12 @@ pub enum ScenarioErrorKind {
 impl ScenarioErrorKind {
     /// Shorthand for [`ScenarioErrorKind::Unsupported`].
     pub fn unsupported(construct: &str, what: &str) -> Self {
-        ScenarioErrorKind::Unsupported {
-            construct: construct.to_string(),
-            what: what.to_string(),
-        }
+        ScenarioErrorKind::Unsupported { construct: construct.to_string(), what: what.to_string() }
     }
 
     /// Shorthand for [`ScenarioErrorKind::Unterminated`].
     pub fn unterminated(construct: &str, expected: &str) -> Self {
-        ScenarioErrorKind::Unterminated {
-            construct: construct.to_string(),
-            expected: expected.to_string(),
-        }
+        ScenarioErrorKind::Unterminated { construct: construct.to_string(), expected: expected.to_string() }
     }
 }
 

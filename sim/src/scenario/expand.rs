@@ -81,11 +81,7 @@ fn glob_var_in(parts: &[WordPart], vars: &dyn Fn(&str) -> Option<String>) -> Opt
                     return Some(name.clone());
                 }
             }
-            WordPart::VarDefault {
-                name,
-                colon,
-                default,
-            } => match use_value(vars(name), *colon) {
+            WordPart::VarDefault { name, colon, default } => match use_value(vars(name), *colon) {
                 Some(v) if risky(&v) => return Some(name.clone()),
                 Some(_) => {}
                 None => {
@@ -105,11 +101,7 @@ fn concat_parts(parts: &[WordPart], vars: &dyn Fn(&str) -> Option<String>, out: 
             WordPart::Literal(s) | WordPart::SingleQuoted(s) => out.push_str(s),
             WordPart::DoubleQuoted(inner) => concat_parts(inner, vars, out),
             WordPart::Var(name) => out.push_str(&vars(name).unwrap_or_default()),
-            WordPart::VarDefault {
-                name,
-                colon,
-                default,
-            } => match use_value(vars(name), *colon) {
+            WordPart::VarDefault { name, colon, default } => match use_value(vars(name), *colon) {
                 Some(v) => out.push_str(&v),
                 None => concat_parts(default, vars, out),
             },
@@ -202,11 +194,7 @@ fn expand_part(
                 fields.push_split(&v);
             }
         }
-        WordPart::VarDefault {
-            name,
-            colon,
-            default,
-        } => match use_value(vars(name), *colon) {
+        WordPart::VarDefault { name, colon, default } => match use_value(vars(name), *colon) {
             Some(v) if quoted => fields.push_quoted(&v),
             Some(v) => fields.push_split(&v),
             None => {
@@ -292,10 +280,7 @@ mod tests {
         // and that unquoted_glob_var flags exactly the unquoted uses.
         assert_eq!(fields("$G"), ["*"]);
         assert_eq!(unquoted_glob_var(&arg("a$G"), &vars).as_deref(), Some("G"));
-        assert_eq!(
-            unquoted_glob_var(&arg("${UNSET:-$G}"), &vars).as_deref(),
-            Some("G")
-        );
+        assert_eq!(unquoted_glob_var(&arg("${UNSET:-$G}"), &vars).as_deref(), Some("G"));
         assert_eq!(unquoted_glob_var(&arg("\"$G\"$A"), &vars), None);
         assert_eq!(unquoted_glob_var(&arg("${A:-$G}"), &vars), None);
     }
@@ -327,10 +312,7 @@ mod tests {
         // Proves here-document expansion: variables replaced, \$ and \\
         // unescaped, backslash-newline removed, quotes kept, no splitting.
         let body = "name: $A\n\"${E:-dflt}\" '\\$HOME' \\\\ \\x\njoined \\\nline\n";
-        assert_eq!(
-            expand_heredoc(body, &vars),
-            "name: x y\n\"dflt\" '$HOME' \\ \\x\njoined line\n"
-        );
+        assert_eq!(expand_heredoc(body, &vars), "name: x y\n\"dflt\" '$HOME' \\ \\x\njoined line\n");
         assert_eq!(expand_heredoc("cost $5 and $\n", &vars), "cost  and $\n");
         assert_eq!(expand_heredoc("keep $(date)\n", &vars), "keep $(date)\n");
     }

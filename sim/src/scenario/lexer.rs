@@ -146,14 +146,8 @@ pub(crate) fn tokenize(src: &str, file: &str) -> Vec<Token> {
     let mut lx = Lexer::new(src, file);
     let mut toks = Vec::new();
     let end = match lx.run(&mut toks) {
-        Ok(()) => Token {
-            tok: Tok::Eof,
-            span: lx.here(),
-        },
-        Err(e) => Token {
-            span: e.span(),
-            tok: Tok::Error(e),
-        },
+        Ok(()) => Token { tok: Tok::Eof, span: lx.here() },
+        Err(e) => Token { span: e.span(), tok: Tok::Error(e) },
     };
     toks.push(end);
     toks
@@ -208,8 +202,7 @@ impl Parts {
 
     fn flush(&mut self) {
         if !self.lit.is_empty() {
-            self.parts
-                .push(WordPart::Literal(std::mem::take(&mut self.lit)));
+            self.parts.push(WordPart::Literal(std::mem::take(&mut self.lit)));
         }
     }
 
@@ -221,10 +214,7 @@ impl Parts {
 
 /// Characters that end an unquoted word.
 fn is_meta(c: char) -> bool {
-    matches!(
-        c,
-        ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')'
-    )
+    matches!(c, ' ' | '\t' | '\n' | ';' | '&' | '|' | '<' | '>' | '(' | ')')
 }
 
 fn is_name_start(c: char) -> bool {
@@ -269,26 +259,14 @@ impl<'f> Lexer<'f> {
             }
         }
         spans.push(Span::new(line, col));
-        Lexer {
-            file,
-            depth: 0,
-            chars,
-            spans,
-            i: 0,
-        }
+        Lexer { file, depth: 0, chars, spans, i: 0 }
     }
 
     /// A lexer over characters cut out of a larger file (a here-document
     /// body), keeping their original positions.
     fn sub(file: &'f str, chars: Vec<char>, mut spans: Vec<Span>, end: Span) -> Self {
         spans.push(end);
-        Lexer {
-            file,
-            depth: 0,
-            chars,
-            spans,
-            i: 0,
-        }
+        Lexer { file, depth: 0, chars, spans, i: 0 }
     }
 
     fn c(&self, k: usize) -> Option<char> {
@@ -348,10 +326,7 @@ impl<'f> Lexer<'f> {
                 }
                 return Ok(());
             };
-            let op = |op: Op| Token {
-                tok: Tok::Op(op),
-                span,
-            };
+            let op = |op: Op| Token { tok: Tok::Op(op), span };
             match c {
                 '#' => {
                     while let Some(ch) = self.c(self.i) {
@@ -363,36 +338,25 @@ impl<'f> Lexer<'f> {
                 }
                 '\n' => {
                     self.i += 1;
-                    toks.push(Token {
-                        tok: Tok::Newline,
-                        span,
-                    });
+                    toks.push(Token { tok: Tok::Newline, span });
                     for p in pending.drain(..) {
                         let body = self.heredoc_body(&p)?;
-                        toks[p.token].tok = Tok::HereDoc(HereDocTok {
-                            body,
-                            expand: p.expand,
-                            strip_tabs: p.strip_tabs,
-                        });
+                        toks[p.token].tok =
+                            Tok::HereDoc(HereDocTok { body, expand: p.expand, strip_tabs: p.strip_tabs });
                     }
                 }
                 '\r' => return Err(self.err(span, carriage_return())),
                 ';' => {
                     self.i += 1;
                     if self.eat(';') {
-                        return Err(self.err(
-                            span,
-                            Kind::unsupported(
-                                ";;",
-                                "case clause terminator; 'case' is not supported",
-                            ),
-                        ));
+                        return Err(
+                            self.err(span, Kind::unsupported(";;", "case clause terminator; 'case' is not supported"))
+                        );
                     }
                     if self.peek() == Some('&') {
-                        return Err(self.err(
-                            span,
-                            Kind::unsupported(";&", "case fall-through; 'case' is not supported"),
-                        ));
+                        return Err(
+                            self.err(span, Kind::unsupported(";&", "case fall-through; 'case' is not supported"))
+                        );
                     }
                     toks.push(op(Op::Semi));
                 }
@@ -404,10 +368,7 @@ impl<'f> Lexer<'f> {
                         if self.peek() == Some('>') {
                             return Err(self.err(
                                 span,
-                                Kind::unsupported(
-                                    "&>>",
-                                    "append stdout and stderr; write '>> file 2>&1'",
-                                ),
+                                Kind::unsupported("&>>", "append stdout and stderr; write '>> file 2>&1'"),
                             ));
                         }
                         toks.push(op(Op::AndGreat));
@@ -420,10 +381,7 @@ impl<'f> Lexer<'f> {
                     if self.eat('|') {
                         toks.push(op(Op::OrIf));
                     } else if self.peek() == Some('&') {
-                        return Err(self.err(
-                            span,
-                            Kind::unsupported("|&", "pipe stdout and stderr; write '2>&1 |'"),
-                        ));
+                        return Err(self.err(span, Kind::unsupported("|&", "pipe stdout and stderr; write '2>&1 |'")));
                     } else {
                         toks.push(op(Op::Pipe));
                     }
@@ -444,41 +402,22 @@ impl<'f> Lexer<'f> {
                         } else {
                             let strip_tabs = self.eat('-');
                             let (delim, quoted) = self.heredoc_delim(span)?;
-                            pending.push(Pending {
-                                token: toks.len(),
-                                open: span,
-                                delim,
-                                expand: !quoted,
-                                strip_tabs,
-                            });
+                            pending.push(Pending { token: toks.len(), open: span, delim, expand: !quoted, strip_tabs });
                             toks.push(Token {
-                                tok: Tok::HereDoc(HereDocTok {
-                                    body: String::new(),
-                                    expand: !quoted,
-                                    strip_tabs,
-                                }),
+                                tok: Tok::HereDoc(HereDocTok { body: String::new(), expand: !quoted, strip_tabs }),
                                 span,
                             });
                         }
                     } else {
                         match self.peek() {
                             Some('&') => {
-                                return Err(self.err(
-                                    span,
-                                    Kind::unsupported("<&", "input descriptor duplication"),
-                                ))
+                                return Err(self.err(span, Kind::unsupported("<&", "input descriptor duplication")))
                             }
                             Some('>') => {
-                                return Err(self.err(
-                                    span,
-                                    Kind::unsupported("<>", "open for reading and writing"),
-                                ))
+                                return Err(self.err(span, Kind::unsupported("<>", "open for reading and writing")))
                             }
                             Some('(') => {
-                                return Err(self.err(
-                                    span,
-                                    Kind::unsupported("<(...)", "process substitution"),
-                                ))
+                                return Err(self.err(span, Kind::unsupported("<(...)", "process substitution")))
                             }
                             _ => toks.push(op(Op::Less)),
                         }
@@ -493,9 +432,7 @@ impl<'f> Lexer<'f> {
                     } else if self.eat('|') {
                         toks.push(op(Op::Clobber));
                     } else if self.peek() == Some('(') {
-                        return Err(
-                            self.err(span, Kind::unsupported(">(...)", "process substitution"))
-                        );
+                        return Err(self.err(span, Kind::unsupported(">(...)", "process substitution")));
                     } else {
                         toks.push(op(Op::Great));
                     }
@@ -503,15 +440,9 @@ impl<'f> Lexer<'f> {
                 _ => {
                     let w = self.word()?;
                     let fd = match &w.plain {
-                        Some(p)
-                            if p.chars().all(|c| c.is_ascii_digit())
-                                && matches!(self.peek(), Some('<' | '>')) =>
-                        {
+                        Some(p) if p.chars().all(|c| c.is_ascii_digit()) && matches!(self.peek(), Some('<' | '>')) => {
                             Some(p.parse::<u32>().map_err(|_| {
-                                self.err(
-                                    span,
-                                    Kind::Syntax(format!("file descriptor {p} is too large")),
-                                )
+                                self.err(span, Kind::Syntax(format!("file descriptor {p} is too large")))
                             })?)
                         }
                         _ => None,
@@ -559,19 +490,12 @@ impl<'f> Lexer<'f> {
                     quoted = true;
                     loop {
                         match self.c(self.i) {
-                            None => {
-                                return Err(self.err(
-                                    open,
-                                    Kind::unterminated("double quote", "a closing '\"'"),
-                                ))
-                            }
+                            None => return Err(self.err(open, Kind::unterminated("double quote", "a closing '\"'"))),
                             Some('"') => {
                                 self.i += 1;
                                 break;
                             }
-                            Some('\\')
-                                if matches!(self.c(self.i + 1), Some('\\' | '"' | '$' | '`')) =>
-                            {
+                            Some('\\') if matches!(self.c(self.i + 1), Some('\\' | '"' | '$' | '`')) => {
                                 delim.extend(self.c(self.i + 1));
                                 self.i += 2;
                             }
@@ -594,10 +518,7 @@ impl<'f> Lexer<'f> {
             }
         }
         if !any {
-            return Err(self.err(
-                op,
-                Kind::Syntax("expected a here-document delimiter word after '<<'".to_string()),
-            ));
+            return Err(self.err(op, Kind::Syntax("expected a here-document delimiter word after '<<'".to_string())));
         }
         Ok((delim, quoted))
     }
@@ -728,10 +649,7 @@ impl<'f> Lexer<'f> {
                 _ => {
                     parts.lit.push(c);
                     match c {
-                        '=' if name_ok
-                            && assign.is_none()
-                            && is_name(&parts.lit[..parts.lit.len() - 1]) =>
-                        {
+                        '=' if name_ok && assign.is_none() && is_name(&parts.lit[..parts.lit.len() - 1]) => {
                             let name = parts.lit[..parts.lit.len() - 1].to_string();
                             assign = Some((name, self.here()));
                             tilde_spot = true;
@@ -791,12 +709,7 @@ impl<'f> Lexer<'f> {
             (true, [WordPart::Literal(s)]) => Some(s.clone()),
             _ => None,
         };
-        Ok(WordTok {
-            word: Word { parts, span: start },
-            plain,
-            assign,
-            expansion,
-        })
+        Ok(WordTok { word: Word { parts, span: start }, plain, assign, expansion })
     }
 
     /// Reads the rest of `'...'` after the opening quote at `open`.
@@ -804,11 +717,7 @@ impl<'f> Lexer<'f> {
         let mut s = String::new();
         loop {
             match self.c(self.i) {
-                None => {
-                    return Err(
-                        self.err(open, Kind::unterminated("single quote", "a closing \"'\""))
-                    )
-                }
+                None => return Err(self.err(open, Kind::unterminated("single quote", "a closing \"'\""))),
                 Some('\'') => {
                     self.i += 1;
                     return Ok(s);
@@ -894,10 +803,9 @@ impl<'f> Lexer<'f> {
                 self.i += 1;
                 self.ansi_c(dspan).map(|s| Some(WordPart::SingleQuoted(s)))
             }
-            '"' if ctx == Ctx::Unquoted => Err(self.err(
-                dspan,
-                Kind::unsupported("$\"...\"", "locale translation; write \"...\""),
-            )),
+            '"' if ctx == Ctx::Unquoted => {
+                Err(self.err(dspan, Kind::unsupported("$\"...\"", "locale translation; write \"...\"")))
+            }
             c if is_name_start(c) => {
                 let mut name = String::new();
                 while let Some(ch) = self.peek() {
@@ -913,10 +821,7 @@ impl<'f> Lexer<'f> {
                 self.i += 1;
                 Ok(Some(WordPart::Var(c.to_string())))
             }
-            '@' | '*' => Err(self.err(
-                dspan,
-                Kind::unsupported(&format!("${c}"), "the list of positional parameters"),
-            )),
+            '@' | '*' => Err(self.err(dspan, Kind::unsupported(&format!("${c}"), "the list of positional parameters"))),
             '-' => Err(self.err(dspan, Kind::unsupported("$-", "the shell's option flags"))),
             _ => Ok(None),
         }
@@ -927,10 +832,7 @@ impl<'f> Lexer<'f> {
         if self.depth >= MAX_NESTING {
             return Err(self.err(
                 dspan,
-                Kind::unsupported(
-                    "nesting",
-                    &format!("more than {MAX_NESTING} nested ${{...}} expansions"),
-                ),
+                Kind::unsupported("nesting", &format!("more than {MAX_NESTING} nested ${{...}} expansions")),
             ));
         }
         self.depth += 1;
@@ -947,11 +849,7 @@ impl<'f> Lexer<'f> {
                 let digits = c.is_ascii_digit();
                 let mut name = String::new();
                 while let Some(ch) = self.peek() {
-                    let ok = if digits {
-                        ch.is_ascii_digit()
-                    } else {
-                        is_name_char(ch)
-                    };
+                    let ok = if digits { ch.is_ascii_digit() } else { is_name_char(ch) };
                     if !ok {
                         break;
                     }
@@ -963,11 +861,8 @@ impl<'f> Lexer<'f> {
             Some(c @ ('#' | '!')) => {
                 self.i += 1;
                 if self.peek() != Some('}') {
-                    let (construct, what) = if c == '#' {
-                        ("${#...}", "string length")
-                    } else {
-                        ("${!...}", "indirect expansion")
-                    };
+                    let (construct, what) =
+                        if c == '#' { ("${#...}", "string length") } else { ("${!...}", "indirect expansion") };
                     return Err(self.err(dspan, Kind::unsupported(construct, what)));
                 }
                 c.to_string()
@@ -977,18 +872,14 @@ impl<'f> Lexer<'f> {
                 c.to_string()
             }
             Some(c @ ('@' | '*')) => {
-                return Err(self.err(
-                    dspan,
-                    Kind::unsupported(&format!("${{{c}}}"), "the list of positional parameters"),
-                ))
+                return Err(
+                    self.err(dspan, Kind::unsupported(&format!("${{{c}}}"), "the list of positional parameters"))
+                )
             }
             Some(_) => {
-                return Err(self.err(
-                    dspan,
-                    Kind::Syntax(
-                        "bad substitution: expected a variable name after '${'".to_string(),
-                    ),
-                ))
+                return Err(
+                    self.err(dspan, Kind::Syntax("bad substitution: expected a variable name after '${'".to_string()))
+                )
             }
         };
         let unsupported_op = |lx: &Self, op: &str| {
@@ -1012,11 +903,7 @@ impl<'f> Lexer<'f> {
                     Some('-') => {
                         self.i += 1;
                         let default = self.default_word(ctx, dspan)?;
-                        Ok(WordPart::VarDefault {
-                            name,
-                            colon: true,
-                            default,
-                        })
+                        Ok(WordPart::VarDefault { name, colon: true, default })
                     }
                     None => Err(unterminated(self)),
                     Some(op) => Err(unsupported_op(self, &format!(":{op}"))),
@@ -1025,23 +912,11 @@ impl<'f> Lexer<'f> {
             Some('-') => {
                 self.i += 1;
                 let default = self.default_word(ctx, dspan)?;
-                Ok(WordPart::VarDefault {
-                    name,
-                    colon: false,
-                    default,
-                })
+                Ok(WordPart::VarDefault { name, colon: false, default })
             }
-            Some('[') => Err(self.err(
-                dspan,
-                Kind::unsupported(&format!("${{{name}[...]}}"), "arrays"),
-            )),
-            Some(op @ ('=' | '?' | '+' | '#' | '%' | '/' | '^' | ',')) => {
-                Err(unsupported_op(self, &op.to_string()))
-            }
-            Some(_) => Err(self.err(
-                dspan,
-                Kind::Syntax(format!("bad substitution in '${{{name}...}}'")),
-            )),
+            Some('[') => Err(self.err(dspan, Kind::unsupported(&format!("${{{name}[...]}}"), "arrays"))),
+            Some(op @ ('=' | '?' | '+' | '#' | '%' | '/' | '^' | ',')) => Err(unsupported_op(self, &op.to_string())),
+            Some(_) => Err(self.err(dspan, Kind::Syntax(format!("bad substitution in '${{{name}...}}'")))),
         }
     }
 
@@ -1080,19 +955,14 @@ impl<'f> Lexer<'f> {
                             self.i += 1;
                             parts.push(WordPart::SingleQuoted(ch.to_string()));
                         }
-                        None => {
-                            return Err(self.err(dspan, Kind::unterminated("'${'", "a closing '}'")))
-                        }
+                        None => return Err(self.err(dspan, Kind::unterminated("'${'", "a closing '}'"))),
                     }
                 }
                 (Ctx::Unquoted, '*' | '?') => return Err(self.err(cspan, glob(&c.to_string()))),
                 (Ctx::Unquoted, '~') if parts.parts.is_empty() && parts.lit.is_empty() => {
                     return Err(self.err(
                         cspan,
-                        Kind::unsupported(
-                            "~",
-                            "tilde expansion to a home directory; write the path or quote the '~'",
-                        ),
+                        Kind::unsupported("~", "tilde expansion to a home directory; write the path or quote the '~'"),
                     ))
                 }
                 (Ctx::Double, '"') => {
@@ -1134,9 +1004,7 @@ impl<'f> Lexer<'f> {
         let mut s = String::new();
         loop {
             match self.c(self.i) {
-                None => {
-                    return Err(self.err(dspan, Kind::unterminated("\"$'\"", "a closing \"'\"")))
-                }
+                None => return Err(self.err(dspan, Kind::unterminated("\"$'\"", "a closing \"'\""))),
                 Some('\'') => {
                     self.i += 1;
                     return Ok(s);
@@ -1229,10 +1097,7 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(
-            ops,
-            [";", "&", "&&", "||", "|", "(", ")", ">", ">>", ">|", "<", "&>", "fd", ">&", "<<<"]
-        );
+        assert_eq!(ops, [";", "&", "&&", "||", "|", "(", ")", ">", ">>", ">|", "<", "&>", "fd", ">&", "<<<"]);
     }
 
     #[test]

@@ -44,8 +44,7 @@ mod lexer;
 mod parser;
 
 pub use ast::{
-    AndOr, AndOrOp, Command, ListItem, Pipeline, Redirect, RedirectKind, Script, SimpleCommand,
-    Span, Word, WordPart,
+    AndOr, AndOrOp, Command, ListItem, Pipeline, Redirect, RedirectKind, Script, SimpleCommand, Span, Word, WordPart,
 };
 pub use error::{ScenarioError, ScenarioErrorKind, SUPPORTED};
 pub use expand::{expand_heredoc, expand_word, expand_word_single, unquoted_glob_var};
@@ -87,10 +86,7 @@ mod tests {
                 for c in &p.commands {
                     if let Command::Simple(sc) = c {
                         out.push(
-                            sc.words
-                                .iter()
-                                .map(|w| w.as_literal().unwrap_or_else(|| "<expansion>".into()))
-                                .collect(),
+                            sc.words.iter().map(|w| w.as_literal().unwrap_or_else(|| "<expansion>".into())).collect(),
                         );
                     }
                 }
@@ -243,11 +239,7 @@ iptables -t nat -L -n -v\n";
         assert_eq!(cat.words[0].as_literal().as_deref(), Some("cat"));
         assert_eq!(cat.redirects.len(), 2);
         match &cat.redirects[0].kind {
-            RedirectKind::HereDoc {
-                body,
-                expand,
-                strip_tabs,
-            } => {
+            RedirectKind::HereDoc { body, expand, strip_tabs } => {
                 assert!(body.starts_with("name: basic-veth-pair\ntopology:\n"));
                 assert!(body.ends_with("[\"host1:veth1\", \"host2:veth1\"]\n\n"));
                 assert!(body.contains("        - ip addr add 192.168.1.2/24 dev veth1 \n"));
@@ -266,10 +258,7 @@ iptables -t nat -L -n -v\n";
         assert_eq!(clab.span, Span::new(5, 24));
         // The commands after the body keep their real line numbers.
         assert_eq!(s.items[2].span, Span::new(23, 1));
-        assert_eq!(
-            command_lines(&s)[3],
-            ["sudo", "clab", "destroy", "-t", "clab.yaml", "--cleanup"]
-        );
+        assert_eq!(command_lines(&s)[3], ["sudo", "clab", "destroy", "-t", "clab.yaml", "--cleanup"]);
     }
 
     #[test]
@@ -321,19 +310,7 @@ iptables -t nat -L -n -v\n";
         assert_eq!(s4.items.len(), 17);
         let lines = command_lines(&s4);
         assert_eq!(lines[0], ["echo", "=== 搭建容器网络环境 ==="]);
-        assert_eq!(
-            lines[13],
-            [
-                "sudo",
-                "iptables",
-                "-A",
-                "FORWARD",
-                "-j",
-                "LOG",
-                "--log-prefix",
-                "FORWARD: "
-            ]
-        );
+        assert_eq!(lines[13], ["sudo", "iptables", "-A", "FORWARD", "-j", "LOG", "--log-prefix", "FORWARD: "]);
     }
 
     #[test]

@@ -26,8 +26,7 @@
 //! This module does not expand words or run anything.
 
 use super::ast::{
-    AndOr, AndOrOp, Command, ListItem, Pipeline, Redirect, RedirectKind, Script, SimpleCommand,
-    Span, Word, WordPart,
+    AndOr, AndOrOp, Command, ListItem, Pipeline, Redirect, RedirectKind, Script, SimpleCommand, Span, Word, WordPart,
 };
 use super::error::{ScenarioError, ScenarioErrorKind as Kind};
 use super::lexer::{is_name, Op, Tok, Token, WordTok};
@@ -35,12 +34,7 @@ use super::MAX_NESTING;
 
 /// Parses a token list from [`super::lexer::tokenize`].
 pub(crate) fn parse_tokens(toks: Vec<Token>, file: &str) -> Result<Script, ScenarioError> {
-    let mut p = Parser {
-        toks,
-        pos: 0,
-        file,
-        depth: 0,
-    };
+    let mut p = Parser { toks, pos: 0, file, depth: 0 };
     let items = p.list()?;
     let t = p.peek()?;
     if t.tok != Tok::Eof {
@@ -80,10 +74,7 @@ impl Parser<'_> {
 
     /// Takes the current token (never called on Eof or Error).
     fn bump(&mut self) -> Token {
-        let t = self
-            .toks
-            .get_mut(self.pos)
-            .expect("bump only after a successful peek");
+        let t = self.toks.get_mut(self.pos).expect("bump only after a successful peek");
         let taken = std::mem::replace(&mut t.tok, Tok::Newline);
         let span = t.span;
         self.pos += 1;
@@ -140,20 +131,14 @@ impl Parser<'_> {
             Tok::Op(Op::RParen) => " (no open '(')",
             _ => "",
         };
-        self.err(
-            t.span,
-            Kind::Syntax(format!("unexpected {}{hint}", Self::describe(t))),
-        )
+        self.err(t.span, Kind::Syntax(format!("unexpected {}{hint}", Self::describe(t))))
     }
 
     fn at_list_end(&self) -> Result<bool, ScenarioError> {
         let t = self.peek()?;
         Ok(match &t.tok {
             Tok::Eof | Tok::Op(Op::RParen) => true,
-            Tok::Word(w) => w
-                .plain
-                .as_deref()
-                .is_some_and(|p| LIST_END_WORDS.contains(&p)),
+            Tok::Word(w) => w.plain.as_deref().is_some_and(|p| LIST_END_WORDS.contains(&p)),
             _ => false,
         })
     }
@@ -178,19 +163,11 @@ impl Parser<'_> {
                 }
                 Tok::Newline => false,
                 _ => {
-                    items.push(ListItem {
-                        and_or,
-                        background: false,
-                        span,
-                    });
+                    items.push(ListItem { and_or, background: false, span });
                     break;
                 }
             };
-            items.push(ListItem {
-                and_or,
-                background,
-                span,
-            });
+            items.push(ListItem { and_or, background, span });
         }
         Ok(items)
     }
@@ -224,11 +201,7 @@ impl Parser<'_> {
             self.skip_newlines()?;
             commands.push(self.command()?);
         }
-        Ok(Pipeline {
-            bang,
-            commands,
-            span,
-        })
+        Ok(Pipeline { bang, commands, span })
     }
 
     fn command(&mut self) -> Result<Command, ScenarioError> {
@@ -236,10 +209,7 @@ impl Parser<'_> {
             let span = self.peek()?.span;
             return Err(self.err(
                 span,
-                Kind::unsupported(
-                    "nesting",
-                    &format!("more than {MAX_NESTING} nested compound commands"),
-                ),
+                Kind::unsupported("nesting", &format!("more than {MAX_NESTING} nested compound commands")),
             ));
         }
         self.depth += 1;
@@ -251,43 +221,30 @@ impl Parser<'_> {
     fn command_inner(&mut self) -> Result<Command, ScenarioError> {
         let t = self.peek()?;
         let span = t.span;
-        let refuse = |p: &Self, construct: &str, what: &str| {
-            Err(p.err(span, Kind::unsupported(construct, what)))
-        };
+        let refuse = |p: &Self, construct: &str, what: &str| Err(p.err(span, Kind::unsupported(construct, what)));
         let cmd = match &t.tok {
             Tok::Word(w) => match w.plain.as_deref() {
                 Some("for") => self.for_loop()?,
                 Some("if") => self.if_clause()?,
                 Some("while") => self.while_loop()?,
                 Some("{") => self.group()?,
-                Some("until") => {
-                    return refuse(
-                        self,
-                        "until",
-                        "until loop; write 'while ! COND; do ...; done'",
-                    )
-                }
+                Some("until") => return refuse(self, "until", "until loop; write 'while ! COND; do ...; done'"),
                 Some("case" | "esac") => {
-                    return refuse(
-                        self,
-                        "case",
-                        "case statement; use if/elif/else with '[' tests",
-                    )
+                    return refuse(self, "case", "case statement; use if/elif/else with '[' tests")
                 }
                 Some("function") => return refuse(self, "function", "function definition"),
                 Some("select") => return refuse(self, "select", "select menu loop"),
                 Some("coproc") => return refuse(self, "coproc", "coprocess"),
                 Some("time") => return refuse(self, "time", "pipeline timing"),
-                Some("[[") => {
-                    return refuse(self, "[[ ... ]]", "bash conditional command; use '[ ... ]'")
-                }
+                Some("[[") => return refuse(self, "[[ ... ]]", "bash conditional command; use '[ ... ]'"),
                 Some(kw) if LIST_END_WORDS.contains(&kw) => return Err(self.unexpected(t)),
                 _ => Command::Simple(self.simple()?),
             },
             Tok::Op(Op::LParen) => {
-                let adjacent = self.toks.get(self.pos + 1).is_some_and(|n| {
-                    n.tok == Tok::Op(Op::LParen) && n.span == Span::new(span.line, span.col + 1)
-                });
+                let adjacent = self
+                    .toks
+                    .get(self.pos + 1)
+                    .is_some_and(|n| n.tok == Tok::Op(Op::LParen) && n.span == Span::new(span.line, span.col + 1));
                 if adjacent {
                     return refuse(self, "((...))", "arithmetic command");
                 }
@@ -339,12 +296,7 @@ impl Parser<'_> {
     }
 
     /// A compound list that must hold at least one command.
-    fn body(
-        &mut self,
-        opener: &str,
-        open: Span,
-        closer: &str,
-    ) -> Result<Vec<ListItem>, ScenarioError> {
+    fn body(&mut self, opener: &str, open: Span, closer: &str) -> Result<Vec<ListItem>, ScenarioError> {
         let items = self.list()?;
         if items.is_empty() {
             let t = self.peek()?;
@@ -368,22 +320,16 @@ impl Parser<'_> {
         let span = self.bump().span;
         let t = self.peek()?;
         let var = match &t.tok {
-            Tok::Word(WordTok {
-                plain: Some(name), ..
-            }) if is_name(name) => name.clone(),
+            Tok::Word(WordTok { plain: Some(name), .. }) if is_name(name) => name.clone(),
             Tok::Op(Op::LParen) => {
-                return Err(self.err(
-                    span,
-                    Kind::unsupported("for ((...))", "arithmetic for loop; write 'for i in 1 2 3'"),
-                ))
+                return Err(
+                    self.err(span, Kind::unsupported("for ((...))", "arithmetic for loop; write 'for i in 1 2 3'"))
+                )
             }
             _ => {
                 return Err(self.err(
                     t.span,
-                    Kind::Syntax(format!(
-                        "expected a variable name after 'for', found {}",
-                        Self::describe(t)
-                    )),
+                    Kind::Syntax(format!("expected a variable name after 'for', found {}", Self::describe(t))),
                 ))
             }
         };
@@ -419,10 +365,7 @@ impl Parser<'_> {
             _ => {
                 return Err(self.err(
                     t.span,
-                    Kind::Syntax(format!(
-                        "expected 'in' after 'for {var}', found {}",
-                        Self::describe(t)
-                    )),
+                    Kind::Syntax(format!("expected 'in' after 'for {var}', found {}", Self::describe(t))),
                 ))
             }
         }
@@ -430,21 +373,13 @@ impl Parser<'_> {
         self.expect_word("do", "'for'", span)?;
         let body = self.body("'for'", span, "'done'")?;
         self.expect_word("done", "'for'", span)?;
-        Ok(Command::For {
-            var,
-            words,
-            body,
-            span,
-        })
+        Ok(Command::For { var, words, body, span })
     }
 
     fn for_without_in(&self, span: Span) -> ScenarioError {
         self.err(
             span,
-            Kind::unsupported(
-                "for NAME; do",
-                "a for loop without 'in' walks \"$@\"; write 'for NAME in WORDS; do'",
-            ),
+            Kind::unsupported("for NAME; do", "a for loop without 'in' walks \"$@\"; write 'for NAME in WORDS; do'"),
         )
     }
 
@@ -465,19 +400,11 @@ impl Parser<'_> {
                     let espan = self.bump().span;
                     let else_body = self.body("'else'", espan, "'fi'")?;
                     self.expect_word("fi", "'if'", span)?;
-                    return Ok(Command::If {
-                        branches,
-                        else_body: Some(else_body),
-                        span,
-                    });
+                    return Ok(Command::If { branches, else_body: Some(else_body), span });
                 }
                 _ => {
                     self.expect_word("fi", "'if'", span)?;
-                    return Ok(Command::If {
-                        branches,
-                        else_body: None,
-                        span,
-                    });
+                    return Ok(Command::If { branches, else_body: None, span });
                 }
             }
         }
@@ -584,17 +511,15 @@ impl Parser<'_> {
                 }
                 Tok::Op(Op::LParen) => {
                     if words.len() == 1 && assigns.is_empty() {
-                        return Err(self.err(
-                            words[0].span,
-                            Kind::unsupported("name() { ...; }", "function definition"),
-                        ));
+                        return Err(
+                            self.err(words[0].span, Kind::unsupported("name() { ...; }", "function definition"))
+                        );
                     }
                     if let (true, Some((name, value))) = (words.is_empty(), assigns.last()) {
                         if value.parts.is_empty() {
-                            return Err(self.err(
-                                value.span,
-                                Kind::unsupported(&format!("{name}=(...)"), "array assignment"),
-                            ));
+                            return Err(
+                                self.err(value.span, Kind::unsupported(&format!("{name}=(...)"), "array assignment"))
+                            );
                         }
                     }
                     return Err(self.unexpected(t));
@@ -603,12 +528,7 @@ impl Parser<'_> {
             }
         }
         match span {
-            Some(span) => Ok(SimpleCommand {
-                assigns,
-                words,
-                redirects,
-                span,
-            }),
+            Some(span) => Ok(SimpleCommand { assigns, words, redirects, span }),
             None => {
                 let t = self.peek()?;
                 Err(self.unexpected(t))
@@ -630,20 +550,13 @@ impl Parser<'_> {
             Tok::HereDoc(h) => {
                 return Ok(Redirect {
                     fd: fd.unwrap_or(0),
-                    kind: RedirectKind::HereDoc {
-                        body: h.body,
-                        expand: h.expand,
-                        strip_tabs: h.strip_tabs,
-                    },
+                    kind: RedirectKind::HereDoc { body: h.body, expand: h.expand, strip_tabs: h.strip_tabs },
                     span,
                 })
             }
             Tok::Op(op) => op,
             other => {
-                let t = Token {
-                    tok: other,
-                    span: op_tok.span,
-                };
+                let t = Token { tok: other, span: op_tok.span };
                 return Err(self.unexpected(&t));
             }
         };
@@ -653,11 +566,7 @@ impl Parser<'_> {
             _ => {
                 return Err(self.err(
                     op_tok.span,
-                    Kind::Syntax(format!(
-                        "expected a file name after '{}', found {}",
-                        op.symbol(),
-                        Self::describe(t)
-                    )),
+                    Kind::Syntax(format!("expected a file name after '{}', found {}", op.symbol(), Self::describe(t))),
                 ))
             }
         };
@@ -693,26 +602,16 @@ impl Parser<'_> {
                 }
             }
             Op::Semi | Op::Amp | Op::AndIf | Op::OrIf | Op::Pipe | Op::LParen | Op::RParen => {
-                let t = Token {
-                    tok: Tok::Op(op),
-                    span: op_tok.span,
-                };
+                let t = Token { tok: Tok::Op(op), span: op_tok.span };
                 return Err(self.unexpected(&t));
             }
         };
-        Ok(Redirect {
-            fd: fd.unwrap_or(default_fd),
-            kind,
-            span,
-        })
+        Ok(Redirect { fd: fd.unwrap_or(default_fd), kind, span })
     }
 }
 
 fn is_redirect(op: Op) -> bool {
-    matches!(
-        op,
-        Op::Great | Op::DGreat | Op::Clobber | Op::Less | Op::AndGreat | Op::GreatAnd | Op::TLess
-    )
+    matches!(op, Op::Great | Op::DGreat | Op::Clobber | Op::Less | Op::AndGreat | Op::GreatAnd | Op::TLess)
 }
 
 /// The value part of an assignment word `NAME=value`.
@@ -732,8 +631,7 @@ fn assign_value(word: Word, name: &str, span: Span) -> Word {
 #[cfg(test)]
 mod tests {
     use crate::scenario::{
-        parse, AndOrOp, Command, ListItem, RedirectKind, Script, SimpleCommand, Span, Word,
-        WordPart,
+        parse, AndOrOp, Command, ListItem, RedirectKind, Script, SimpleCommand, Span, Word, WordPart,
     };
 
     fn ok(src: &str) -> Script {
@@ -749,10 +647,7 @@ mod tests {
             Ok(s) => panic!("{src:?} should not parse, got {s:?}"),
             Err(e) => {
                 let shown = e.to_string();
-                assert!(
-                    shown.starts_with(&format!("t.sh:{}:{}: ", e.line, e.col)),
-                    "{shown}"
-                );
+                assert!(shown.starts_with(&format!("t.sh:{}:{}: ", e.line, e.col)), "{shown}");
                 (e.line, e.col, e.message())
             }
         }
@@ -762,10 +657,7 @@ mod tests {
     fn refused(src: &str, line: u32, col: u32, construct: &str) {
         let (l, c, msg) = err(src);
         assert_eq!((l, c), (line, col), "{src:?}: {msg}");
-        assert!(
-            msg.starts_with(&format!("unsupported shell syntax '{construct}'")),
-            "{src:?}: {msg}"
-        );
+        assert!(msg.starts_with(&format!("unsupported shell syntax '{construct}'")), "{src:?}: {msg}");
         assert!(msg.contains("supported: words"), "{msg}");
     }
 
@@ -781,10 +673,7 @@ mod tests {
     }
 
     fn lits(words: &[Word]) -> Vec<String> {
-        words
-            .iter()
-            .map(|w| w.as_literal().unwrap_or_else(|| format!("{:?}", w.parts)))
-            .collect()
+        words.iter().map(|w| w.as_literal().unwrap_or_else(|| format!("{:?}", w.parts))).collect()
     }
 
     fn words_of(src: &str) -> Vec<String> {
@@ -792,10 +681,7 @@ mod tests {
     }
 
     fn body_lits(items: &[ListItem]) -> Vec<Vec<String>> {
-        items
-            .iter()
-            .map(|i| lits(&simple(&i.and_or.first.commands[0]).words))
-            .collect()
+        items.iter().map(|i| lits(&simple(&i.and_or.first.commands[0]).words)).collect()
     }
 
     #[test]
@@ -856,10 +742,7 @@ mod tests {
         assert_eq!(w[1].parts, [WordPart::SingleQuoted(r#"a\"$b"#.into())]);
         assert_eq!(
             w[2].parts,
-            [WordPart::DoubleQuoted(vec![
-                WordPart::Literal("q\"\\$`\\n".into()),
-                WordPart::Var("V".into()),
-            ])]
+            [WordPart::DoubleQuoted(vec![WordPart::Literal("q\"\\$`\\n".into()), WordPart::Var("V".into()),])]
         );
         assert_eq!(w[3].parts, [WordPart::Literal("$x".into())]);
         assert_eq!(w[4].as_literal().as_deref(), Some("a b"));
@@ -875,10 +758,7 @@ mod tests {
         let s = ok("echo $A ${B}c $! $? $$ $# $0 $1 ${10} $ a$ ${X:-d e} ${Y-}");
         let w = &simple(first(&s)).words;
         assert_eq!(w[1].parts, [WordPart::Var("A".into())]);
-        assert_eq!(
-            w[2].parts,
-            [WordPart::Var("B".into()), WordPart::Literal("c".into())]
-        );
+        assert_eq!(w[2].parts, [WordPart::Var("B".into()), WordPart::Literal("c".into())]);
         let specials: Vec<_> = w[3..11].iter().map(|w| w.parts[0].clone()).collect();
         assert_eq!(
             specials,
@@ -891,20 +771,9 @@ mod tests {
         assert_eq!(w[11].as_literal().as_deref(), Some("a$"));
         assert_eq!(
             w[12].parts,
-            [WordPart::VarDefault {
-                name: "X".into(),
-                colon: true,
-                default: vec![WordPart::Literal("d e".into())],
-            }]
+            [WordPart::VarDefault { name: "X".into(), colon: true, default: vec![WordPart::Literal("d e".into())] }]
         );
-        assert_eq!(
-            w[13].parts,
-            [WordPart::VarDefault {
-                name: "Y".into(),
-                colon: false,
-                default: vec![],
-            }]
-        );
+        assert_eq!(w[13].parts, [WordPart::VarDefault { name: "Y".into(), colon: false, default: vec![] }]);
         assert_eq!(w[1].as_literal(), None);
     }
 
@@ -913,10 +782,7 @@ mod tests {
         // Proves $'...' decodes \n \t \\ \' into a quoted part, and refuses
         // other escapes at the backslash.
         let s = ok(r"printf $'a\n\tb\\\'c'");
-        assert_eq!(
-            simple(first(&s)).words[1].parts,
-            [WordPart::SingleQuoted("a\n\tb\\'c".into())]
-        );
+        assert_eq!(simple(first(&s)).words[1].parts, [WordPart::SingleQuoted("a\n\tb\\'c".into())]);
         refused(r"echo $'\x41'", 1, 8, r"\x");
     }
 
@@ -937,17 +803,11 @@ mod tests {
         assert_eq!(c.span, Span::new(1, 1));
         // Not assignments: quoted or escaped name, invalid name.
         let c2 = ok("'A'=1; \\B=2; 1A=3; -x=1");
-        assert!(c2
-            .items
-            .iter()
-            .all(|i| simple(&i.and_or.first.commands[0]).assigns.is_empty()));
+        assert!(c2.items.iter().all(|i| simple(&i.and_or.first.commands[0]).assigns.is_empty()));
         // Assignment-only command; globs are fine in assignment values.
         let s = ok("PAT=*.pcap\n");
         assert!(simple(first(&s)).words.is_empty());
-        assert_eq!(
-            simple(first(&s)).assigns[0].1.as_literal().as_deref(),
-            Some("*.pcap")
-        );
+        assert_eq!(simple(first(&s)).assigns[0].1.as_literal().as_deref(), Some("*.pcap"));
     }
 
     #[test]
@@ -967,12 +827,7 @@ mod tests {
         // the loop variable, words and body.
         let s = ok("for x in a $B \"c d\"; do echo $x; ip link; done");
         match first(&s) {
-            Command::For {
-                var,
-                words,
-                body,
-                span,
-            } => {
+            Command::For { var, words, body, span } => {
                 assert_eq!(var, "x");
                 assert_eq!(words.len(), 3);
                 assert_eq!(body.len(), 2);
@@ -997,11 +852,7 @@ mod tests {
         // one-line and multi-line forms.
         let s = ok("if a; then b; elif c; then d; e; else f; fi");
         match first(&s) {
-            Command::If {
-                branches,
-                else_body,
-                span,
-            } => {
+            Command::If { branches, else_body, span } => {
                 assert_eq!(branches.len(), 2);
                 assert_eq!(body_lits(&branches[1].0), [["c"]]);
                 assert_eq!(body_lits(&branches[1].1), [["d"], ["e"]]);
@@ -1012,11 +863,7 @@ mod tests {
         }
         let s = ok("if ! ip netns list\nthen\n  echo none\nfi\n");
         match first(&s) {
-            Command::If {
-                branches,
-                else_body,
-                ..
-            } => {
+            Command::If { branches, else_body, .. } => {
                 assert!(branches[0].0[0].and_or.first.bang);
                 assert!(else_body.is_none());
             }
@@ -1101,22 +948,13 @@ mod tests {
         // Proves here-document bodies: several per line read in order, quoted
         // delimiters disable expansion, <<- strips tabs, the command line may
         // continue after `<<EOF`, and line numbers after a body stay right.
-        let src =
-            "cat <<A <<'B' | tee x\n$a\nA\n$(not run)\nB\necho after\ncat <<-\"E\"\n\t\tx\n\tE\n";
+        let src = "cat <<A <<'B' | tee x\n$a\nA\n$(not run)\nB\necho after\ncat <<-\"E\"\n\t\tx\n\tE\n";
         let s = ok(src);
         let cat = simple(first(&s));
         match (&cat.redirects[0].kind, &cat.redirects[1].kind) {
             (
-                RedirectKind::HereDoc {
-                    body: b1,
-                    expand: e1,
-                    ..
-                },
-                RedirectKind::HereDoc {
-                    body: b2,
-                    expand: e2,
-                    ..
-                },
+                RedirectKind::HereDoc { body: b1, expand: e1, .. },
+                RedirectKind::HereDoc { body: b2, expand: e2, .. },
             ) => {
                 assert_eq!((b1.as_str(), *e1), ("$a\n", true));
                 assert_eq!((b2.as_str(), *e2), ("$(not run)\n", false));
@@ -1125,14 +963,7 @@ mod tests {
         }
         assert_eq!(s.items[1].span, Span::new(6, 1));
         let c = simple(&s.items[2].and_or.first.commands[0]);
-        assert_eq!(
-            c.redirects[0].kind,
-            RedirectKind::HereDoc {
-                body: "x\n".into(),
-                expand: false,
-                strip_tabs: true
-            }
-        );
+        assert_eq!(c.redirects[0].kind, RedirectKind::HereDoc { body: "x\n".into(), expand: false, strip_tabs: true });
         // Delimiter forms: \EOF and E"O"F are quoted; the delimiter line must
         // match exactly; a body may be empty; the last line needs no newline.
         let s = ok("cat <<\\EOF\n EOF\nEOF \nEOF\ncat <<E\"O\"F\nEOF");
@@ -1147,12 +978,10 @@ mod tests {
         // (unquoted delimiter) that hides the delimiter.
         let s = ok("for i in 1; do\n  cat <<EOF\nx \\\nEOF\nEOF\ndone\n");
         match first(&s) {
-            Command::For { body, .. } => {
-                match &simple(&body[0].and_or.first.commands[0]).redirects[0].kind {
-                    RedirectKind::HereDoc { body, .. } => assert_eq!(body, "x \\\nEOF\n"),
-                    other => panic!("{other:?}"),
-                }
-            }
+            Command::For { body, .. } => match &simple(&body[0].and_or.first.commands[0]).redirects[0].kind {
+                RedirectKind::HereDoc { body, .. } => assert_eq!(body, "x \\\nEOF\n"),
+                other => panic!("{other:?}"),
+            },
             other => panic!("{other:?}"),
         }
         // A pipeline continued after `|` on the line after the body, and the
@@ -1272,10 +1101,7 @@ mod tests {
         for (src, pos, construct) in cases {
             let (l, c, m) = err(src);
             assert_eq!((l, c), pos, "{src:?}: {m}");
-            assert!(
-                m.starts_with(construct) && m.contains("never closed"),
-                "{src:?}: {m}"
-            );
+            assert!(m.starts_with(construct) && m.contains("never closed"), "{src:?}: {m}");
         }
     }
 
@@ -1292,11 +1118,7 @@ mod tests {
             ("; a", (1, 1), "unexpected ';'"),
             ("a && ; b", (1, 6), "unexpected ';'"),
             ("a | | b", (1, 5), "unexpected '|'"),
-            (
-                "for x in a; do a; fi",
-                (1, 19),
-                "expected 'done' to go with 'for' at 1:1, found 'fi'",
-            ),
+            ("for x in a; do a; fi", (1, 19), "expected 'done' to go with 'for' at 1:1, found 'fi'"),
             ("if a; then fi", (1, 12), "expected a command after 'then'"),
             ("for 1 in a; do b; done", (1, 5), "expected a variable name"),
             ("echo >", (1, 6), "expected a file name after '>'"),

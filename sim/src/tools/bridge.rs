@@ -14,46 +14,54 @@ pub fn bridge(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         "fdb" => {
             let cmd = rest.first().map(String::as_str).unwrap_or("show");
             if cmd != "show" && cmd != "list" && cmd != "ls" {
-                return Err(Unsupported(format!(
-                    "bridge fdb {cmd} is not modelled; supported: show"
-                )));
+                return Err(Unsupported(format!("bridge fdb {cmd} is not modelled; supported: show")));
             }
             let mut br = None;
             let mut dev = None;
             let mut it = rest.iter().skip(1);
             while let Some(a) = it.next() {
                 let v = it.next().cloned().unwrap_or_default();
-                let id = match ctx.dev(&v) {
-                    Some(l) => l,
-                    None => return ctx.fail(&format!("Cannot find device \"{v}\""), 1),
-                };
                 match a.as_str() {
-                    "br" => br = Some(id),
-                    "dev" => dev = Some(id),
+                    "br" => br = Some(v),
+                    "dev" => dev = Some(v),
                     s => return Err(Unsupported(format!("bridge fdb show {s} is not modelled"))),
                 }
             }
-            let bridges: Vec<_> = ctx
-                .eng
-                .world
-                .links_in(ctx.ns)
-                .filter(|l| ctx.eng.world.link(*l).bridge().is_some())
-                .collect();
+            let bridges: Vec<_> =
+                ctx.eng.world.links_in(ctx.ns).filter(|l| ctx.eng.world.link(*l).bridge().is_some()).collect();
             for b in bridges {
                 ctx.eng.br_fdb_expire(b);
             }
-            let text = crate::render::bridge::fdb_show(&ctx.eng.world, ctx.ns, br, dev);
-            ctx.out(&text);
-            Ok(Outcome::Exited(0))
+            let now = ctx.eng.now;
+            shown(
+                ctx,
+                crate::render::bridge::bridge_fdb_show(&ctx.eng.world, ctx.ns, br.as_deref(), dev.as_deref(), now),
+            )
         }
         "link" => {
-            let text = crate::render::bridge::link_show(&ctx.eng.world, ctx.ns);
+            let cmd = rest.first().map(String::as_str).unwrap_or("show");
+            if cmd != "show" && cmd != "list" && cmd != "ls" {
+                return Err(Unsupported(format!("bridge link {cmd} is not modelled; supported: show")));
+            }
+            let dev = match rest.get(1).map(String::as_str) {
+                Some("dev") => rest.get(2).cloned(),
+                Some(other) => return Err(Unsupported(format!("bridge link show {other} is not modelled"))),
+                None => None,
+            };
+            shown(ctx, crate::render::bridge::bridge_link_show(&ctx.eng.world, ctx.ns, dev.as_deref()))
+        }
+        _ => Err(Unsupported(format!("bridge {obj} is not modelled; supported: fdb show, link show"))),
+    }
+}
+
+/// Prints a listing, or the tool's error text with exit status 1.
+fn shown(ctx: &mut Ctx<'_>, r: Result<String, crate::render::bridge::BridgeError>) -> ToolResult {
+    match r {
+        Ok(text) => {
             ctx.out(&text);
             Ok(Outcome::Exited(0))
         }
-        _ => Err(Unsupported(format!(
-            "bridge {obj} is not modelled; supported: fdb show, link show"
-        ))),
+        Err(e) => ctx.fail(&e.to_string(), 1),
     }
 }
 
@@ -90,7 +98,10 @@ pub fn brctl(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             };
             if cmd == "addif" {
                 if ctx.eng.world.link(p).master.is_some() {
-                    return ctx.fail(&format!("device {a2} is already a member of a bridge; can't enslave it to bridge {a1}."), 1);
+                    return ctx.fail(
+                        &format!("device {a2} is already a member of a bridge; can't enslave it to bridge {a1}."),
+                        1,
+                    );
                 }
                 if ctx.eng.link_set_master(p, b).is_err() {
                     return ctx.fail(&format!("can't add {a2} to bridge {a1}: Invalid argument"), 1);
@@ -104,24 +115,27 @@ pub fn brctl(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             Ok(Outcome::Exited(0))
         }
         "show" => {
-            let text = crate::render::bridge::brctl_show(&ctx.eng.world, ns);
-            ctx.out(&text);
-            Ok(Outcome::Exited(0))
+            let br = args.get(1).cloned();
+            let sysfs = ctx.ns != crate::model::World::ROOT;
+            shown(ctx, crate::render::bridge::brctl_show(&ctx.eng.world, ns, br.as_deref(), sysfs))
         }
         "showmacs" | "showstp" => {
-            let Some(b) = ctx.dev(&a1).filter(|l| ctx.eng.world.link(*l).bridge().is_some()) else {
-                return ctx.fail(&format!("read of forward table failed: No such device"), 1);
-            };
-            ctx.eng.br_fdb_expire(b);
+            if let Some(b) = ctx.dev(&a1).filter(|l| ctx.eng.world.link(*l).bridge().is_some()) {
+                ctx.eng.br_fdb_expire(b);
+            }
             let now = ctx.eng.now;
-            let text = if cmd == "showmacs" {
-                crate::render::bridge::brctl_showmacs(&ctx.eng.world, b, now)
+            // brctl reads sysfs, which shows the sandbox's devices only
+            // inside `ip netns exec`; at the top it falls back to ioctls.
+            let sysfs = ctx.ns != crate::model::World::ROOT;
+            let r = if cmd == "showmacs" {
+                crate::render::bridge::brctl_showmacs(&ctx.eng.world, ns, &a1, now)
             } else {
-                crate::render::bridge::brctl_showstp(&ctx.eng.world, b, now)
+                crate::render::bridge::brctl_showstp(&ctx.eng.world, ns, &a1, now, sysfs)
             };
-            ctx.out(&text);
-            Ok(Outcome::Exited(0))
+            shown(ctx, r)
         }
-        _ => Err(Unsupported(format!("brctl {cmd} is not modelled; supported: addbr, delbr, addif, delif, show, showmacs, showstp"))),
+        _ => Err(Unsupported(format!(
+            "brctl {cmd} is not modelled; supported: addbr, delbr, addif, delif, show, showmacs, showstp"
+        ))),
     }
 }

@@ -8,9 +8,9 @@
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::model::addr::AddrScope;
-use crate::model::route::{RouteProto, RouteScope, RouteType, TABLE_LOCAL, TABLE_MAIN};
+use crate::model::route::{RouteProto, RouteScope, RouteType, TABLE_MAIN};
 use crate::model::{IfAddr, LinkId, MacAddr, ModelError, NsId, Route};
-use crate::render::iproute::ShowOpts;
+use crate::render::iproute::{Family, IpError, IpOpts, TableSel};
 use std::net::Ipv4Addr;
 
 /// iproute2's `matches(arg, word)`: `arg` is a non-empty prefix of `word`.
@@ -22,6 +22,23 @@ fn rtnl(ctx: &mut Ctx<'_>, e: ModelError) -> ToolResult {
     ctx.fail(&format!("RTNETLINK answers: {e}"), 2)
 }
 
+/// Prints a listing, or the error `ip` prints instead with its exit status.
+fn shown(ctx: &mut Ctx<'_>, r: Result<String, IpError>) -> ToolResult {
+    match r {
+        Ok(text) => {
+            ctx.out(&text);
+            Ok(Outcome::Exited(0))
+        }
+        Err(e) => {
+            let code = match e {
+                IpError::NoDevice(_) | IpError::CannotFindDevice(_) => 1,
+                _ => 2,
+            };
+            ctx.fail(&e.to_string(), code)
+        }
+    }
+}
+
 fn no_dev(ctx: &mut Ctx<'_>, name: &str) -> ToolResult {
     ctx.fail(&format!("Cannot find device \"{name}\""), 1)
 }
@@ -31,7 +48,7 @@ fn no_dev(ctx: &mut Ctx<'_>, name: &str) -> ToolResult {
 /// # Errors
 /// [`Unsupported`] for objects, commands and options netsim does not model.
 pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
-    let mut opts = ShowOpts::default();
+    let mut opts = IpOpts::default();
     let mut i = 0;
     while i < args.len() && args[i].starts_with('-') {
         let a = args[i].trim_start_matches('-');
@@ -41,12 +58,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                     return ctx.fail("Option \"-n\" requires an argument", 255);
                 };
                 let Some(ns) = ctx.eng.world.ns_names.get(name).copied() else {
-                    return ctx.fail(
-                        &format!(
-                            "Cannot open network namespace \"{name}\": No such file or directory"
-                        ),
-                        255,
-                    );
+                    return ctx
+                        .fail(&format!("Cannot open network namespace \"{name}\": No such file or directory"), 255);
                 };
                 ctx.ns = ns;
                 i += 1;
@@ -55,12 +68,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             "d" | "details" => opts.details = true,
             "s" | "stats" | "statistics" => opts.stats += 1,
             "j" | "json" => opts.json = true,
-            "p" | "pretty" => opts.pretty = true,
-            "4" => {}
-            "c" | "color" => {}
+            "o" | "oneline" => opts.oneline = true,
+            "4" => opts.family = Family::Inet,
+            "6" => opts.family = Family::Inet6,
             _ => {
                 return Err(Unsupported(format!(
-                    "ip option '{}' is not modelled; supported: -n -br -d -s -j -p -4",
+                    "ip option '{}' is not modelled; supported: -n -br -d -s -j -o -4 -6",
                     args[i]
                 )))
             }
@@ -72,6 +85,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         return ctx.fail("Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }", 255);
     };
     let sub = &rest[1..];
+    opts.now_ns = ctx.eng.now;
     let o = obj.as_str();
     if o == "netns" {
         netns(ctx, sub)
@@ -84,9 +98,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     } else if matches(o, "neighbor") || matches(o, "neighbour") {
         neigh(ctx, sub, &opts)
     } else {
-        Err(Unsupported(format!(
-            "ip object '{o}' is not modelled; supported: netns, link, addr, route, neigh"
-        )))
+        Err(Unsupported(format!("ip object '{o}' is not modelled; supported: netns, link, addr, route, neigh")))
     }
 }
 
@@ -99,10 +111,7 @@ fn netns(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             };
             match ctx.eng.netns_add(name) {
                 Ok(_) => Ok(Outcome::Exited(0)),
-                Err(_) => ctx.fail(
-                    &format!("Cannot create namespace file \"/run/netns/{name}\": File exists"),
-                    1,
-                ),
+                Err(_) => ctx.fail(&format!("Cannot create namespace file \"/run/netns/{name}\": File exists"), 1),
             }
         }
         "del" | "delete" => {
@@ -111,11 +120,12 @@ fn netns(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             };
             match ctx.eng.netns_del(name) {
                 Ok(()) => Ok(Outcome::Exited(0)),
-                Err(_) => ctx.fail(&format!("Cannot remove namespace file \"/run/netns/{name}\": No such file or directory"), 1),
+                Err(_) => ctx
+                    .fail(&format!("Cannot remove namespace file \"/run/netns/{name}\": No such file or directory"), 1),
             }
         }
         "list" | "ls" | "show" => {
-            let text = crate::render::iproute::netns_list(&ctx.eng.world);
+            let text = crate::render::iproute::ip_netns_list(&ctx.eng.world, ctx.ns, false);
             ctx.out(&text);
             Ok(Outcome::Exited(0))
         }
@@ -124,24 +134,20 @@ fn netns(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 return ctx.fail("No netns name specified", 255);
             };
             let Some(ns) = ctx.eng.world.ns_names.get(name).copied() else {
-                return ctx.fail(
-                    &format!("Cannot open network namespace \"{name}\": No such file or directory"),
-                    255,
-                );
+                return ctx.fail(&format!("Cannot open network namespace \"{name}\": No such file or directory"), 255);
             };
             if args.len() < 3 {
                 return ctx.fail("No command specified", 255);
             }
             let inner = &args[2..];
-            if !super::is_known(&inner[0])
-                || matches!(
-                    inner[0].as_str(),
-                    "echo" | "sleep" | "kill" | "wait" | "set" | "exit"
-                )
-            {
-                if !matches!(inner[0].as_str(), "echo" | "sleep" | "true" | "false") {
-                    return Err(Unsupported(format!("'ip netns exec {name} {}' runs a command netsim does not model; supported: {}", inner[0], super::COMMANDS.join(", "))));
-                }
+            // Shell builtins that act on the shell's own jobs or options make
+            // no sense in another process; bash itself would say "not found".
+            if !super::is_known(&inner[0]) || matches!(inner[0].as_str(), "kill" | "wait" | "set" | "exit") {
+                return Err(Unsupported(format!(
+                    "'ip netns exec {name} {}' runs a command netsim does not model; supported: {}",
+                    inner[0],
+                    super::COMMANDS.join(", ")
+                )));
             }
             let saved = ctx.ns;
             ctx.ns = ns;
@@ -152,9 +158,7 @@ fn netns(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         "identify" | "pids" | "set" | "monitor" | "attach" => {
             Err(Unsupported(format!("ip netns {cmd} is not modelled")))
         }
-        _ => Err(Unsupported(format!(
-            "ip netns {cmd} is not modelled; supported: add, del, list, exec"
-        ))),
+        _ => Err(Unsupported(format!("ip netns {cmd} is not modelled; supported: add, del, list, exec"))),
     }
 }
 
@@ -165,18 +169,14 @@ fn parse_mac(ctx: &mut Ctx<'_>, s: &str) -> Result<Option<MacAddr>, ToolResult> 
     }
 }
 
-fn link(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
+fn link(ctx: &mut Ctx<'_>, args: &[String], opts: &IpOpts) -> ToolResult {
     let cmd = args.first().map(String::as_str).unwrap_or("show");
     let rest = if args.is_empty() { args } else { &args[1..] };
     match cmd {
         "add" => link_add(ctx, rest),
         "set" => link_set(ctx, rest),
         "del" | "delete" => {
-            let name = rest
-                .iter()
-                .find(|a| *a != "dev")
-                .cloned()
-                .unwrap_or_default();
+            let name = rest.iter().find(|a| *a != "dev").cloned().unwrap_or_default();
             let Some(l) = ctx.dev(&name) else {
                 return no_dev(ctx, &name);
             };
@@ -192,26 +192,14 @@ fn link(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
             while let Some(a) = it.next() {
                 match a.as_str() {
                     "dev" => dev = it.next().cloned(),
-                    "up" | "type" | "master" => {
-                        return Err(Unsupported(format!("ip link show {a} is not modelled")))
-                    }
+                    "up" | "type" | "master" => return Err(Unsupported(format!("ip link show {a} is not modelled"))),
                     s => dev = Some(s.to_string()),
                 }
             }
-            let id = match dev {
-                Some(d) => match ctx.dev(&d) {
-                    Some(l) => Some(l),
-                    None => return ctx.fail(&format!("Device \"{d}\" does not exist."), 1),
-                },
-                None => None,
-            };
-            let text = crate::render::iproute::link_show(&ctx.eng.world, ctx.ns, id, opts);
-            ctx.out(&text);
-            Ok(Outcome::Exited(0))
+            ctx.eng.link_dump(ctx.ns);
+            shown(ctx, crate::render::iproute::ip_link_show(&ctx.eng.world, ctx.ns, dev.as_deref(), opts))
         }
-        _ => Err(Unsupported(format!(
-            "ip link {cmd} is not modelled; supported: add, set, del, show"
-        ))),
+        _ => Err(Unsupported(format!("ip link {cmd} is not modelled; supported: add, set, del, show"))),
     }
 }
 
@@ -257,7 +245,12 @@ fn link_add(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                             j += 1;
                         }
                         other if peer_name.is_none() && args[j - 1] == "peer" => peer_name = Some(other.to_string()),
-                        other => return Err(Unsupported(format!("ip link add ... type {}: option '{other}' is not modelled", kind.clone().unwrap_or_default()))),
+                        other => {
+                            return Err(Unsupported(format!(
+                                "ip link add ... type {}: option '{other}' is not modelled",
+                                kind.clone().unwrap_or_default()
+                            )))
+                        }
                     }
                     j += 1;
                 }
@@ -276,7 +269,11 @@ fn link_add(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 i += 1;
             }
             s if name.is_none() && !s.starts_with('-') => name = Some(s.to_string()),
-            s => return Err(Unsupported(format!("ip link add: option '{s}' is not modelled; supported: NAME, address, mtu, type veth|bridge"))),
+            s => {
+                return Err(Unsupported(format!(
+                    "ip link add: option '{s}' is not modelled; supported: NAME, address, mtu, type veth|bridge"
+                )))
+            }
         }
         i += 1;
     }
@@ -291,12 +288,8 @@ fn link_add(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 Some(p) => match ctx.eng.world.ns_names.get(p) {
                     Some(n) => *n,
                     None => {
-                        return ctx.fail(
-                            &format!(
-                                "Cannot open network namespace \"{p}\": No such file or directory"
-                            ),
-                            255,
-                        )
+                        return ctx
+                            .fail(&format!("Cannot open network namespace \"{p}\": No such file or directory"), 255)
                     }
                 },
             };
@@ -315,11 +308,7 @@ fn link_add(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             Ok(id) => id,
             Err(e) => return rtnl(ctx, e),
         },
-        Some(k) => {
-            return Err(Unsupported(format!(
-                "ip link add type {k} is not modelled; supported: veth, bridge"
-            )))
-        }
+        Some(k) => return Err(Unsupported(format!("ip link add type {k} is not modelled; supported: veth, bridge"))),
         None => return ctx.fail("Not enough information: \"type\" argument is required", 2),
     };
     if let Some(m) = mtu {
@@ -341,7 +330,7 @@ fn link_set(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             }
             "up" | "down" | "nomaster" => ops.push((a.to_string(), None)),
             "master" | "netns" | "name" | "address" | "mtu" | "promisc" | "arp" | "txqueuelen" | "qlen" => {
-                let Some(v) = args.get(i + 1).cloned() else { return ctx.fail(&format!("Command line is not complete. Try option \"help\""), 255) };
+                let Some(v) = args.get(i + 1).cloned() else { return ctx.fail("Command line is not complete. Try option \"help\"", 255) };
                 ops.push((a.to_string(), Some(v)));
                 i += 1;
             }
@@ -379,27 +368,16 @@ fn link_set(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                     None => return ctx.fail(&format!("Cannot find netns \"{v}\""), 255),
                 }
             }
-            "address" => {
-                if MacAddr::parse(&v).is_none() {
-                    return ctx.fail(&format!("\"{v}\" is invalid lladdr."), 1);
-                }
+            "address" if MacAddr::parse(&v).is_none() => {
+                return ctx.fail(&format!("\"{v}\" is invalid lladdr."), 1);
             }
-            "mtu" | "txqueuelen" | "qlen" => {
-                if v.parse::<u32>().is_err() {
-                    return ctx.fail(
-                        &format!("Error: argument \"{v}\" is wrong: Invalid \"{op}\" value"),
-                        255,
-                    );
-                }
+            "mtu" | "txqueuelen" | "qlen" if v.parse::<u32>().is_err() => {
+                return ctx.fail(&format!("Error: argument \"{v}\" is wrong: Invalid \"{op}\" value"), 255);
             }
             "promisc" | "arp" => {
                 if v != "on" && v != "off" {
-                    return ctx.fail(
-                        &format!(
-                            "Error: argument of \"{op}\" must be \"on\" or \"off\", not \"{v}\""
-                        ),
-                        255,
-                    );
+                    return ctx
+                        .fail(&format!("Error: argument of \"{op}\" must be \"on\" or \"off\", not \"{v}\""), 255);
                 }
                 if op == "arp" {
                     return Err(Unsupported("ip link set arp on|off is not modelled".into()));
@@ -419,9 +397,7 @@ fn link_set(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         let v = v.clone().unwrap_or_default();
         let r = match op.as_str() {
             "name" => ctx.eng.link_rename(dev, &v),
-            "address" => ctx
-                .eng
-                .link_set_mac(dev, MacAddr::parse(&v).expect("validated above")),
+            "address" => ctx.eng.link_set_mac(dev, MacAddr::parse(&v).expect("validated above")),
             "mtu" => {
                 ctx.eng.world.link_mut(dev).mtu = v.parse().expect("validated above");
                 Ok(())
@@ -439,10 +415,7 @@ fn link_set(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     for (op, _) in &ops {
         match op.as_str() {
             "master" => {
-                if let Err(e) = ctx
-                    .eng
-                    .link_set_master(dev, master.expect("validated above"))
-                {
+                if let Err(e) = ctx.eng.link_set_master(dev, master.expect("validated above")) {
                     return rtnl(ctx, e);
                 }
             }
@@ -474,7 +447,7 @@ fn parse_prefix(s: &str) -> Option<(Ipv4Addr, Option<u8>)> {
     }
 }
 
-fn addr(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
+fn addr(ctx: &mut Ctx<'_>, args: &[String], opts: &IpOpts) -> ToolResult {
     let cmd = args.first().map(String::as_str).unwrap_or("show");
     let rest = if args.is_empty() { args } else { &args[1..] };
     match cmd {
@@ -495,17 +468,18 @@ fn addr(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
                     "noprefixroute" => noprefixroute = true,
                     "local" => prefix = it.next().cloned(),
                     s if prefix.is_none() => prefix = Some(s.to_string()),
-                    s => return Err(Unsupported(format!("ip addr {cmd}: option '{s}' is not modelled; supported: dev, brd, scope, label, noprefixroute"))),
+                    s => {
+                        return Err(Unsupported(format!(
+                        "ip addr {cmd}: option '{s}' is not modelled; supported: dev, brd, scope, label, noprefixroute"
+                    )))
+                    }
                 }
             }
             let Some(p) = prefix else {
                 return ctx.fail("Not enough information: \"dev\" argument is required.", 1);
             };
             let Some((ip, len)) = parse_prefix(&p) else {
-                return ctx.fail(
-                    &format!("Error: any valid prefix is expected rather than \"{p}\"."),
-                    1,
-                );
+                return ctx.fail(&format!("Error: any valid prefix is expected rather than \"{p}\"."), 1);
             };
             let Some(dn) = dev_name else {
                 return ctx.fail("Not enough information: \"dev\" argument is required.", 1);
@@ -520,25 +494,16 @@ fn addr(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
                 };
             }
             if cmd != "add" {
-                return Err(Unsupported(format!(
-                    "ip addr {cmd} is not modelled; use add/del"
-                )));
+                return Err(Unsupported(format!("ip addr {cmd} is not modelled; use add/del")));
             }
             let len = len.unwrap_or(32);
             let broadcast = match brd.as_deref() {
                 None => None,
-                Some("+") => Some(Ipv4Addr::from(
-                    u32::from(ip) | !crate::model::addr::mask(len),
-                )),
+                Some("+") => Some(Ipv4Addr::from(u32::from(ip) | !crate::model::addr::mask(len))),
                 Some("-") => None,
                 Some(b) => match b.parse() {
                     Ok(b) => Some(b),
-                    Err(_) => {
-                        return ctx.fail(
-                            &format!("Error: an inet address is expected rather than \"{b}\"."),
-                            1,
-                        )
-                    }
+                    Err(_) => return ctx.fail(&format!("Error: an inet address is expected rather than \"{b}\"."), 1),
                 },
             };
             let scope = match scope.as_deref() {
@@ -546,32 +511,16 @@ fn addr(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
                 Some("global") => AddrScope::Global,
                 Some("link") => AddrScope::Link,
                 Some("host") => AddrScope::Host,
-                Some(s) => {
-                    return Err(Unsupported(format!(
-                        "ip addr add scope {s} is not modelled"
-                    )))
-                }
+                Some(s) => return Err(Unsupported(format!("ip addr add scope {s} is not modelled"))),
             };
-            let a = IfAddr {
-                addr: ip,
-                prefix_len: len,
-                broadcast,
-                scope,
-                secondary: false,
-                label,
-                noprefixroute,
-            };
+            let a = IfAddr { addr: ip, prefix_len: len, broadcast, scope, secondary: false, label, noprefixroute };
             match ctx.eng.addr_add(dev, a) {
                 Ok(()) => Ok(Outcome::Exited(0)),
                 Err(e) => rtnl(ctx, e),
             }
         }
         "flush" => {
-            let name = rest
-                .iter()
-                .find(|a| *a != "dev")
-                .cloned()
-                .unwrap_or_default();
+            let name = rest.iter().find(|a| *a != "dev").cloned().unwrap_or_default();
             let Some(dev) = ctx.dev(&name) else {
                 return no_dev(ctx, &name);
             };
@@ -584,33 +533,20 @@ fn addr(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
             while let Some(a) = it.next() {
                 match a.as_str() {
                     "dev" => dev = it.next().cloned(),
-                    s if !s.starts_with('-')
-                        && dev.is_none()
-                        && !["up", "scope", "label", "to"].contains(&s) =>
-                    {
+                    s if !s.starts_with('-') && dev.is_none() && !["up", "scope", "label", "to"].contains(&s) => {
                         dev = Some(s.to_string())
                     }
                     s => return Err(Unsupported(format!("ip addr show {s} is not modelled"))),
                 }
             }
-            let id = match dev {
-                Some(d) => match ctx.dev(&d) {
-                    Some(l) => Some(l),
-                    None => return ctx.fail(&format!("Device \"{d}\" does not exist."), 1),
-                },
-                None => None,
-            };
-            let text = crate::render::iproute::addr_show(&ctx.eng.world, ctx.ns, id, opts);
-            ctx.out(&text);
-            Ok(Outcome::Exited(0))
+            ctx.eng.link_dump(ctx.ns);
+            shown(ctx, crate::render::iproute::ip_addr_show(&ctx.eng.world, ctx.ns, dev.as_deref(), opts))
         }
-        _ => Err(Unsupported(format!(
-            "ip addr {cmd} is not modelled; supported: add, del, flush, show"
-        ))),
+        _ => Err(Unsupported(format!("ip addr {cmd} is not modelled; supported: add, del, flush, show"))),
     }
 }
 
-fn route(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
+fn route(ctx: &mut Ctx<'_>, args: &[String], opts: &IpOpts) -> ToolResult {
     let cmd = args.first().map(String::as_str).unwrap_or("show");
     let rest = if args.is_empty() { args } else { &args[1..] };
     match cmd {
@@ -630,53 +566,38 @@ fn route(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
             let Some(d) = dst.and_then(|d| d.parse::<Ipv4Addr>().ok()) else {
                 return ctx.fail("Error: inet prefix is expected.", 1);
             };
-            let oif = match oif {
-                Some(n) => match ctx.dev(&n) {
-                    Some(l) => Some(l),
-                    None => return no_dev(ctx, &n),
-                },
-                None => None,
-            };
-            match crate::render::iproute::route_get(ctx.eng, ctx.ns, d, oif) {
-                Some(text) => {
-                    ctx.out(&text);
-                    Ok(Outcome::Exited(0))
-                }
-                None => ctx.fail("RTNETLINK answers: Network is unreachable", 2),
+            if let Some(n) = oif {
+                return Err(Unsupported(format!("ip route get ... oif {n} is not modelled")));
             }
+            shown(ctx, crate::render::iproute::ip_route_get(&ctx.eng.world, ctx.ns, d))
         }
         "flush" => Err(Unsupported("ip route flush is not modelled".into())),
         c if matches(c, "show") || c == "list" || c == "ls" => {
-            let mut table = TABLE_MAIN;
+            let mut table = TableSel::Main;
+            let mut dev = None;
             let mut it = rest.iter();
             while let Some(a) = it.next() {
                 match a.as_str() {
+                    "dev" => dev = it.next().cloned(),
                     "table" => {
                         table = match it.next().map(String::as_str) {
-                            Some("main") => TABLE_MAIN,
-                            Some("local") => TABLE_LOCAL,
-                            Some("all") => 0,
+                            Some("main") => TableSel::Main,
+                            Some("local") => TableSel::Local,
+                            Some("all") => TableSel::All,
                             Some(t) => {
                                 return Err(Unsupported(format!(
-                            "ip route show table {t} is not modelled; supported: main, local, all"
-                        )))
+                                    "ip route show table {t} is not modelled; supported: main, local, all"
+                                )))
                             }
-                            None => {
-                                return ctx
-                                    .fail("Command line is not complete. Try option \"help\"", 255)
-                            }
+                            None => return ctx.fail("Command line is not complete. Try option \"help\"", 255),
                         }
                     }
                     s => return Err(Unsupported(format!("ip route show {s} is not modelled"))),
                 }
             }
-            let text = crate::render::iproute::route_show(&ctx.eng.world, ctx.ns, table, opts);
-            ctx.out(&text);
-            Ok(Outcome::Exited(0))
+            shown(ctx, crate::render::iproute::ip_route_show(&ctx.eng.world, ctx.ns, table, dev.as_deref(), opts))
         }
-        _ => Err(Unsupported(format!(
-            "ip route {cmd} is not modelled; supported: add, del, replace, get, show"
-        ))),
+        _ => Err(Unsupported(format!("ip route {cmd} is not modelled; supported: add, del, replace, get, show"))),
     }
 }
 
@@ -718,7 +639,11 @@ fn route_change(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
             "to" => dst = it.next().cloned(),
             "table" => return Err(Unsupported("ip route ... table is not modelled (main only)".into())),
             s if dst.is_none() => dst = Some(s.to_string()),
-            s => return Err(Unsupported(format!("ip route {cmd}: option '{s}' is not modelled; supported: via, dev, src, metric, onlink, proto, scope"))),
+            s => {
+                return Err(Unsupported(format!(
+                "ip route {cmd}: option '{s}' is not modelled; supported: via, dev, src, metric, onlink, proto, scope"
+            )))
+            }
         }
     }
     let Some(d) = dst else {
@@ -735,12 +660,7 @@ fn route_change(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
                 }
                 (a, l)
             }
-            None => {
-                return ctx.fail(
-                    &format!("Error: any valid prefix is expected rather than \"{d}\"."),
-                    1,
-                )
-            }
+            None => return ctx.fail(&format!("Error: any valid prefix is expected rather than \"{d}\"."), 1),
         }
     };
     let dev = match &dev_name {
@@ -753,24 +673,14 @@ fn route_change(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
     let gw = match via.as_deref() {
         Some(g) => match g.parse::<Ipv4Addr>() {
             Ok(g) => Some(g),
-            Err(_) => {
-                return ctx.fail(
-                    &format!("Error: inet address is expected rather than \"{g}\"."),
-                    1,
-                )
-            }
+            Err(_) => return ctx.fail(&format!("Error: inet address is expected rather than \"{g}\"."), 1),
         },
         None => None,
     };
     let prefsrc = match src.as_deref() {
         Some(s) => match s.parse::<Ipv4Addr>() {
             Ok(s) => Some(s),
-            Err(_) => {
-                return ctx.fail(
-                    &format!("Error: inet address is expected rather than \"{s}\"."),
-                    1,
-                )
-            }
+            Err(_) => return ctx.fail(&format!("Error: inet address is expected rather than \"{s}\"."), 1),
         },
         None => None,
     };
@@ -819,11 +729,8 @@ fn route_change(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
             return ctx.fail("Error: Device for nexthop is not up.", 2);
         };
         if !ctx.eng.world.link(d).admin_up {
-            let msg = if gw.is_some() {
-                "Error: Nexthop device is not up."
-            } else {
-                "Error: Device for nexthop is not up."
-            };
+            let msg =
+                if gw.is_some() { "Error: Nexthop device is not up." } else { "Error: Device for nexthop is not up." };
             return ctx.fail(msg, 2);
         }
     }
@@ -848,19 +755,13 @@ fn route_change(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
         proto,
         onlink,
     };
-    match ctx
-        .eng
-        .world
-        .ns_mut(ns)
-        .routes
-        .insert(r, cmd == "replace" || cmd == "change")
-    {
+    match ctx.eng.world.ns_mut(ns).routes.insert(r, cmd == "replace" || cmd == "change") {
         Ok(()) => Ok(Outcome::Exited(0)),
         Err(()) => rtnl(ctx, ModelError::Exists),
     }
 }
 
-fn neigh(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
+fn neigh(ctx: &mut Ctx<'_>, args: &[String], opts: &IpOpts) -> ToolResult {
     let cmd = args.first().map(String::as_str).unwrap_or("show");
     let rest = if args.is_empty() { args } else { &args[1..] };
     match cmd {
@@ -873,16 +774,7 @@ fn neigh(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
                     s => return Err(Unsupported(format!("ip neigh show {s} is not modelled"))),
                 }
             }
-            let id = match dev {
-                Some(d) => match ctx.dev(&d) {
-                    Some(l) => Some(l),
-                    None => return no_dev(ctx, &d),
-                },
-                None => None,
-            };
-            let text = crate::render::iproute::neigh_show(&ctx.eng.world, ctx.ns, id, opts);
-            ctx.out(&text);
-            Ok(Outcome::Exited(0))
+            shown(ctx, crate::render::iproute::ip_neigh_show(&ctx.eng.world, ctx.ns, dev.as_deref(), opts))
         }
         "flush" => {
             let mut dev: Option<LinkId> = None;
@@ -901,13 +793,13 @@ fn neigh(ctx: &mut Ctx<'_>, args: &[String], opts: &ShowOpts) -> ToolResult {
                 }
             }
             let ns = ctx.ns;
-            ctx.eng.world.ns_mut(ns).neigh.retain(|(d, _), n| {
-                dev.is_some_and(|x| x != *d) || n.state == crate::model::NeighState::Permanent
-            });
+            ctx.eng
+                .world
+                .ns_mut(ns)
+                .neigh
+                .retain(|(d, _), n| dev.is_some_and(|x| x != *d) || n.state == crate::model::NeighState::Permanent);
             Ok(Outcome::Exited(0))
         }
-        _ => Err(Unsupported(format!(
-            "ip neigh {cmd} is not modelled; supported: show, flush"
-        ))),
+        _ => Err(Unsupported(format!("ip neigh {cmd} is not modelled; supported: show, flush"))),
     }
 }

@@ -12,7 +12,9 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
         "modprobe" => {
             let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
             if names.iter().any(|n| n.as_str() != "br_netfilter") || names.is_empty() {
-                return Err(Unsupported("modprobe: only br_netfilter is modelled (it changes every namespace's bridge sysctls)".into()));
+                return Err(Unsupported(
+                    "modprobe: only br_netfilter is modelled (it changes every namespace's bridge sysctls)".into(),
+                ));
             }
             if !ctx.eng.world.profile.br_netfilter_loaded {
                 ctx.eng.world.profile.br_netfilter_loaded = true;
@@ -24,9 +26,7 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
         }
         "cat" => {
             if !args.is_empty() {
-                return Err(Unsupported(
-                    "cat FILE is not modelled; only cat of a here-document or pipe".into(),
-                ));
+                return Err(Unsupported("cat FILE is not modelled; only cat of a here-document or pipe".into()));
             }
             let s = std::mem::take(&mut ctx.stdin);
             ctx.out(&s);
@@ -35,26 +35,16 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
         "ifconfig" => {
             let dev = args.iter().find(|a| !a.starts_with('-')).cloned();
             if args.iter().any(|a| a.starts_with('-') && a != "-a") || args.len() > 2 {
-                return Err(Unsupported(
-                    "ifconfig: only 'ifconfig [-a] [DEV]' (show) is modelled".into(),
-                ));
+                return Err(Unsupported("ifconfig: only 'ifconfig [-a] [DEV]' (show) is modelled".into()));
             }
             let all = args.iter().any(|a| a == "-a");
-            let id = match dev {
-                Some(d) => match ctx.dev(&d) {
-                    Some(l) => Some(l),
-                    None => {
-                        return ctx.fail(
-                            &format!("{d}: error fetching interface information: Device not found"),
-                            1,
-                        )
-                    }
-                },
-                None => None,
-            };
-            let text = crate::render::nettools::ifconfig(&ctx.eng.world, ctx.ns, id, all);
-            ctx.out(&text);
-            Ok(Outcome::Exited(0))
+            match crate::render::nettools::ifconfig(&ctx.eng.world, ctx.ns, all, dev.as_deref()) {
+                Ok(text) => {
+                    ctx.out(&text);
+                    Ok(Outcome::Exited(0))
+                }
+                Err(e) => ctx.fail(&e.to_string(), 1),
+            }
         }
         "route" => {
             if args != ["-n"] {
@@ -65,10 +55,11 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
             Ok(Outcome::Exited(0))
         }
         "arp" => {
-            if args != ["-n"] {
-                return Err(Unsupported("arp: only 'arp -n' is modelled".into()));
-            }
-            let text = crate::render::nettools::arp_n(&ctx.eng.world, ctx.ns);
+            let text = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                ["-n"] | ["-an"] | ["-na"] => crate::render::nettools::arp_n(&ctx.eng.world, ctx.ns),
+                ["-a"] => crate::render::nettools::arp_a(&ctx.eng.world, ctx.ns),
+                _ => return Err(Unsupported("arp: only 'arp -n' and 'arp -a' are modelled".into())),
+            };
             ctx.out(&text);
             Ok(Outcome::Exited(0))
         }

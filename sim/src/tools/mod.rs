@@ -80,8 +80,8 @@ impl Ctx<'_> {
 
 /// The commands netsim models, for the pre-run check and verify's whitelist.
 pub const COMMANDS: &[&str] = &[
-    "ip", "bridge", "brctl", "sysctl", "ping", "tcpdump", "ifconfig", "route", "arp", "modprobe",
-    "echo", "sleep", "kill", "wait", "set", "true", "false", ":", "exit", "sudo", "cat",
+    "ip", "bridge", "brctl", "sysctl", "ping", "tcpdump", "ifconfig", "route", "arp", "modprobe", "echo", "sleep",
+    "kill", "wait", "set", "true", "false", ":", "exit", "sudo", "cat",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -108,9 +108,8 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         "tcpdump" => tcpdump::run(ctx, args),
         "ifconfig" | "route" | "arp" | "modprobe" | "cat" => misc::run(ctx, cmd, args),
         "sudo" => run(ctx, args),
-        other => Err(Unsupported(format!(
-            "command '{other}' is not modelled by netsim; supported: {}",
-            COMMANDS.join(", ")
-        ))),
+        other => {
+            Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))
+        }
     }
 }

@@ -46,34 +46,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 .ok_or_else(|| Unsupported(format!("ping: option {name} needs a value")))
         };
         match flag {
-            "-c" => {
-                count = val("-c")?
-                    .parse()
-                    .map_err(|_| Unsupported("ping: bad -c value".into()))?
-            }
-            "-i" => {
-                interval =
-                    secs(&val("-i")?).ok_or_else(|| Unsupported("ping: bad -i value".into()))?
-            }
-            "-W" => {
-                linger =
-                    secs(&val("-W")?).ok_or_else(|| Unsupported("ping: bad -W value".into()))?
-            }
-            "-w" => {
-                deadline = Some(
-                    secs(&val("-w")?).ok_or_else(|| Unsupported("ping: bad -w value".into()))?,
-                )
-            }
-            "-s" => {
-                size = val("-s")?
-                    .parse()
-                    .map_err(|_| Unsupported("ping: bad -s value".into()))?
-            }
-            "-t" => {
-                ttl = val("-t")?
-                    .parse()
-                    .map_err(|_| Unsupported("ping: bad -t value".into()))?
-            }
+            "-c" => count = val("-c")?.parse().map_err(|_| Unsupported("ping: bad -c value".into()))?,
+            "-i" => interval = secs(&val("-i")?).ok_or_else(|| Unsupported("ping: bad -i value".into()))?,
+            "-W" => linger = secs(&val("-W")?).ok_or_else(|| Unsupported("ping: bad -W value".into()))?,
+            "-w" => deadline = Some(secs(&val("-w")?).ok_or_else(|| Unsupported("ping: bad -w value".into()))?),
+            "-s" => size = val("-s")?.parse().map_err(|_| Unsupported("ping: bad -s value".into()))?,
+            "-t" => ttl = val("-t")?.parse().map_err(|_| Unsupported("ping: bad -t value".into()))?,
             "-I" => iface = Some(val("-I")?),
             "-4" | "-n" | "-q" if inline.is_none() => {}
             s if s.starts_with('-') => {
@@ -117,26 +95,17 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             r.prefsrc
                 .or_else(|| {
                     r.dev.and_then(|d| {
-                        ctx.eng.inet_select_addr(
-                            ns,
-                            d,
-                            r.gateway.unwrap_or(dst),
-                            crate::model::addr::AddrScope::Global,
-                        )
+                        ctx.eng.inet_select_addr(ns, d, r.gateway.unwrap_or(dst), crate::model::addr::AddrScope::Global)
                     })
                 })
                 .unwrap_or(Ipv4Addr::UNSPECIFIED)
         }
     });
     let header = match &iface {
-        Some(i) if oif.is_some() => format!(
-            "PING {dst} ({dst}) from {src} {i}: {size}({}) bytes of data.\n",
-            size + 28
-        ),
-        Some(_) => format!(
-            "PING {dst} ({dst}) from {src} : {size}({}) bytes of data.\n",
-            size + 28
-        ),
+        Some(i) if oif.is_some() => {
+            format!("PING {dst} ({dst}) from {src} {i}: {size}({}) bytes of data.\n", size + 28)
+        }
+        Some(_) => format!("PING {dst} ({dst}) from {src} : {size}({}) bytes of data.\n", size + 28),
         None => format!("PING {dst} ({dst}) {size}({}) bytes of data.\n", size + 28),
     };
     ctx.out(&header);

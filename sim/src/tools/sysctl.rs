@@ -54,9 +54,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             "-q" => quiet = true,
             "-n" => values_only = true,
             s if s.starts_with('-') => {
-                return Err(Unsupported(format!(
-                    "sysctl option '{s}' is not modelled; supported: -w -q -n"
-                )))
+                return Err(Unsupported(format!("sysctl option '{s}' is not modelled; supported: -w -q -n")))
             }
             s => items.push(s.to_string()),
         }
@@ -68,9 +66,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             None => (item.clone(), None),
         };
         if val.is_none() && write {
-            ctx.err(&format!(
-                "sysctl: \"{key}\" must be of the form name=value\n"
-            ));
+            ctx.err(&format!("sysctl: \"{key}\" must be of the form name=value\n"));
             status = 1;
             continue;
         }
@@ -90,28 +86,17 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                     None => None,
                     Some(c) => match c.get(key) {
                         Some(v) => Some(v),
-                        None => {
-                            return Err(Unsupported(format!(
-                                "sysctl key '{}' is not modelled",
-                                key_name(&k)
-                            )))
-                        }
+                        None => return Err(Unsupported(format!("sysctl key '{}' is not modelled", key_name(&k)))),
                     },
                 }
             }
             Key::Brnf(key) => match ctx.eng.world.ns_mut(ns).brnf.as_mut() {
                 None => None,
-                Some(b) => match brnf_field(b, key) {
-                    Some(v) => Some(*v),
-                    None => None,
-                },
+                Some(b) => brnf_field(b, key).map(|v| *v),
             },
         };
         let Some(cur) = cur else {
-            ctx.err(&format!(
-                "sysctl: cannot stat /proc/sys/{}: No such file or directory\n",
-                key.replace('.', "/")
-            ));
+            ctx.err(&format!("sysctl: cannot stat /proc/sys/{}: No such file or directory\n", key.replace('.', "/")));
             status = 255;
             continue;
         };
@@ -119,9 +104,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             None => cur,
             Some(v) => {
                 let Ok(n) = v.parse::<u8>() else {
-                    return Err(Unsupported(format!(
-                        "sysctl value '{v}' for '{key}' is not a small integer"
-                    )));
+                    return Err(Unsupported(format!("sysctl value '{v}' for '{key}' is not a small integer")));
                 };
                 set(ctx, &k, n);
                 n

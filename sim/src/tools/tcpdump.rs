@@ -28,14 +28,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         while let Some(c) = chars.next() {
             let rest: String = chars.clone().collect();
             let mut take = |name: char| -> Result<String, Unsupported> {
-                let v = if rest.is_empty() {
-                    it.next().cloned()
-                } else {
-                    Some(rest.clone())
-                };
-                v.ok_or_else(|| {
-                    Unsupported(format!("tcpdump: option -{name} requires an argument"))
-                })
+                let v = if rest.is_empty() { it.next().cloned() } else { Some(rest.clone()) };
+                v.ok_or_else(|| Unsupported(format!("tcpdump: option -{name} requires an argument")))
             };
             match c {
                 'i' => {
@@ -48,7 +42,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 }
                 'c' => {
                     let v = take('c')?;
-                    max = Some(v.parse::<u64>().map_err(|_| Unsupported(format!("tcpdump: invalid packet count {v}")))?);
+                    max =
+                        Some(v.parse::<u64>().map_err(|_| Unsupported(format!("tcpdump: invalid packet count {v}")))?);
                     break;
                 }
                 'n' => opts.numeric = opts.numeric.saturating_add(1),
@@ -57,12 +52,18 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 'U' => {}
                 'l' => line = true,
                 't' => opts.timestamp = TsFormat::None,
-                _ => return Err(Unsupported(format!("tcpdump option '-{c}' is not modelled; supported: -i -n -nn -e -p -U -l -t -c -w"))),
+                _ => {
+                    return Err(Unsupported(format!(
+                        "tcpdump option '-{c}' is not modelled; supported: -i -n -nn -e -p -U -l -t -c -w"
+                    )))
+                }
             }
         }
     }
     let Some(iface) = iface else {
-        return Err(Unsupported("tcpdump without -i is not modelled (the real one picks the first interface); pass -i IFACE".into()));
+        return Err(Unsupported(
+            "tcpdump without -i is not modelled (the real one picks the first interface); pass -i IFACE".into(),
+        ));
     };
     if iface == "any" {
         return Err(Unsupported(
@@ -78,10 +79,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         }
     };
     let Some(link) = ctx.dev(&iface) else {
-        return ctx.fail(
-            &format!("tcpdump: {iface}: No such device exists\n(No such device exists)"),
-            1,
-        );
+        return ctx.fail(&format!("tcpdump: {iface}: No such device exists\n(No such device exists)"), 1);
     };
     if !ctx.eng.world.link(link).admin_up {
         return ctx.fail(&format!("tcpdump: {iface}: That device is not up"), 1);
@@ -91,17 +89,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     } else {
         ctx.err(&format!("tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\nlistening on {iface}, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n"));
     }
-    let t = Tcpdump::new(
-        link,
-        iface,
-        filter,
-        write,
-        opts,
-        line,
-        max,
-        promisc,
-        ctx.stdio.clone(),
-    );
+    let t = Tcpdump::new(link, iface, filter, write, opts, line, max, promisc, ctx.stdio.clone());
     let pid = ctx.eng.spawn(Process::Tcpdump(Box::new(t)));
     Ok(Outcome::Spawned(pid))
 }

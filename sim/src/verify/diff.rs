@@ -72,11 +72,7 @@ pub fn unified(label_a: &str, a: &str, label_b: &str, b: &str) -> Option<String>
         let end = (last + CONTEXT + 1).min(ops.len());
         let (a0, b0) = before[start];
         let (a1, b1) = before[end];
-        out.push_str(&format!(
-            "@@ -{} +{} @@\n",
-            range(a0, a1 - a0),
-            range(b0, b1 - b0)
-        ));
+        out.push_str(&format!("@@ -{} +{} @@\n", range(a0, a1 - a0), range(b0, b1 - b0)));
         for op in &ops[start..end] {
             match *op {
                 Op::Equal(x, _) => push_line(&mut out, ' ', al[x]),
@@ -113,12 +109,7 @@ fn push_line(out: &mut String, mark: char, line: &str) {
 
 fn diff_lines(a: &[&str], b: &[&str]) -> Vec<Op> {
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..]
-        .iter()
-        .rev()
-        .zip(b[prefix..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
+    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
     let mid_a = &a[prefix..a.len() - suffix];
     let mid_b = &b[prefix..b.len() - suffix];
 
@@ -157,11 +148,8 @@ fn myers(a: &[&str], b: &[&str]) -> Option<Vec<Op>> {
     'outer: for d in 0..=limit {
         let mut k = -d;
         while k <= d {
-            let mut x = if k == -d || (k != d && v[idx(k - 1)] < v[idx(k + 1)]) {
-                v[idx(k + 1)]
-            } else {
-                v[idx(k - 1)] + 1
-            };
+            let mut x =
+                if k == -d || (k != d && v[idx(k - 1)] < v[idx(k + 1)]) { v[idx(k + 1)] } else { v[idx(k - 1)] + 1 };
             let mut y = x - k;
             while x < n && y < m && a[x as usize] == b[y as usize] {
                 x += 1;
@@ -185,18 +173,10 @@ fn myers(a: &[&str], b: &[&str]) -> Option<Vec<Op>> {
         let prev = &trace[(d - 1) as usize];
         let at = |k: isize| prev[(k + d - 1) as usize];
         let k = x - y;
-        let prev_k = if k == -d || (k != d && at(k - 1) < at(k + 1)) {
-            k + 1
-        } else {
-            k - 1
-        };
+        let prev_k = if k == -d || (k != d && at(k - 1) < at(k + 1)) { k + 1 } else { k - 1 };
         let prev_x = at(prev_k);
         let prev_y = prev_x - prev_k;
-        let (mid_x, mid_y) = if prev_k == k + 1 {
-            (prev_x, prev_x - k)
-        } else {
-            (prev_x + 1, prev_x + 1 - k)
-        };
+        let (mid_x, mid_y) = if prev_k == k + 1 { (prev_x, prev_x - k) } else { (prev_x + 1, prev_x + 1 - k) };
         while x > mid_x && y > mid_y {
             x -= 1;
             y -= 1;
@@ -242,22 +222,13 @@ mod tests {
     // in order, for a spread of inputs, and be minimal on a classic case.
     #[test]
     fn scripts_rebuild_b() {
-        let cases: [(&str, &str); 6] = [
-            ("abcabba", "cbabac"),
-            ("", "abc"),
-            ("abc", ""),
-            ("abc", "abc"),
-            ("axbxcx", "xaxbxc"),
-            ("aaaa", "bbbb"),
-        ];
+        let cases: [(&str, &str); 6] =
+            [("abcabba", "cbabac"), ("", "abc"), ("abc", ""), ("abc", "abc"), ("axbxcx", "xaxbxc"), ("aaaa", "bbbb")];
         for (a, b) in cases {
             let a: Vec<&str> = a.split("").filter(|s| !s.is_empty()).collect();
             let b: Vec<&str> = b.split("").filter(|s| !s.is_empty()).collect();
             let ops = diff_lines(&a, &b);
-            assert_eq!(
-                apply(&a, &b, &ops),
-                b.iter().map(|s| s.to_string()).collect::<Vec<_>>()
-            );
+            assert_eq!(apply(&a, &b, &ops), b.iter().map(|s| s.to_string()).collect::<Vec<_>>());
             let (mut xa, mut xb) = (0, 0);
             for op in &ops {
                 match *op {
@@ -280,11 +251,7 @@ mod tests {
         }
         let a = ["a", "b", "c", "a", "b", "b", "a"];
         let b = ["c", "b", "a", "b", "a", "c"];
-        let edits = myers(&a, &b)
-            .unwrap()
-            .iter()
-            .filter(|o| !matches!(o, Op::Equal(..)))
-            .count();
+        let edits = myers(&a, &b).unwrap().iter().filter(|o| !matches!(o, Op::Equal(..))).count();
         assert_eq!(edits, 5, "Myers' paper: D = 5");
     }
 
@@ -308,10 +275,7 @@ mod tests {
              @@ -15,6 +15,6 @@\n 15\n 16\n 17\n-18\n+eighteen\n 19\n 20\n"
         );
         let d = unified("k", "a\nb", "s", "a\nb\n").unwrap();
-        assert_eq!(
-            d,
-            "--- k\n+++ s\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n"
-        );
+        assert_eq!(d, "--- k\n+++ s\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n");
         let d = unified("k", "", "s", "new\n").unwrap();
         assert_eq!(d, "--- k\n+++ s\n@@ -0,0 +1 @@\n+new\n");
     }

@@ -67,10 +67,7 @@ impl Golden {
             stdout: normalise::output_text(&String::from_utf8_lossy(stdout)),
             stderr: normalise::output_text(&String::from_utf8_lossy(stderr)),
             exit_code,
-            captures: raw_captures
-                .iter()
-                .map(|(name, text)| (name.clone(), normalise::capture_text(text)))
-                .collect(),
+            captures: raw_captures.iter().map(|(name, text)| (name.clone(), normalise::capture_text(text))).collect(),
         }
     }
 
@@ -89,13 +86,7 @@ impl Golden {
                 raw.insert(slash_path(file), normalise::pcap_to_text(&path)?);
             }
         }
-        Ok(Golden::from_outputs(
-            run.profile.clone(),
-            &run.stdout,
-            &run.stderr,
-            run.exit_code,
-            &raw,
-        ))
+        Ok(Golden::from_outputs(run.profile.clone(), &run.stdout, &run.stderr, run.exit_code, &raw))
     }
 
     /// Writes the golden into `dir` (created if missing). When `dir` already
@@ -114,8 +105,7 @@ impl Golden {
         if entries.next().is_some() && !dir.join("exit_code").is_file() {
             return Err(VerifyError::Golden {
                 path: dir.to_path_buf(),
-                message: "not empty and not a golden directory (no exit_code); refusing to write"
-                    .to_string(),
+                message: "not empty and not a golden directory (no exit_code); refusing to write".to_string(),
             });
         }
         for stale in txt_files(dir)? {
@@ -128,11 +118,7 @@ impl Golden {
         write(&dir.join("exit_code"), &format!("{}\n", self.exit_code))?;
         for (name, text) in &self.captures {
             let rel = PathBuf::from(format!("{name}.txt"));
-            if rel.is_absolute()
-                || rel
-                    .components()
-                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
-            {
+            if rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
                 return Err(VerifyError::Golden {
                     path: dir.join(&rel),
                     message: "capture path must stay inside the golden directory".to_string(),
@@ -171,13 +157,7 @@ impl Golden {
             let name = name.strip_suffix(".txt").unwrap_or(&name).to_string();
             captures.insert(name, text);
         }
-        Ok(Golden {
-            profile,
-            stdout,
-            stderr,
-            exit_code,
-            captures,
-        })
+        Ok(Golden { profile, stdout, stderr, exit_code, captures })
     }
 }
 
@@ -192,32 +172,15 @@ pub fn compare(kernel: &Golden, sim: &Golden) -> Vec<Mismatch> {
         let lb = format!("sim/{file}{}", if b_missing { " (missing)" } else { "" });
         let differs = a_missing != b_missing || a != b;
         if differs {
-            let diff =
-                diff::unified(&la, a, &lb, b).unwrap_or_else(|| format!("--- {la}\n+++ {lb}\n"));
-            out.push(Mismatch {
-                file: file.to_string(),
-                diff,
-            });
+            let diff = diff::unified(&la, a, &lb, b).unwrap_or_else(|| format!("--- {la}\n+++ {lb}\n"));
+            out.push(Mismatch { file: file.to_string(), diff });
         }
     };
-    check(
-        "profile",
-        &kernel.profile.to_text(),
-        &sim.profile.to_text(),
-        false,
-        false,
-    );
+    check("profile", &kernel.profile.to_text(), &sim.profile.to_text(), false, false);
     check("stdout", &kernel.stdout, &sim.stdout, false, false);
     check("stderr", &kernel.stderr, &sim.stderr, false, false);
-    check(
-        "exit_code",
-        &format!("{}\n", kernel.exit_code),
-        &format!("{}\n", sim.exit_code),
-        false,
-        false,
-    );
-    let names: std::collections::BTreeSet<&String> =
-        kernel.captures.keys().chain(sim.captures.keys()).collect();
+    check("exit_code", &format!("{}\n", kernel.exit_code), &format!("{}\n", sim.exit_code), false, false);
+    let names: std::collections::BTreeSet<&String> = kernel.captures.keys().chain(sim.captures.keys()).collect();
     for name in names {
         let a = kernel.captures.get(name);
         let b = sim.captures.get(name);
@@ -253,17 +216,11 @@ pub fn is_pcap(path: &Path) -> bool {
 }
 
 fn slash_path(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
 
 fn io(path: &Path, source: std::io::Error) -> VerifyError {
-    VerifyError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    VerifyError::Io { path: path.to_path_buf(), source }
 }
 
 fn write(path: &Path, text: &str) -> Result<(), VerifyError> {
@@ -272,10 +229,8 @@ fn write(path: &Path, text: &str) -> Result<(), VerifyError> {
 
 fn read(path: &Path) -> Result<String, VerifyError> {
     let bytes = std::fs::read(path).map_err(|source| io(path, source))?;
-    String::from_utf8(bytes).map_err(|_| VerifyError::Golden {
-        path: path.to_path_buf(),
-        message: "not UTF-8".to_string(),
-    })
+    String::from_utf8(bytes)
+        .map_err(|_| VerifyError::Golden { path: path.to_path_buf(), message: "not UTF-8".to_string() })
 }
 
 /// `*.txt` files under `dir` (recursively), relative to it, sorted.
@@ -337,10 +292,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("old.pcap.txt"), "stale").unwrap();
         let g = sample();
-        assert!(
-            matches!(g.record(&dir), Err(VerifyError::Golden { .. })),
-            "a foreign non-empty directory is refused"
-        );
+        assert!(matches!(g.record(&dir), Err(VerifyError::Golden { .. })), "a foreign non-empty directory is refused");
         assert!(dir.join("old.pcap.txt").exists());
         std::fs::write(dir.join("exit_code"), "0\n").unwrap();
         assert!(g.stdout.contains("time=T ms"));
@@ -349,10 +301,7 @@ mod tests {
         g.record(&dir).unwrap();
         assert!(dir.join("caps/b.pcap.txt").is_file());
         assert!(!dir.join("old.pcap.txt").exists());
-        assert_eq!(
-            std::fs::read_to_string(dir.join("exit_code")).unwrap(),
-            "0\n"
-        );
+        assert_eq!(std::fs::read_to_string(dir.join("exit_code")).unwrap(), "0\n");
         assert_eq!(Golden::load(&dir).unwrap(), g);
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -364,10 +313,7 @@ mod tests {
         assert!(matches!(Golden::load(&dir), Err(VerifyError::Io { .. })));
         sample().record(&dir).unwrap();
         std::fs::write(dir.join("exit_code"), "zero\n").unwrap();
-        assert!(matches!(
-            Golden::load(&dir),
-            Err(VerifyError::Golden { .. })
-        ));
+        assert!(matches!(Golden::load(&dir), Err(VerifyError::Golden { .. })));
         let mut g = sample();
         g.captures.insert("../escape".to_string(), String::new());
         assert!(matches!(g.record(&dir), Err(VerifyError::Golden { .. })));
@@ -383,18 +329,13 @@ mod tests {
         let mut s = k.clone();
         s.exit_code = 1;
         s.captures.remove("caps/b.pcap");
-        s.captures
-            .insert("a.pcap".to_string(), "other\n".to_string());
+        s.captures.insert("a.pcap".to_string(), "other\n".to_string());
         let m = compare(&k, &s);
         let files: Vec<&str> = m.iter().map(|m| m.file.as_str()).collect();
         assert_eq!(files, ["exit_code", "a.pcap.txt", "caps/b.pcap.txt"]);
         assert!(m[0].diff.contains("-0\n+1\n"), "{}", m[0].diff);
         assert!(m[1].diff.contains("+other\n"));
-        assert!(
-            m[2].diff.contains("sim/caps/b.pcap.txt (missing)"),
-            "{}",
-            m[2].diff
-        );
+        assert!(m[2].diff.contains("sim/caps/b.pcap.txt (missing)"), "{}", m[2].diff);
     }
 
     // pcap and pcapng are recognised by magic, anything else is not.
@@ -407,9 +348,7 @@ mod tests {
         std::fs::write(dir.join("c"), b"text").unwrap();
         std::fs::write(dir.join("d"), b"x").unwrap();
         assert!(is_pcap(&dir.join("a")) && is_pcap(&dir.join("b")));
-        assert!(
-            !is_pcap(&dir.join("c")) && !is_pcap(&dir.join("d")) && !is_pcap(&dir.join("none"))
-        );
+        assert!(!is_pcap(&dir.join("c")) && !is_pcap(&dir.join("d")) && !is_pcap(&dir.join("none")));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -109,15 +109,9 @@ mod tests {
     #[test]
     fn skip_classification() {
         assert!(VerifyError::SandboxUnavailable { reason: "x".into() }.is_skip());
-        assert!(!VerifyError::SandboxSetup {
-            message: "x".into()
-        }
-        .is_skip());
+        assert!(!VerifyError::SandboxSetup { message: "x".into() }.is_skip());
         assert_eq!(
-            VerifyError::SandboxUnavailable {
-                reason: "needs root".into()
-            }
-            .to_string(),
+            VerifyError::SandboxUnavailable { reason: "needs root".into() }.to_string(),
             "verify skipped: needs root"
         );
     }
@@ -132,25 +126,15 @@ pub fn simulated(out: &crate::RunOutput, profile: HostProfile) -> Golden {
         let Ok(frames) = crate::capture::pcap::read_pcap(bytes) else {
             continue;
         };
-        let mut printer = Printer::new(TcpdumpOpts {
-            link_header: true,
-            numeric: 1,
-            timestamp: TsFormat::None,
-            verbose: 0,
-        });
+        let mut printer =
+            Printer::new(TcpdumpOpts { link_header: true, numeric: 1, timestamp: TsFormat::None, verbose: 0 });
         let mut text = String::new();
         for (ts, frame) in frames {
             printer.frame(&mut text, ts, &frame);
         }
         raw.insert(name.clone(), text);
     }
-    Golden::from_outputs(
-        profile,
-        out.stdout().as_bytes(),
-        out.stderr().as_bytes(),
-        out.exit_code,
-        &raw,
-    )
+    Golden::from_outputs(profile, out.stdout().as_bytes(), out.stderr().as_bytes(), out.exit_code, &raw)
 }
 
 /// Both sides of a verify run.
@@ -183,52 +167,38 @@ pub enum VerifyScriptError {
 /// # Errors
 /// A refused script, or a sandbox that cannot run (see
 /// [`VerifyError::is_skip`]).
-pub fn verify_script(
-    script: &std::path::Path,
-    out_dir: &std::path::Path,
-) -> Result<Verified, VerifyScriptError> {
-    let src = std::fs::read_to_string(script).map_err(|source| VerifyError::Io {
-        path: script.to_path_buf(),
-        source,
-    })?;
+pub fn verify_script(script: &std::path::Path, out_dir: &std::path::Path) -> Result<Verified, VerifyScriptError> {
+    let src =
+        std::fs::read_to_string(script).map_err(|source| VerifyError::Io { path: script.to_path_buf(), source })?;
     let name = script.display().to_string();
     let parsed = crate::scenario::parse(&src, &name).map_err(crate::SimError::from)?;
     crate::engine::interp::check(&parsed, &name).map_err(crate::SimError::from)?;
     check_preconditions()?;
     let kdir = out_dir.join("kernel");
-    std::fs::create_dir_all(&kdir).map_err(|source| VerifyError::Io {
-        path: kdir.clone(),
-        source,
-    })?;
-    let abs = std::fs::canonicalize(script).map_err(|source| VerifyError::Io {
-        path: script.to_path_buf(),
-        source,
-    })?;
-    let run = run_in_sandbox(&abs, &kdir, std::time::Duration::from_secs(300))?;
+    std::fs::create_dir_all(&kdir).map_err(|source| VerifyError::Io { path: kdir.clone(), source })?;
+    let abs = std::fs::canonicalize(script).map_err(|source| VerifyError::Io { path: script.to_path_buf(), source })?;
+    let mut run = run_in_sandbox(&abs, &kdir, std::time::Duration::from_secs(300))?;
+    // bash names the script in its messages as it was invoked; the sandbox
+    // invokes it by absolute path, the simulator by the name given here.
+    let abs_text = abs.display().to_string();
+    for buf in [&mut run.stdout, &mut run.stderr] {
+        let text = String::from_utf8_lossy(buf).replace(&abs_text, &name);
+        *buf = text.into_bytes();
+    }
     let kernel = Golden::from_kernel_run(&run, &kdir)?;
     let simout = match crate::simulate(&src, &name, run.profile.clone(), 0, false) {
         Ok(o) => o,
-        Err((e, _)) => return Err(VerifyScriptError::Refused(e)),
+        Err(f) => return Err(VerifyScriptError::Refused(f.error)),
     };
     let sdir = out_dir.join("sim");
     for (f, bytes) in &simout.files {
         let p = sdir.join(f);
         if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).map_err(|source| VerifyError::Io {
-                path: parent.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(parent).map_err(|source| VerifyError::Io { path: parent.to_path_buf(), source })?;
         }
-        std::fs::write(&p, bytes).map_err(|source| VerifyError::Io {
-            path: p.clone(),
-            source,
-        })?;
+        std::fs::write(&p, bytes).map_err(|source| VerifyError::Io { path: p.clone(), source })?;
     }
     let sim = simulated(&simout, run.profile);
     let mismatches = compare(&kernel, &sim);
-    Ok(Verified {
-        kernel,
-        sim,
-        mismatches,
-    })
+    Ok(Verified { kernel, sim, mismatches })
 }

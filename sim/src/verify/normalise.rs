@@ -128,18 +128,11 @@ pub fn pcap_to_text(pcap: &Path) -> Result<String, VerifyError> {
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .output()
-        .map_err(|source| VerifyError::Spawn {
-            program: "tcpdump".to_string(),
-            source,
-        })?;
+        .map_err(|source| VerifyError::Spawn { program: "tcpdump".to_string(), source })?;
     if !output.status.success() {
         return Err(VerifyError::Tool {
             program: format!("tcpdump -t -nne -r {}", pcap.display()),
-            message: format!(
-                "{}: {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
+            message: format!("{}: {}", output.status, String::from_utf8_lossy(&output.stderr).trim()),
         });
     }
     String::from_utf8(output.stdout).map_err(|_| VerifyError::Tool {
@@ -161,8 +154,7 @@ fn split_terminator(piece: &str) -> (&str, &str) {
 }
 
 fn has_word(line: &str, word: &str) -> bool {
-    line.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|w| w == word)
+    line.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == word)
 }
 
 fn is_tcpdump_counter(line: &str) -> bool {
@@ -192,10 +184,7 @@ struct Labels {
 
 impl Labels {
     fn new(prefix: &'static str) -> Labels {
-        Labels {
-            prefix,
-            seen: BTreeMap::new(),
-        }
+        Labels { prefix, seen: BTreeMap::new() }
     }
 
     fn label(&mut self, value: u64) -> String {
@@ -215,11 +204,7 @@ struct CaptureState {
 
 impl Default for CaptureState {
     fn default() -> Self {
-        CaptureState {
-            icmp_ids: Labels::new("#"),
-            ports: Labels::new("E"),
-            isns: Vec::new(),
-        }
+        CaptureState { icmp_ids: Labels::new("#"), ports: Labels::new("E"), isns: Vec::new() }
     }
 }
 
@@ -228,9 +213,7 @@ impl CaptureState {
         let mut line = line.to_string();
         if line.contains("ICMP echo request, id ") || line.contains("ICMP echo reply, id ") {
             let ids = &mut self.icmp_ids;
-            line = rewrite_number_after(&line, ", id ", false, |n| {
-                n.parse::<u64>().ok().map(|v| ids.label(v))
-            });
+            line = rewrite_number_after(&line, ", id ", false, |n| n.parse::<u64>().ok().map(|v| ids.label(v)));
         }
         if let Some(flags) = tcp_flags(&line) {
             if flags.contains('S') || flags.contains('R') {
@@ -240,9 +223,7 @@ impl CaptureState {
         }
         if line.contains("TS val ") {
             line = rewrite_number_after(&line, "TS val ", false, |_| Some("T".to_string()));
-            line = rewrite_number_after(&line, " ecr ", false, |n| {
-                (n != "0").then(|| "T".to_string())
-            });
+            line = rewrite_number_after(&line, " ecr ", false, |n| (n != "0").then(|| "T".to_string()));
         }
         map_ports(&line, &mut self.ports)
     }
@@ -284,12 +265,8 @@ impl CaptureState {
         if let Some(k) = self.isns.iter().position(|&x| x == n) {
             return format!("S{}", k + 1);
         }
-        if let Some((k, d)) = self
-            .isns
-            .iter()
-            .enumerate()
-            .map(|(k, &x)| (k, n.wrapping_sub(x)))
-            .find(|&(_, d)| (1..=65535).contains(&d))
+        if let Some((k, d)) =
+            self.isns.iter().enumerate().map(|(k, &x)| (k, n.wrapping_sub(x))).find(|&(_, d)| (1..=65535).contains(&d))
         {
             return format!("S{}+{}", k + 1, d);
         }
@@ -307,19 +284,12 @@ fn tcp_flags(line: &str) -> Option<&str> {
 
 /// Length of the run of ASCII digits (and dots when `dots`) at the start.
 fn digit_run(s: &str, dots: bool) -> usize {
-    s.bytes()
-        .take_while(|b| b.is_ascii_digit() || (dots && *b == b'.'))
-        .count()
+    s.bytes().take_while(|b| b.is_ascii_digit() || (dots && *b == b'.')).count()
 }
 
 /// Replaces the number that follows each occurrence of `prefix` with what
 /// `f` returns (`None` keeps it). With `dots`, the number may contain `.`.
-fn rewrite_number_after(
-    line: &str,
-    prefix: &str,
-    dots: bool,
-    mut f: impl FnMut(&str) -> Option<String>,
-) -> String {
+fn rewrite_number_after(line: &str, prefix: &str, dots: bool, mut f: impl FnMut(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(line.len());
     let mut rest = line;
     while let Some(pos) = rest.find(prefix) {
@@ -362,10 +332,7 @@ fn rewrite_ping_total_time(line: &str) -> String {
 }
 
 fn is_quad(parts: &[&str]) -> bool {
-    parts.len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|v| v <= 255))
+    parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|v| v <= 255))
 }
 
 fn ephemeral(digits: &str) -> Option<u64> {
@@ -417,10 +384,8 @@ fn map_ports(line: &str, ports: &mut Labels) -> String {
             continue;
         }
         // `]:PORT`, ` port PORT`, `sport=PORT`, `dport=PORT`
-        let prefix_len = [&b"]:"[..], b" port ", b"sport=", b"dport="]
-            .iter()
-            .find(|p| bytes[i..].starts_with(p))
-            .map(|p| p.len());
+        let prefix_len =
+            [&b"]:"[..], b" port ", b"sport=", b"dport="].iter().find(|p| bytes[i..].starts_with(p)).map(|p| p.len());
         if let Some(plen) = prefix_len {
             let num_start = i + plen;
             let len = digit_run(&line[num_start..], false);
@@ -558,19 +523,13 @@ tcp      6 119 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=E1 dport=80 src=10.0.0.
         ] {
             assert_eq!(output_text(line), line);
         }
-        assert_eq!(
-            output_text("[::1]:40000 and 10.1.2.3.65535."),
-            "[::1]:E1 and 10.1.2.3.E2."
-        );
+        assert_eq!(output_text("[::1]:40000 and 10.1.2.3.65535."), "[::1]:E1 and 10.1.2.3.E2.");
     }
 
     // Counters are dropped only when the whole line is a counter.
     #[test]
     fn counters_exact() {
         assert_eq!(output_text("1 packet captured\n"), "");
-        assert_eq!(
-            output_text("we saw 2 packets captured\n"),
-            "we saw 2 packets captured\n"
-        );
+        assert_eq!(output_text("we saw 2 packets captured\n"), "we saw 2 packets captured\n");
     }
 }

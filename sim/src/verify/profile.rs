@@ -103,13 +103,7 @@ mod tests {
         }
         std::fs::write(root.join("net/ipv4/conf/all/rp_filter"), "2\n").unwrap();
         let p = HostProfile::read_from_sysctl_root(&root).unwrap();
-        assert_eq!(
-            p,
-            HostProfile {
-                rp_filter_all: 2,
-                ..HostProfile::plain()
-            }
-        );
+        assert_eq!(p, HostProfile { rp_filter_all: 2, ..HostProfile::plain() });
 
         std::fs::create_dir_all(root.join("net/bridge")).unwrap();
         std::fs::write(root.join("net/bridge/bridge-nf-call-iptables"), "0\n").unwrap();
@@ -118,15 +112,9 @@ mod tests {
         assert_eq!(p.bridge_nf_call_iptables, 0);
 
         std::fs::write(root.join("net/ipv4/ip_forward"), "on\n").unwrap();
-        assert!(matches!(
-            HostProfile::read_from_sysctl_root(&root),
-            Err(VerifyError::Profile(ProfileError { .. }))
-        ));
+        assert!(matches!(HostProfile::read_from_sysctl_root(&root), Err(VerifyError::Profile(ProfileError { .. }))));
         std::fs::remove_file(root.join("net/ipv4/ip_forward")).unwrap();
-        assert!(matches!(
-            HostProfile::read_from_sysctl_root(&root),
-            Err(VerifyError::Io { .. })
-        ));
+        assert!(matches!(HostProfile::read_from_sysctl_root(&root), Err(VerifyError::Io { .. })));
         let _ = std::fs::remove_dir_all(&root);
     }
 }

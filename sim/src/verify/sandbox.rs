@@ -188,45 +188,25 @@ pub fn check_preconditions() -> Result<(), VerifyError> {
         reason: "cannot read the effective uid from /proc/self/status".to_string(),
     })?;
     if uid != 0 {
-        return Err(VerifyError::SandboxUnavailable {
-            reason: format!("needs root (effective uid is {uid})"),
-        });
+        return Err(VerifyError::SandboxUnavailable { reason: format!("needs root (effective uid is {uid})") });
     }
-    let missing: Vec<&str> = REQUIRED_TOOLS
-        .iter()
-        .copied()
-        .filter(|tool| find_in_path(tool).is_none())
-        .collect();
+    let missing: Vec<&str> = REQUIRED_TOOLS.iter().copied().filter(|tool| find_in_path(tool).is_none()).collect();
     if !missing.is_empty() {
         return Err(VerifyError::SandboxUnavailable {
             reason: format!("missing {} (looked in {SANDBOX_PATH})", missing.join(", ")),
         });
     }
     let probe = Command::new("unshare")
-        .args([
-            "--mount",
-            "--net",
-            "--pid",
-            "--fork",
-            "--kill-child",
-            "--mount-proc",
-            "true",
-        ])
+        .args(["--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "true"])
         .env_clear()
         .env("PATH", SANDBOX_PATH)
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .output()
-        .map_err(|source| VerifyError::Spawn {
-            program: "unshare".to_string(),
-            source,
-        })?;
+        .map_err(|source| VerifyError::Spawn { program: "unshare".to_string(), source })?;
     if !probe.status.success() {
         return Err(VerifyError::SandboxUnavailable {
-            reason: format!(
-                "unshare cannot create namespaces: {}",
-                String::from_utf8_lossy(&probe.stderr).trim()
-            ),
+            reason: format!("unshare cannot create namespaces: {}", String::from_utf8_lossy(&probe.stderr).trim()),
         });
     }
     Ok(())
@@ -246,25 +226,12 @@ pub fn check_preconditions() -> Result<(), VerifyError> {
 /// [`VerifyError::Io`] for the script or output directory,
 /// [`VerifyError::Spawn`] when `unshare` cannot be started,
 /// [`VerifyError::SandboxSetup`] when the sandbox could not be set up.
-pub fn run_in_sandbox(
-    script: &Path,
-    out_dir: &Path,
-    timeout: Duration,
-) -> Result<KernelRun, VerifyError> {
+pub fn run_in_sandbox(script: &Path, out_dir: &Path, timeout: Duration) -> Result<KernelRun, VerifyError> {
     check_preconditions()?;
     let host = HostProfile::read_from_kernel()?;
-    let script = script.canonicalize().map_err(|source| VerifyError::Io {
-        path: script.to_path_buf(),
-        source,
-    })?;
-    std::fs::create_dir_all(out_dir).map_err(|source| VerifyError::Io {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
-    let out_dir = out_dir.canonicalize().map_err(|source| VerifyError::Io {
-        path: out_dir.to_path_buf(),
-        source,
-    })?;
+    let script = script.canonicalize().map_err(|source| VerifyError::Io { path: script.to_path_buf(), source })?;
+    std::fs::create_dir_all(out_dir).map_err(|source| VerifyError::Io { path: out_dir.to_path_buf(), source })?;
+    let out_dir = out_dir.canonicalize().map_err(|source| VerifyError::Io { path: out_dir.to_path_buf(), source })?;
     let before = list_files(&out_dir)?;
 
     let grace_steps = CAPTURE_GRACE.as_millis() / 50;
@@ -291,18 +258,12 @@ pub fn run_in_sandbox(
         .env_clear()
         .env("PATH", SANDBOX_PATH)
         .env("LC_ALL", "C")
-        .env(
-            "NETSIM_RING_FLUSH",
-            format!("{}.{:03}", RING_FLUSH.as_secs(), RING_FLUSH.subsec_millis()),
-        )
+        .env("NETSIM_RING_FLUSH", format!("{}.{:03}", RING_FLUSH.as_secs(), RING_FLUSH.subsec_millis()))
         .env("NETSIM_GRACE_STEPS", grace_steps.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let child = command.spawn().map_err(|source| VerifyError::Spawn {
-        program: "unshare".to_string(),
-        source,
-    })?;
+    let child = command.spawn().map_err(|source| VerifyError::Spawn { program: "unshare".to_string(), source })?;
     let mut guard = ChildGuard { child };
     let stdout = reader(guard.child.stdout.take());
     let stderr = reader(guard.child.stderr.take());
@@ -317,12 +278,7 @@ pub fn run_in_sandbox(
         match guard.child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => {}
-            Err(source) => {
-                return Err(VerifyError::Io {
-                    path: PathBuf::from("unshare"),
-                    source,
-                })
-            }
+            Err(source) => return Err(VerifyError::Io { path: PathBuf::from("unshare"), source }),
         }
         if waited >= timeout && lifeline.is_some() {
             timed_out = true;
@@ -352,22 +308,11 @@ pub fn run_in_sandbox(
         });
     }
     let stderr = all_stderr[notes.script_stderr..].to_vec();
-    let profile =
-        HostProfile::from_sysctl_values(&host, &notes.sysctls, notes.br_netfilter_loaded)?;
+    let profile = HostProfile::from_sysctl_values(&host, &notes.sysctls, notes.br_netfilter_loaded)?;
     let after = list_files(&out_dir)?;
-    let files = after
-        .into_iter()
-        .filter(|(path, stamp)| before.get(path) != Some(stamp))
-        .map(|(path, _)| path)
-        .collect();
-    Ok(KernelRun {
-        stdout,
-        stderr,
-        exit_code,
-        files,
-        timed_out,
-        profile,
-    })
+    let files =
+        after.into_iter().filter(|(path, stamp)| before.get(path) != Some(stamp)).map(|(path, _)| path).collect();
+    Ok(KernelRun { stdout, stderr, exit_code, files, timed_out, profile })
 }
 
 /// Kills the sandbox (SIGKILL to `unshare`, which takes PID 1 with it) if it
@@ -447,15 +392,9 @@ fn list_files(dir: &Path) -> Result<BTreeMap<PathBuf, Stamp>, VerifyError> {
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
         let abs = dir.join(&rel);
-        let entries = std::fs::read_dir(&abs).map_err(|source| VerifyError::Io {
-            path: abs.clone(),
-            source,
-        })?;
+        let entries = std::fs::read_dir(&abs).map_err(|source| VerifyError::Io { path: abs.clone(), source })?;
         for entry in entries {
-            let entry = entry.map_err(|source| VerifyError::Io {
-                path: abs.clone(),
-                source,
-            })?;
+            let entry = entry.map_err(|source| VerifyError::Io { path: abs.clone(), source })?;
             let Ok(kind) = entry.file_type() else {
                 continue;
             };
@@ -464,10 +403,7 @@ fn list_files(dir: &Path) -> Result<BTreeMap<PathBuf, Stamp>, VerifyError> {
                 stack.push(rel_path);
             } else if kind.is_file() {
                 let meta = entry.metadata().ok();
-                let stamp = (
-                    meta.as_ref().map_or(0, |m| m.len()),
-                    meta.and_then(|m| m.modified().ok()),
-                );
+                let stamp = (meta.as_ref().map_or(0, |m| m.len()), meta.and_then(|m| m.modified().ok()));
                 out.insert(rel_path, stamp);
             }
         }
@@ -482,10 +418,7 @@ fn effective_uid() -> Option<u32> {
 }
 
 fn find_in_path(tool: &str) -> Option<PathBuf> {
-    SANDBOX_PATH
-        .split(':')
-        .map(|dir| Path::new(dir).join(tool))
-        .find(|p| p.is_file())
+    SANDBOX_PATH.split(':').map(|dir| Path::new(dir).join(tool)).find(|p| p.is_file())
 }
 
 #[cfg(test)]
@@ -502,10 +435,7 @@ mod tests {
         std::fs::write(dir.join("sub/a.pcap"), "22").unwrap();
         let files: Vec<PathBuf> = list_files(&dir).unwrap().into_keys().collect();
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(
-            files,
-            vec![PathBuf::from("b.pcap"), PathBuf::from("sub/a.pcap")]
-        );
+        assert_eq!(files, vec![PathBuf::from("b.pcap"), PathBuf::from("sub/a.pcap")]);
     }
 
     // PID 1's notes are split off stderr; the script's output, even when it
@@ -518,15 +448,9 @@ netsim-sandbox: ready\n\
 netsim-sandbox: ready\nscript\n";
         let notes = split_notes(err);
         assert!(notes.ready && notes.br_netfilter_loaded);
-        assert_eq!(
-            &err[notes.script_stderr..],
-            b"netsim-sandbox: ready\nscript\n"
-        );
+        assert_eq!(&err[notes.script_stderr..], b"netsim-sandbox: ready\nscript\n");
         assert_eq!(notes.sysctls["net.ipv4.ip_forward"], "1");
-        let host = HostProfile {
-            devconf_inherit_init_net: 3,
-            ..HostProfile::plain()
-        };
+        let host = HostProfile { devconf_inherit_init_net: 3, ..HostProfile::plain() };
         let p = HostProfile::from_sysctl_values(&host, &notes.sysctls, true).unwrap();
         assert_eq!(
             p,
