@@ -252,6 +252,21 @@ impl Engine {
         }
         self.world.link_mut(dev).admin_up = true;
         self.world.link_mut(dev).ever_up = true;
+        // inetdev_event(NETDEV_UP): loopback gets 127.0.0.1/8 scope host
+        // (kept when it goes down again).
+        let loopback = Ipv4Addr::new(127, 0, 0, 1);
+        if self.world.link(dev).is_loopback() && !self.world.link(dev).addrs.iter().any(|a| a.addr == loopback) {
+            let a = IfAddr {
+                addr: loopback,
+                prefix_len: 8,
+                broadcast: None,
+                scope: AddrScope::Host,
+                secondary: false,
+                label: None,
+                noprefixroute: false,
+            };
+            let _ = self.addr_add(dev, a);
+        }
         let addrs = self.world.link(dev).addrs.clone();
         for a in &addrs {
             self.add_ifaddr_routes(dev, a, true);
@@ -348,17 +363,15 @@ impl Engine {
         Ok(())
     }
 
-    /// `ip link set DEV name NEW`.
+    /// `ip link set DEV name NEW`. Kernel 6.18 renames a running device too
+    /// (checked with verify).
     ///
     /// # Errors
-    /// `Busy` when the device is up, `Exists` when the name is taken.
+    /// `Exists` when the name is taken.
     pub fn link_rename(&mut self, dev: LinkId, new: &str) -> Result<(), ModelError> {
         let ns = self.world.link(dev).ns;
         if self.world.link(dev).name == new {
             return Ok(());
-        }
-        if self.world.link(dev).admin_up {
-            return Err(ModelError::Busy);
         }
         if !self.world.name_free(ns, new) {
             return Err(ModelError::Exists);

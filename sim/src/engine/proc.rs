@@ -251,6 +251,10 @@ impl Engine {
         icmp.extend_from_slice(&data);
         let c = super::datapath::checksum(&icmp);
         icmp[2..4].copy_from_slice(&c.to_be_bytes());
+        if icmp.len() + 20 > usize::from(u16::MAX) {
+            // sendto fails with EMSGSIZE; iputils counts the probe and says nothing.
+            return;
+        }
         // Raw socket, not connected, DF set (pmtudisc "want"): IP id 0.
         let pkt = ipv4_packet(src, dst, IPPROTO_ICMP, ttl, 0, true, &icmp);
         self.ip_output_local(ns, pkt, oif);
@@ -306,14 +310,19 @@ impl Engine {
         p.pipesize = p.pipesize.max(p.ntransmitted - p.nreceived - p.nerrors);
         p.nreceived += 1;
         p.rtts.push(rtt);
-        let line = format!(
-            "{} bytes from {}: icmp_seq={} ttl={} time={} ms\n",
-            icmp_len,
-            ip.src,
-            seq,
-            ip.ttl,
-            crate::render::ping::fmt_ms(rtt)
-        );
+        // iputils times a probe only when the payload holds a timeval.
+        let line = if p.size >= 16 {
+            format!(
+                "{} bytes from {}: icmp_seq={} ttl={} time={} ms\n",
+                icmp_len,
+                ip.src,
+                seq,
+                ip.ttl,
+                crate::render::ping::fmt_ms(rtt)
+            )
+        } else {
+            format!("{} bytes from {}: icmp_seq={} ttl={}\n", icmp_len, ip.src, seq, ip.ttl)
+        };
         let sink = p.stdio.out.clone();
         let done = p.count != 0 && p.nreceived + p.nerrors >= p.count;
         self.write(&sink, &line);

@@ -80,7 +80,7 @@ pub fn summary(p: &Ping) -> String {
         let _ = write!(s, ", {}% packet loss, time {}ms", fmt_g(pct), ms);
     }
     s.push('\n');
-    if p.nreceived > 0 {
+    if p.nreceived > 0 && p.size >= 16 {
         let us: Vec<u64> = p.rtts.iter().map(|r| r / 1000).collect();
         let n = us.len() as u64;
         let min = us.iter().copied().min().unwrap_or(0);

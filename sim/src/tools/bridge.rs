@@ -90,10 +90,10 @@ pub fn brctl(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             Ok(Outcome::Exited(0))
         }
         "addif" | "delif" => {
-            let Some(b) = ctx.dev(&a1).filter(|l| ctx.eng.world.link(*l).bridge().is_some()) else {
-                return ctx.fail(&format!("bridge {a1} does not exist!"), 1);
-            };
-            let Some(p) = ctx.dev(&a2) else {
+            // brctl reports the ioctl's ENODEV, whichever name was missing,
+            // as the interface not existing (checked with verify).
+            let (Some(b), Some(p)) = (ctx.dev(&a1).filter(|l| ctx.eng.world.link(*l).bridge().is_some()), ctx.dev(&a2))
+            else {
                 return ctx.fail(&format!("interface {a2} does not exist!"), 1);
             };
             if cmd == "addif" {

@@ -222,6 +222,9 @@ fn link_add(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             }
             "type" => {
                 kind = next;
+                if let Some(k) = kind.as_deref().filter(|k| *k != "veth" && *k != "bridge") {
+                    return Err(Unsupported(format!("ip link add type {k} is not modelled; supported: veth, bridge")));
+                }
                 i += 1;
                 // Everything after the type belongs to it (veth: peer ...).
                 let mut j = i + 1;
@@ -353,7 +356,9 @@ fn link_set(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         match op.as_str() {
             "master" => match ctx.dev(&v) {
                 Some(m) => master = Some(m),
-                None => return no_dev(ctx, &v),
+                // iproute2 resolves the name itself and prints an extra
+                // blank line after this message.
+                None => return ctx.fail(&format!("Error: argument \"{v}\" is wrong: Device does not exist\n\n"), 255),
             },
             "netns" => {
                 let ns = ctx
@@ -490,7 +495,8 @@ fn addr(ctx: &mut Ctx<'_>, args: &[String], opts: &IpOpts) -> ToolResult {
             if cmd.starts_with("del") {
                 return match ctx.eng.addr_del(dev, ip, len) {
                     Ok(()) => Ok(Outcome::Exited(0)),
-                    Err(e) => rtnl(ctx, e),
+                    // The kernel's extack message (inet_rtm_deladdr).
+                    Err(_) => ctx.fail("Error: ipv4: Address not found.", 2),
                 };
             }
             if cmd != "add" {
@@ -516,7 +522,8 @@ fn addr(ctx: &mut Ctx<'_>, args: &[String], opts: &IpOpts) -> ToolResult {
             let a = IfAddr { addr: ip, prefix_len: len, broadcast, scope, secondary: false, label, noprefixroute };
             match ctx.eng.addr_add(dev, a) {
                 Ok(()) => Ok(Outcome::Exited(0)),
-                Err(e) => rtnl(ctx, e),
+                // The kernel's extack message (__inet_insert_ifa).
+                Err(_) => ctx.fail("Error: ipv4: Address already assigned.", 2),
             }
         }
         "flush" => {

@@ -60,13 +60,14 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         }
     }
     let mut status = 0;
-    for item in items {
+    for (idx, item) in items.into_iter().enumerate() {
         let (key, val) = match item.split_once('=') {
             Some((k, v)) => (k.trim().to_string(), Some(v.trim().to_string())),
             None => (item.clone(), None),
         };
         if val.is_none() && write {
-            ctx.err(&format!("sysctl: \"{key}\" must be of the form name=value\n"));
+            // procps 4 counts arguments from 0 in this message.
+            ctx.err(&format!("sysctl: command line({idx}): invalid syntax, continuing...\n"));
             status = 1;
             continue;
         }
@@ -97,7 +98,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         };
         let Some(cur) = cur else {
             ctx.err(&format!("sysctl: cannot stat /proc/sys/{}: No such file or directory\n", key.replace('.', "/")));
-            status = 255;
+            status = 1;
             continue;
         };
         let shown = match &val {
