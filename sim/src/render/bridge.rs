@@ -19,7 +19,7 @@
 //! `extern_learn` entries beyond the state word, `bridge -d link`, STP
 //! (always `no`), unicast address lists on devices.
 
-use super::iproute::{display_name, gc_timer_cs, link_flags, port_id};
+use super::iproute::{gc_timer_cs, link_flags, port_id};
 use crate::model::{FdbEntry, Link, LinkId, LinkKind, MacAddr, NsId, PortState, World};
 use std::fmt::Write as _;
 
@@ -193,6 +193,24 @@ pub fn bridge_fdb_show(
     Ok(out)
 }
 
+/// The `NAME@LINK` of `bridge link`: the AF_BRIDGE dump carries the peer's
+/// ifindex but no namespace id, so iproute2 looks that index up in the
+/// *current* namespace (`veth-c1@br0` when the peer's index there happens to
+/// be br0's), falling back to `ifN` (checked with verify).
+fn bridge_link_name(w: &World, id: LinkId) -> String {
+    let l = w.link(id);
+    match l.veth_peer().filter(|p| w.link_alive(*p)) {
+        Some(p) => {
+            let idx = w.link(p).ifindex;
+            match w.link_by_index(l.ns, idx) {
+                Some(local) => format!("{}@{}", l.name, w.link(local).name),
+                None => format!("{}@if{idx}", l.name),
+            }
+        }
+        None => l.name.clone(),
+    }
+}
+
 /// `bridge link [show] [dev DEV]` run in namespace `ns`: one line per
 /// bridge port in ifindex order.
 ///
@@ -216,7 +234,7 @@ pub fn bridge_link_show(w: &World, ns: NsId, dev: Option<&str>) -> Result<String
             out,
             "{}: {}: <{}> mtu {} master {} state {} priority {} cost {} ",
             l.ifindex,
-            display_name(w, id),
+            bridge_link_name(w, id),
             link_flags(w, id).join(","),
             l.mtu,
             w.link(m).name,

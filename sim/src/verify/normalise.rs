@@ -40,9 +40,18 @@
 //! 3. tcpdump's closing counters are dropped: the lines `N packets captured`,
 //!    `N packets received by filter`, `N packets dropped by kernel` and
 //!    `N packets dropped by interface` (IPv6 background frames change them).
-//! 4. In `inet6 ...` lines of `ip addr`, the flag ` tentative` is removed
-//!    (whether duplicate address detection has finished is a matter of timing).
+//! 4. In `inet6 ...` lines of `ip addr` (also the one-line `ip -o` form),
+//!    the flag ` tentative` is removed (whether duplicate address detection
+//!    has finished is a matter of timing).
 //! 5. Ephemeral ports as in captures (rule 7).
+//! 6. Bridge timers that run on wall-clock time print as ` T` (padding
+//!    included, since it depends on the value): `ip -d`'s
+//!    `hold_timer`, `message_age_timer`, `forward_delay_timer` and
+//!    `gc_timer`, and `brctl showstp`'s `... timer` columns.
+//! 7. Runs of consecutive neighbour lines (`ip neigh`: `ADDR dev DEV ...
+//!    STATE`; `arp -n`: `ADDR  ether|(incomplete) ...`) are sorted: the
+//!    kernel dumps its neighbour hash table, whose order depends on a random
+//!    seed.
 //!
 //! Not normalised (yet): conntrack timeouts and ICMP `id=`, `ip -j` JSON, IP
 //! header ids and TTLs (not printed by `-nne`).
@@ -100,12 +109,85 @@ pub fn output_text(text: &str) -> String {
             line.truncate(pos + "rtt min/avg/max/mdev = ".len());
             line.push('T');
         }
-        if line.trim_start().starts_with("inet6 ") {
+        if line.contains(" inet6 ") || line.trim_start().starts_with("inet6 ") {
             line = line.replace(" tentative", "");
         }
+        line = mask_timers(&line);
         line = map_ports(&line, &mut ports);
         out.push_str(&line);
         out.push_str(end);
+    }
+    sort_neighbour_runs(&out)
+}
+
+/// Rule 6: `NAME_timer   12.34` and `NAME timer   12.34` become `... T`.
+fn mask_timers(line: &str) -> String {
+    if !line.contains("timer") {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(pos) = rest.find("timer") {
+        let (head, tail) = rest.split_at(pos + "timer".len());
+        out.push_str(head);
+        let spaces = tail.len() - tail.trim_start_matches(' ').len();
+        let after = &tail[spaces..];
+        let num_len = after.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(after.len());
+        let num = &after[..num_len];
+        if spaces > 0 && num.contains('.') && num.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            // The padding depends on the value's width: collapse it too.
+            out.push_str(" T");
+            rest = &after[num_len..];
+        } else {
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a line is one neighbour entry of `ip neigh` or `arp -n`.
+fn is_neighbour_line(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let Some(first) = words.next() else { return false };
+    if first.parse::<std::net::Ipv4Addr>().is_err() && first.parse::<std::net::Ipv6Addr>().is_err() {
+        return false;
+    }
+    let second = words.next();
+    if second == Some("dev") {
+        const STATES: [&str; 8] =
+            ["REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "INCOMPLETE", "PERMANENT", "NOARP"];
+        return line.split_whitespace().last().is_some_and(|w| STATES.contains(&w));
+    }
+    matches!(second, Some("ether") | Some("(incomplete)"))
+}
+
+/// Rule 7: sorts each maximal run of consecutive neighbour lines.
+fn sort_neighbour_runs(text: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < lines.len() {
+        if is_neighbour_line(lines[i].trim_end_matches('\n')) {
+            let start = i;
+            while i < lines.len() && is_neighbour_line(lines[i].trim_end_matches('\n')) {
+                i += 1;
+            }
+            let mut run: Vec<&str> = lines[start..i].to_vec();
+            run.sort_unstable();
+            for l in run {
+                out.push_str(l);
+                if !l.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+        } else {
+            out.push_str(lines[i]);
+            i += 1;
+        }
+    }
+    if !text.ends_with('\n') && out.ends_with('\n') {
+        out.pop();
     }
     out
 }
@@ -409,6 +491,19 @@ fn map_ports(line: &str, ports: &mut Labels) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn neighbour_runs_are_sorted_and_timers_masked() {
+        // The kernel's neighbour dump order and bridge timers are not
+        // reproducible; both sides are normalised the same way.
+        let k = "a\n192.168.50.2 dev to-edge lladdr 02:00:00:00:00:e2 DELAY \n10.1.0.2 dev br0 lladdr 02:00:00:00:01:01 DELAY \nb\n";
+        let s = "a\n10.1.0.2 dev br0 lladdr 02:00:00:00:01:01 DELAY \n192.168.50.2 dev to-edge lladdr 02:00:00:00:00:e2 DELAY \nb\n";
+        assert_eq!(super::output_text(k), super::output_text(s));
+        assert_eq!(
+            super::output_text("hold_timer    0.00 forward_delay_timer   14.98 x\n gc timer            241.48\n"),
+            "hold_timer T forward_delay_timer T x\n gc timer T\n"
+        );
+    }
+
     use super::*;
 
     // Real kernel capture (veth in a fresh netns): background IPv6 goes, ids
