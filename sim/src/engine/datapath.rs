@@ -132,6 +132,9 @@ pub fn ipv4_packet(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, ttl: u8, id: u16, df
     p
 }
 
+/// `proxy_delay`: the longest a proxy ARP reply to a broadcast waits.
+const PROXY_DELAY_NS: u64 = 800_000_000;
+
 /// ARP operation codes.
 const ARPOP_REQUEST: u16 = 1;
 const ARPOP_REPLY: u16 = 2;
@@ -464,7 +467,17 @@ impl Engine {
                 Some(RouteType::Unicast) if self.arp_fwd_proxy(ns, dev, tip) => {
                     self.neigh_event_ns(ns, dev, sip, sha);
                     let mac = self.world.link(dev).mac;
-                    self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
+                    if pt == PktType::Host {
+                        self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
+                    } else {
+                        // pneigh_enqueue: a broadcast request is answered
+                        // after a random part of proxy_delay (0.8 s).
+                        let delay = self.rng.range(0, PROXY_DELAY_NS - 1);
+                        let body = arp_body(ARPOP_REPLY, mac, tip, sha, sip);
+                        let frame = eth_frame(sha, mac, ETH_P_ARP, &body);
+                        self.stats.packets += 1;
+                        self.schedule(self.now + delay, Event::Xmit { link: dev, frame });
+                    }
                     return;
                 }
                 _ => {}
@@ -735,7 +748,9 @@ impl Engine {
                 return;
             }
         }
-        let quote = &pkt[..(ip.ihl + 8).min(pkt.len())];
+        // icmp_send quotes as much of the datagram as fits in a 576-byte
+        // reply (RFC 1812 §4.3.2.3), not only its header and 8 bytes.
+        let quote = &pkt[..pkt.len().min(576 - 20 - 8)];
         let mut body = vec![typ, code, 0, 0, 0, 0, 0, 0];
         body.extend_from_slice(quote);
         let c = checksum(&body);

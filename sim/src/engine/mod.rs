@@ -46,6 +46,14 @@ pub enum Event {
         /// Neighbour address.
         ip: Ipv4Addr,
     },
+    /// A frame leaves a device after a delay (a proxy ARP reply held for
+    /// part of `proxy_delay`).
+    Xmit {
+        /// The device.
+        link: LinkId,
+        /// The Ethernet frame.
+        frame: Vec<u8>,
+    },
     /// A process timer fires (ping's next send, a deadline, `sleep`).
     Wake {
         /// The process.
@@ -186,6 +194,11 @@ impl Engine {
             Event::Rx { link, frame } => self.rx(link, frame),
             Event::NeighTimer { ns, dev, ip } => self.neigh_timer(ns, dev, ip),
             Event::Wake { pid } => self.wake(pid),
+            Event::Xmit { link, frame } => {
+                if self.world.link_alive(link) {
+                    self.xmit(link, frame);
+                }
+            }
         }
         true
     }

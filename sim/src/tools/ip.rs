@@ -211,6 +211,7 @@ fn link_add(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let mut peer_name = None;
     let mut peer_mac = None;
     let mut peer_ns: Option<String> = None;
+    let mut dev_ns: Option<String> = None;
     let mut i = 0;
     while i < args.len() {
         let a = args[i].as_str();
@@ -218,6 +219,10 @@ fn link_add(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         match a {
             "name" | "dev" => {
                 name = next;
+                i += 1;
+            }
+            "netns" => {
+                dev_ns = next;
                 i += 1;
             }
             "type" => {
@@ -283,18 +288,25 @@ fn link_add(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let Some(name) = name else {
         return ctx.fail("Not enough information: \"dev\" argument is required.", 255);
     };
-    let ns = ctx.ns;
+    // The device goes to `netns` if given; the veth peer to its own
+    // `netns`, else it stays in the caller's namespace (veth_newlink).
+    let lookup = |ctx: &mut Ctx<'_>, n: &Option<String>| -> Result<NsId, ToolResult> {
+        match n {
+            None => Ok(ctx.ns),
+            Some(p) => ctx.eng.world.ns_names.get(p).copied().ok_or_else(|| {
+                ctx.fail(&format!("Cannot open network namespace \"{p}\": No such file or directory"), 255)
+            }),
+        }
+    };
+    let ns = match lookup(ctx, &dev_ns) {
+        Ok(n) => n,
+        Err(r) => return r,
+    };
     let id = match kind.as_deref() {
         Some("veth") => {
-            let pns = match &peer_ns {
-                None => ns,
-                Some(p) => match ctx.eng.world.ns_names.get(p) {
-                    Some(n) => *n,
-                    None => {
-                        return ctx
-                            .fail(&format!("Cannot open network namespace \"{p}\": No such file or directory"), 255)
-                    }
-                },
+            let pns = match lookup(ctx, &peer_ns) {
+                Ok(n) => n,
+                Err(r) => return r,
             };
             let peer = peer_name.clone().unwrap_or_else(|| {
                 (0..)
