@@ -661,7 +661,7 @@ impl Engine {
                     p.exit = Some(if sig == "KILL" { 137 } else { 143 });
                 }
             }
-            (Some(Process::Tcpdump(_)), "INT" | "TERM") => self.tcpdump_stop(pid),
+            (Some(Process::Tcpdump(_)), "INT" | "TERM") => self.tcpdump_stop(pid, true),
             (Some(Process::Tcpdump(t)), _) => {
                 if t.exit.is_none() {
                     t.exit = Some(137);

@@ -386,13 +386,15 @@ impl Engine {
             self.write(&sink, &text);
         }
         if stop {
-            self.tcpdump_stop(pid);
+            self.tcpdump_stop(pid, false);
         }
     }
 
-    /// Stops a capture (SIGINT, or `-c` reached): flushes output and prints
-    /// the counters to stderr.
-    pub fn tcpdump_stop(&mut self, pid: Pid) {
+    /// Stops a capture (a signal, or `-c` reached): flushes output and
+    /// prints the counters to stderr. Interrupted while printing text, tcpdump
+    /// adds a newline "in case a line was cut" (tcpdump.c, after
+    /// `pcap_loop` returns -2).
+    pub fn tcpdump_stop(&mut self, pid: Pid, interrupted: bool) {
         let Some(Process::Tcpdump(t)) = self.procs.get_mut(&pid) else {
             return;
         };
@@ -400,7 +402,10 @@ impl Engine {
             return;
         }
         t.exit = Some(0);
-        let text = std::mem::take(&mut t.pending);
+        let mut text = std::mem::take(&mut t.pending);
+        if interrupted && t.write.is_none() {
+            text.push('\n');
+        }
         let (link, promisc) = (t.link, t.promisc);
         let out = t.stdio.out.clone();
         let err = t.stdio.err.clone();
@@ -429,7 +434,7 @@ impl Engine {
     pub fn interrupt(&mut self, pid: Pid) {
         match self.procs.get(&pid) {
             Some(Process::Ping(_)) => self.ping_finish(pid),
-            Some(Process::Tcpdump(_)) => self.tcpdump_stop(pid),
+            Some(Process::Tcpdump(_)) => self.tcpdump_stop(pid, true),
             None => {}
         }
     }

@@ -13,8 +13,13 @@ pub fn bridge(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     match obj {
         "fdb" => {
             let cmd = rest.first().map(String::as_str).unwrap_or("show");
+            if matches!(cmd, "add" | "append" | "replace" | "del" | "delete") {
+                return fdb_change(ctx, cmd, &rest[1..]);
+            }
             if cmd != "show" && cmd != "list" && cmd != "ls" {
-                return Err(Unsupported(format!("bridge fdb {cmd} is not modelled; supported: show")));
+                return Err(Unsupported(format!(
+                    "bridge fdb {cmd} is not modelled; supported: show, add, replace, del"
+                )));
             }
             let mut br = None;
             let mut dev = None;
@@ -52,6 +57,67 @@ pub fn bridge(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         }
         _ => Err(Unsupported(format!("bridge {obj} is not modelled; supported: fdb show, link show"))),
     }
+}
+
+/// `bridge fdb add|replace|del MAC dev PORT master [static|dynamic]`: a user
+/// entry in the port's bridge (`br_fdb_add` / `br_fdb_delete`).
+fn fdb_change(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
+    use crate::model::{FdbEntry, FdbFlags, MacAddr};
+    let mut mac = None;
+    let mut dev_name = None;
+    let mut master = false;
+    let mut dynamic = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "dev" => dev_name = it.next().cloned(),
+            "master" => master = true,
+            "static" | "permanent" => dynamic = false,
+            "dynamic" => dynamic = true,
+            s if mac.is_none() => mac = Some(s.to_string()),
+            s => {
+                return Err(Unsupported(format!(
+                    "bridge fdb {cmd}: option '{s}' is not modelled; supported: dev, master, static, dynamic"
+                )))
+            }
+        }
+    }
+    if !master {
+        return Err(Unsupported(format!("bridge fdb {cmd} without 'master' edits the device's own address list, which netsim does not model; add 'master'")));
+    }
+    let Some(m) = mac.as_deref().and_then(MacAddr::parse) else {
+        return ctx.fail(&format!("Invalid mac address {}", mac.unwrap_or_default()), 255);
+    };
+    let Some(dn) = dev_name else { return ctx.fail("Device is a required argument.", 255) };
+    let Some(dev) = ctx.dev(&dn) else { return ctx.fail(&format!("Cannot find device \"{dn}\""), 1) };
+    let Some(br) = ctx.eng.world.link(dev).master else {
+        return ctx.fail("RTNETLINK answers: Operation not supported", 255);
+    };
+    let now = ctx.eng.now;
+    let Some(b) = ctx.eng.world.link_mut(br).bridge_mut() else { return Ok(Outcome::Exited(0)) };
+    let existing = b.fdb.get(&m).cloned();
+    if cmd.starts_with("del") {
+        return match existing {
+            Some(e) if !e.flags.local => {
+                b.fdb.remove(&m);
+                Ok(Outcome::Exited(0))
+            }
+            _ => ctx.fail("RTNETLINK answers: No such file or directory", 255),
+        };
+    }
+    if cmd == "add" && existing.is_some() {
+        return ctx.fail("RTNETLINK answers: File exists", 255);
+    }
+    b.fdb.insert(
+        m,
+        FdbEntry {
+            port: Some(dev),
+            flags: FdbFlags { local: false, is_static: !dynamic, added_by_user: true },
+            updated_ns: now,
+            used_ns: now,
+        },
+    );
+    Ok(Outcome::Exited(0))
 }
 
 /// Prints a listing, or the tool's error text with exit status 1.

@@ -819,6 +819,91 @@ fn neigh(ctx: &mut Ctx<'_>, args: &[String], opts: &IpOpts) -> ToolResult {
                 .retain(|(d, _), n| dev.is_some_and(|x| x != *d) || n.state == crate::model::NeighState::Permanent);
             Ok(Outcome::Exited(0))
         }
-        _ => Err(Unsupported(format!("ip neigh {cmd} is not modelled; supported: show, flush"))),
+        "add" | "replace" | "change" | "del" | "delete" => neigh_change(ctx, cmd, rest),
+        _ => Err(Unsupported(format!(
+            "ip neigh {cmd} is not modelled; supported: show, flush, add, replace, change, del"
+        ))),
     }
+}
+
+/// `ip neigh add|replace|change|del ADDR [lladdr MAC] dev DEV [nud STATE]`
+/// (`neigh_add` / `neigh_delete`): a user entry, PERMANENT unless `nud`
+/// says otherwise.
+fn neigh_change(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
+    use crate::model::{Neigh, NeighState};
+    let mut addr = None;
+    let mut lladdr = None;
+    let mut dev_name = None;
+    let mut nud = NeighState::Permanent;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "lladdr" | "address" => lladdr = it.next().cloned(),
+            "dev" => dev_name = it.next().cloned(),
+            "to" => addr = it.next().cloned(),
+            "nud" => {
+                nud = match it.next().map(String::as_str) {
+                    Some("permanent") => NeighState::Permanent,
+                    Some("reachable") => NeighState::Reachable,
+                    Some("stale") => NeighState::Stale,
+                    Some("noarp") => NeighState::Noarp,
+                    Some(n) => {
+                        return Err(Unsupported(format!(
+                            "ip neigh ... nud {n} is not modelled; supported: permanent, reachable, stale, noarp"
+                        )))
+                    }
+                    None => return ctx.fail("Command line is not complete. Try option \"help\"", 255),
+                }
+            }
+            s if addr.is_none() => addr = Some(s.to_string()),
+            s => {
+                return Err(Unsupported(format!(
+                    "ip neigh {cmd}: option '{s}' is not modelled; supported: lladdr, dev, nud"
+                )))
+            }
+        }
+    }
+    let Some(dn) = dev_name else { return ctx.fail("Device and destination are required arguments.", 255) };
+    let Some(a) = addr else { return ctx.fail("Device and destination are required arguments.", 255) };
+    let Ok(ip) = a.parse::<Ipv4Addr>() else {
+        return ctx.fail(&format!("Error: inet address is expected rather than \"{a}\"."), 1);
+    };
+    let Some(dev) = ctx.dev(&dn) else { return no_dev(ctx, &dn) };
+    let mac = match lladdr.as_deref().map(MacAddr::parse) {
+        None => None,
+        Some(Some(m)) => Some(m),
+        Some(None) => return ctx.fail(&format!("\"{}\" is invalid lladdr.", lladdr.unwrap_or_default()), 255),
+    };
+    let ns = ctx.ns;
+    let now = ctx.eng.now;
+    let table = &mut ctx.eng.world.ns_mut(ns).neigh;
+    let exists = table.contains_key(&(dev, ip));
+    match cmd {
+        "del" | "delete" => {
+            if table.remove(&(dev, ip)).is_none() {
+                return rtnl(ctx, ModelError::NotFound);
+            }
+            return Ok(Outcome::Exited(0));
+        }
+        "add" if exists => return rtnl(ctx, ModelError::Exists),
+        "change" if !exists => return rtnl(ctx, ModelError::NotFound),
+        _ => {}
+    }
+    table.insert(
+        (dev, ip),
+        Neigh {
+            dev,
+            lladdr: mac,
+            state: nud,
+            probes: 0,
+            timer_ns: None,
+            confirmed_ns: now,
+            updated_ns: now,
+            used_ns: now,
+            queue: Vec::new(),
+            queue_saddr: None,
+            by_user: true,
+        },
+    );
+    Ok(Outcome::Exited(0))
 }

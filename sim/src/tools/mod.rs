@@ -10,6 +10,7 @@
 //! per tool.
 
 pub mod bridge;
+pub mod grep;
 pub mod ip;
 pub mod misc;
 pub mod ping;
@@ -81,7 +82,7 @@ impl Ctx<'_> {
 /// The commands netsim models, for the pre-run check and verify's whitelist.
 pub const COMMANDS: &[&str] = &[
     "ip", "bridge", "brctl", "sysctl", "ping", "tcpdump", "ifconfig", "route", "arp", "modprobe", "echo", "sleep",
-    "kill", "wait", "set", "true", "false", ":", "exit", "sudo", "cat",
+    "kill", "wait", "set", "true", "false", ":", "exit", "sudo", "cat", "grep",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -107,6 +108,7 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         "ping" => ping::run(ctx, args),
         "tcpdump" => tcpdump::run(ctx, args),
         "ifconfig" | "route" | "arp" | "modprobe" | "cat" => misc::run(ctx, cmd, args),
+        "grep" => grep::run(ctx, args),
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))

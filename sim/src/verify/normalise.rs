@@ -48,7 +48,9 @@
 //!    included, since it depends on the value): `ip -d`'s
 //!    `hold_timer`, `message_age_timer`, `forward_delay_timer` and
 //!    `gc_timer`, and `brctl showstp`'s `... timer` columns.
-//! 7. Runs of consecutive neighbour lines (`ip neigh`: `ADDR dev DEV ...
+//! 8. tcpdump text the script prints itself: the leading `HH:MM:SS.ffffff `
+//!    timestamp is dropped and ICMP echo ids are mapped as in captures.
+//! 9. Runs of consecutive neighbour lines (`ip neigh`: `ADDR dev DEV ...
 //!    STATE`; `arp -n`: `ADDR  ether|(incomplete) ...`) are sorted: the
 //!    kernel dumps its neighbour hash table, whose order depends on a random
 //!    seed.
@@ -93,6 +95,7 @@ pub fn capture_text(text: &str) -> String {
 /// list of rewrites).
 pub fn output_text(text: &str) -> String {
     let mut ports = Labels::new("E");
+    let mut ids = Labels::new("#");
     let mut out = String::with_capacity(text.len());
     for piece in text.split_inclusive('\n') {
         let (line, end) = split_terminator(piece);
@@ -113,11 +116,32 @@ pub fn output_text(text: &str) -> String {
             line = line.replace(" tentative", "");
         }
         line = mask_timers(&line);
+        line = strip_tcpdump_time(&line);
+        if line.contains("ICMP echo request, id ") || line.contains("ICMP echo reply, id ") {
+            line = rewrite_number_after(&line, ", id ", false, |n| n.parse::<u64>().ok().map(|v| ids.label(v)));
+        }
         line = map_ports(&line, &mut ports);
         out.push_str(&line);
         out.push_str(end);
     }
     sort_neighbour_runs(&out)
+}
+
+/// Rule 8: a tcpdump text line printed by the script starts with
+/// `HH:MM:SS.ffffff `; the timestamp is dropped.
+fn strip_tcpdump_time(line: &str) -> String {
+    let b = line.as_bytes();
+    let ok = b.len() > 16
+        && b[2] == b':'
+        && b[5] == b':'
+        && b[8] == b'.'
+        && b[15] == b' '
+        && [0, 1, 3, 4, 6, 7, 9, 10, 11, 12, 13, 14].iter().all(|i| b[*i].is_ascii_digit());
+    if ok {
+        line[16..].to_string()
+    } else {
+        line.to_string()
+    }
 }
 
 /// Rule 6: `NAME_timer   12.34` and `NAME timer   12.34` become `... T`.
@@ -154,15 +178,14 @@ fn is_neighbour_line(line: &str) -> bool {
         return false;
     }
     let second = words.next();
-    if second == Some("dev") {
-        const STATES: [&str; 8] =
-            ["REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "INCOMPLETE", "PERMANENT", "NOARP"];
+    const STATES: [&str; 8] = ["REACHABLE", "STALE", "DELAY", "PROBE", "FAILED", "INCOMPLETE", "PERMANENT", "NOARP"];
+    if matches!(second, Some("dev") | Some("lladdr")) || STATES.contains(&second.unwrap_or("")) {
         return line.split_whitespace().last().is_some_and(|w| STATES.contains(&w));
     }
     matches!(second, Some("ether") | Some("(incomplete)"))
 }
 
-/// Rule 7: sorts each maximal run of consecutive neighbour lines.
+/// Rule 9: sorts each maximal run of consecutive neighbour lines.
 fn sort_neighbour_runs(text: &str) -> String {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let mut out = String::with_capacity(text.len());
