@@ -141,8 +141,12 @@ pub struct Engine {
     pub taps: Vec<(LinkId, Pid)>,
     /// `reachable_time` per namespace, drawn on first use.
     reachable: BTreeMap<NsId, u64>,
-    /// Links that had carrier at the last refresh (for carrier-loss events).
-    carrier_seen: std::collections::BTreeSet<LinkId>,
+    /// Carrier of each link at the last refresh (to see carrier events).
+    last_carrier: BTreeMap<LinkId, bool>,
+    /// Nesting depth of operations whose carrier events are held back.
+    deferring: u32,
+    /// A refresh was asked for while held back.
+    refresh_pending: bool,
 }
 
 impl Engine {
@@ -165,7 +169,9 @@ impl Engine {
             seed,
             taps: Vec::new(),
             reachable: BTreeMap::new(),
-            carrier_seen: std::collections::BTreeSet::new(),
+            last_carrier: BTreeMap::new(),
+            deferring: 0,
+            refresh_pending: false,
         }
     }
 

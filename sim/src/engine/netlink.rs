@@ -15,10 +15,16 @@ use crate::model::{
 use std::net::Ipv4Addr;
 
 impl Engine {
-    /// Recomputes carrier-driven state after a topology change: bridge
-    /// carriers, IPv6 link-local addresses (added once a link is up with
-    /// carrier), and neighbour eviction on carrier loss.
+    /// Recomputes carrier-driven state after a topology change, as the
+    /// kernel's carrier events and linkwatch do once the operation is done:
+    /// bridge carriers, the stored operstate of a veth whose carrier changed
+    /// (`default_operstate`), IPv6 link-local addresses (added once a link is
+    /// up with carrier), and neighbour eviction on carrier loss.
     pub fn refresh_links(&mut self) {
+        if self.deferring > 0 {
+            self.refresh_pending = true;
+            return;
+        }
         let ids: Vec<LinkId> =
             (0..self.world.links.len() as u32).map(LinkId).filter(|l| self.world.link_alive(*l)).collect();
         for id in &ids {
@@ -27,25 +33,35 @@ impl Engine {
             }
         }
         for id in ids {
-            let up = self.world.oper_up(id);
+            let carrier = self.world.carrier(id);
+            let changed = self.last_carrier.insert(id, carrier) != Some(carrier);
             let l = self.world.link(id);
             let (admin_up, ll6, lo, ns, conf) = (l.admin_up, l.ll6, l.is_loopback(), l.ns, l.conf);
-            if admin_up && up && !ll6 && !lo {
+            if changed && l.veth_peer().is_some() {
+                let oper = self.world.default_operstate(id);
+                self.world.link_mut(id).oper_stored = Some(oper);
+            }
+            if admin_up && carrier && !ll6 && !lo {
                 self.world.link_mut(id).ll6 = true;
             }
-            if admin_up
-                && !self.world.carrier(id)
-                && self.carrier_seen.contains(&id)
-                && self.world.ns(ns).conf_effective(&conf, "arp_evict_nocarrier") != 0
-            {
+            if changed && !carrier && admin_up && self.world.ns(ns).conf_effective(&conf, "arp_evict_nocarrier") != 0 {
                 self.neigh_flush_dev(id);
             }
-            if self.world.carrier(id) && self.world.link(id).admin_up {
-                self.carrier_seen.insert(id);
-            } else {
-                self.carrier_seen.remove(&id);
-            }
         }
+    }
+
+    /// Runs a composite operation with carrier events held back until it is
+    /// done, as linkwatch handles them after the RTNL lock is released (a
+    /// device moved to another namespace is already there when its peer's
+    /// operstate is recomputed).
+    fn deferred<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.deferring += 1;
+        let r = f(self);
+        self.deferring -= 1;
+        if self.deferring == 0 && std::mem::take(&mut self.refresh_pending) {
+            self.refresh_links();
+        }
+        r
     }
 
     /// `ip netns add`: a new named namespace.
@@ -295,6 +311,10 @@ impl Engine {
     /// Destroys a link (and its veth peer), releasing ports and removing
     /// routes and neighbours that used them.
     pub fn destroy_link(&mut self, dev: LinkId) {
+        self.deferred(|e| e.destroy_link_now(dev));
+    }
+
+    fn destroy_link_now(&mut self, dev: LinkId) {
         let peer = self.world.link(dev).veth_peer();
         for id in [Some(dev), peer].into_iter().flatten() {
             if !self.world.link_alive(id) {
@@ -325,6 +345,10 @@ impl Engine {
     /// # Errors
     /// `Exists` when the name is taken in the target namespace.
     pub fn link_set_netns(&mut self, dev: LinkId, to: NsId) -> Result<(), ModelError> {
+        self.deferred(|e| e.link_set_netns_now(dev, to))
+    }
+
+    fn link_set_netns_now(&mut self, dev: LinkId, to: NsId) -> Result<(), ModelError> {
         let from = self.world.link(dev).ns;
         if from == to {
             return Ok(());
@@ -352,6 +376,9 @@ impl Engine {
             l.ifindex = new_index;
             l.addrs.clear();
             l.conf = conf;
+            // Re-registered in the new namespace: qdisc back to noop until
+            // the next up (checked with verify).
+            l.ever_up = false;
         }
         let n = self.world.ns_mut(to);
         n.by_name.insert(name, dev);

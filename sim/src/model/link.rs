@@ -219,6 +219,9 @@ pub struct Link {
     pub mtu: u32,
     /// `IFF_UP`.
     pub admin_up: bool,
+    /// The operstate linkwatch last stored (`dev->operstate`), set on carrier
+    /// events; rtnetlink reports it while the device is up.
+    pub oper_stored: Option<OperState>,
     /// Has been up once: its qdisc is then `noqueue` for good (a device
     /// never brought up shows `noop`).
     pub ever_up: bool,
@@ -257,6 +260,7 @@ impl Link {
             mac_set: false,
             mtu,
             admin_up: false,
+            oper_stored: None,
             ever_up: false,
             promisc: 0,
             promisc_flag: false,
@@ -342,6 +346,23 @@ impl World {
         }
     }
 
+    /// `default_operstate` (net/core/link_watch.c), run by linkwatch on a
+    /// carrier event: UP with carrier; without, LOWERLAYERDOWN when the
+    /// device's iflink (its veth peer's ifindex), looked up in the device's
+    /// *own* namespace, names a device without carrier, else DOWN. So a peer
+    /// in another namespace usually gives DOWN (checked with verify).
+    pub fn default_operstate(&self, id: LinkId) -> OperState {
+        if self.carrier(id) {
+            return OperState::Up;
+        }
+        let l = self.link(id);
+        let Some(peer) = l.veth_peer().filter(|p| self.link_alive(*p)) else { return OperState::Down };
+        match self.link_by_index(l.ns, self.link(peer).ifindex) {
+            Some(x) if !self.carrier(x) => OperState::LowerLayerDown,
+            _ => OperState::Down,
+        }
+    }
+
     /// `IFF_RUNNING`: up and operationally up (`UP` or `UNKNOWN`).
     pub fn running(&self, id: LinkId) -> bool {
         self.link(id).admin_up && matches!(self.operstate(id), OperState::Up | OperState::Unknown)
@@ -391,17 +412,8 @@ impl World {
                     OperState::Down
                 }
             }
-            LinkKind::Veth { peer } => {
-                if self.carrier(id) {
-                    return OperState::Up;
-                }
-                // Kernel 6.18 (checked with verify): carrier off with a peer
-                // is LOWERLAYERDOWN, in the same namespace or another.
-                match peer.filter(|p| self.link_alive(*p)) {
-                    Some(_) => OperState::LowerLayerDown,
-                    None => OperState::Down,
-                }
-            }
+            // The value linkwatch stored at the last carrier event.
+            LinkKind::Veth { .. } => l.oper_stored.unwrap_or(OperState::Unknown),
         }
     }
 }

@@ -1236,6 +1236,7 @@ pub(crate) mod testkit {
         let pb = add(w, ns, b, LinkKind::Veth { peer: None }, mb);
         let pa = add(w, ns, a, LinkKind::Veth { peer: Some(pb) }, ma);
         w.link_mut(pb).kind = LinkKind::Veth { peer: Some(pa) };
+        reselect(w);
         (pa, pb)
     }
 
@@ -1317,14 +1318,16 @@ pub(crate) mod testkit {
         reselect(w);
     }
 
-    /// `br_port_state_selection` on every bridge that has ports.
+    /// Settles derived state as the engine's refresh does: port selection
+    /// on every bridge, and each veth's stored operstate.
     pub fn reselect(w: &mut World) {
-        let bridges: Vec<LinkId> = (0..w.links.len() as u32)
-            .map(LinkId)
-            .filter(|l| w.link_alive(*l) && w.link(*l).bridge().is_some())
-            .collect();
-        for b in bridges {
-            w.bridge_port_selection(b, false);
+        let live: Vec<LinkId> = (0..w.links.len() as u32).map(LinkId).filter(|l| w.link_alive(*l)).collect();
+        for b in live.iter().filter(|l| w.link(**l).bridge().is_some()) {
+            w.bridge_port_selection(*b, false);
+        }
+        for v in live.iter().filter(|l| w.link(**l).veth_peer().is_some()) {
+            let oper = w.default_operstate(*v);
+            w.link_mut(*v).oper_stored = Some(oper);
         }
     }
 
