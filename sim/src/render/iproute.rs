@@ -1322,12 +1322,16 @@ pub(crate) mod testkit {
     /// on every bridge, and each veth's stored operstate.
     pub fn reselect(w: &mut World) {
         let live: Vec<LinkId> = (0..w.links.len() as u32).map(LinkId).filter(|l| w.link_alive(*l)).collect();
-        for b in live.iter().filter(|l| w.link(**l).bridge().is_some()) {
-            w.bridge_port_selection(*b, false);
+        for &id in &live {
+            if w.link(id).bridge().is_some() {
+                w.bridge_port_selection(id, false);
+            }
         }
-        for v in live.iter().filter(|l| w.link(**l).veth_peer().is_some()) {
-            let oper = w.default_operstate(*v);
-            w.link_mut(*v).oper_stored = Some(oper);
+        for &id in &live {
+            if w.link(id).veth_peer().is_some() {
+                let oper = w.default_operstate(id);
+                w.link_mut(id).oper_stored = Some(oper);
+            }
         }
     }
 
