@@ -6,11 +6,15 @@
 # sees nothing: forwarded frames reach the bridge device only in
 # promiscuous mode. Captures print text when they exit (filters keep IPv6
 # noise out); ping's own lines go to /dev/null so nothing interleaves.
+# IPv6 is off: its background traffic would teach the bridge c2's MAC
+# before the static entry is added, racing `bridge fdb add`.
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link add br0 type bridge
 ip link set br0 address 02:00:00:00:00:b0
 ip link set br0 up
 for i in 1 2; do
   ip netns add c$i
+  ip netns exec c$i sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip link add veth-h$i type veth peer name eth0 netns c$i
   ip link set veth-h$i address 02:00:00:00:00:0$i
   ip -n c$i link set eth0 address 02:00:00:00:01:0$i

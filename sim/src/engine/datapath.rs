@@ -279,6 +279,7 @@ impl Engine {
             self.drop_frame(Some(port), DropReason::NotSpecified, "bridge port is not forwarding");
             return;
         }
+        self.br_fdb_expire(br);
         self.br_fdb_update(br, port, src);
         let promisc = self.world.link(br).promisc > 0 || self.world.link(br).promisc_flag;
         let mut local_rcv = promisc;
@@ -353,6 +354,7 @@ impl Engine {
 
     /// `br_dev_xmit`: the host sends through the bridge device.
     fn br_dev_xmit(&mut self, br: LinkId, frame: Vec<u8>) {
+        self.br_fdb_expire(br);
         let dst = eth_dst(&frame);
         if dst.is_multicast() {
             self.br_flood(br, None, &frame);
@@ -405,7 +407,9 @@ impl Engine {
     }
 
     /// Removes FDB entries whose `updated + ageing_time` has passed
-    /// (`br_fdb_cleanup`); called lazily before the FDB is read or used.
+    /// (`br_fdb_cleanup`, which the kernel schedules for the next expiry, so
+    /// an expired entry never forwards); called lazily before the FDB is
+    /// read or used.
     pub fn br_fdb_expire(&mut self, br: LinkId) {
         let now = self.now;
         if let Some(b) = self.world.link_mut(br).bridge_mut() {

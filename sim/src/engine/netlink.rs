@@ -41,8 +41,13 @@ impl Engine {
                 let oper = self.world.default_operstate(id);
                 self.world.link_mut(id).oper_stored = Some(oper);
             }
-            if admin_up && carrier && !ll6 && !lo {
+            let v6 = self.world.link(id).ipv6_disable == 0;
+            if admin_up && carrier && !ll6 && !lo && v6 {
                 self.world.link_mut(id).ll6 = true;
+            }
+            if !v6 && ll6 {
+                // addrconf_ifdown on disable_ipv6=1.
+                self.world.link_mut(id).ll6 = false;
             }
             if changed && !carrier && admin_up && self.world.ns(ns).conf_effective(&conf, "arp_evict_nocarrier") != 0 {
                 self.neigh_flush_dev(id);
@@ -103,6 +108,7 @@ impl Engine {
         let mut l = Link::new(LinkId(0), ns, ifindex, name.to_string(), kind, mac_val, mtu);
         l.mac_set = mac.is_some();
         l.conf = self.world.ns(ns).conf_default;
+        l.ipv6_disable = self.world.ns(ns).ipv6_default_disable;
         self.world.insert_link(l)
     }
 
@@ -370,12 +376,14 @@ impl Engine {
         let new_index =
             if self.world.link_by_index(to, ifindex).is_some() { self.world.alloc_ifindex(to) } else { ifindex };
         let conf = self.world.ns(to).conf_default;
+        let v6_disable = self.world.ns(to).ipv6_default_disable;
         {
             let l = self.world.link_mut(dev);
             l.ns = to;
             l.ifindex = new_index;
             l.addrs.clear();
             l.conf = conf;
+            l.ipv6_disable = v6_disable;
             // Re-registered in the new namespace: qdisc back to noop until
             // the next up (checked with verify).
             l.ever_up = false;

@@ -241,6 +241,9 @@ pub struct Link {
     pub ll6: bool,
     /// Per-device IPv4 sysctls (`net.ipv4.conf.<dev>.*`).
     pub conf: super::DevConf,
+    /// `net.ipv6.conf.<dev>.disable_ipv6`: no IPv6 addresses (the link-local,
+    /// lo's `::1`) while set. IPv6 itself is never simulated.
+    pub ipv6_disable: u8,
     /// Counters.
     pub stats: LinkStats,
     /// `txqueuelen`.
@@ -269,6 +272,7 @@ impl Link {
             addrs: Vec::new(),
             ll6: false,
             conf: super::DevConf::default(),
+            ipv6_disable: 0,
             stats: LinkStats::default(),
             qlen: 1000,
         }

@@ -21,6 +21,11 @@ pub struct Netns {
     pub conf_all: DevConf,
     /// `net.ipv4.conf.default`.
     pub conf_default: DevConf,
+    /// `net.ipv6.conf.all.disable_ipv6` (compiled default 0; IPv6 settings
+    /// are not inherited from the host).
+    pub ipv6_all_disable: u8,
+    /// `net.ipv6.conf.default.disable_ipv6`, copied by new devices.
+    pub ipv6_default_disable: u8,
     /// `net.bridge.*`, when `br_netfilter` is loaded.
     pub brnf: Option<BridgeNf>,
     /// The IPv4 FIB: tables local (255) and main (254).
@@ -43,6 +48,8 @@ impl Netns {
             next_ifindex: 1,
             conf_all: profile.conf_all(),
             conf_default: profile.conf_default(),
+            ipv6_all_disable: 0,
+            ipv6_default_disable: 0,
             brnf: profile.bridge_nf(),
             routes: RouteTable::default(),
             neigh: BTreeMap::new(),

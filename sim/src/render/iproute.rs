@@ -217,7 +217,7 @@ pub fn ll6_addr(mac: MacAddr) -> Ipv6Addr {
 // port's MAC, does not change it); the model derives it from the current MAC.
 pub fn inet6_addrs(l: &Link) -> Vec<(Ipv6Addr, u8, &'static str)> {
     if l.is_loopback() {
-        if l.admin_up {
+        if l.admin_up && l.ipv6_disable == 0 {
             return vec![(Ipv6Addr::LOCALHOST, 128, "host")];
         }
         return Vec::new();
@@ -944,7 +944,7 @@ fn ipv6_routes(w: &World, ns: NsId, main: bool, local: bool, show_table: bool, o
     if local {
         let mut locals: Vec<(Ipv6Addr, LinkId)> = Vec::new();
         let lo = w.lo(ns);
-        if w.link(lo).admin_up && only.is_none_or(|o| o == lo) {
+        if w.link(lo).admin_up && w.link(lo).ipv6_disable == 0 && only.is_none_or(|o| o == lo) {
             locals.push((Ipv6Addr::LOCALHOST, lo));
         }
         for id in &ll {

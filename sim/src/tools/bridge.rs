@@ -120,6 +120,14 @@ fn fdb_change(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
     Ok(Outcome::Exited(0))
 }
 
+/// Sets a bridge's `ageing_time` (given in centiseconds, as netlink and
+/// sysfs take it); entries past it are removed before the next look.
+pub fn set_ageing(ctx: &mut Ctx<'_>, br: crate::model::LinkId, cs: u64) {
+    if let Some(b) = ctx.eng.world.link_mut(br).bridge_mut() {
+        b.ageing_time_ns = cs * 10_000_000;
+    }
+}
+
 /// Prints a listing, or the tool's error text with exit status 1.
 fn shown(ctx: &mut Ctx<'_>, r: Result<String, crate::render::bridge::BridgeError>) -> ToolResult {
     match r {
@@ -180,6 +188,18 @@ pub fn brctl(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             }
             Ok(Outcome::Exited(0))
         }
+        "setageing" => {
+            let Some(b) = ctx.dev(&a1).filter(|l| ctx.eng.world.link(*l).bridge().is_some()) else {
+                return ctx.fail(&format!("bridge {a1} doesn't exist; can't set ageing time"), 1);
+            };
+            let Ok(secs) = a2.parse::<f64>() else {
+                return Err(Unsupported(format!("brctl setageing {a1} {a2}: a time in seconds is expected")));
+            };
+            // brctl converts seconds to jiffies-like centiseconds.
+            let cs = (secs * 100.0).round() as u64;
+            set_ageing(ctx, b, cs);
+            Ok(Outcome::Exited(0))
+        }
         "show" => {
             let br = args.get(1).cloned();
             let sysfs = ctx.ns != crate::model::World::ROOT;
@@ -201,7 +221,7 @@ pub fn brctl(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             shown(ctx, r)
         }
         _ => Err(Unsupported(format!(
-            "brctl {cmd} is not modelled; supported: addbr, delbr, addif, delif, show, showmacs, showstp"
+            "brctl {cmd} is not modelled; supported: addbr, delbr, addif, delif, setageing, show, showmacs, showstp"
         ))),
     }
 }

@@ -344,6 +344,25 @@ fn link_set(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 i += 1;
             }
             "up" | "down" | "nomaster" => ops.push((a.to_string(), None)),
+            "type" => {
+                // `ip link set BR type bridge OPTION VALUE ...`
+                if args.get(i + 1).map(String::as_str) != Some("bridge") {
+                    return Err(Unsupported(format!("ip link set ... type {} is not modelled; supported: type bridge ageing_time N", args.get(i + 1).cloned().unwrap_or_default())));
+                }
+                let mut j = i + 2;
+                while j < args.len() {
+                    match args[j].as_str() {
+                        "ageing_time" => {
+                            let Some(v) = args.get(j + 1).cloned() else { return ctx.fail("Command line is not complete. Try option \"help\"", 255) };
+                            ops.push(("ageing_time".into(), Some(v)));
+                            j += 2;
+                        }
+                        o => return Err(Unsupported(format!("ip link set ... type bridge {o} is not modelled; supported: ageing_time"))),
+                    }
+                }
+                i = j;
+                continue;
+            }
             "master" | "netns" | "name" | "address" | "mtu" | "promisc" | "arp" | "txqueuelen" | "qlen" => {
                 let Some(v) = args.get(i + 1).cloned() else { return ctx.fail("Command line is not complete. Try option \"help\"", 255) };
                 ops.push((a.to_string(), Some(v)));
@@ -423,6 +442,14 @@ fn link_set(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 ctx.eng.world.link_mut(dev).qlen = v.parse().expect("validated above");
                 Ok(())
             }
+            "ageing_time" => match (ctx.eng.world.link(dev).bridge().is_some(), v.parse::<u64>()) {
+                (true, Ok(cs)) => {
+                    super::bridge::set_ageing(ctx, dev, cs);
+                    Ok(())
+                }
+                (false, _) => Err(ModelError::NotSupported),
+                (_, Err(_)) => return ctx.fail(&format!("Error: argument \"{v}\" is wrong: invalid ageing_time"), 255),
+            },
             _ => Ok(()),
         };
         if let Err(e) = r {

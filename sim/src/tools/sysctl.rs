@@ -1,7 +1,8 @@
 //! `sysctl` (procps): read and write `net.ipv4.*` and `net.bridge.*` keys.
 //!
 //! Modelled keys: `net.ipv4.ip_forward`, `net.ipv4.conf.{all,default,DEV}.*`
-//! for the keys in [`crate::model::sysctl::DEVCONF_KEYS`], and the six
+//! for the keys in [`crate::model::sysctl::DEVCONF_KEYS`],
+//! `net.ipv6.conf.{all,default,DEV}.disable_ipv6`, and the six
 //! `net.bridge.bridge-nf-*` keys (present only when br_netfilter is loaded).
 //! Any other key is refused as unsupported rather than faked.
 
@@ -12,6 +13,8 @@ enum Key {
     IpForward,
     Conf(String, String),
     Brnf(String),
+    /// `net.ipv6.conf.<all|default|DEV>.disable_ipv6`.
+    V6Disable(String),
 }
 
 fn parse_key(k: &str) -> Option<Key> {
@@ -22,6 +25,10 @@ fn parse_key(k: &str) -> Option<Key> {
     if let Some(rest) = k.strip_prefix("net.ipv4.conf.") {
         let (dev, key) = rest.rsplit_once('.')?;
         return Some(Key::Conf(dev.to_string(), key.to_string()));
+    }
+    if let Some(rest) = k.strip_prefix("net.ipv6.conf.") {
+        let (dev, key) = rest.rsplit_once('.')?;
+        return (key == "disable_ipv6").then(|| Key::V6Disable(dev.to_string()));
     }
     if let Some(rest) = k.strip_prefix("net.bridge.") {
         return Some(Key::Brnf(rest.to_string()));
@@ -49,14 +56,22 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let (mut quiet, mut values_only, mut write) = (false, false, false);
     let mut items = Vec::new();
     for a in args {
-        match a.as_str() {
-            "-w" => write = true,
-            "-q" => quiet = true,
-            "-n" => values_only = true,
-            s if s.starts_with('-') => {
-                return Err(Unsupported(format!("sysctl option '{s}' is not modelled; supported: -w -q -n")))
+        match a.strip_prefix('-') {
+            Some(flags) if !flags.is_empty() => {
+                for f in flags.chars() {
+                    match f {
+                        'w' => write = true,
+                        'q' => quiet = true,
+                        'n' => values_only = true,
+                        _ => {
+                            return Err(Unsupported(format!(
+                                "sysctl option '{a}' is not modelled; supported: -w -q -n"
+                            )))
+                        }
+                    }
+                }
             }
-            s => items.push(s.to_string()),
+            _ => items.push(a.to_string()),
         }
     }
     let mut status = 0;
@@ -72,7 +87,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             continue;
         }
         let Some(k) = parse_key(&key) else {
-            return Err(Unsupported(format!("sysctl key '{key}' is not modelled; supported: net.ipv4.ip_forward, net.ipv4.conf.*.{{forwarding,rp_filter,arp_*,proxy_arp,...}}, net.bridge.bridge-nf-*")));
+            return Err(Unsupported(format!("sysctl key '{key}' is not modelled; supported: net.ipv4.ip_forward, net.ipv4.conf.*.{{forwarding,rp_filter,arp_*,proxy_arp,...}}, net.ipv6.conf.*.disable_ipv6, net.bridge.bridge-nf-*")));
         };
         let ns = ctx.ns;
         let cur = match &k {
@@ -91,6 +106,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                     },
                 }
             }
+            Key::V6Disable(dev) => match dev.as_str() {
+                "all" => Some(ctx.eng.world.ns(ns).ipv6_all_disable),
+                "default" => Some(ctx.eng.world.ns(ns).ipv6_default_disable),
+                d => ctx.dev(d).map(|l| ctx.eng.world.link(l).ipv6_disable),
+            },
             Key::Brnf(key) => match ctx.eng.world.ns_mut(ns).brnf.as_mut() {
                 None => None,
                 Some(b) => brnf_field(b, key).map(|v| *v),
@@ -127,6 +147,7 @@ fn key_name(k: &Key) -> String {
         Key::IpForward => "net.ipv4.ip_forward".into(),
         Key::Conf(d, k) => format!("net.ipv4.conf.{d}.{k}"),
         Key::Brnf(k) => format!("net.bridge.{k}"),
+        Key::V6Disable(d) => format!("net.ipv6.conf.{d}.disable_ipv6"),
     }
 }
 
@@ -151,6 +172,26 @@ fn set(ctx: &mut Ctx<'_>, k: &Key, v: u8) {
                 }
             }
         },
+        Key::V6Disable(dev) => {
+            // addrconf_disable_ipv6: `all` sets every device too.
+            let v = u8::from(v != 0);
+            match dev.as_str() {
+                "all" => {
+                    ctx.eng.world.ns_mut(ns).ipv6_all_disable = v;
+                    let links: Vec<_> = ctx.eng.world.links_in(ns).collect();
+                    for l in links {
+                        ctx.eng.world.link_mut(l).ipv6_disable = v;
+                    }
+                }
+                "default" => ctx.eng.world.ns_mut(ns).ipv6_default_disable = v,
+                d => {
+                    if let Some(l) = ctx.dev(d) {
+                        ctx.eng.world.link_mut(l).ipv6_disable = v;
+                    }
+                }
+            }
+            ctx.eng.refresh_links();
+        }
         Key::Brnf(key) => {
             if let Some(b) = ctx.eng.world.ns_mut(ns).brnf.as_mut() {
                 if let Some(f) = brnf_field(b, key) {

@@ -45,7 +45,8 @@
 //!    has finished is a matter of timing).
 //! 5. Ephemeral ports as in captures (rule 7).
 //! 6. Bridge timers that run on wall-clock time print as ` T` (padding
-//!    included, since it depends on the value): `ip -d`'s
+//!    included, since it depends on the value): `brctl showmacs`'s ageing
+//!    column, `ip -d`'s
 //!    `hold_timer`, `message_age_timer`, `forward_delay_timer` and
 //!    `gc_timer`, and `brctl showstp`'s `... timer` columns.
 //! 8. tcpdump text the script prints itself: the leading `HH:MM:SS.ffffff `
@@ -144,8 +145,20 @@ fn strip_tcpdump_time(line: &str) -> String {
     }
 }
 
-/// Rule 6: `NAME_timer   12.34` and `NAME timer   12.34` become `... T`.
+/// Rule 6: `NAME_timer   12.34` and `NAME timer   12.34` become `... T`, and
+/// so does the last column of a `brctl showmacs` row
+/// (`  1\tMAC\tno\t\t   0.91`).
 fn mask_timers(line: &str) -> String {
+    let cols: Vec<&str> = line.split('\t').collect();
+    let is_time = |c: &str| c.contains('.') && c.trim().parse::<f64>().is_ok();
+    if cols.len() == 5
+        && cols[0].trim().parse::<u32>().is_ok()
+        && cols[1].len() == 17
+        && cols[3].is_empty()
+        && is_time(cols[4])
+    {
+        return format!("{}\t{}\t{}\t\t T", cols[0], cols[1], cols[2]);
+    }
     if !line.contains("timer") {
         return line.to_string();
     }
