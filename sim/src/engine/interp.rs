@@ -33,7 +33,8 @@ pub struct RunError {
     pub message: String,
 }
 
-const BUILTINS: &[&str] = &["echo", "sleep", "kill", "wait", "set", "true", "false", ":", "exit"];
+/// Shell builtins the interpreter itself runs (they act on the shell).
+const BUILTINS: &[&str] = &["kill", "wait", "set", "exit"];
 
 /// Walks the script and refuses commands netsim does not model, before
 /// anything runs (also verify's whitelist: nothing else runs as root).
@@ -480,35 +481,6 @@ impl<'e> Interp<'e> {
         }
         let cmd = argv[0].clone();
         match cmd.as_str() {
-            "echo" => {
-                let mut args = &argv[1..];
-                let mut newline = true;
-                while let Some(a) = args.first() {
-                    if a == "-n" {
-                        newline = false;
-                        args = &args[1..];
-                    } else if a == "-e" || a == "-E" {
-                        args = &args[1..];
-                    } else {
-                        break;
-                    }
-                }
-                let mut s = args.join(" ");
-                if newline {
-                    s.push('\n');
-                }
-                self.eng.write(&stdio.out, &s);
-                self.status = 0;
-                Ok(None)
-            }
-            "true" | ":" => {
-                self.status = 0;
-                Ok(None)
-            }
-            "false" => {
-                self.status = 1;
-                Ok(None)
-            }
             "exit" => {
                 let code = argv.get(1).and_then(|c| c.parse().ok()).unwrap_or(self.status);
                 self.exit = Some(code);
@@ -544,15 +516,6 @@ impl<'e> Interp<'e> {
                         }
                     }
                 }
-                self.status = 0;
-                Ok(None)
-            }
-            "sleep" => {
-                let d = argv.get(1).and_then(|s| parse_duration(s)).ok_or_else(|| {
-                    self.err_at(sc.span, "sleep", "needs a duration in seconds (e.g. 1, 0.5, 2s)".into())
-                })?;
-                let until = self.eng.now + d;
-                self.eng.run_until(until);
                 self.status = 0;
                 Ok(None)
             }
@@ -677,18 +640,6 @@ impl Engine {
             (None, _) => {}
         }
     }
-}
-
-fn parse_duration(s: &str) -> Option<u64> {
-    let s = s.strip_suffix('s').unwrap_or(s);
-    let (i, f) = s.split_once('.').unwrap_or((s, ""));
-    let mut ns: u64 = if i.is_empty() { 0 } else { i.parse::<u64>().ok()? * crate::model::NS_PER_SEC };
-    let mut scale = crate::model::NS_PER_SEC / 10;
-    for c in f.chars() {
-        ns += u64::from(c.to_digit(10)?) * scale;
-        scale /= 10;
-    }
-    Some(ns)
 }
 
 /// Quotes a word the way `set -x` shows it.

@@ -1,5 +1,7 @@
-//! Small tools: `modprobe br_netfilter`, `cat` (of standard input), and the
-//! net-tools views `ifconfig`, `route -n`, `arp -n`.
+//! Small tools: `echo`, `true`, `false`, `:`, `sleep` (advances virtual
+//! time), `modprobe br_netfilter`, `cat` (of standard input), and the
+//! net-tools views `ifconfig`, `route -n`, `arp -n`. They run the same at the
+//! top of a script and under `ip netns exec`.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 
@@ -9,6 +11,34 @@ use super::{Ctx, Outcome, ToolResult, Unsupported};
 /// [`Unsupported`] for modules other than br_netfilter, files, or options.
 pub fn run(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
     match cmd {
+        "echo" => {
+            let mut args = args;
+            let mut newline = true;
+            while let Some(a) = args.first() {
+                match a.as_str() {
+                    "-n" => newline = false,
+                    "-e" | "-E" => {}
+                    _ => break,
+                }
+                args = &args[1..];
+            }
+            let mut s = args.join(" ");
+            if newline {
+                s.push('\n');
+            }
+            ctx.out(&s);
+            Ok(Outcome::Exited(0))
+        }
+        "true" | ":" => Ok(Outcome::Exited(0)),
+        "false" => Ok(Outcome::Exited(1)),
+        "sleep" => {
+            let Some(d) = args.first().and_then(|s| parse_duration(s)) else {
+                return Err(Unsupported("sleep needs a duration in seconds (e.g. 1, 0.5, 2s)".into()));
+            };
+            let until = ctx.eng.now + d;
+            ctx.eng.run_until(until);
+            Ok(Outcome::Exited(0))
+        }
         "modprobe" => {
             let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
             if names.iter().any(|n| n.as_str() != "br_netfilter") || names.is_empty() {
@@ -65,4 +95,18 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
         }
         _ => Err(Unsupported(format!("{cmd} is not modelled"))),
     }
+}
+
+/// Parses a duration in seconds with an optional fraction and `s` suffix
+/// (`sleep 1.5`, `ping -i 0.2`) into nanoseconds.
+pub(crate) fn parse_duration(s: &str) -> Option<u64> {
+    let s = s.strip_suffix('s').unwrap_or(s);
+    let (i, f) = s.split_once('.').unwrap_or((s, ""));
+    let mut ns: u64 = if i.is_empty() { 0 } else { i.parse::<u64>().ok()?.checked_mul(crate::model::NS_PER_SEC)? };
+    let mut scale = crate::model::NS_PER_SEC / 10;
+    for c in f.chars() {
+        ns += u64::from(c.to_digit(10)?) * scale;
+        scale /= 10;
+    }
+    Some(ns)
 }

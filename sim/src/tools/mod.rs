@@ -107,7 +107,9 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         "sysctl" => sysctl::run(ctx, args),
         "ping" => ping::run(ctx, args),
         "tcpdump" => tcpdump::run(ctx, args),
-        "ifconfig" | "route" | "arp" | "modprobe" | "cat" => misc::run(ctx, cmd, args),
+        "ifconfig" | "route" | "arp" | "modprobe" | "cat" | "echo" | "true" | "false" | ":" | "sleep" => {
+            misc::run(ctx, cmd, args)
+        }
         "grep" => grep::run(ctx, args),
         "sudo" => run(ctx, args),
         other => {

@@ -7,18 +7,6 @@ use crate::model::route::RouteType;
 use crate::model::NS_PER_SEC;
 use std::net::Ipv4Addr;
 
-fn secs(v: &str) -> Option<u64> {
-    let (i, f) = v.split_once('.').unwrap_or((v, ""));
-    let i: u64 = if i.is_empty() { 0 } else { i.parse().ok()? };
-    let mut frac = 0u64;
-    let mut scale = NS_PER_SEC / 10;
-    for c in f.chars() {
-        frac += u64::from(c.to_digit(10)?) * scale;
-        scale /= 10;
-    }
-    Some(i * NS_PER_SEC + frac)
-}
-
 /// Runs `ping [-c N] [-i S] [-W S] [-w S] [-I DEV] [-s N] [-t TTL] DEST`.
 ///
 /// # Errors
@@ -47,9 +35,19 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         };
         match flag {
             "-c" => count = val("-c")?.parse().map_err(|_| Unsupported("ping: bad -c value".into()))?,
-            "-i" => interval = secs(&val("-i")?).ok_or_else(|| Unsupported("ping: bad -i value".into()))?,
-            "-W" => linger = secs(&val("-W")?).ok_or_else(|| Unsupported("ping: bad -W value".into()))?,
-            "-w" => deadline = Some(secs(&val("-w")?).ok_or_else(|| Unsupported("ping: bad -w value".into()))?),
+            "-i" => {
+                interval =
+                    super::misc::parse_duration(&val("-i")?).ok_or_else(|| Unsupported("ping: bad -i value".into()))?
+            }
+            "-W" => {
+                linger =
+                    super::misc::parse_duration(&val("-W")?).ok_or_else(|| Unsupported("ping: bad -W value".into()))?
+            }
+            "-w" => {
+                deadline = Some(
+                    super::misc::parse_duration(&val("-w")?).ok_or_else(|| Unsupported("ping: bad -w value".into()))?,
+                )
+            }
             "-s" => size = val("-s")?.parse().map_err(|_| Unsupported("ping: bad -s value".into()))?,
             "-t" => ttl = val("-t")?.parse().map_err(|_| Unsupported("ping: bad -t value".into()))?,
             "-I" => iface = Some(val("-I")?),
