@@ -279,7 +279,6 @@ impl Engine {
             self.drop_frame(Some(port), DropReason::NotSpecified, "bridge port is not forwarding");
             return;
         }
-        self.br_fdb_expire(br);
         self.br_fdb_update(br, port, src);
         let promisc = self.world.link(br).promisc > 0 || self.world.link(br).promisc_flag;
         let mut local_rcv = promisc;
@@ -287,8 +286,7 @@ impl Engine {
             local_rcv = true;
             self.br_flood(br, Some(port), &frame);
         } else {
-            let hit = self.world.link(br).bridge().and_then(|b| b.fdb.get(&dst)).map(|e| (e.port, e.flags.local));
-            match hit {
+            match self.br_fdb_find(br, dst) {
                 Some((_, true)) => {
                     // A local entry: the frame is for this host.
                     self.br_pass_frame_up(br, frame);
@@ -354,14 +352,12 @@ impl Engine {
 
     /// `br_dev_xmit`: the host sends through the bridge device.
     fn br_dev_xmit(&mut self, br: LinkId, frame: Vec<u8>) {
-        self.br_fdb_expire(br);
         let dst = eth_dst(&frame);
         if dst.is_multicast() {
             self.br_flood(br, None, &frame);
             return;
         }
-        let hit = self.world.link(br).bridge().and_then(|b| b.fdb.get(&dst)).map(|e| (e.port, e.flags.local));
-        match hit {
+        match self.br_fdb_find(br, dst) {
             Some((Some(out), false)) => {
                 if self.br_should_deliver(out, None) {
                     self.xmit(out, frame);
@@ -404,6 +400,21 @@ impl Engine {
                 }
             }
         }
+    }
+
+    /// `br_fdb_find_rcu`: the entry for `mac` as (port, local). An entry past
+    /// its ageing time is removed here, as the kernel's GC (scheduled for
+    /// the next expiry) would have done: it never forwards.
+    fn br_fdb_find(&mut self, br: LinkId, mac: MacAddr) -> Option<(Option<LinkId>, bool)> {
+        let now = self.now;
+        let b = self.world.link_mut(br).bridge_mut()?;
+        let age = b.ageing_time_ns;
+        let e = b.fdb.get(&mac)?;
+        if !e.flags.local && !e.flags.is_static && now >= e.updated_ns + age {
+            b.fdb.remove(&mac);
+            return None;
+        }
+        Some((e.port, e.flags.local))
     }
 
     /// Removes FDB entries whose `updated + ageing_time` has passed
