@@ -255,8 +255,10 @@ impl Engine {
             // sendto fails with EMSGSIZE; iputils counts the probe and says nothing.
             return;
         }
-        // Raw socket, not connected, DF set (pmtudisc "want"): IP id 0.
-        let pkt = ipv4_packet(src, dst, IPPROTO_ICMP, ttl, 0, true, &icmp);
+        // Raw socket, DF set (pmtudisc "want"); the kernel still picks a
+        // random-looking IP id (checked with verify on a capture).
+        let id = self.ip_ident();
+        let pkt = ipv4_packet(src, dst, IPPROTO_ICMP, ttl, id, true, &icmp);
         self.ip_output_local(ns, pkt, oif);
     }
 
