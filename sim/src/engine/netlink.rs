@@ -9,9 +9,7 @@
 use super::Engine;
 use crate::model::addr::{mask, AddrScope};
 use crate::model::route::{RouteProto, RouteScope, RouteType, TABLE_LOCAL, TABLE_MAIN};
-use crate::model::{
-    Bridge, BridgePort, FdbEntry, FdbFlags, IfAddr, Link, LinkId, LinkKind, MacAddr, ModelError, NsId, Route,
-};
+use crate::model::{BridgePort, FdbEntry, FdbFlags, IfAddr, Link, LinkId, LinkKind, MacAddr, ModelError, NsId, Route};
 use std::net::Ipv4Addr;
 
 impl Engine {
@@ -576,11 +574,6 @@ pub fn default_addr_scope(a: Ipv4Addr) -> AddrScope {
     } else {
         AddrScope::Global
     }
-}
-
-/// A new bridge's defaults, for tools that need them.
-pub fn bridge_defaults() -> Bridge {
-    Bridge::default()
 }
 
 impl Engine {

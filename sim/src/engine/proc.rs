@@ -441,12 +441,6 @@ impl Engine {
         }
     }
 
-    /// The namespace of a process by pid (`/proc/PID/ns/net`); none of the
-    /// modelled processes own a namespace of their own yet.
-    pub fn ns_of_pid(&self, _pid: u32) -> Option<crate::model::NsId> {
-        None
-    }
-
     /// Writes `text` to the sink of a process's stdout (helper for tools).
     pub fn write_out(&mut self, stdio: &Stdio, text: &str) {
         let s: Sink = stdio.out.clone();

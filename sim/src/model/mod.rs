@@ -63,9 +63,6 @@ pub enum ModelError {
     /// ENETUNREACH: gateway not reachable (route add via an off-link gateway).
     #[error("Network is unreachable")]
     NetUnreachable,
-    /// EBUSY: the device is in use (e.g. already enslaved).
-    #[error("Device or resource busy")]
-    Busy,
     /// ELOOP: enslaving a bridge to itself.
     #[error("Too many levels of symbolic links")]
     Loop,

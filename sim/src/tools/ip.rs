@@ -392,16 +392,18 @@ fn link_set(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 None => return ctx.fail(&format!("Error: argument \"{v}\" is wrong: Device does not exist\n\n"), 255),
             },
             "netns" => {
-                let ns = ctx
-                    .eng
-                    .world
-                    .ns_names
-                    .get(&v)
-                    .copied()
-                    .or_else(|| v.parse::<u32>().ok().and_then(|pid| ctx.eng.ns_of_pid(pid)));
-                match ns {
+                if v.parse::<u32>().is_ok() {
+                    // A PID: no netsim process owns a namespace yet
+                    // (containers arrive with issue 5), so none can match.
+                    return Err(Unsupported(format!(
+                        "ip link set ... netns {v}: namespaces by process id are not modelled yet; use a name from ip netns add"
+                    )));
+                }
+                match ctx.eng.world.ns_names.get(&v).copied() {
                     Some(n) => target_ns = Some(n),
-                    None => return ctx.fail(&format!("Cannot find netns \"{v}\""), 255),
+                    None => {
+                        return ctx.fail(&format!("Error: argument \"{v}\" is wrong: Invalid \"netns\" value\n\n"), 255)
+                    }
                 }
             }
             "address" if MacAddr::parse(&v).is_none() => {
