@@ -6,6 +6,7 @@
 //! netfilter hooks, br_netfilter, TCP/UDP sockets, fragmentation, IP options.
 
 use super::{Engine, Event, HOP_NS};
+use crate::model::addr::AddrScope;
 use crate::model::route::RouteType;
 use crate::model::{FdbEntry, FdbFlags, LinkId, LinkKind, MacAddr, NsId, PortState};
 use crate::trace::{DropReason, TraceKind};
@@ -431,7 +432,7 @@ impl Engine {
 
     // ------------------------------------------------------------------- ARP
 
-    /// `arp_rcv` + `arp_process`.
+    /// `arp_rcv` + `arp_process` (net/ipv4/arp.c, 6.18).
     fn arp_rcv(&mut self, dev: LinkId, body: &[u8], pt: PktType) {
         if pt == PktType::OtherHost || body.len() < 28 {
             return;
@@ -454,29 +455,35 @@ impl Engine {
         if tip.is_multicast() || (tip.is_loopback() && self.conf(ns, dev, "route_localnet") == 0) {
             return;
         }
-        if op == ARPOP_REQUEST {
-            if sip.is_unspecified() {
-                // DAD probe: answer if the target is ours on this device.
-                if self.world.link(dev).addrs.iter().any(|a| a.addr == tip) && self.arp_ignore_ok(ns, dev, sip, tip) {
-                    let mac = self.world.link(dev).mac;
-                    self.arp_send(dev, ARPOP_REPLY, MacAddr::BROADCAST, mac, tip, sha, sip);
-                }
-                return;
+        // DAD probe (RFC 2131, `sip == 0`): reply if the target is local
+        // (`inet_addr_type_dev_table`, any device) and arp_ignore allows,
+        // unicast to the prober (`arp_send_dst(..., dest_hw = sha, ...)`).
+        // Neither a request nor a reply from 0.0.0.0 touches the table.
+        if sip.is_unspecified() {
+            if op == ARPOP_REQUEST && self.is_local_addr(ns, tip) && self.arp_ignore_ok(ns, dev, sip, tip) {
+                let mac = self.world.link(dev).mac;
+                self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
             }
+            return;
+        }
+        if op == ARPOP_REQUEST {
             match self.ip_route_input_arp(ns, dev, sip, tip) {
-                Some(RouteType::Local)
-                    if self.arp_ignore_ok(ns, dev, sip, tip) && self.arp_filter_ok(ns, dev, sip, tip) =>
-                {
-                    self.neigh_event_ns(ns, dev, sip, sha);
-                    let mac = self.world.link(dev).mac;
-                    if self.trace.enabled {
-                        self.trace.push(
-                            self.now,
-                            Some(dev),
-                            TraceKind::Deliver { what: format!("arp reply {tip} is-at {mac}") },
-                        );
+                Some(RouteType::Local) => {
+                    // `goto out_consume_skb` whether or not a reply goes
+                    // out: an ignored or filtered request for a local
+                    // address does not update the sender's entry either.
+                    if self.arp_ignore_ok(ns, dev, sip, tip) && self.arp_filter_ok(ns, dev, sip, tip) {
+                        self.neigh_event_ns(ns, dev, sip, sha);
+                        let mac = self.world.link(dev).mac;
+                        if self.trace.enabled {
+                            self.trace.push(
+                                self.now,
+                                Some(dev),
+                                TraceKind::Deliver { what: format!("arp reply {tip} is-at {mac}") },
+                            );
+                        }
+                        self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
                     }
-                    self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
                     return;
                 }
                 Some(RouteType::Unicast) if self.arp_fwd_proxy(ns, dev, tip) => {
@@ -505,58 +512,186 @@ impl Engine {
     }
 
     /// The input route lookup `arp_process` does for a request:
-    /// `ip_route_input_noref(skb, tip, sip, 0, dev)` including the
-    /// reverse-path check of the sender (`fib_validate_source`).
+    /// `ip_route_input_noref(skb, tip, sip, 0, dev)` (`ip_route_input_slow`,
+    /// net/ipv4/route.c) including the reverse-path check of the sender
+    /// (`fib_validate_source`). `None` when the lookup fails or ends in a
+    /// martian.
     fn ip_route_input_arp(&self, ns: NsId, dev: LinkId, sip: Ipv4Addr, tip: Ipv4Addr) -> Option<RouteType> {
+        // Martian sources and destinations, tested before the lookup.
+        // Loopback addresses use `IN_DEV_NET_ROUTE_LOCALNET`: conf/all only.
+        let localnet = self.world.ns(ns).conf_all.route_localnet != 0;
+        if sip.is_multicast() || sip.is_broadcast() || sip.octets()[0] == 0 || tip.octets()[0] == 0 {
+            return None;
+        }
+        if tip.is_broadcast() {
+            return Some(RouteType::Broadcast);
+        }
+        if (tip.is_loopback() || sip.is_loopback()) && !localnet {
+            return None;
+        }
         let res = self.world.fib_lookup(ns, tip, None)?;
-        let rtype = res.route.rtype;
-        if rtype == RouteType::Unicast && self.conf(ns, dev, "forwarding") == 0 {
-            return None;
+        match res.route.rtype {
+            // `fib_validate_source(skb, saddr, daddr, dscp, 0, dev, ...)`.
+            RouteType::Local => self.fib_validate_source(ns, dev, sip).then_some(RouteType::Local),
+            // `brd_input`: what the source check decides no longer matters
+            // to ARP, which only answers local and proxied targets.
+            RouteType::Broadcast => Some(RouteType::Broadcast),
+            // `ip_mkroute_input` → `__mkroute_input`: forwarding must be on;
+            // its `fib_validate_source` passes the output device as oif, and
+            // for ARP an output device equal to the input one is refused
+            // (no pvlan), which `arp_fwd_proxy` tests.
+            RouteType::Unicast if self.conf(ns, dev, "forwarding") != 0 => {
+                self.fib_validate_source(ns, dev, sip).then_some(RouteType::Unicast)
+            }
+            _ => None,
         }
-        if !self.fib_validate_source(ns, dev, sip) {
-            return None;
-        }
-        Some(rtype)
     }
 
-    /// `fib_validate_source`: martian and reverse-path checks on a source
-    /// address arriving on `dev`.
+    /// `inet_lookup_ifaddr_rcu`: whether `ip` is configured on any device of
+    /// the namespace (its address hash, not a route lookup).
+    fn inet_lookup_ifaddr(&self, ns: NsId, ip: Ipv4Addr) -> bool {
+        self.world.links_in(ns).any(|l| self.world.link(l).addrs.iter().any(|a| a.addr == ip))
+    }
+
+    /// `fib_validate_source` + `__fib_validate_source`
+    /// (net/ipv4/fib_frontend.c): martian and reverse-path checks on a
+    /// source address arriving on `dev` for a local destination.
+    ///
+    /// - rp_filter 0 (the max of all and dev): no reverse lookup at all; only
+    ///   one of the namespace's own addresses is refused (unless
+    ///   accept_local). A sender with no route back passes.
+    /// - otherwise a lookup of `src`: none (or an unreachable, blackhole or
+    ///   prohibit route) is `last_resort` → `-EXDEV`; a broadcast or local
+    ///   result (without accept_local) is invalid; a route through `dev`
+    ///   passes; else a `dev` without IPv4 addresses fails (`no_addr`),
+    ///   strict mode (1) fails, and loose mode (2) passes.
     pub fn fib_validate_source(&self, ns: NsId, dev: LinkId, src: Ipv4Addr) -> bool {
+        // `ip_route_input_slow` rejects these before asking.
         if src.is_multicast() || src.is_broadcast() {
             return false;
         }
-        let rp = self.conf(ns, dev, "rp_filter");
-        let local = self.is_local_addr(ns, src);
-        if local && self.conf(ns, dev, "accept_local") == 0 {
-            return false;
+        let rpf = self.conf(ns, dev, "rp_filter");
+        let accept_local = self.conf(ns, dev, "accept_local") != 0;
+        if rpf == 0 {
+            // DIVERGENCE: ip rules and custom local routes (which force the
+            // full check even with rp_filter 0) are not modelled.
+            return accept_local || !self.inet_lookup_ifaddr(ns, src);
         }
-        if rp == 0 {
+        let Some(res) = self.world.fib_lookup(ns, src, None) else {
+            return false; // last_resort with rpf set
+        };
+        match res.route.rtype {
+            RouteType::Unicast => {}
+            RouteType::Local if accept_local => {}
+            // IP_LOCAL_SOURCE / IP_INVALID_SOURCE.
+            RouteType::Local | RouteType::Broadcast => return false,
+            // fib_lookup fails on these: last_resort.
+            RouteType::Unreachable | RouteType::Prohibit | RouteType::Blackhole => return false,
+        }
+        let l = self.world.link(dev);
+        let dev_match = res.route.dev == Some(dev) || (res.route.rtype == RouteType::Local && l.is_loopback());
+        if dev_match {
             return true;
         }
-        match self.world.fib_lookup(ns, src, None) {
-            None => false,
-            Some(r) if rp == 1 => r.route.dev == Some(dev) || r.route.rtype == RouteType::Local,
-            Some(_) => true,
+        if l.addrs.is_empty() {
+            return false; // no_addr → last_resort
+        }
+        // Loose mode repeats the lookup with oif = dev, but accepts whatever
+        // it finds (its result only decides `IPSKB_DOREDIRECT`).
+        rpf != 1
+    }
+
+    /// `inet_confirm_addr(net, in_dev, dst, local, scope)` for one device:
+    /// `confirm_addr_indev` (net/ipv4/devinet.c). Returns the confirmed
+    /// local address: one on `dev` equal to `local` (any when `None`) whose
+    /// scope is at most `scope`, provided some address of `dev` has a subnet
+    /// holding both `local` and `dst` (each ignored when `None`).
+    fn confirm_addr_indev(
+        &self,
+        ns: NsId,
+        dev: LinkId,
+        dst: Option<Ipv4Addr>,
+        local: Option<Ipv4Addr>,
+        scope: u8,
+    ) -> Option<Ipv4Addr> {
+        let localnet_scope =
+            if self.conf(ns, dev, "route_localnet") != 0 { AddrScope::Link.value() } else { AddrScope::Host.value() };
+        let mut addr: Option<Ipv4Addr> = None;
+        let mut same = false;
+        for ifa in &self.world.link(dev).addrs {
+            let min_scope = ifa.scope.value().min(localnet_scope);
+            if addr.is_none() && local.is_none_or(|l| l == ifa.addr) && min_scope <= scope {
+                addr = Some(ifa.addr);
+                if same {
+                    break;
+                }
+            }
+            if !same {
+                same = local.is_none_or(|l| ifa.contains(l)) && dst.is_none_or(|d| ifa.contains(d));
+                if let (true, Some(a)) = (same, addr) {
+                    if local.is_some() || dst.is_none() {
+                        break;
+                    }
+                    // Is the selected address in dst's subnet?
+                    if ifa.contains(a) {
+                        break;
+                    }
+                    // No: can this one be used instead?
+                    if min_scope <= scope {
+                        addr = Some(ifa.addr);
+                        break;
+                    }
+                    // Search for a larger subnet holding addr.
+                    same = false;
+                }
+            }
+        }
+        if same {
+            addr
+        } else {
+            None
         }
     }
 
-    /// `arp_ignore` levels 0–2 (3 and 8 are treated as "reply").
+    /// `arp_ignore` (net/ipv4/arp.c): whether a request for the local `tip`
+    /// arriving on `dev` from `sip` may be answered, by the max of all and
+    /// dev: 0 always; 1 if `tip` is on `dev`; 2 if also some subnet of `dev`
+    /// holds both `tip` and `sip`; 3 unless `tip` has scope host; 4–7
+    /// always; 8 never.
     fn arp_ignore_ok(&self, ns: NsId, dev: LinkId, sip: Ipv4Addr, tip: Ipv4Addr) -> bool {
+        let host = AddrScope::Host.value();
+        let tip = Some(tip);
         match self.conf(ns, dev, "arp_ignore") {
             0 => true,
-            1 => self.world.link(dev).addrs.iter().any(|a| a.addr == tip),
-            2 => self.world.link(dev).addrs.iter().any(|a| a.addr == tip && a.contains(sip)),
+            1 => self.confirm_addr_indev(ns, dev, None, tip, host).is_some(),
+            // A DAD probe's 0.0.0.0 sender means "any".
+            2 => self.confirm_addr_indev(ns, dev, Some(sip).filter(|s| !s.is_unspecified()), tip, host).is_some(),
+            // `inet_confirm_addr` with no in_dev: any device, scope link.
+            3 => self
+                .world
+                .links_in(ns)
+                .any(|l| self.confirm_addr_indev(ns, l, None, tip, AddrScope::Link.value()).is_some()),
             8 => false,
             _ => true,
         }
     }
 
-    /// `arp_filter`: the route back to the sender must leave through `dev`.
+    /// `arp_filter` (net/ipv4/arp.c), when enabled (all or dev):
+    /// `ip_route_output(net, sip, tip, ...)` must succeed and leave through
+    /// `dev`. No route back at all is no reply; a local `sip` routes via lo.
     fn arp_filter_ok(&self, ns: NsId, dev: LinkId, sip: Ipv4Addr, _tip: Ipv4Addr) -> bool {
         if self.conf(ns, dev, "arp_filter") == 0 {
             return true;
         }
-        self.world.fib_lookup(ns, sip, None).is_some_and(|r| r.route.dev == Some(dev))
+        let Some(res) = self.world.fib_lookup(ns, sip, None) else {
+            return false;
+        };
+        let out = match res.route.rtype {
+            RouteType::Local => Some(self.world.lo(ns)),
+            RouteType::Unicast | RouteType::Broadcast => res.route.dev,
+            RouteType::Unreachable | RouteType::Prohibit | RouteType::Blackhole => return false,
+        };
+        out == Some(dev)
     }
 
     /// `arp_fwd_proxy`: proxy ARP applies when enabled on `dev` and the route
@@ -586,7 +721,13 @@ impl Engine {
         self.xmit(dev, frame);
     }
 
-    /// `arp_solicit`: a request for `target`, broadcast or unicast to `dst`.
+    /// `arp_solicit` (net/ipv4/arp.c): a request for `target`, broadcast or
+    /// unicast to `dst`. Its sender address follows arp_announce (max of
+    /// all and dev): 0 (and any value above 2, the C `default:` label sits
+    /// on case 0) uses the queued packet's source if it is local on any
+    /// device; 1 only if some subnet of `dev` also holds `target`
+    /// (`inet_addr_onlink`); 2 never. Otherwise
+    /// `inet_select_addr(dev, target, RT_SCOPE_LINK)`.
     pub(super) fn arp_solicit(
         &mut self,
         ns: NsId,
@@ -599,13 +740,13 @@ impl Engine {
         let from_pkt = saddr.filter(|s| {
             self.is_local_addr(ns, *s)
                 && match announce {
-                    0 => true,
                     1 => self.world.link(dev).addrs.iter().any(|a| a.contains(target) && a.contains(*s)),
-                    _ => false,
+                    2 => false,
+                    _ => true,
                 }
         });
         let sip = from_pkt
-            .or_else(|| self.inet_select_addr(ns, dev, target, crate::model::addr::AddrScope::Link))
+            .or_else(|| self.inet_select_addr(ns, dev, target, AddrScope::Link))
             .unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mac = self.world.link(dev).mac;
         self.arp_send(dev, ARPOP_REQUEST, dst.unwrap_or(MacAddr::BROADCAST), mac, sip, MacAddr::ZERO, target);
@@ -624,22 +765,21 @@ impl Engine {
         self.world.fib_lookup(ns, ip, None).is_some_and(|r| r.route.rtype == RouteType::Local)
     }
 
-    /// `inet_select_addr(dev, dst, scope)`.
-    pub fn inet_select_addr(
-        &self,
-        ns: NsId,
-        dev: LinkId,
-        dst: Ipv4Addr,
-        scope: crate::model::addr::AddrScope,
-    ) -> Option<Ipv4Addr> {
-        let l = self.world.link(dev);
-        let prim = l.addrs.iter().filter(|a| !a.secondary);
+    /// `inet_select_addr(dev, dst, scope)` (net/ipv4/devinet.c): the first
+    /// primary address of `dev` within `scope` whose subnet holds `dst` (any
+    /// when `dst` is 0.0.0.0), else its first primary address within
+    /// `scope`, else the first primary non-link-scope address within `scope`
+    /// on any device, in device order (lo first).
+    pub fn inet_select_addr(&self, ns: NsId, dev: LinkId, dst: Ipv4Addr, scope: AddrScope) -> Option<Ipv4Addr> {
+        // route_localnet lets host-scope (127/8) addresses count as link.
+        let localnet_scope =
+            if self.conf(ns, dev, "route_localnet") != 0 { AddrScope::Link.value() } else { AddrScope::Host.value() };
         let mut first = None;
-        for a in prim {
-            if a.scope.value() > scope.value() {
+        for a in self.world.link(dev).addrs.iter().filter(|a| !a.secondary) {
+            if a.scope.value().min(localnet_scope) > scope.value() {
                 continue;
             }
-            if a.contains(dst) {
+            if dst.is_unspecified() || a.contains(dst) {
                 return Some(a.addr);
             }
             first.get_or_insert(a.addr);
@@ -647,10 +787,10 @@ impl Engine {
         if first.is_some() {
             return first;
         }
-        // Any other device: loopback first, then the rest, non-link scope.
+        // `in_dev_select_addr` on every device: loopback first, then the rest.
         for id in self.world.links_in(ns) {
             for a in &self.world.link(id).addrs {
-                if !a.secondary && a.scope != crate::model::addr::AddrScope::Link && a.scope.value() <= scope.value() {
+                if !a.secondary && a.scope != AddrScope::Link && a.scope.value() <= scope.value() {
                     return Some(a.addr);
                 }
             }

@@ -58,16 +58,25 @@ impl Netns {
         }
     }
 
-    /// The effective value of an IPv4 conf key for a device: `max(all, dev)`
-    /// for rp_filter, arp_ignore, arp_announce; `all || dev` for arp_filter,
-    /// proxy_arp, accept_local, route_localnet; the device's own value for
-    /// forwarding (`IN_DEV_FORWARD`).
+    /// The effective value of an IPv4 conf key for a device, as the
+    /// `IN_DEV_*` macros of include/linux/inetdevice.h combine
+    /// `conf/all` with `conf/DEV`:
+    /// - `IN_DEV_MAXCONF`, `max(all, dev)`: rp_filter, arp_ignore,
+    ///   arp_announce, arp_accept (an integer 0–2 since 6.0);
+    /// - `IN_DEV_ORCONF`, `all || dev`: arp_filter, proxy_arp, accept_local,
+    ///   route_localnet, send_redirects (`IN_DEV_TX_REDIRECTS`);
+    /// - `IN_DEV_ANDCONF`, `all && dev`: arp_evict_nocarrier;
+    /// - the device's own value: forwarding (`IN_DEV_FORWARD`; writing
+    ///   `all` copies itself to every device instead).
     pub fn conf_effective(&self, dev: &DevConf, key: &str) -> u8 {
         let a = self.conf_all.get(key).unwrap_or(0);
         let d = dev.get(key).unwrap_or(0);
         match key {
-            "forwarding" | "send_redirects" | "arp_evict_nocarrier" => d,
-            "arp_filter" | "proxy_arp" | "accept_local" | "route_localnet" | "arp_accept" => u8::from(a != 0 || d != 0),
+            "forwarding" => d,
+            "arp_evict_nocarrier" => u8::from(a != 0 && d != 0),
+            "arp_filter" | "proxy_arp" | "accept_local" | "route_localnet" | "send_redirects" => {
+                u8::from(a != 0 || d != 0)
+            }
             _ => a.max(d),
         }
     }
