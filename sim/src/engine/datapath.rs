@@ -746,7 +746,7 @@ impl Engine {
                 }
         });
         let sip = from_pkt
-            .or_else(|| self.inet_select_addr(ns, dev, target, AddrScope::Link))
+            .or_else(|| self.world.inet_select_addr(ns, dev, target, AddrScope::Link))
             .unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mac = self.world.link(dev).mac;
         self.arp_send(dev, ARPOP_REQUEST, dst.unwrap_or(MacAddr::BROADCAST), mac, sip, MacAddr::ZERO, target);
@@ -763,39 +763,6 @@ impl Engine {
     /// is `RTN_LOCAL`).
     pub fn is_local_addr(&self, ns: NsId, ip: Ipv4Addr) -> bool {
         self.world.fib_lookup(ns, ip, None).is_some_and(|r| r.route.rtype == RouteType::Local)
-    }
-
-    /// `inet_select_addr(dev, dst, scope)` (net/ipv4/devinet.c): the first
-    /// primary address of `dev` within `scope` whose subnet holds `dst` (any
-    /// when `dst` is 0.0.0.0), else its first primary address within
-    /// `scope`, else the first primary non-link-scope address within `scope`
-    /// on any device, in device order (lo first).
-    pub fn inet_select_addr(&self, ns: NsId, dev: LinkId, dst: Ipv4Addr, scope: AddrScope) -> Option<Ipv4Addr> {
-        // route_localnet lets host-scope (127/8) addresses count as link.
-        let localnet_scope =
-            if self.conf(ns, dev, "route_localnet") != 0 { AddrScope::Link.value() } else { AddrScope::Host.value() };
-        let mut first = None;
-        for a in self.world.link(dev).addrs.iter().filter(|a| !a.secondary) {
-            if a.scope.value().min(localnet_scope) > scope.value() {
-                continue;
-            }
-            if dst.is_unspecified() || a.contains(dst) {
-                return Some(a.addr);
-            }
-            first.get_or_insert(a.addr);
-        }
-        if first.is_some() {
-            return first;
-        }
-        // `in_dev_select_addr` on every device: loopback first, then the rest.
-        for id in self.world.links_in(ns) {
-            for a in &self.world.link(id).addrs {
-                if !a.secondary && a.scope != AddrScope::Link && a.scope.value() <= scope.value() {
-                    return Some(a.addr);
-                }
-            }
-        }
-        None
     }
 
     /// `ip_rcv` → `ip_rcv_finish` → `ip_route_input` → deliver or forward.
@@ -913,20 +880,7 @@ impl Engine {
         let Some(route) = self.world.fib_lookup(ns, ip.src, None) else {
             return;
         };
-        let src = if route.route.rtype == RouteType::Local {
-            ip.src
-        } else {
-            route
-                .route
-                .prefsrc
-                .or_else(|| {
-                    route
-                        .route
-                        .dev
-                        .and_then(|d| self.inet_select_addr(ns, d, ip.src, crate::model::addr::AddrScope::Global))
-                })
-                .unwrap_or(Ipv4Addr::UNSPECIFIED)
-        };
+        let src = self.world.route_source(ns, &route.route, ip.src).unwrap_or(Ipv4Addr::UNSPECIFIED);
         let id = self.ip_ident();
         let out = ipv4_packet(src, ip.src, IPPROTO_ICMP, 64, id, false, &body);
         self.ip_output_local(ns, out, None);

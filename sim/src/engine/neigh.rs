@@ -61,8 +61,12 @@ impl Engine {
                 self.xmit(dev, frame);
             }
             Some((NeighState::Incomplete, _)) => {
+                // neigh_probe solicits with the newest queued packet's source
+                // (skb_peek_tail of arp_queue).
+                let saddr = Ipv4View::parse(&pkt).map(|v| v.src);
                 if let Some(n) = self.world.ns_mut(ns).neigh.get_mut(&(dev, nh)) {
                     n.queue.push(pkt);
+                    n.queue_saddr = saddr.or(n.queue_saddr);
                 }
             }
             _ => {

@@ -507,13 +507,19 @@ impl Engine {
     /// `ip addr add A/LEN dev DEV [brd B] [scope S] [label L] [noprefixroute]`.
     ///
     /// # Errors
-    /// `Exists` when the same address and prefix are on the device.
+    /// `Exists` when the same address and prefix are on the device,
+    /// `InvalidScope` for a secondary whose scope differs from its primary's.
     pub fn addr_add(&mut self, dev: LinkId, mut a: IfAddr) -> Result<(), ModelError> {
         let l = self.world.link(dev);
         if l.addrs.iter().any(|x| x.addr == a.addr && x.prefix_len == a.prefix_len) {
             return Err(ModelError::Exists);
         }
-        a.secondary = l.addrs.iter().any(|x| !x.secondary && x.prefix_len == a.prefix_len && x.contains(a.addr));
+        let primary = l.addrs.iter().find(|x| !x.secondary && x.prefix_len == a.prefix_len && x.contains(a.addr));
+        // __inet_insert_ifa: a secondary must have its primary's scope.
+        if primary.is_some_and(|p| p.scope != a.scope) {
+            return Err(ModelError::InvalidScope);
+        }
+        a.secondary = primary.is_some();
         let pos =
             if a.secondary { l.addrs.len() } else { l.addrs.iter().position(|x| x.secondary).unwrap_or(l.addrs.len()) };
         self.world.link_mut(dev).addrs.insert(pos, a.clone());

@@ -66,6 +66,10 @@ pub enum ModelError {
     /// ELOOP: enslaving a bridge to itself.
     #[error("Too many levels of symbolic links")]
     Loop,
+    /// EINVAL from `__inet_insert_ifa`: a secondary address's scope differs
+    /// from its primary's.
+    #[error("ipv4: Invalid scope value.")]
+    InvalidScope,
     /// EADDRNOTAVAIL: the address is not configured.
     #[error("Cannot assign requested address")]
     AddrNotAvail,

@@ -68,7 +68,7 @@ pub struct Neigh {
     pub used_ns: u64,
     /// Packets waiting for resolution (IPv4 packets without L2 header).
     pub queue: Vec<Vec<u8>>,
-    /// The source address of the first queued packet (for `arp_solicit`).
+    /// The source address of the newest queued packet (for `arp_solicit`).
     pub queue_saddr: Option<std::net::Ipv4Addr>,
     /// Added by the user (`ip neigh add`).
     pub by_user: bool,

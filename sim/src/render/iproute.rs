@@ -25,7 +25,7 @@
 //! marked `DIVERGENCE:` next to the code (qdisc after a down, IPv6 route
 //! order, bridge timers, bridge carrier/operstate).
 
-use crate::model::addr::{mask, AddrScope};
+use crate::model::addr::mask;
 use crate::model::route::{TABLE_LOCAL, TABLE_MAIN};
 use crate::model::{
     Link, LinkId, LinkKind, MacAddr, Neigh, NeighState, NsId, OperState, PortState, Route, RouteProto, RouteScope,
@@ -1008,23 +1008,6 @@ pub fn ip_route_show(
     Ok(out)
 }
 
-/// The source address the kernel picks for traffic out of `dev` toward
-/// `nh` (`inet_select_addr`): a primary address of `dev` whose subnet holds
-/// `nh`, else its first primary, else the first global address in `ns`.
-fn select_src(w: &World, ns: NsId, dev: Option<LinkId>, nh: Ipv4Addr) -> Option<Ipv4Addr> {
-    if let Some(d) = dev {
-        let l = w.link(d);
-        let prim = || l.addrs.iter().filter(|a| !a.secondary && a.scope != AddrScope::Host);
-        if let Some(a) = prim().find(|a| a.contains(nh)).or_else(|| prim().next()) {
-            return Some(a.addr);
-        }
-    }
-    w.links_in(ns)
-        .flat_map(|id| w.link(id).addrs.iter())
-        .find(|a| !a.secondary && a.scope == AddrScope::Global)
-        .map(|a| a.addr)
-}
-
 /// `ip route get ADDR` run in namespace `ns` (no `from`/`oif`/`mark`).
 ///
 /// # Errors
@@ -1042,7 +1025,7 @@ pub fn ip_route_get(w: &World, ns: NsId, dst: Ipv4Addr) -> Result<String, IpErro
             Ok(format!("local {dst} dev lo src {src} uid 0 \n    cache <local> \n"))
         }
         RouteType::Broadcast => {
-            let src = r.prefsrc.or_else(|| select_src(w, ns, r.dev, dst));
+            let src = w.route_source(ns, &r, dst);
             let mut s = format!("broadcast {dst} ");
             if let Some(d) = dev_name(r.dev) {
                 let _ = write!(s, "dev {d} ");
@@ -1054,8 +1037,7 @@ pub fn ip_route_get(w: &World, ns: NsId, dst: Ipv4Addr) -> Result<String, IpErro
             Ok(s)
         }
         RouteType::Unicast => {
-            let nh = r.gateway.unwrap_or(dst);
-            let src = r.prefsrc.or_else(|| select_src(w, ns, r.dev, nh));
+            let src = w.route_source(ns, &r, dst);
             let mut s = format!("{dst} ");
             if let Some(gw) = r.gateway {
                 let _ = write!(s, "via {gw} ");

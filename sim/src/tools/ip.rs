@@ -563,7 +563,8 @@ fn addr(ctx: &mut Ctx<'_>, args: &[String], opts: &IpOpts) -> ToolResult {
             let a = IfAddr { addr: ip, prefix_len: len, broadcast, scope, secondary: false, label, noprefixroute };
             match ctx.eng.addr_add(dev, a) {
                 Ok(()) => Ok(Outcome::Exited(0)),
-                // The kernel's extack message (__inet_insert_ifa).
+                // The kernel's extack messages (__inet_insert_ifa).
+                Err(ModelError::InvalidScope) => ctx.fail("Error: ipv4: Invalid scope value.", 2),
                 Err(_) => ctx.fail("Error: ipv4: Address already assigned.", 2),
             }
         }

@@ -3,7 +3,6 @@
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::engine::proc::{Ping, Process};
-use crate::model::route::RouteType;
 use crate::model::NS_PER_SEC;
 use std::net::Ipv4Addr;
 
@@ -86,19 +85,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         return ctx.fail("ping: connect: Network is unreachable", 2);
     };
     let r = res.route;
-    let src = bound_src.unwrap_or_else(|| {
-        if r.rtype == RouteType::Local {
-            dst
-        } else {
-            r.prefsrc
-                .or_else(|| {
-                    r.dev.and_then(|d| {
-                        ctx.eng.inet_select_addr(ns, d, r.gateway.unwrap_or(dst), crate::model::addr::AddrScope::Global)
-                    })
-                })
-                .unwrap_or(Ipv4Addr::UNSPECIFIED)
-        }
-    });
+    let src = bound_src.or_else(|| ctx.eng.world.route_source(ns, &r, dst)).unwrap_or(Ipv4Addr::UNSPECIFIED);
     let header = match &iface {
         Some(i) if oif.is_some() => {
             format!("PING {dst} ({dst}) from {src} {i}: {size}({}) bytes of data.\n", size + 28)
