@@ -198,13 +198,16 @@ impl Engine {
             }
             return;
         }
-        if p.count == 0 || p.ntransmitted < p.count {
+        // With a deadline (-w) the count is the number of replies awaited,
+        // and probes go on until the deadline (iputils `pinger`).
+        let deadline = p.deadline_ns.is_some();
+        if p.count == 0 || deadline || p.ntransmitted < p.count {
             self.ping_send(pid);
         }
         let Some(Process::Ping(p)) = self.procs.get_mut(&pid) else {
             return;
         };
-        if p.count != 0 && p.ntransmitted >= p.count {
+        if p.count != 0 && !deadline && p.ntransmitted >= p.count {
             // schedule_exit: linger for missing replies.
             let wait = if p.nreceived > 0 {
                 let tmax = p.rtts.iter().copied().max().unwrap_or(0);
@@ -219,7 +222,10 @@ impl Engine {
             p.finish_at = Some(at);
             self.schedule(at, Event::Wake { pid });
         } else {
-            let next = now + p.interval_ns;
+            let mut next = now + p.interval_ns;
+            if let Some(d) = p.deadline_ns {
+                next = next.min(p.start_ns + d);
+            }
             self.schedule(next, Event::Wake { pid });
         }
     }
@@ -326,7 +332,8 @@ impl Engine {
             format!("{} bytes from {}: icmp_seq={} ttl={}\n", icmp_len, ip.src, seq, ip.ttl)
         };
         let sink = p.stdio.out.clone();
-        let done = p.count != 0 && p.nreceived + p.nerrors >= p.count;
+        let done = p.count != 0
+            && if p.deadline_ns.is_some() { p.nreceived >= p.count } else { p.nreceived + p.nerrors >= p.count };
         self.write(&sink, &line);
         if done {
             self.ping_finish(pid);
@@ -344,7 +351,8 @@ impl Engine {
         p.nerrors += 1;
         let line = format!("From {} icmp_seq={} {}\n", from, seq, crate::render::ping::icmp_error_text(typ, code));
         let sink = p.stdio.out.clone();
-        let done = p.count != 0 && p.nreceived + p.nerrors >= p.count;
+        // iputils main_loop: with a deadline, the first error ends the run.
+        let done = p.deadline_ns.is_some() || (p.count != 0 && p.nreceived + p.nerrors >= p.count);
         self.write(&sink, &line);
         if done {
             self.ping_finish(pid);
@@ -360,7 +368,12 @@ impl Engine {
             return;
         }
         let text = crate::render::ping::summary(p);
-        p.exit = Some(if p.nreceived > 0 { 0 } else { 1 });
+        // With a deadline, success means every awaited reply came.
+        let ok = match p.deadline_ns {
+            Some(_) if p.count != 0 => p.nreceived >= p.count,
+            _ => p.nreceived > 0,
+        };
+        p.exit = Some(if ok { 0 } else { 1 });
         let sink = p.stdio.out.clone();
         self.write(&sink, &text);
     }
