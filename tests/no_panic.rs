@@ -135,10 +135,10 @@ fn random_scripts_never_panic() {
                 src.push(' ');
                 src.push_str(g.pick(WORDS));
             }
-            src.push_str(if g.next() % 5 == 0 { " &\n" } else { "\n" });
+            src.push_str(if g.next().is_multiple_of(5) { " &\n" } else { "\n" });
         }
         // Either result is fine; reaching here without a panic is the point.
-        match sim::simulate(&src, "fuzz.sh", HostProfile::plain(), g.next(), g.next() % 2 == 0) {
+        match sim::simulate(&src, "fuzz.sh", HostProfile::plain(), g.next(), g.next().is_multiple_of(2)) {
             Ok(_) => ran += 1,
             Err(f) if f.partial.is_some() => refused_mid_run += 1,
             Err(_) => {}
