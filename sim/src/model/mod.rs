@@ -18,6 +18,7 @@ pub mod fdb;
 pub mod link;
 pub mod neigh;
 pub mod netns;
+pub mod nf;
 pub mod profile;
 pub mod route;
 pub mod sysctl;

@@ -19,6 +19,7 @@
 
 pub mod bridge;
 pub mod iproute;
+pub mod iptables;
 pub mod nettools;
 pub mod ping;
 pub mod tcpdump;

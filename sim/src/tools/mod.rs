@@ -12,6 +12,7 @@
 pub mod bridge;
 pub mod grep;
 pub mod ip;
+pub mod iptables;
 pub mod misc;
 pub mod ping;
 pub mod sysctl;

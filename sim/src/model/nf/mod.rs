@@ -1,0 +1,263 @@
+//! Netfilter rules as data: the IPv4 tables (`raw`, `mangle`, `nat`,
+//! `filter`), their built-in chains with policies, user chains, and the rules
+//! with their counters, as `iptables` (nf_tables backend) keeps them for one
+//! network namespace.
+//!
+//! What it does: holds a [`Ruleset`] whose shape a datapath can evaluate
+//! directly (an ordered `Vec` of typed rules per chain, user chains in a
+//! `BTreeMap`, a policy per built-in chain), and the invariants the kernel
+//! keeps (a user chain that is referenced or not empty cannot be deleted).
+//!
+//! What it does not do: it does not parse or print rules (`tools::iptables`,
+//! `render::iptables`) and does not run packets through the hooks.
+//!
+//! Like iptables-nft, a table exists only once a command has touched it: a
+//! fresh namespace has no tables, and `iptables-save` prints only the tables
+//! that exist.
+//!
+//! Submodules: [`rule`] (matches, targets, counters).
+
+pub mod rule;
+
+use std::collections::BTreeMap;
+
+pub use rule::{Counters, Inv, Match, Rule, Target};
+
+/// The IPv4 tables iptables knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TableName {
+    /// `raw`.
+    Raw,
+    /// `mangle`.
+    Mangle,
+    /// `nat`.
+    Nat,
+    /// `filter`.
+    Filter,
+}
+
+impl TableName {
+    /// All tables.
+    pub const ALL: [TableName; 4] = [TableName::Raw, TableName::Mangle, TableName::Nat, TableName::Filter];
+
+    /// The name iptables uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableName::Raw => "raw",
+            TableName::Mangle => "mangle",
+            TableName::Nat => "nat",
+            TableName::Filter => "filter",
+        }
+    }
+
+    /// Parses `-t NAME`.
+    pub fn parse(s: &str) -> Option<TableName> {
+        TableName::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// The built-in chains of this table, in hook order.
+    pub fn builtins(self) -> &'static [Hook] {
+        match self {
+            TableName::Raw => &[Hook::Prerouting, Hook::Output],
+            TableName::Mangle => &[Hook::Prerouting, Hook::Input, Hook::Forward, Hook::Output, Hook::Postrouting],
+            TableName::Nat => &[Hook::Prerouting, Hook::Input, Hook::Output, Hook::Postrouting],
+            TableName::Filter => &[Hook::Input, Hook::Forward, Hook::Output],
+        }
+    }
+}
+
+/// A netfilter hook, named as its built-in chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Hook {
+    /// PREROUTING.
+    Prerouting,
+    /// INPUT.
+    Input,
+    /// FORWARD.
+    Forward,
+    /// OUTPUT.
+    Output,
+    /// POSTROUTING.
+    Postrouting,
+}
+
+impl Hook {
+    /// The chain name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hook::Prerouting => "PREROUTING",
+            Hook::Input => "INPUT",
+            Hook::Forward => "FORWARD",
+            Hook::Output => "OUTPUT",
+            Hook::Postrouting => "POSTROUTING",
+        }
+    }
+}
+
+/// A built-in chain's policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// ACCEPT.
+    Accept,
+    /// DROP.
+    Drop,
+}
+
+impl Policy {
+    /// The name iptables prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Accept => "ACCEPT",
+            Policy::Drop => "DROP",
+        }
+    }
+}
+
+/// A chain: its rules in evaluation order.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Chain {
+    /// Rules, first evaluated first.
+    pub rules: Vec<Rule>,
+}
+
+/// A built-in chain: rules plus policy and the policy's counters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuiltinChain {
+    /// Which hook.
+    pub hook: Hook,
+    /// The rules.
+    pub chain: Chain,
+    /// The policy.
+    pub policy: Policy,
+    /// Packets and bytes that fell through to the policy.
+    pub counters: Counters,
+}
+
+/// One table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    /// Which table.
+    pub name: TableName,
+    /// Built-in chains in hook order.
+    pub builtins: Vec<BuiltinChain>,
+    /// User chains by name (iptables-nft lists them sorted).
+    pub user: BTreeMap<String, Chain>,
+}
+
+impl Table {
+    /// A table with its built-in chains, empty, policy ACCEPT.
+    pub fn new(name: TableName) -> Table {
+        Table {
+            name,
+            builtins: name
+                .builtins()
+                .iter()
+                .map(|&hook| BuiltinChain {
+                    hook,
+                    chain: Chain::default(),
+                    policy: Policy::Accept,
+                    counters: Counters::default(),
+                })
+                .collect(),
+            user: BTreeMap::new(),
+        }
+    }
+
+    /// The built-in chain of this name, if there is one.
+    pub fn builtin(&self, name: &str) -> Option<&BuiltinChain> {
+        self.builtins.iter().find(|b| b.hook.as_str() == name)
+    }
+
+    /// Mutable [`Table::builtin`].
+    pub fn builtin_mut(&mut self, name: &str) -> Option<&mut BuiltinChain> {
+        self.builtins.iter_mut().find(|b| b.hook.as_str() == name)
+    }
+
+    /// Any chain (built-in or user) by name.
+    pub fn chain(&self, name: &str) -> Option<&Chain> {
+        self.builtin(name).map(|b| &b.chain).or_else(|| self.user.get(name))
+    }
+
+    /// Mutable [`Table::chain`].
+    pub fn chain_mut(&mut self, name: &str) -> Option<&mut Chain> {
+        if let Some(i) = self.builtins.iter().position(|b| b.hook.as_str() == name) {
+            return Some(&mut self.builtins[i].chain);
+        }
+        self.user.get_mut(name)
+    }
+
+    /// How many rules jump or go to `chain` (the `N references` of `-L`).
+    pub fn references(&self, chain: &str) -> usize {
+        self.builtins
+            .iter()
+            .map(|b| &b.chain)
+            .chain(self.user.values())
+            .flat_map(|c| c.rules.iter())
+            .filter(|r| matches!(&r.target, Some(Target::Jump(c)) | Some(Target::Goto(c)) if c == chain))
+            .count()
+    }
+
+    /// Chain names in listing order: built-ins in hook order, then user
+    /// chains sorted.
+    pub fn chain_names(&self) -> Vec<String> {
+        self.builtins.iter().map(|b| b.hook.as_str().to_string()).chain(self.user.keys().cloned()).collect()
+    }
+}
+
+/// The IPv4 netfilter state of one network namespace.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Ruleset {
+    /// The tables that exist (iptables-nft creates a table on first use).
+    pub tables: BTreeMap<TableName, Table>,
+}
+
+impl Ruleset {
+    /// An empty ruleset: no table exists yet, as in a fresh namespace.
+    pub fn new() -> Ruleset {
+        Ruleset::default()
+    }
+
+    /// The table, if it exists.
+    pub fn table(&self, name: TableName) -> Option<&Table> {
+        self.tables.get(&name)
+    }
+
+    /// The table, created with its built-in chains if it did not exist.
+    pub fn table_mut(&mut self, name: TableName) -> &mut Table {
+        self.tables.entry(name).or_insert_with(|| Table::new(name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves a new table has the kernel's built-in chains in hook order with
+    // ACCEPT policies, and that tables come into being on first use only.
+    #[test]
+    fn tables_created_lazily_with_builtins() {
+        let mut rs = Ruleset::new();
+        assert!(rs.table(TableName::Nat).is_none());
+        let t = rs.table_mut(TableName::Nat);
+        assert_eq!(t.chain_names(), ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"]);
+        assert!(t.builtins.iter().all(|b| b.policy == Policy::Accept));
+        assert!(rs.table(TableName::Nat).is_some());
+        assert!(rs.table(TableName::Filter).is_none());
+    }
+
+    // Proves references counts jumps and gotos to a chain, from any chain.
+    #[test]
+    fn references_counts_jumps_and_gotos() {
+        let mut t = Table::new(TableName::Filter);
+        t.user.insert("A".into(), Chain::default());
+        let jump = |c: &str| Rule { target: Some(Target::Jump(c.into())), ..Rule::default() };
+        t.chain_mut("FORWARD").expect("builtin").rules.push(jump("A"));
+        t.user
+            .get_mut("A")
+            .expect("user")
+            .rules
+            .push(Rule { target: Some(Target::Goto("A".into())), ..Rule::default() });
+        assert_eq!(t.references("A"), 2);
+        assert_eq!(t.references("B"), 0);
+    }
+}

@@ -1,0 +1,487 @@
+//! One iptables rule as typed data: the base matches (`-s -d -i -o -p -f`),
+//! the extension matches (`-m ...`) and the target (`-j`/`-g`), each as the
+//! kernel-side values the extension stores (port ranges, state bit sets,
+//! marks and masks), never as option strings.
+//!
+//! It does not parse command lines (see `tools::iptables`) nor print them
+//! (see `render::iptables`), and it does not evaluate packets: the netfilter
+//! datapath will read these values.
+
+use std::net::Ipv4Addr;
+
+use crate::model::MacAddr;
+
+/// A value with iptables' `!` in front of it (or not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inv<T> {
+    /// `!` was given: the match succeeds when the value does not match.
+    pub inv: bool,
+    /// The value.
+    pub val: T,
+}
+
+/// An IPv4 address with its (possibly non-contiguous) mask, host bits
+/// already cleared as iptables does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddrMask {
+    /// The network address (`addr & mask`).
+    pub addr: Ipv4Addr,
+    /// The mask.
+    pub mask: Ipv4Addr,
+}
+
+impl AddrMask {
+    /// The prefix length when the mask is contiguous.
+    pub fn prefix_len(&self) -> Option<u8> {
+        let m = u32::from(self.mask);
+        let ones = m.leading_ones();
+        (m.checked_shl(ones).unwrap_or(0) == 0).then_some(ones as u8)
+    }
+}
+
+/// An inclusive port range (`--dport 1024:65535`; a single port has lo == hi).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortRange {
+    /// First port.
+    pub lo: u16,
+    /// Last port.
+    pub hi: u16,
+}
+
+/// Conntrack states as the `state`/`conntrack` matches store them (bit set).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct CtStates(pub u8);
+
+impl CtStates {
+    /// INVALID.
+    pub const INVALID: u8 = 1;
+    /// NEW.
+    pub const NEW: u8 = 2;
+    /// RELATED.
+    pub const RELATED: u8 = 4;
+    /// ESTABLISHED.
+    pub const ESTABLISHED: u8 = 8;
+    /// UNTRACKED.
+    pub const UNTRACKED: u8 = 16;
+    /// SNAT (conntrack only).
+    pub const SNAT: u8 = 32;
+    /// DNAT (conntrack only).
+    pub const DNAT: u8 = 64;
+    /// Names in the order iptables prints them.
+    pub const NAMES: [(u8, &'static str); 7] = [
+        (Self::INVALID, "INVALID"),
+        (Self::NEW, "NEW"),
+        (Self::RELATED, "RELATED"),
+        (Self::ESTABLISHED, "ESTABLISHED"),
+        (Self::UNTRACKED, "UNTRACKED"),
+        (Self::SNAT, "SNAT"),
+        (Self::DNAT, "DNAT"),
+    ];
+}
+
+/// `-m tcp`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TcpMatch {
+    /// `--sport`.
+    pub sport: Option<Inv<PortRange>>,
+    /// `--dport`.
+    pub dport: Option<Inv<PortRange>>,
+    /// `--tcp-flags MASK COMP` (bits FIN=1 SYN=2 RST=4 PSH=8 ACK=16 URG=32).
+    pub flags: Option<Inv<(u8, u8)>>,
+    /// `--tcp-option N`.
+    pub option: Option<Inv<u8>>,
+}
+
+/// `-m udp`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct UdpMatch {
+    /// `--sport`.
+    pub sport: Option<Inv<PortRange>>,
+    /// `--dport`.
+    pub dport: Option<Inv<PortRange>>,
+}
+
+/// `-m icmp --icmp-type`: type 255 means any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IcmpMatch {
+    /// `!`.
+    pub inv: bool,
+    /// ICMP type (255: any).
+    pub kind: u8,
+    /// Inclusive code range.
+    pub code: (u8, u8),
+}
+
+/// `-m conntrack`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ConntrackMatch {
+    /// `--ctstate`.
+    pub state: Option<Inv<CtStates>>,
+    /// `--ctproto` (protocol number).
+    pub proto: Option<Inv<u8>>,
+    /// `--ctorigsrc`.
+    pub orig_src: Option<Inv<AddrMask>>,
+    /// `--ctorigdst`.
+    pub orig_dst: Option<Inv<AddrMask>>,
+    /// `--ctreplsrc`.
+    pub repl_src: Option<Inv<AddrMask>>,
+    /// `--ctrepldst`.
+    pub repl_dst: Option<Inv<AddrMask>>,
+    /// `--ctorigsrcport`.
+    pub orig_src_port: Option<Inv<PortRange>>,
+    /// `--ctorigdstport`.
+    pub orig_dst_port: Option<Inv<PortRange>>,
+    /// `--ctreplsrcport`.
+    pub repl_src_port: Option<Inv<PortRange>>,
+    /// `--ctrepldstport`.
+    pub repl_dst_port: Option<Inv<PortRange>>,
+    /// `--ctstatus` bits (EXPECTED=1 SEEN_REPLY=2 ASSURED=4 CONFIRMED=8).
+    pub status: Option<Inv<u8>>,
+    /// `--ctexpire` seconds, inclusive.
+    pub expire: Option<Inv<(u32, u32)>>,
+    /// `--ctdir`: true for REPLY, false for ORIGINAL.
+    pub dir_reply: Option<bool>,
+}
+
+/// `-m physdev`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct PhysdevMatch {
+    /// `--physdev-in`.
+    pub phys_in: Option<Inv<String>>,
+    /// `--physdev-out`.
+    pub phys_out: Option<Inv<String>>,
+    /// `--physdev-is-in`.
+    pub is_in: Option<bool>,
+    /// `--physdev-is-out`.
+    pub is_out: Option<bool>,
+    /// `--physdev-is-bridged`.
+    pub is_bridged: Option<bool>,
+}
+
+/// Which ports `-m multiport` compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MultiportDir {
+    /// `--sports`.
+    Source,
+    /// `--dports`.
+    Destination,
+    /// `--ports` (either).
+    Either,
+}
+
+/// `-m multiport`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MultiportMatch {
+    /// `!`.
+    pub inv: bool,
+    /// Which ports.
+    pub dir: MultiportDir,
+    /// Up to 15 ports or ranges.
+    pub ports: Vec<PortRange>,
+}
+
+/// Address types as `-m addrtype` names them, in bit order.
+pub const ADDRTYPE_NAMES: [&str; 12] = [
+    "UNSPEC",
+    "UNICAST",
+    "LOCAL",
+    "BROADCAST",
+    "ANYCAST",
+    "MULTICAST",
+    "BLACKHOLE",
+    "UNREACHABLE",
+    "PROHIBIT",
+    "THROW",
+    "NAT",
+    "XRESOLVE",
+];
+
+/// `-m addrtype` (types as bit sets over [`ADDRTYPE_NAMES`]).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct AddrtypeMatch {
+    /// `--src-type`.
+    pub src: Option<Inv<u16>>,
+    /// `--dst-type`.
+    pub dst: Option<Inv<u16>>,
+    /// `--limit-iface-in`.
+    pub limit_in: bool,
+    /// `--limit-iface-out`.
+    pub limit_out: bool,
+}
+
+/// `-m mark` / `-m connmark`: `(value & mask) == value`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkMatch {
+    /// `!`.
+    pub inv: bool,
+    /// Value.
+    pub mark: u32,
+    /// Mask.
+    pub mask: u32,
+}
+
+/// `-m iprange`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct IprangeMatch {
+    /// `--src-range`.
+    pub src: Option<Inv<(Ipv4Addr, Ipv4Addr)>>,
+    /// `--dst-range`.
+    pub dst: Option<Inv<(Ipv4Addr, Ipv4Addr)>>,
+}
+
+/// An extension match, in the order the rule gave them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Match {
+    /// `-m tcp`.
+    Tcp(TcpMatch),
+    /// `-m udp`.
+    Udp(UdpMatch),
+    /// `-m icmp`.
+    Icmp(IcmpMatch),
+    /// `-m conntrack`.
+    Conntrack(ConntrackMatch),
+    /// `-m state --state`.
+    State(Inv<CtStates>),
+    /// `-m physdev`.
+    Physdev(PhysdevMatch),
+    /// `-m comment --comment`.
+    Comment(String),
+    /// `-m multiport`.
+    Multiport(MultiportMatch),
+    /// `-m addrtype`.
+    Addrtype(AddrtypeMatch),
+    /// `-m mark --mark`.
+    Mark(MarkMatch),
+    /// `-m connmark --mark`.
+    Connmark(MarkMatch),
+    /// `-m mac --mac-source`.
+    Mac(Inv<MacAddr>),
+    /// `-m iprange`.
+    Iprange(IprangeMatch),
+}
+
+impl Match {
+    /// The extension's name as `-m` takes it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Match::Tcp(_) => "tcp",
+            Match::Udp(_) => "udp",
+            Match::Icmp(_) => "icmp",
+            Match::Conntrack(_) => "conntrack",
+            Match::State(_) => "state",
+            Match::Physdev(_) => "physdev",
+            Match::Comment(_) => "comment",
+            Match::Multiport(_) => "multiport",
+            Match::Addrtype(_) => "addrtype",
+            Match::Mark(_) => "mark",
+            Match::Connmark(_) => "connmark",
+            Match::Mac(_) => "mac",
+            Match::Iprange(_) => "iprange",
+        }
+    }
+}
+
+/// `REJECT --reject-with` types, in the order iptables lists them.
+pub const REJECT_TYPES: [(&str, &str); 8] = [
+    ("icmp-net-unreachable", "net-unreach"),
+    ("icmp-host-unreachable", "host-unreach"),
+    ("icmp-port-unreachable", "port-unreach"),
+    ("icmp-proto-unreachable", "proto-unreach"),
+    ("icmp-net-prohibited", "net-prohib"),
+    ("icmp-host-prohibited", "host-prohib"),
+    ("tcp-reset", "tcp-rst"),
+    ("icmp-admin-prohibited", "admin-prohib"),
+];
+
+/// A NAT range: `ADDR[-ADDR][:PORT[-PORT][/BASE]]`.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct NatRange {
+    /// Address range, if given.
+    pub addr: Option<(Ipv4Addr, Ipv4Addr)>,
+    /// Port range, if given.
+    pub ports: Option<PortRange>,
+    /// Shifted port-map base (`/BASE`, DNAT only).
+    pub base: Option<u16>,
+}
+
+/// NAT flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct NatFlags {
+    /// `--random`.
+    pub random: bool,
+    /// `--random-fully`.
+    pub random_fully: bool,
+    /// `--persistent`.
+    pub persistent: bool,
+}
+
+/// What `CONNMARK` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnmarkOp {
+    /// `--set-xmark V/M`: ctmark = (ctmark & ~M) ^ V.
+    Set {
+        /// Value.
+        mark: u32,
+        /// Mask.
+        mask: u32,
+    },
+    /// `--save-mark`: ctmark = (ctmark & ~ctmask) ^ (nfmark & nfmask).
+    Save {
+        /// nfmask.
+        nfmask: u32,
+        /// ctmask.
+        ctmask: u32,
+    },
+    /// `--restore-mark`: nfmark = (nfmark & ~nfmask) ^ (ctmark & ctmask).
+    Restore {
+        /// nfmask.
+        nfmask: u32,
+        /// ctmask.
+        ctmask: u32,
+    },
+}
+
+/// What a rule does when it matches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// ACCEPT.
+    Accept,
+    /// DROP.
+    Drop,
+    /// RETURN.
+    Return,
+    /// `-j CHAIN`: jump to a user chain.
+    Jump(String),
+    /// `-g CHAIN`: goto a user chain.
+    Goto(String),
+    /// `REJECT --reject-with` (index into [`REJECT_TYPES`]).
+    Reject(usize),
+    /// `LOG`.
+    Log {
+        /// `--log-level` (0..7, default 4).
+        level: u8,
+        /// `--log-prefix` (at most 29 bytes).
+        prefix: Option<String>,
+        /// Flag bits: tcp-sequence 1, tcp-options 2, ip-options 4, uid 8, macdecode 32.
+        flags: u8,
+    },
+    /// `MASQUERADE`.
+    Masquerade {
+        /// `--to-ports`.
+        ports: Option<PortRange>,
+        /// Flags (`--random`, `--random-fully`).
+        flags: NatFlags,
+    },
+    /// `SNAT --to-source`.
+    Snat(NatRange, NatFlags),
+    /// `DNAT --to-destination`.
+    Dnat(NatRange, NatFlags),
+    /// `REDIRECT`.
+    Redirect {
+        /// `--to-ports`.
+        ports: Option<PortRange>,
+        /// `--random`.
+        random: bool,
+    },
+    /// `MARK --set-xmark V/M`: mark = (mark & ~M) ^ V.
+    Mark {
+        /// Value.
+        mark: u32,
+        /// Mask.
+        mask: u32,
+    },
+    /// `CONNMARK`.
+    Connmark(ConnmarkOp),
+}
+
+impl Target {
+    /// The name `-j` took (`ACCEPT`, a chain name, `MASQUERADE`, ...).
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Accept => "ACCEPT",
+            Target::Drop => "DROP",
+            Target::Return => "RETURN",
+            Target::Jump(c) | Target::Goto(c) => c,
+            Target::Reject(_) => "REJECT",
+            Target::Log { .. } => "LOG",
+            Target::Masquerade { .. } => "MASQUERADE",
+            Target::Snat(..) => "SNAT",
+            Target::Dnat(..) => "DNAT",
+            Target::Redirect { .. } => "REDIRECT",
+            Target::Mark { .. } => "MARK",
+            Target::Connmark(_) => "CONNMARK",
+        }
+    }
+}
+
+/// Packet and byte counters (as `-c`, `-L -v` and `iptables-save -c` show).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Counters {
+    /// Packets.
+    pub packets: u64,
+    /// Bytes.
+    pub bytes: u64,
+}
+
+/// One rule.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Rule {
+    /// `-s`.
+    pub src: Option<Inv<AddrMask>>,
+    /// `-d`.
+    pub dst: Option<Inv<AddrMask>>,
+    /// `-i` (a trailing `+` is a prefix wildcard).
+    pub in_iface: Option<Inv<String>>,
+    /// `-o`.
+    pub out_iface: Option<Inv<String>>,
+    /// `-p` as a protocol number (`-p all` is stored as `None`).
+    pub proto: Option<Inv<u8>>,
+    /// `-f` (`Some(true)` for `! -f`).
+    pub fragment: Option<bool>,
+    /// Extension matches in order.
+    pub matches: Vec<Match>,
+    /// Target; `None` for a rule that only counts.
+    pub target: Option<Target>,
+    /// Counters.
+    pub counters: Counters,
+}
+
+impl Rule {
+    /// Equality as `-D`/`-C` compare rules: everything but the counters.
+    pub fn same_spec(&self, other: &Rule) -> bool {
+        self.src == other.src
+            && self.dst == other.dst
+            && self.in_iface == other.in_iface
+            && self.out_iface == other.out_iface
+            && self.proto == other.proto
+            && self.fragment == other.fragment
+            && self.matches == other.matches
+            && self.target == other.target
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Proves the prefix length is found only for contiguous masks.
+    #[test]
+    fn prefix_len_contiguous_only() {
+        let m = |s: &str| AddrMask { addr: Ipv4Addr::UNSPECIFIED, mask: s.parse().expect("literal") };
+        assert_eq!(m("255.0.0.0").prefix_len(), Some(8));
+        assert_eq!(m("255.255.255.255").prefix_len(), Some(32));
+        assert_eq!(m("0.0.0.0").prefix_len(), Some(0));
+        assert_eq!(m("255.0.255.0").prefix_len(), None);
+    }
+
+    // Proves -D/-C equality ignores counters but not the target.
+    #[test]
+    fn same_spec_ignores_counters() {
+        let a = Rule { target: Some(Target::Accept), ..Rule::default() };
+        let mut b = a.clone();
+        b.counters.packets = 5;
+        assert!(a.same_spec(&b));
+        b.target = Some(Target::Drop);
+        assert!(!a.same_spec(&b));
+    }
+}

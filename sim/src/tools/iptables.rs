@@ -1,0 +1,1706 @@
+//! `iptables` and `iptables-restore` as iptables 1.8.9 (nf_tables) behave:
+//! command-line parsing, the change applied to a namespace's [`Ruleset`],
+//! what is printed, the error texts and exit statuses.
+//!
+//! What it does: parses every command (`-A -I -D -R -C -P -N -X -E -F -Z -L
+//! -S`), the base matches, the modelled extension matches and targets (see
+//! [`crate::model::nf::rule`]), validates the whole command first and only
+//! then changes the ruleset, so a refused command changes nothing. For
+//! `iptables-restore`, a whole input is applied or nothing is.
+//!
+//! What it does not do: it is not wired into `tools::run` yet (the datapath
+//! does not traverse the hooks yet, and netsim never accepts a command whose
+//! effect it does not simulate). Extensions netsim does not model (`-m limit`,
+//! `-j CT`, ...) are refused as [`IptablesError::Unsupported`], not with a
+//! fake iptables message. Host names are not resolved.
+
+use std::net::Ipv4Addr;
+
+use crate::model::nf::rule::{
+    AddrMask, AddrtypeMatch, ConnmarkOp, ConntrackMatch, CtStates, IcmpMatch, Inv, IprangeMatch, MarkMatch,
+    MultiportDir, MultiportMatch, NatFlags, NatRange, PhysdevMatch, PortRange, TcpMatch, UdpMatch, ADDRTYPE_NAMES,
+    REJECT_TYPES,
+};
+use crate::model::nf::{Hook, Match, Policy, Rule, Ruleset, Table, TableName, Target};
+use crate::model::MacAddr;
+use crate::render::iptables as r;
+
+const TRY: &str = "Try `iptables -h' or 'iptables --help' for more information.";
+
+/// Why an iptables command was refused; `Display` is the exact stderr text
+/// (without the final newline) and [`IptablesError::status`] the exit status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IptablesError {
+    /// A parameter problem (`xtables_error(PARAMETER_PROBLEM)`): exit 2.
+    #[error("iptables v1.8.9 (nf_tables): {0}\n{TRY}")]
+    Parameter(String),
+    /// A parameter problem printed without the program prefix
+    /// (`Bad argument `x'`): exit 2.
+    #[error("{0}\n{TRY}")]
+    Bare(String),
+    /// The kernel refused the change (`iptables: Chain already exists.`): exit 1.
+    #[error("iptables: {0}.")]
+    Kernel(String),
+    /// An nf_tables error with its own exit status (`RULE_APPEND failed`: 4).
+    #[error("iptables v1.8.9 (nf_tables): {0}")]
+    Nft(String, i32),
+    /// The table does not exist (`-t foo`): exit 3.
+    #[error("iptables v1.8.9 (nf_tables): table '{0}' does not exist\nPerhaps iptables or your kernel needs to be upgraded.")]
+    NoTable(String),
+    /// Real iptables may accept this, but netsim does not model it.
+    #[error("netsim does not model {0}")]
+    Unsupported(String),
+}
+
+impl IptablesError {
+    /// The exit status iptables returns.
+    pub fn status(&self) -> i32 {
+        match self {
+            IptablesError::Parameter(_) | IptablesError::Bare(_) => 2,
+            IptablesError::Kernel(_) => 1,
+            IptablesError::Nft(_, s) => *s,
+            IptablesError::NoTable(_) => 3,
+            IptablesError::Unsupported(_) => 2,
+        }
+    }
+}
+
+fn perr<T>(m: impl Into<String>) -> Result<T, IptablesError> {
+    Err(IptablesError::Parameter(m.into()))
+}
+
+/// What a command printed and its exit status.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Output {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit status.
+    pub status: i32,
+}
+
+/// The command of one `iptables` invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `-A CHAIN rule`.
+    Append(String),
+    /// `-I CHAIN [N] rule`.
+    Insert(String, usize),
+    /// `-D CHAIN rule` or `-D CHAIN N`.
+    Delete(String, Option<usize>),
+    /// `-R CHAIN N rule`.
+    Replace(String, usize),
+    /// `-C CHAIN rule`.
+    Check(String),
+    /// `-P CHAIN POLICY`.
+    Policy(String, String),
+    /// `-N CHAIN`.
+    NewChain(String),
+    /// `-X [CHAIN]`.
+    DeleteChain(Option<String>),
+    /// `-E OLD NEW`.
+    Rename(String, String),
+    /// `-F [CHAIN]`.
+    Flush(Option<String>),
+    /// `-Z [CHAIN [N]]`.
+    Zero(Option<String>, Option<usize>),
+    /// `-L [CHAIN [N]]`.
+    List(Option<String>, Option<usize>),
+    /// `-S [CHAIN [N]]`.
+    ListRules(Option<String>, Option<usize>),
+}
+
+/// A parsed `iptables` command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// `-t` (default filter).
+    pub table: TableName,
+    /// The command.
+    pub command: Command,
+    /// The rule (for `-A -I -D -R -C`), one per `-s`/`-d` address
+    /// combination as iptables expands comma lists.
+    pub rules: Vec<Rule>,
+    /// `-n`.
+    pub numeric: bool,
+    /// `-v`.
+    pub verbose: bool,
+    /// `-x`.
+    pub exact: bool,
+    /// `--line-numbers`.
+    pub line_numbers: bool,
+}
+
+// ---------------------------------------------------------------- values
+
+const SERVICES: [(&str, u16); 24] = [
+    ("ftp-data", 20),
+    ("ftp", 21),
+    ("ssh", 22),
+    ("telnet", 23),
+    ("smtp", 25),
+    ("domain", 53),
+    ("bootps", 67),
+    ("bootpc", 68),
+    ("tftp", 69),
+    ("http", 80),
+    ("www", 80),
+    ("pop3", 110),
+    ("sunrpc", 111),
+    ("auth", 113),
+    ("ntp", 123),
+    ("netbios-ns", 137),
+    ("netbios-dgm", 138),
+    ("netbios-ssn", 139),
+    ("imap2", 143),
+    ("snmp", 161),
+    ("ldap", 389),
+    ("https", 443),
+    ("microsoft-ds", 445),
+    ("imaps", 993),
+];
+
+/// A port number or service name (`/etc/services` subset).
+fn service(s: &str) -> Option<u16> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<u32>().ok().and_then(|v| u16::try_from(v).ok());
+    }
+    SERVICES.iter().find(|(n, _)| *n == s).map(|(_, p)| *p)
+}
+
+fn port_or(s: &str, err: impl Fn(&str) -> IptablesError) -> Result<u16, IptablesError> {
+    service(s).ok_or_else(|| err(s))
+}
+
+fn tcp_port_err(s: &str) -> IptablesError {
+    IptablesError::Parameter(format!("invalid port/service `{s}' specified"))
+}
+
+fn udp_port_err(s: &str) -> IptablesError {
+    IptablesError::Parameter(format!("Port \"{s}\" does not resolve to anything."))
+}
+
+/// `A`, `A:B`, `:B`, `A:`, `:` as the tcp/udp/conntrack matches take them.
+fn port_range(s: &str, err: &dyn Fn(&str) -> IptablesError, reject_reversed: bool) -> Result<PortRange, IptablesError> {
+    let (lo, hi) = match s.split_once(':') {
+        None => {
+            let p = port_or(s, err)?;
+            (p, p)
+        }
+        Some((a, b)) => {
+            let lo = if a.is_empty() { 0 } else { port_or(a, err)? };
+            let hi = if b.is_empty() { 0xffff } else { port_or(b, err)? };
+            (lo, hi)
+        }
+    };
+    if reject_reversed && lo > hi {
+        return perr("invalid portrange (min > max)");
+    }
+    Ok(PortRange { lo, hi })
+}
+
+fn parse_u32(s: &str) -> Option<u32> {
+    let s = s.trim();
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        u32::from_str_radix(h, 16).ok()
+    } else if s.len() > 1 && s.starts_with('0') {
+        u32::from_str_radix(&s[1..], 8).ok()
+    } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// `VALUE[/MASK]` for marks.
+fn mark_mask(s: &str) -> Option<(u32, Option<u32>)> {
+    match s.split_once('/') {
+        Some((v, m)) => Some((parse_u32(v)?, Some(parse_u32(m)?))),
+        None => Some((parse_u32(s)?, None)),
+    }
+}
+
+fn parse_ip(s: &str) -> Option<Ipv4Addr> {
+    s.parse().ok()
+}
+
+/// `ADDR[/LEN|/MASK]` as `-s`/`-d` take it, host bits cleared.
+fn addr_mask(s: &str) -> Result<AddrMask, IptablesError> {
+    let (a, m) = match s.split_once('/') {
+        Some((a, m)) => (a, Some(m)),
+        None => (s, None),
+    };
+    let mask = match m {
+        None => Ipv4Addr::BROADCAST,
+        Some(m) if m.contains('.') => {
+            parse_ip(m).ok_or_else(|| IptablesError::Parameter(format!("invalid mask `{m}' specified")))?
+        }
+        Some(m) => match m.parse::<u8>() {
+            Ok(l) if l <= 32 => Ipv4Addr::from(u32::MAX.checked_shl(32 - u32::from(l)).unwrap_or(0)),
+            _ => return perr(format!("invalid mask `{m}' specified")),
+        },
+    };
+    let addr = parse_ip(a).ok_or_else(|| IptablesError::Parameter(format!("host/network `{a}' not found")))?;
+    Ok(AddrMask { addr: Ipv4Addr::from(u32::from(addr) & u32::from(mask)), mask })
+}
+
+fn proto_number(s: &str) -> Result<u8, IptablesError> {
+    let l = s.to_ascii_lowercase();
+    if l == "all" {
+        return Ok(0);
+    }
+    if let Ok(n) = l.parse::<u8>() {
+        return Ok(n);
+    }
+    if l == "icmpv6" {
+        return Ok(58);
+    }
+    if l == "mh" || l == "ipv6-mh" {
+        return Ok(135);
+    }
+    r::PROTOCOLS
+        .iter()
+        .find(|(_, n)| *n == l)
+        .map(|(p, _)| *p)
+        .ok_or_else(|| IptablesError::Parameter(format!("unknown protocol \"{s}\" specified")))
+}
+
+fn iface(s: &str) -> Result<String, IptablesError> {
+    if s.len() >= 16 {
+        return perr(format!("interface name `{s}' must be shorter than IFNAMSIZ (15)"));
+    }
+    Ok(s.to_string())
+}
+
+fn states(s: &str, conntrack: bool) -> Result<CtStates, IptablesError> {
+    let mut bits = 0;
+    for part in s.split(',') {
+        let up = part.to_ascii_uppercase();
+        let hit = CtStates::NAMES.iter().filter(|(b, _)| conntrack || *b < CtStates::SNAT).find(|(_, n)| *n == up);
+        match hit {
+            Some((b, _)) => bits |= b,
+            None if conntrack => return perr(format!("Bad ctstate \"{part}\"")),
+            None => return Err(IptablesError::Bare(format!("Bad state \"{part}\""))),
+        }
+    }
+    Ok(CtStates(bits))
+}
+
+const ICMP_TYPES: [(&str, u8, u8, u8); 40] = [
+    ("any", 0xff, 0, 0xff),
+    ("echo-reply", 0, 0, 0xff),
+    ("pong", 0, 0, 0xff),
+    ("destination-unreachable", 3, 0, 0xff),
+    ("network-unreachable", 3, 0, 0),
+    ("host-unreachable", 3, 1, 1),
+    ("protocol-unreachable", 3, 2, 2),
+    ("port-unreachable", 3, 3, 3),
+    ("fragmentation-needed", 3, 4, 4),
+    ("source-route-failed", 3, 5, 5),
+    ("network-unknown", 3, 6, 6),
+    ("host-unknown", 3, 7, 7),
+    ("network-prohibited", 3, 9, 9),
+    ("host-prohibited", 3, 10, 10),
+    ("TOS-network-unreachable", 3, 11, 11),
+    ("TOS-host-unreachable", 3, 12, 12),
+    ("communication-prohibited", 3, 13, 13),
+    ("host-precedence-violation", 3, 14, 14),
+    ("precedence-cutoff", 3, 15, 15),
+    ("source-quench", 4, 0, 0xff),
+    ("redirect", 5, 0, 0xff),
+    ("network-redirect", 5, 0, 0),
+    ("host-redirect", 5, 1, 1),
+    ("TOS-network-redirect", 5, 2, 2),
+    ("TOS-host-redirect", 5, 3, 3),
+    ("echo-request", 8, 0, 0xff),
+    ("ping", 8, 0, 0xff),
+    ("router-advertisement", 9, 0, 0xff),
+    ("router-solicitation", 10, 0, 0xff),
+    ("time-exceeded", 11, 0, 0xff),
+    ("ttl-exceeded", 11, 0, 0xff),
+    ("ttl-zero-during-transit", 11, 0, 0),
+    ("ttl-zero-during-reassembly", 11, 1, 1),
+    ("parameter-problem", 12, 0, 0xff),
+    ("ip-header-bad", 12, 0, 0),
+    ("required-option-missing", 12, 1, 1),
+    ("timestamp-request", 13, 0, 0xff),
+    ("timestamp-reply", 14, 0, 0xff),
+    ("address-mask-request", 17, 0, 0xff),
+    ("address-mask-reply", 18, 0, 0xff),
+];
+
+fn icmp_type(s: &str) -> Result<(u8, (u8, u8)), IptablesError> {
+    if let Some((_, t, a, b)) = ICMP_TYPES.iter().find(|(n, ..)| n.eq_ignore_ascii_case(s)) {
+        return Ok((*t, (*a, *b)));
+    }
+    let bad = || IptablesError::Parameter(format!("Unknown ICMP type `{s}'"));
+    let (t, c) = match s.split_once('/') {
+        Some((t, c)) => (t, Some(c)),
+        None => (s, None),
+    };
+    let t: u8 = t.parse().map_err(|_| bad())?;
+    let code = match c {
+        None => (0, 0xff),
+        Some(c) => match c.split_once(':') {
+            Some((a, b)) => (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?),
+            None => {
+                let v: u8 = c.parse().map_err(|_| bad())?;
+                (v, v)
+            }
+        },
+    };
+    Ok((t, code))
+}
+
+fn tcp_flag_list(s: &str) -> Result<u8, IptablesError> {
+    let mut f = 0;
+    for p in s.split(',') {
+        f |= match p.to_ascii_uppercase().as_str() {
+            "FIN" => 1,
+            "SYN" => 2,
+            "RST" => 4,
+            "PSH" => 8,
+            "ACK" => 16,
+            "URG" => 32,
+            "ALL" => 63,
+            "NONE" => 0,
+            _ => return perr(format!("Unknown TCP flag `{p}'")),
+        };
+    }
+    Ok(f)
+}
+
+fn addrtype_list(s: &str) -> Result<u16, IptablesError> {
+    let mut m = 0;
+    for p in s.split(',') {
+        let i = ADDRTYPE_NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(p))
+            .ok_or_else(|| IptablesError::Parameter(format!("addrtype: bad type \"{p}\"")))?;
+        m |= 1 << i;
+    }
+    Ok(m)
+}
+
+fn ip_range(s: &str) -> Result<(Ipv4Addr, Ipv4Addr), IptablesError> {
+    let bad = || IptablesError::Parameter(format!("iprange match: Bad IP address \"{s}\""));
+    match s.split_once('-') {
+        Some((a, b)) => Ok((parse_ip(a).ok_or_else(bad)?, parse_ip(b).ok_or_else(bad)?)),
+        None => {
+            let a = parse_ip(s).ok_or_else(bad)?;
+            Ok((a, a))
+        }
+    }
+}
+
+/// Ports for NAT targets: `A[-B]`, service names allowed.
+fn nat_ports(s: &str) -> Result<PortRange, IptablesError> {
+    let bad = |p: &str| IptablesError::Parameter(format!("Port `{p}' not valid"));
+    let one = |p: &str| -> Result<u16, IptablesError> {
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            p.parse::<u16>().map_err(|_| bad(p))
+        } else {
+            SERVICES.iter().find(|(n, _)| *n == p).map(|(_, v)| *v).ok_or_else(|| bad(p))
+        }
+    };
+    if let Some(p) = SERVICES.iter().find(|(n, _)| *n == s) {
+        return Ok(PortRange { lo: p.1, hi: p.1 });
+    }
+    match s.split_once('-') {
+        Some((a, b)) if !a.is_empty() => {
+            let lo = one(a)?;
+            // Like iptables: a service name cannot end a range.
+            if !b.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(bad(s));
+            }
+            let hi = one(b)?;
+            Ok(PortRange { lo, hi })
+        }
+        _ => {
+            let p = one(s)?;
+            Ok(PortRange { lo: p, hi: p })
+        }
+    }
+}
+
+fn nat_range(s: &str, dnat: bool) -> Result<NatRange, IptablesError> {
+    let mut out = NatRange::default();
+    let (a, p) = match s.split_once(':') {
+        Some((a, p)) => (a, Some(p)),
+        None => (s, None),
+    };
+    if !a.is_empty() {
+        let bad = || IptablesError::Parameter(format!("Bad IP address \"{a}\""));
+        out.addr = Some(match a.split_once('-') {
+            Some((x, y)) => (parse_ip(x).ok_or_else(bad)?, parse_ip(y).ok_or_else(bad)?),
+            None => {
+                let x = parse_ip(a).ok_or_else(bad)?;
+                (x, x)
+            }
+        });
+    }
+    if let Some(p) = p {
+        let (range, base) = match p.split_once('/') {
+            Some((r, b)) if dnat => (r, Some(b)),
+            _ => (p, None),
+        };
+        let bad = |x: &str| IptablesError::Parameter(format!("Port `{x}' not valid"));
+        let pr = nat_ports(range)?;
+        if pr.lo == 0 {
+            return Err(bad("0"));
+        }
+        out.ports = Some(pr);
+        if let Some(b) = base {
+            let v = service(b).ok_or_else(|| bad(b))?;
+            if v == 0 {
+                return Err(bad(b));
+            }
+            out.base = Some(v);
+        }
+    }
+    Ok(out)
+}
+
+fn log_level(s: &str) -> Result<u8, IptablesError> {
+    const NAMES: [(&str, u8); 11] = [
+        ("alert", 1),
+        ("crit", 2),
+        ("debug", 7),
+        ("emerg", 0),
+        ("err", 3),
+        ("error", 3),
+        ("info", 6),
+        ("notice", 5),
+        ("panic", 0),
+        ("warning", 4),
+        ("warn", 4),
+    ];
+    if let Ok(v) = s.parse::<u8>() {
+        if v <= 7 {
+            return Ok(v);
+        }
+    }
+    NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(s))
+        .map(|(_, v)| *v)
+        .ok_or_else(|| IptablesError::Parameter(format!("log level \"{s}\" unknown")))
+}
+
+// ---------------------------------------------------------------- extensions
+
+struct Args<'a> {
+    v: &'a [String],
+    i: usize,
+}
+
+impl Args<'_> {
+    fn peek(&self) -> Option<&str> {
+        self.v.get(self.i).map(|s| s.as_str())
+    }
+    fn next(&mut self) -> Option<String> {
+        let s = self.v.get(self.i).cloned();
+        self.i += 1;
+        s
+    }
+    fn value(&mut self, opt: &str) -> Result<String, IptablesError> {
+        match self.v.get(self.i) {
+            Some(s) => {
+                self.i += 1;
+                Ok(s.clone())
+            }
+            None => perr(format!("option \"{opt}\" requires an argument")),
+        }
+    }
+    /// An optional positional argument (not starting with `-` or `!`).
+    fn optional(&mut self) -> Option<String> {
+        match self.peek() {
+            Some(s) if !s.starts_with('-') && s != "!" => self.next(),
+            _ => None,
+        }
+    }
+}
+
+/// A match under construction, with the options it has seen.
+struct MatchB {
+    m: Match,
+    seen: Vec<String>,
+}
+
+/// The target under construction.
+struct TargetB {
+    t: Target,
+    seen: Vec<String>,
+}
+
+fn once(seen: &mut Vec<String>, ext: &str, opt: &str) -> Result<(), IptablesError> {
+    if seen.iter().any(|s| s == opt) {
+        return perr(format!("{ext}: option \"{opt}\" can only be used once."));
+    }
+    seen.push(opt.to_string());
+    Ok(())
+}
+
+fn new_match(name: &str) -> Result<Match, IptablesError> {
+    Ok(match name {
+        "tcp" => Match::Tcp(TcpMatch::default()),
+        "udp" => Match::Udp(UdpMatch::default()),
+        "icmp" => Match::Icmp(IcmpMatch { inv: false, kind: 0xff, code: (0, 0xff) }),
+        "conntrack" => Match::Conntrack(ConntrackMatch::default()),
+        "state" => Match::State(Inv { inv: false, val: CtStates(0) }),
+        "physdev" => Match::Physdev(PhysdevMatch::default()),
+        "comment" => Match::Comment(String::new()),
+        "multiport" => Match::Multiport(MultiportMatch { inv: false, dir: MultiportDir::Either, ports: Vec::new() }),
+        "addrtype" => Match::Addrtype(AddrtypeMatch::default()),
+        "mark" | "connmark" => {
+            let m = MarkMatch { inv: false, mark: 0, mask: u32::MAX };
+            if name == "mark" {
+                Match::Mark(m)
+            } else {
+                Match::Connmark(m)
+            }
+        }
+        "mac" => Match::Mac(Inv { inv: false, val: MacAddr::ZERO }),
+        "iprange" => Match::Iprange(IprangeMatch::default()),
+        other => return Err(IptablesError::Unsupported(format!("the `{other}' match"))),
+    })
+}
+
+/// Offers `opt` to a match; `Ok(false)` when the match has no such option.
+fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool, IptablesError> {
+    let ext = b.m.name();
+    let known: &[&str] = match &b.m {
+        Match::Tcp(_) => {
+            &["--sport", "--source-port", "--dport", "--destination-port", "--syn", "--tcp-flags", "--tcp-option"]
+        }
+        Match::Udp(_) => &["--sport", "--source-port", "--dport", "--destination-port"],
+        Match::Icmp(_) => &["--icmp-type"],
+        Match::Conntrack(_) => &[
+            "--ctstate",
+            "--ctproto",
+            "--ctorigsrc",
+            "--ctorigdst",
+            "--ctreplsrc",
+            "--ctrepldst",
+            "--ctorigsrcport",
+            "--ctorigdstport",
+            "--ctreplsrcport",
+            "--ctrepldstport",
+            "--ctstatus",
+            "--ctexpire",
+            "--ctdir",
+        ],
+        Match::State(_) => &["--state"],
+        Match::Physdev(_) => {
+            &["--physdev-in", "--physdev-out", "--physdev-is-in", "--physdev-is-out", "--physdev-is-bridged"]
+        }
+        Match::Comment(_) => &["--comment"],
+        Match::Multiport(_) => &["--sports", "--source-ports", "--dports", "--destination-ports", "--ports"],
+        Match::Addrtype(_) => &["--src-type", "--dst-type", "--limit-iface-in", "--limit-iface-out"],
+        Match::Mark(_) | Match::Connmark(_) => &["--mark"],
+        Match::Mac(_) => &["--mac-source"],
+        Match::Iprange(_) => &["--src-range", "--dst-range"],
+    };
+    if !known.contains(&opt) {
+        return Ok(false);
+    }
+    let canon = match opt {
+        "--source-port" => "--sport",
+        "--destination-port" => "--dport",
+        "--source-ports" => "--sports",
+        "--destination-ports" => "--dports",
+        o => o,
+    };
+    once(&mut b.seen, ext, canon)?;
+    match &mut b.m {
+        Match::Tcp(t) => match canon {
+            "--sport" => t.sport = Some(Inv { inv, val: port_range(&a.value(opt)?, &tcp_port_err, true)? }),
+            "--dport" => t.dport = Some(Inv { inv, val: port_range(&a.value(opt)?, &tcp_port_err, true)? }),
+            "--syn" => t.flags = Some(Inv { inv, val: (0x17, 0x02) }),
+            "--tcp-flags" => {
+                let m = tcp_flag_list(&a.value(opt)?)?;
+                let c = match a.next() {
+                    Some(c) => tcp_flag_list(&c)?,
+                    None => return perr("--tcp-flags requires two args."),
+                };
+                t.flags = Some(Inv { inv, val: (m, c) });
+            }
+            _ => {
+                let v = a.value(opt)?;
+                let n = v.parse::<u8>().map_err(|_| {
+                    IptablesError::Parameter(
+                        "tcp: bad value for option \"--tcp-option\", or out of range (1-255).".to_string(),
+                    )
+                })?;
+                t.option = Some(Inv { inv, val: n });
+            }
+        },
+        Match::Udp(u) => {
+            let v = Inv { inv, val: port_range(&a.value(opt)?, &udp_port_err, false)? };
+            if canon == "--sport" {
+                u.sport = Some(v);
+            } else {
+                u.dport = Some(v);
+            }
+        }
+        Match::Icmp(i) => {
+            let (k, c) = icmp_type(&a.value(opt)?)?;
+            *i = IcmpMatch { inv, kind: k, code: c };
+        }
+        Match::Conntrack(c) => {
+            let v = a.value(opt)?;
+            let cport = |v: &str| port_range(v, &udp_port_err, false);
+            match canon {
+                "--ctstate" => c.state = Some(Inv { inv, val: states(&v, true)? }),
+                "--ctproto" => c.proto = Some(Inv { inv, val: proto_number(&v)? }),
+                "--ctorigsrc" => c.orig_src = Some(Inv { inv, val: addr_mask(&v)? }),
+                "--ctorigdst" => c.orig_dst = Some(Inv { inv, val: addr_mask(&v)? }),
+                "--ctreplsrc" => c.repl_src = Some(Inv { inv, val: addr_mask(&v)? }),
+                "--ctrepldst" => c.repl_dst = Some(Inv { inv, val: addr_mask(&v)? }),
+                "--ctorigsrcport" => c.orig_src_port = Some(Inv { inv, val: cport(&v)? }),
+                "--ctorigdstport" => c.orig_dst_port = Some(Inv { inv, val: cport(&v)? }),
+                "--ctreplsrcport" => c.repl_src_port = Some(Inv { inv, val: cport(&v)? }),
+                "--ctrepldstport" => c.repl_dst_port = Some(Inv { inv, val: cport(&v)? }),
+                "--ctstatus" => {
+                    let mut bits = 0;
+                    for p in v.split(',') {
+                        bits |= match p.to_ascii_uppercase().as_str() {
+                            "NONE" => 0,
+                            "EXPECTED" => 1,
+                            "SEEN_REPLY" => 2,
+                            "ASSURED" => 4,
+                            "CONFIRMED" => 8,
+                            _ => return perr(format!("Bad ctstatus \"{p}\"")),
+                        };
+                    }
+                    c.status = Some(Inv { inv, val: bits });
+                }
+                "--ctexpire" => {
+                    let bad = |x: &str| {
+                        IptablesError::Parameter(format!("conntrack: bad value for option \"--ctexpire\" near \"{x}\", or out of range (0-4294967295)."))
+                    };
+                    let num = |x: &str| x.parse::<u32>().map_err(|_| bad(x));
+                    let (lo, hi) = match v.split_once(':') {
+                        Some((x, y)) => (num(x)?, num(y)?),
+                        None => {
+                            let n = num(&v)?;
+                            (n, n)
+                        }
+                    };
+                    c.expire = Some(Inv { inv, val: (lo, hi) });
+                }
+                _ => {
+                    c.dir_reply = Some(match v.as_str() {
+                        "ORIGINAL" => false,
+                        "REPLY" => true,
+                        _ => return perr(format!("Unknown --ctdir {v}")),
+                    })
+                }
+            }
+        }
+        Match::State(s) => *s = Inv { inv, val: states(&a.value(opt)?, false)? },
+        Match::Physdev(p) => match canon {
+            "--physdev-in" => p.phys_in = Some(Inv { inv, val: iface(&a.value(opt)?)? }),
+            "--physdev-out" => p.phys_out = Some(Inv { inv, val: iface(&a.value(opt)?)? }),
+            "--physdev-is-in" => p.is_in = Some(inv),
+            "--physdev-is-out" => p.is_out = Some(inv),
+            _ => p.is_bridged = Some(inv),
+        },
+        Match::Comment(c) => {
+            if inv {
+                return perr("comment: option \"--comment\" cannot be inverted.");
+            }
+            *c = a.value(opt)?;
+        }
+        Match::Multiport(m) => {
+            let v = a.value(opt)?;
+            m.inv = inv;
+            m.dir = match canon {
+                "--sports" => MultiportDir::Source,
+                "--dports" => MultiportDir::Destination,
+                _ => MultiportDir::Either,
+            };
+            let mut list = Vec::new();
+            for p in v.split(',') {
+                list.push(port_range(p, &tcp_port_err, false)?);
+            }
+            if list.len() > 15 {
+                return perr("too many ports specified");
+            }
+            m.ports = list;
+        }
+        Match::Addrtype(t) => match canon {
+            "--src-type" => t.src = Some(Inv { inv, val: addrtype_list(&a.value(opt)?)? }),
+            "--dst-type" => t.dst = Some(Inv { inv, val: addrtype_list(&a.value(opt)?)? }),
+            "--limit-iface-in" => {
+                if t.limit_out {
+                    return perr(
+                        "addrtype: option \"--limit-iface-in\" cannot be used together with \"--limit-iface-out\".",
+                    );
+                }
+                t.limit_in = true;
+            }
+            _ => {
+                if t.limit_in {
+                    return perr(
+                        "addrtype: option \"--limit-iface-out\" cannot be used together with \"--limit-iface-in\".",
+                    );
+                }
+                t.limit_out = true;
+            }
+        },
+        Match::Mark(m) | Match::Connmark(m) => {
+            let v = a.value(opt)?;
+            let (mark, mask) = mark_mask(&v).ok_or_else(|| {
+                IptablesError::Parameter(format!("{ext}: bad integer value for option \"--mark\", or out of range."))
+            })?;
+            *m = MarkMatch { inv, mark, mask: mask.unwrap_or(u32::MAX) };
+        }
+        Match::Mac(m) => {
+            let v = a.value(opt)?;
+            let mac = (v.split(':').count() == 6)
+                .then(|| MacAddr::parse(&v))
+                .flatten()
+                .ok_or_else(|| IptablesError::Parameter("Invalid MAC address specified.".into()))?;
+            *m = Inv { inv, val: mac };
+        }
+        Match::Iprange(r) => {
+            let v = Inv { inv, val: ip_range(&a.value(opt)?)? };
+            if canon == "--src-range" {
+                r.src = Some(v);
+            } else {
+                r.dst = Some(v);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// The checks an extension makes once the whole command line is read.
+fn match_final(b: &MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError> {
+    let p = proto.filter(|p| !p.inv).map(|p| p.val);
+    let missing = |ext: &str, opt: &str| perr(format!("{ext}: option \"{opt}\" must be specified"));
+    match &b.m {
+        Match::Tcp(_) if p != Some(6) => perr("TCP match requires '-p tcp'"),
+        Match::Udp(_) if p != Some(17) => perr("UDP match requires '-p udp'"),
+        Match::Icmp(_) if b.seen.is_empty() => missing("icmp", "--icmp-type"),
+        Match::Conntrack(_) if b.seen.is_empty() => perr("conntrack: At least one option is required"),
+        Match::State(_) if b.seen.is_empty() => missing("state", "--state"),
+        Match::Comment(_) if b.seen.is_empty() => missing("comment", "--comment"),
+        Match::Multiport(_) if b.seen.is_empty() => perr("multiport expection an option"),
+        Match::Multiport(_) if !matches!(p, Some(6 | 17 | 33 | 132 | 136)) => {
+            perr("multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'")
+        }
+        Match::Addrtype(t) if t.src.is_none() && t.dst.is_none() => {
+            perr("addrtype: you must specify --src-type or --dst-type")
+        }
+        Match::Mark(_) if b.seen.is_empty() => missing("mark", "--mark"),
+        Match::Connmark(_) if b.seen.is_empty() => missing("connmark", "--mark"),
+        Match::Mac(_) if b.seen.is_empty() => missing("mac", "--mac-source"),
+        Match::Iprange(_) if b.seen.is_empty() => {
+            perr("iprange match: You must specify `--src-range' or `--dst-range'")
+        }
+        Match::Physdev(_) if b.seen.is_empty() => perr("PHYSDEV: no physdev option specified"),
+        _ => Ok(()),
+    }
+}
+
+fn new_target(name: &str) -> Option<Target> {
+    Some(match name {
+        "ACCEPT" => Target::Accept,
+        "DROP" => Target::Drop,
+        "RETURN" => Target::Return,
+        "REJECT" => Target::Reject(2),
+        "LOG" => Target::Log { level: 4, prefix: None, flags: 0 },
+        "MASQUERADE" => Target::Masquerade { ports: None, flags: NatFlags::default() },
+        "SNAT" => Target::Snat(NatRange::default(), NatFlags::default()),
+        "DNAT" => Target::Dnat(NatRange::default(), NatFlags::default()),
+        "REDIRECT" => Target::Redirect { ports: None, random: false },
+        "MARK" => Target::Mark { mark: 0, mask: 0 },
+        "CONNMARK" => Target::Connmark(ConnmarkOp::Set { mark: 0, mask: 0 }),
+        _ => return None,
+    })
+}
+
+const UNMODELLED_TARGETS: [&str; 14] = [
+    "CT", "NOTRACK", "TCPMSS", "NFLOG", "NFQUEUE", "QUEUE", "TRACE", "TTL", "TOS", "DSCP", "CLASSIFY", "NETMAP",
+    "ULOG", "SET",
+];
+
+fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<bool, IptablesError> {
+    let name = b.t.name().to_string();
+    let known: &[&str] = match &b.t {
+        Target::Reject(_) => &["--reject-with"],
+        Target::Log { .. } => &[
+            "--log-level",
+            "--log-prefix",
+            "--log-tcp-sequence",
+            "--log-tcp-options",
+            "--log-ip-options",
+            "--log-uid",
+            "--log-macdecode",
+        ],
+        Target::Masquerade { .. } => &["--to-ports", "--random", "--random-fully"],
+        Target::Snat(..) => &["--to-source", "--random", "--random-fully", "--persistent"],
+        Target::Dnat(..) => &["--to-destination", "--random", "--random-fully", "--persistent"],
+        Target::Redirect { .. } => &["--to-ports", "--random"],
+        Target::Mark { .. } => &["--set-xmark", "--set-mark", "--and-mark", "--or-mark", "--xor-mark"],
+        Target::Connmark(_) => &[
+            "--set-xmark",
+            "--set-mark",
+            "--and-mark",
+            "--or-mark",
+            "--xor-mark",
+            "--save-mark",
+            "--restore-mark",
+            "--nfmask",
+            "--ctmask",
+            "--mask",
+        ],
+        _ => &[],
+    };
+    if !known.contains(&opt) {
+        return Ok(false);
+    }
+    if inv {
+        return perr(format!("{name}: option \"{opt}\" cannot be inverted."));
+    }
+    once(&mut b.seen, &name, opt)?;
+    let mark_err =
+        |o: &str| IptablesError::Parameter(format!("{name}: bad integer value for option \"{o}\", or out of range."));
+    match &mut b.t {
+        Target::Reject(i) => {
+            let v = a.value(opt)?;
+            *i = REJECT_TYPES
+                .iter()
+                .position(|(l, s)| *l == v || *s == v)
+                .ok_or_else(|| IptablesError::Parameter(format!("unknown reject type \"{v}\"")))?;
+        }
+        Target::Log { level, prefix, flags } => match opt {
+            "--log-level" => *level = log_level(&a.value(opt)?)?,
+            "--log-prefix" => {
+                let mut v = a.value(opt)?;
+                // Like iptables 1.8.9: the prefix is cut to 29 bytes.
+                while v.len() > 29 {
+                    v.pop();
+                }
+                *prefix = Some(v);
+            }
+            "--log-tcp-sequence" => *flags |= 1,
+            "--log-tcp-options" => *flags |= 2,
+            "--log-ip-options" => *flags |= 4,
+            "--log-uid" => *flags |= 8,
+            _ => *flags |= 32,
+        },
+        Target::Masquerade { ports, flags } => match opt {
+            "--to-ports" => *ports = Some(nat_ports(&a.value(opt)?)?),
+            "--random" => flags.random = true,
+            _ => flags.random_fully = true,
+        },
+        Target::Snat(rg, f) | Target::Dnat(rg, f) => match opt {
+            "--to-source" | "--to-destination" => *rg = nat_range(&a.value(opt)?, opt == "--to-destination")?,
+            "--random" => f.random = true,
+            "--random-fully" => f.random_fully = true,
+            _ => f.persistent = true,
+        },
+        Target::Redirect { ports, random } => match opt {
+            "--to-ports" => {
+                let v = a.value(opt)?;
+                if v.contains('/') {
+                    return perr("Shifted portmap ranges not supported with this kernel");
+                }
+                *ports = Some(nat_ports(&v)?);
+            }
+            _ => *random = true,
+        },
+        Target::Mark { mark, mask } => {
+            let v = a.value(opt)?;
+            let (val, m) = mark_mask(&v).ok_or_else(|| mark_err(opt))?;
+            (*mark, *mask) = xmark(opt, val, m);
+        }
+        Target::Connmark(op) => match opt {
+            "--save-mark" => *op = ConnmarkOp::Save { nfmask: u32::MAX, ctmask: u32::MAX },
+            "--restore-mark" => *op = ConnmarkOp::Restore { nfmask: u32::MAX, ctmask: u32::MAX },
+            "--nfmask" | "--ctmask" | "--mask" => {
+                let v = parse_u32(&a.value(opt)?).ok_or_else(|| mark_err(opt))?;
+                if let ConnmarkOp::Save { nfmask, ctmask } | ConnmarkOp::Restore { nfmask, ctmask } = op {
+                    match opt {
+                        "--nfmask" => *nfmask = v,
+                        "--ctmask" => *ctmask = v,
+                        _ => {
+                            *nfmask = v;
+                            *ctmask = v;
+                        }
+                    }
+                }
+            }
+            _ => {
+                let v = a.value(opt)?;
+                let (val, m) = mark_mask(&v).ok_or_else(|| mark_err(opt))?;
+                let (mark, mask) = xmark(opt, val, m);
+                *op = ConnmarkOp::Set { mark, mask };
+            }
+        },
+        _ => {}
+    }
+    Ok(true)
+}
+
+/// The `--set-xmark` value/mask pair each MARK/CONNMARK option means.
+fn xmark(opt: &str, val: u32, mask: Option<u32>) -> (u32, u32) {
+    match opt {
+        "--set-mark" => (val, mask.unwrap_or(u32::MAX) | val),
+        "--and-mark" => (0, !val),
+        "--or-mark" => (val, val),
+        "--xor-mark" => (val, 0),
+        _ => (val, mask.unwrap_or(u32::MAX)),
+    }
+}
+
+fn target_final(b: &TargetB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError> {
+    let port_proto = matches!(proto, Some(Inv { inv: false, val: 6 | 17 | 33 | 132 }));
+    let need = || perr("Need TCP, UDP, SCTP or DCCP with port specification");
+    match &b.t {
+        Target::Snat(r, _) | Target::Dnat(r, _) => {
+            let (name, opt) =
+                if matches!(b.t, Target::Snat(..)) { ("SNAT", "--to-source") } else { ("DNAT", "--to-destination") };
+            if !b.seen.iter().any(|s| s == opt) {
+                return perr(format!("{name}: option \"{opt}\" must be specified"));
+            }
+            if r.ports.is_some() && !port_proto {
+                return need();
+            }
+            Ok(())
+        }
+        Target::Masquerade { ports: Some(_), .. } | Target::Redirect { ports: Some(_), .. } if !port_proto => need(),
+        Target::Mark { .. } if b.seen.is_empty() => {
+            perr("MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
+        }
+        Target::Connmark(_) if b.seen.is_empty() => perr("CONNMARK target: No operation specified"),
+        _ => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------- command line
+
+fn rule_number(s: &str) -> Result<usize, IptablesError> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => perr(format!("Invalid rule number `{s}'")),
+    }
+}
+
+/// Parses one `iptables` command line (the arguments after the program name).
+///
+/// # Errors
+/// The error iptables prints for a malformed command; nothing is applied.
+pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
+    let mut a = Args { v: args, i: 0 };
+    let mut table = TableName::Filter;
+    let mut command: Option<Command> = None;
+    let mut rule = Rule::default();
+    let mut srcs: Vec<Inv<AddrMask>> = Vec::new();
+    let mut dsts: Vec<Inv<AddrMask>> = Vec::new();
+    let mut matches: Vec<MatchB> = Vec::new();
+    let mut target: Option<TargetB> = None;
+    let mut jump: Option<(String, bool)> = None;
+    let (mut numeric, mut verbose, mut exact, mut line_numbers) = (false, false, false, false);
+    let mut inv = false;
+    let set_cmd = |cmd: Command, c: &mut Option<Command>| -> Result<(), IptablesError> {
+        if c.is_some() {
+            return perr("Cannot use two commands at once");
+        }
+        *c = Some(cmd);
+        Ok(())
+    };
+    while let Some(tok) = a.next() {
+        if tok == "!" {
+            if inv {
+                return perr("multiple consecutive ! not allowed");
+            }
+            inv = true;
+            continue;
+        }
+        let was_inv = std::mem::take(&mut inv);
+        let t = tok.as_str();
+        match t {
+            "-A" | "--append" | "-C" | "--check" | "-I" | "--insert" | "-D" | "--delete" | "-R" | "--replace" => {
+                let chain = a.value(t)?;
+                let cmd = match t {
+                    "-A" | "--append" => Command::Append(chain),
+                    "-C" | "--check" => Command::Check(chain),
+                    "-I" | "--insert" => {
+                        let n = match a.optional() {
+                            Some(n) => rule_number(&n)?,
+                            None => 1,
+                        };
+                        Command::Insert(chain, n)
+                    }
+                    "-D" | "--delete" => Command::Delete(chain, a.optional().map(|n| rule_number(&n)).transpose()?),
+                    _ => match a.optional() {
+                        Some(n) => Command::Replace(chain, rule_number(&n)?),
+                        None => return perr("-R requires a rule number"),
+                    },
+                };
+                set_cmd(cmd, &mut command)?;
+            }
+            "-L" | "--list" | "-S" | "--list-rules" | "-Z" | "--zero" => {
+                let chain = a.optional();
+                let n = match &chain {
+                    Some(_) => a.optional().map(|n| rule_number(&n)).transpose()?,
+                    None => None,
+                };
+                let cmd = match t {
+                    "-L" | "--list" => Command::List(chain, n),
+                    "-S" | "--list-rules" => Command::ListRules(chain, n),
+                    _ => Command::Zero(chain, n),
+                };
+                set_cmd(cmd, &mut command)?;
+            }
+            "-F" | "--flush" => set_cmd(Command::Flush(a.optional()), &mut command)?,
+            "-X" | "--delete-chain" => set_cmd(Command::DeleteChain(a.optional()), &mut command)?,
+            "-N" | "--new-chain" => {
+                let c = a.value(t)?;
+                set_cmd(Command::NewChain(c), &mut command)?;
+            }
+            "-E" | "--rename-chain" => {
+                let old = a.value(t)?;
+                let new = a
+                    .optional()
+                    .ok_or_else(|| IptablesError::Parameter("-E requires old-chain-name and new-chain-name".into()))?;
+                set_cmd(Command::Rename(old, new), &mut command)?;
+            }
+            "-P" | "--policy" => {
+                let c = a.value(t)?;
+                let p =
+                    a.optional().ok_or_else(|| IptablesError::Parameter("-P requires a chain and a policy".into()))?;
+                set_cmd(Command::Policy(c, p), &mut command)?;
+            }
+            "-t" | "--table" => {
+                let v = a.value(t)?;
+                table = TableName::parse(&v).ok_or(IptablesError::NoTable(v))?;
+            }
+            "-s" | "--source" | "--src" | "-d" | "--destination" | "--dst" => {
+                let src = matches!(t, "-s" | "--source" | "--src");
+                let list = if src { &mut srcs } else { &mut dsts };
+                if !list.is_empty() {
+                    return perr(format!("multiple -{} flags not allowed", if src { 's' } else { 'd' }));
+                }
+                for part in a.value(t)?.split(',') {
+                    list.push(Inv { inv: was_inv, val: addr_mask(part)? });
+                }
+            }
+            "-i" | "--in-interface" | "-o" | "--out-interface" => {
+                let input = matches!(t, "-i" | "--in-interface");
+                let slot = if input { &mut rule.in_iface } else { &mut rule.out_iface };
+                if slot.is_some() {
+                    return perr(format!("multiple -{} flags not allowed", if input { 'i' } else { 'o' }));
+                }
+                let v = iface(&a.value(t)?)?;
+                // `-i +` matches every interface: iptables drops it.
+                if v != "+" || was_inv {
+                    *slot = Some(Inv { inv: was_inv, val: v });
+                }
+            }
+            "-p" | "--protocol" => {
+                if rule.proto.is_some() {
+                    return perr("multiple -p flags not allowed");
+                }
+                let p = proto_number(&a.value(t)?)?;
+                if p == 0 && was_inv {
+                    return perr("rule would never match protocol");
+                }
+                if p != 0 {
+                    rule.proto = Some(Inv { inv: was_inv, val: p });
+                }
+            }
+            "-f" | "--fragment" => rule.fragment = Some(was_inv),
+            "-j" | "--jump" | "-g" | "--goto" => {
+                if jump.is_some() {
+                    return perr("multiple -j flags not allowed");
+                }
+                let name = a.value(t)?;
+                let goto = matches!(t, "-g" | "--goto");
+                if !goto {
+                    if let Some(tg) = new_target(&name) {
+                        target = Some(TargetB { t: tg, seen: Vec::new() });
+                    } else if UNMODELLED_TARGETS.contains(&name.as_str()) {
+                        return Err(IptablesError::Unsupported(format!("the `{name}' target")));
+                    }
+                }
+                jump = Some((name, goto));
+            }
+            "-m" | "--match" => {
+                let name = a.value(t)?;
+                matches.push(MatchB { m: new_match(&name)?, seen: Vec::new() });
+            }
+            "-c" | "--set-counters" => {
+                let v = a.value(t)?;
+                let (p, b) = match v.split_once(',') {
+                    Some((p, b)) => (p.to_string(), b.to_string()),
+                    None => match a.optional() {
+                        Some(b) => (v.clone(), b),
+                        None => return perr("-c requires packet and byte counter"),
+                    },
+                };
+                if p.is_empty() || b.is_empty() {
+                    return perr("-c requires packet and byte counter");
+                }
+                rule.counters.packets =
+                    p.parse().map_err(|_| IptablesError::Parameter("-c packet counter not numeric".into()))?;
+                rule.counters.bytes =
+                    b.parse().map_err(|_| IptablesError::Parameter("-c byte counter not numeric".into()))?;
+            }
+            "-n" | "--numeric" => numeric = true,
+            "-v" | "--verbose" => verbose = true,
+            "-x" | "--exact" => exact = true,
+            "--line-numbers" => line_numbers = true,
+            "-w" | "--wait" => {
+                a.optional();
+            }
+            "-W" | "--wait-interval" => {
+                a.value(t)?;
+            }
+            _ if t.starts_with('-') && t.len() > 1 => {
+                // Extension options: the most recently loaded owner first.
+                let mut done = false;
+                if let Some(tb) = target.as_mut() {
+                    done = target_opt(tb, t, was_inv, &mut a)?;
+                }
+                if !done {
+                    for mb in matches.iter_mut().rev() {
+                        if match_opt(mb, t, was_inv, &mut a)? {
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+                if !done {
+                    // Implicit protocol match (`-p tcp --dport 22`).
+                    let implicit = match rule.proto {
+                        Some(Inv { inv: false, val: 6 }) => Some("tcp"),
+                        Some(Inv { inv: false, val: 17 }) => Some("udp"),
+                        Some(Inv { inv: false, val: 1 }) => Some("icmp"),
+                        _ => None,
+                    };
+                    if let Some(name) = implicit {
+                        let mut mb = MatchB { m: new_match(name)?, seen: Vec::new() };
+                        if match_opt(&mut mb, t, was_inv, &mut a)? {
+                            matches.push(mb);
+                            done = true;
+                        }
+                    }
+                }
+                if !done {
+                    return perr(format!("unknown option \"{t}\""));
+                }
+            }
+            _ => return Err(IptablesError::Bare(format!("Bad argument `{t}'"))),
+        }
+    }
+    if inv {
+        return perr("no command specified");
+    }
+    let command = command.ok_or_else(|| IptablesError::Parameter("no command specified".into()))?;
+    for mb in &matches {
+        match_final(mb, rule.proto.as_ref())?;
+    }
+    if let Some(tb) = &target {
+        target_final(tb, rule.proto.as_ref())?;
+    }
+    rule.matches = matches.into_iter().map(|b| b.m).collect();
+    rule.target = match (target, jump) {
+        (Some(tb), _) => Some(tb.t),
+        (None, Some((name, true))) => Some(Target::Goto(name)),
+        (None, Some((name, false))) => Some(Target::Jump(name)),
+        (None, None) => None,
+    };
+    let mut rules = Vec::new();
+    let s_list: Vec<Option<Inv<AddrMask>>> =
+        if srcs.is_empty() { vec![None] } else { srcs.into_iter().map(Some).collect() };
+    let d_list: Vec<Option<Inv<AddrMask>>> =
+        if dsts.is_empty() { vec![None] } else { dsts.into_iter().map(Some).collect() };
+    for s in &s_list {
+        for d in &d_list {
+            let mut r = rule.clone();
+            r.src = s.clone();
+            r.dst = d.clone();
+            rules.push(r);
+        }
+    }
+    Ok(Invocation { table, command, rules, numeric, verbose, exact, line_numbers })
+}
+
+// ---------------------------------------------------------------- applying
+
+fn no_chain() -> IptablesError {
+    IptablesError::Kernel("No chain/target/match by that name".into())
+}
+
+// One `if` per target keeps each kernel check readable.
+#[allow(clippy::collapsible_match)]
+/// The kernel-side checks of a rule about to enter `chain` of `table`.
+fn check_rule(t: &Table, table: TableName, chain: &str, rule: &Rule, op: &str) -> Result<(), IptablesError> {
+    let hook = t.builtin(chain).map(|b| b.hook);
+    let einval = || Err(IptablesError::Nft(format!(" {op} failed (Invalid argument): rule in chain {chain}"), 4));
+    match &rule.target {
+        Some(Target::Jump(c)) | Some(Target::Goto(c)) => {
+            if t.builtin(c).is_some() {
+                return Err(IptablesError::Nft(
+                    format!(" {op} failed (Operation not supported): rule in chain {chain}"),
+                    4,
+                ));
+            }
+            if !t.user.contains_key(c) {
+                return perr(format!("Chain '{c}' does not exist"));
+            }
+        }
+        Some(Target::Masquerade { .. }) => {
+            if table != TableName::Nat || hook.is_some_and(|h| h != Hook::Postrouting) {
+                return einval();
+            }
+        }
+        Some(Target::Snat(..)) => {
+            if table != TableName::Nat || hook.is_some_and(|h| !matches!(h, Hook::Postrouting | Hook::Input)) {
+                return einval();
+            }
+        }
+        Some(Target::Dnat(..)) | Some(Target::Redirect { .. }) => {
+            if table != TableName::Nat || hook.is_some_and(|h| !matches!(h, Hook::Prerouting | Hook::Output)) {
+                return einval();
+            }
+        }
+        Some(Target::Reject(6)) => {
+            if rule.proto != Some(Inv { inv: false, val: 6 }) {
+                return einval();
+            }
+        }
+        _ => {}
+    }
+    for m in &rule.matches {
+        match (m, hook) {
+            (Match::Mac(_), Some(h)) if !matches!(h, Hook::Prerouting | Hook::Input | Hook::Forward) => {
+                return einval()
+            }
+            (Match::Addrtype(a), Some(h)) if a.limit_in && matches!(h, Hook::Output | Hook::Postrouting) => {
+                return einval()
+            }
+            (Match::Addrtype(a), Some(h)) if a.limit_out && matches!(h, Hook::Prerouting | Hook::Input) => {
+                return einval()
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn chain_exists(t: &Table, chain: &str) -> Result<(), IptablesError> {
+    if t.chain(chain).is_none() {
+        return Err(no_chain());
+    }
+    Ok(())
+}
+
+fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
+    if name.len() > 28 {
+        return perr(format!("chain name `{name}' too long (must be under 29 chars)"));
+    }
+    if name.starts_with('-') {
+        return perr("chain name not allowed to start with `-'");
+    }
+    if new_target(name).is_some() || UNMODELLED_TARGETS.contains(&name) {
+        return perr("chain name may not clash with target name");
+    }
+    Ok(())
+}
+
+/// Applies a parsed invocation; returns what it prints on stdout.
+///
+/// # Errors
+/// What iptables prints when the kernel refuses; the ruleset is unchanged.
+pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError> {
+    // Work on a copy and commit at the end: nothing is half-applied.
+    let mut t = rs.table(inv.table).cloned().unwrap_or_else(|| Table::new(inv.table));
+    let mut out = String::new();
+    match &inv.command {
+        Command::Append(c) | Command::Insert(c, _) | Command::Replace(c, _) | Command::Check(c) => {
+            chain_exists(&t, c)?;
+            let op = match &inv.command {
+                Command::Append(_) => "RULE_APPEND",
+                Command::Insert(..) => "RULE_INSERT",
+                Command::Replace(..) => "RULE_REPLACE",
+                _ => "RULE_CHECK",
+            };
+            for rule in &inv.rules {
+                check_rule(&t, inv.table, c, rule, op)?;
+            }
+            let chain = t.chain_mut(c).ok_or_else(no_chain)?;
+            match &inv.command {
+                Command::Append(_) => chain.rules.extend(inv.rules.iter().cloned()),
+                Command::Insert(_, n) => {
+                    if *n > chain.rules.len() + 1 {
+                        return Err(IptablesError::Kernel("Index of insertion too big".into()));
+                    }
+                    for (k, r) in inv.rules.iter().enumerate() {
+                        chain.rules.insert(n - 1 + k, r.clone());
+                    }
+                }
+                Command::Replace(_, n) => {
+                    if *n > chain.rules.len() {
+                        return Err(IptablesError::Kernel("Index of replacement too big".into()));
+                    }
+                    if let Some(r) = inv.rules.first() {
+                        chain.rules[n - 1] = r.clone();
+                    }
+                }
+                _ => {
+                    for r in &inv.rules {
+                        if !chain.rules.iter().any(|x| x.same_spec(r)) {
+                            return Err(IptablesError::Kernel(
+                                "Bad rule (does a matching rule exist in that chain?)".into(),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Command::Delete(c, n) => {
+            chain_exists(&t, c)?;
+            let chain = t.chain_mut(c).ok_or_else(no_chain)?;
+            match n {
+                Some(n) => {
+                    if *n > chain.rules.len() {
+                        return Err(IptablesError::Kernel("Index of deletion too big".into()));
+                    }
+                    chain.rules.remove(n - 1);
+                }
+                None => {
+                    for r in &inv.rules {
+                        let pos = chain.rules.iter().position(|x| x.same_spec(r)).ok_or_else(|| {
+                            IptablesError::Kernel("Bad rule (does a matching rule exist in that chain?)".into())
+                        })?;
+                        chain.rules.remove(pos);
+                    }
+                }
+            }
+        }
+        Command::Policy(c, p) => {
+            let pol = match p.as_str() {
+                "ACCEPT" => Policy::Accept,
+                "DROP" => Policy::Drop,
+                _ => return Err(IptablesError::Kernel("Bad policy name. Run `dmesg' for more information".into())),
+            };
+            let b = t.builtin_mut(c).ok_or_else(|| IptablesError::Kernel("Bad built-in chain name".into()))?;
+            b.policy = pol;
+        }
+        Command::NewChain(c) => {
+            check_new_chain_name(c)?;
+            if t.chain(c).is_some() {
+                return Err(IptablesError::Kernel("Chain already exists".into()));
+            }
+            t.user.insert(c.clone(), Default::default());
+        }
+        Command::DeleteChain(c) => {
+            let names: Vec<String> = match c {
+                Some(c) => {
+                    if t.builtin(c).is_some() || (!t.user.contains_key(c)) {
+                        return Err(if t.builtin(c).is_some() {
+                            IptablesError::Kernel("Directory not empty".into())
+                        } else {
+                            no_chain()
+                        });
+                    }
+                    vec![c.clone()]
+                }
+                None => t.user.keys().cloned().collect(),
+            };
+            for n in &names {
+                if t.references(n) > 0 || t.user.get(n).is_some_and(|c| !c.rules.is_empty()) {
+                    return Err(IptablesError::Nft(
+                        format!(" CHAIN_DEL failed (Device or resource busy): chain {n}"),
+                        4,
+                    ));
+                }
+            }
+            for n in names {
+                t.user.remove(&n);
+            }
+        }
+        Command::Rename(old, new) => {
+            if !t.user.contains_key(old) {
+                return Err(no_chain());
+            }
+            check_new_chain_name(new)?;
+            if t.chain(new).is_some() {
+                return Err(IptablesError::Kernel("File exists".into()));
+            }
+            let c = t.user.remove(old).unwrap_or_default();
+            t.user.insert(new.clone(), c);
+            for ch in t.builtins.iter_mut().map(|b| &mut b.chain).chain(t.user.values_mut()) {
+                for r in &mut ch.rules {
+                    if let Some(Target::Jump(x)) | Some(Target::Goto(x)) = &mut r.target {
+                        if x == old {
+                            *x = new.clone();
+                        }
+                    }
+                }
+            }
+        }
+        Command::Flush(c) => {
+            if let Some(c) = c {
+                chain_exists(&t, c)?;
+            }
+            for n in t.chain_names() {
+                if c.as_ref().is_none_or(|c| *c == n) {
+                    if let Some(ch) = t.chain_mut(&n) {
+                        ch.rules.clear();
+                    }
+                }
+            }
+        }
+        Command::Zero(c, n) => {
+            if let Some(c) = c {
+                chain_exists(&t, c)?;
+            }
+            for name in t.chain_names() {
+                if c.as_ref().is_some_and(|c| *c != name) {
+                    continue;
+                }
+                if n.is_none() {
+                    if let Some(b) = t.builtin_mut(&name) {
+                        b.counters = Default::default();
+                    }
+                }
+                if let Some(ch) = t.chain_mut(&name) {
+                    for (i, r) in ch.rules.iter_mut().enumerate() {
+                        if n.is_none_or(|k| k == i + 1) {
+                            r.counters = Default::default();
+                        }
+                    }
+                }
+            }
+        }
+        Command::ListRules(c, n) | Command::List(c, n) => {
+            if let Some(c) = c {
+                if t.chain(c).is_none() {
+                    return Err(IptablesError::Nft(
+                        format!("chain `{c}' in table `{}' is incompatible, use 'nft' tool.", inv.table.as_str()),
+                        1,
+                    ));
+                }
+            }
+            out = if matches!(inv.command, Command::ListRules(..)) {
+                r::list_rules(&t, c.as_deref(), *n, inv.verbose)
+            } else {
+                r::list(
+                    &t,
+                    c.as_deref(),
+                    &r::ListOptions {
+                        numeric: inv.numeric,
+                        verbose: inv.verbose,
+                        exact: inv.exact,
+                        line_numbers: inv.line_numbers,
+                        rulenum: *n,
+                    },
+                )
+            };
+        }
+    }
+    rs.tables.insert(inv.table, t);
+    Ok(out)
+}
+
+/// Runs `iptables ARGS` against a namespace's ruleset.
+pub fn run(rs: &mut Ruleset, args: &[String]) -> Output {
+    match parse(args).and_then(|inv| apply(rs, &inv)) {
+        Ok(stdout) => Output { stdout, stderr: String::new(), status: 0 },
+        Err(e) => Output { stdout: String::new(), stderr: format!("{e}\n"), status: e.status() },
+    }
+}
+
+// ---------------------------------------------------------------- restore
+
+/// Splits a line into words as iptables-restore does: blanks separate,
+/// double and single quotes group, a backslash escapes the next character
+/// inside double quotes.
+pub fn split_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut have = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                have = true;
+                while let Some(d) = chars.next() {
+                    match d {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(e) = chars.next() {
+                                cur.push(e);
+                            }
+                        }
+                        _ => cur.push(d),
+                    }
+                }
+            }
+            '\'' => {
+                have = true;
+                for d in chars.by_ref() {
+                    if d == '\'' {
+                        break;
+                    }
+                    cur.push(d);
+                }
+            }
+            c if c.is_whitespace() => {
+                if have || !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                    have = false;
+                }
+            }
+            _ => cur.push(c),
+        }
+    }
+    if have || !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// Why `iptables-restore` refused its input; `Display` is its stderr text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text}")]
+pub struct RestoreError {
+    /// 1-based input line.
+    pub line: usize,
+    /// The message.
+    pub text: String,
+    /// The underlying iptables error, if the line was a rule.
+    pub cause: Option<IptablesError>,
+}
+
+/// `iptables-restore` options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RestoreOptions {
+    /// `-n`: do not flush the tables first.
+    pub noflush: bool,
+    /// `-c`: take `[P:B]` counters from the input.
+    pub counters: bool,
+    /// `-t`: check only, change nothing.
+    pub test: bool,
+}
+
+/// Applies an `iptables-save` text; all or nothing.
+///
+/// # Errors
+/// The first line iptables-restore refuses; the ruleset is then unchanged.
+pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<(), RestoreError> {
+    let mut work = rs.clone();
+    let mut table: Option<TableName> = None;
+    let fail = |line: usize, msg: String, cause: Option<IptablesError>| {
+        RestoreError {
+        line,
+        text: format!("iptables-restore {}: {msg}\nError occurred at line: {line}\nTry `iptables-restore -h' or 'iptables-restore --help' for more information.", r::VERSION),
+        cause,
+    }
+    };
+    for (i, raw) in input.lines().enumerate() {
+        let n = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('*') {
+            let t = TableName::parse(name).ok_or_else(|| fail(n, format!("table '{name}' does not exist"), None))?;
+            if !opts.noflush {
+                work.tables.insert(t, Table::new(t));
+            } else {
+                work.table_mut(t);
+            }
+            table = Some(t);
+            continue;
+        }
+        let Some(t) = table else {
+            return Err(fail(n, "no table specified".into(), None));
+        };
+        if line == "COMMIT" {
+            table = None;
+            continue;
+        }
+        if let Some(decl) = line.strip_prefix(':') {
+            let parts: Vec<&str> = decl.split_whitespace().collect();
+            let (Some(name), Some(pol)) = (parts.first(), parts.get(1)) else {
+                return Err(fail(n, "parse error".into(), None));
+            };
+            let tab = work.table_mut(t);
+            if let Some(b) = tab.builtin_mut(name) {
+                b.policy = match *pol {
+                    "ACCEPT" => Policy::Accept,
+                    "DROP" => Policy::Drop,
+                    _ => {
+                        return Err(fail(
+                            n,
+                            format!("Can't set policy `{pol}' on `{name}' line {n}: Bad policy name"),
+                            None,
+                        ))
+                    }
+                };
+                if opts.counters {
+                    if let Some(c) = parts.get(2).and_then(|c| parse_counters(c)) {
+                        b.counters = c;
+                    }
+                }
+            } else {
+                if *pol != "-" {
+                    return Err(fail(
+                        n,
+                        format!("Can't set policy `{pol}' on `{name}' line {n}: Bad built-in chain name"),
+                        None,
+                    ));
+                }
+                check_new_chain_name(name).map_err(|e| fail(n, e.to_string(), Some(e)))?;
+                tab.user.entry((*name).to_string()).or_default();
+            }
+            continue;
+        }
+        let mut words = split_words(line);
+        let mut counters = None;
+        if words.first().is_some_and(|w| w.starts_with('[')) {
+            counters = parse_counters(&words.remove(0));
+        }
+        words.insert(0, t.as_str().to_string());
+        words.insert(0, "-t".to_string());
+        let result = parse(&words).and_then(|mut inv| {
+            if let Some(c) = counters.filter(|_| opts.counters) {
+                for rule in &mut inv.rules {
+                    rule.counters = c;
+                }
+            }
+            match inv.command {
+                Command::List(..) | Command::ListRules(..) => Ok(()),
+                _ => apply(&mut work, &inv).map(|_| ()),
+            }
+        });
+        if let Err(e) = result {
+            let msg = match &e {
+                IptablesError::Parameter(m) | IptablesError::Bare(m) | IptablesError::Kernel(m) => m.clone(),
+                other => other.to_string(),
+            };
+            return Err(fail(n, msg, Some(e)));
+        }
+    }
+    if let Some(t) = table {
+        return Err(fail(input.lines().count(), format!("COMMIT expected for table {}", t.as_str()), None));
+    }
+    if !opts.test {
+        *rs = work;
+    }
+    Ok(())
+}
+
+fn parse_counters(s: &str) -> Option<crate::model::nf::Counters> {
+    let inner = s.strip_prefix('[')?.strip_suffix(']')?;
+    let (p, b) = inner.split_once(':')?;
+    Some(crate::model::nf::Counters { packets: p.parse().ok()?, bytes: b.parse().ok()? })
+}
