@@ -14,8 +14,8 @@ fn refuse(src: &str) -> (String, Option<sim::RunOutput>) {
 #[test]
 fn unknown_command_is_refused_before_anything_runs() {
     // The check walks the whole script first: the echo on line 1 never runs.
-    let (msg, partial) = refuse("echo first\nip netns add a\n  iptables -L\n");
-    assert!(msg.starts_with("t.sh:3:3: iptables: command not modelled by netsim; supported: ip, "), "{msg}");
+    let (msg, partial) = refuse("echo first\nip netns add a\n  systemctl restart networking\n");
+    assert!(msg.starts_with("t.sh:3:3: systemctl: command not modelled by netsim; supported: ip, "), "{msg}");
     assert!(partial.is_none());
 }
 

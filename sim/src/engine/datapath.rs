@@ -5,8 +5,10 @@
 //! Each function names the kernel function it copies. Not modelled yet:
 //! netfilter hooks, br_netfilter, TCP/UDP sockets, fragmentation, IP options.
 
+use super::netfilter::{NfCtx, NfVerdict};
 use super::{Engine, Event, HOP_NS};
 use crate::model::addr::AddrScope;
+use crate::model::nf::Hook;
 use crate::model::route::RouteType;
 use crate::model::{FdbEntry, FdbFlags, LinkId, LinkKind, MacAddr, NsId, PortState};
 use crate::trace::{DropReason, TraceKind};
@@ -236,7 +238,7 @@ impl Engine {
         if let Some(br) = self.world.link(link).master {
             self.br_handle_frame(br, link, frame);
         } else {
-            self.netif_receive(link, frame);
+            self.netif_receive(link, frame, false);
         }
     }
 
@@ -255,11 +257,13 @@ impl Engine {
     }
 
     /// The protocol layer receives a frame on `link` (not a bridge port).
-    fn netif_receive(&mut self, link: LinkId, frame: Vec<u8>) {
+    /// `prerouted`: br_netfilter already ran PREROUTING on it in the bridge
+    /// (`ip_sabotage_in` skips the second pass).
+    fn netif_receive(&mut self, link: LinkId, frame: Vec<u8>, prerouted: bool) {
         let pt = self.pkt_type(link, &frame);
         match eth_type(&frame) {
             ETH_P_ARP => self.arp_rcv(link, &frame[14..], pt),
-            ETH_P_IP => self.ip_rcv(link, &frame[14..], pt),
+            ETH_P_IP => self.ip_rcv(link, &frame[14..], pt, prerouted, eth_src(&frame)),
             0x86dd => {} // IPv6 is not modelled; nothing is sent, nothing arrives.
             _ => self.drop_frame(Some(link), DropReason::UnhandledProto, "no handler for ethertype"),
         }
@@ -280,17 +284,33 @@ impl Engine {
             self.drop_frame(Some(port), DropReason::NotSpecified, "bridge port is not forwarding");
             return;
         }
+        // NF_BR_PRE_ROUTING: br_nf_pre_routing runs IPv4 PREROUTING with
+        // in = the bridge before the frame is learned or forwarded.
+        let brnf = eth_type(&frame) == ETH_P_IP && self.br_nf_active(br);
+        if brnf {
+            let ctx = NfCtx {
+                hook: Hook::Prerouting,
+                in_dev: Some(br),
+                out_dev: None,
+                phys_in: Some(port),
+                phys_out: None,
+                src_mac: Some(src),
+            };
+            if !self.nf_pass(br, &ctx, &frame[14..]) {
+                return;
+            }
+        }
         self.br_fdb_update(br, port, src);
         let promisc = self.world.link(br).promisc > 0 || self.world.link(br).promisc_flag;
         let mut local_rcv = promisc;
         if dst.is_multicast() {
             local_rcv = true;
-            self.br_flood(br, Some(port), &frame);
+            self.br_flood(br, Some(port), &frame, brnf);
         } else {
             match self.br_fdb_find(br, dst) {
                 Some((_, true)) => {
                     // A local entry: the frame is for this host.
-                    self.br_pass_frame_up(br, frame);
+                    self.br_pass_frame_up_nf(br, frame, brnf);
                     return;
                 }
                 Some((Some(out), false)) => {
@@ -303,19 +323,96 @@ impl Engine {
                     }
                     if self.br_should_deliver(out, Some(port)) {
                         if local_rcv {
-                            self.xmit(out, frame.clone());
+                            self.br_forward(br, Some(port), out, frame.clone(), brnf);
                         } else {
-                            self.xmit(out, frame);
+                            self.br_forward(br, Some(port), out, frame, brnf);
                             return;
                         }
                     }
                 }
-                _ => self.br_flood(br, Some(port), &frame),
+                _ => self.br_flood(br, Some(port), &frame, brnf),
             }
         }
         if local_rcv {
-            self.br_pass_frame_up(br, frame);
+            self.br_pass_frame_up_nf(br, frame, brnf);
         }
+    }
+
+    /// Whether bridged IPv4 on `br` goes through iptables: br_netfilter
+    /// loaded and `bridge-nf-call-iptables` set in the bridge's namespace,
+    /// or the bridge's own `nf_call_iptables` option.
+    fn br_nf_active(&self, br: LinkId) -> bool {
+        let l = self.world.link(br);
+        self.world.ns(l.ns).brnf.is_some_and(|b| b.call_iptables != 0) || l.bridge().is_some_and(|b| b.nf_call_iptables)
+    }
+
+    /// Runs a hook for a packet in the namespace of `dev`; false when it was
+    /// dropped (a REJECT also answers with its ICMP error).
+    fn nf_pass(&mut self, dev: LinkId, ctx: &NfCtx, pkt: &[u8]) -> bool {
+        let ns = self.world.link(dev).ns;
+        match self.nf_hook(ns, ctx, pkt) {
+            NfVerdict::Accept => true,
+            NfVerdict::Drop => {
+                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict DROP");
+                false
+            }
+            NfVerdict::Reject(code) => {
+                if let Some(ip) = Ipv4View::parse(pkt) {
+                    // nf_send_unreach's error is not counted in OUTPUT or
+                    // POSTROUTING (kernel 6.18, checked with verify).
+                    self.nf_bypass = true;
+                    self.icmp_send(ns, pkt, ip, 3, code);
+                    self.nf_bypass = false;
+                }
+                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT");
+                false
+            }
+        }
+    }
+
+    /// `br_forward` to one port: for a bridged IPv4 frame with br_netfilter
+    /// on, IPv4 FORWARD (in = out = the bridge, physdev the ports) and
+    /// POSTROUTING (out = the bridge) first (`br_nf_forward_ip`,
+    /// `br_nf_post_routing`).
+    fn br_forward(&mut self, br: LinkId, ingress: Option<LinkId>, out: LinkId, frame: Vec<u8>, brnf: bool) {
+        if brnf && ingress.is_some() {
+            let src = Some(eth_src(&frame));
+            let fwd = NfCtx {
+                hook: Hook::Forward,
+                in_dev: Some(br),
+                out_dev: Some(br),
+                phys_in: ingress,
+                phys_out: Some(out),
+                src_mac: src,
+            };
+            if !self.nf_pass(br, &fwd, &frame[14..]) {
+                return;
+            }
+            let post = NfCtx {
+                hook: Hook::Postrouting,
+                in_dev: None,
+                out_dev: Some(br),
+                phys_in: ingress,
+                phys_out: Some(out),
+                src_mac: None,
+            };
+            if !self.nf_pass(br, &post, &frame[14..]) {
+                return;
+            }
+        }
+        self.xmit(out, frame);
+    }
+
+    /// Passes a frame up; with br_netfilter it already had PREROUTING.
+    fn br_pass_frame_up_nf(&mut self, br: LinkId, frame: Vec<u8>, prerouted: bool) {
+        if self.trace.enabled {
+            self.trace.push(self.now, Some(br), TraceKind::PassUp);
+        }
+        let st = &mut self.world.link_mut(br).stats;
+        st.rx_packets += 1;
+        st.rx_bytes += frame.len() as u64;
+        self.tap(br, &frame);
+        self.netif_receive(br, frame, prerouted);
     }
 
     /// `should_deliver`: egress port forwards and is not the ingress port.
@@ -325,7 +422,7 @@ impl Engine {
     }
 
     /// `br_flood`: a copy to every eligible port in `port_list` order.
-    fn br_flood(&mut self, br: LinkId, ingress: Option<LinkId>, frame: &[u8]) {
+    fn br_flood(&mut self, br: LinkId, ingress: Option<LinkId>, frame: &[u8], brnf: bool) {
         if self.trace.enabled {
             self.trace.push(self.now, Some(br), TraceKind::Flood);
         }
@@ -334,28 +431,16 @@ impl Engine {
         for p in ports {
             let flood_ok = !unknown_unicast || self.world.link(p).port.as_ref().is_some_and(|x| x.flood);
             if flood_ok && self.br_should_deliver(p, ingress) {
-                self.xmit(p, frame.to_vec());
+                self.br_forward(br, ingress, p, frame.to_vec(), brnf);
             }
         }
-    }
-
-    /// `br_pass_frame_up`: deliver to the host through the bridge device.
-    fn br_pass_frame_up(&mut self, br: LinkId, frame: Vec<u8>) {
-        if self.trace.enabled {
-            self.trace.push(self.now, Some(br), TraceKind::PassUp);
-        }
-        let st = &mut self.world.link_mut(br).stats;
-        st.rx_packets += 1;
-        st.rx_bytes += frame.len() as u64;
-        self.tap(br, &frame);
-        self.netif_receive(br, frame);
     }
 
     /// `br_dev_xmit`: the host sends through the bridge device.
     fn br_dev_xmit(&mut self, br: LinkId, frame: Vec<u8>) {
         let dst = eth_dst(&frame);
         if dst.is_multicast() {
-            self.br_flood(br, None, &frame);
+            self.br_flood(br, None, &frame, false);
             return;
         }
         match self.br_fdb_find(br, dst) {
@@ -370,7 +455,7 @@ impl Engine {
                 // delivers locally through br_pass_frame_up only on input.
                 self.drop_frame(Some(br), DropReason::NotSpecified, "frame to a local FDB address");
             }
-            _ => self.br_flood(br, None, &frame),
+            _ => self.br_flood(br, None, &frame, false),
         }
     }
 
@@ -765,8 +850,9 @@ impl Engine {
         self.world.fib_lookup(ns, ip, None).is_some_and(|r| r.route.rtype == RouteType::Local)
     }
 
-    /// `ip_rcv` → `ip_rcv_finish` → `ip_route_input` → deliver or forward.
-    fn ip_rcv(&mut self, dev: LinkId, pkt: &[u8], pt: PktType) {
+    /// `ip_rcv` → PREROUTING → `ip_rcv_finish` → `ip_route_input` →
+    /// INPUT and delivery, or forwarding.
+    fn ip_rcv(&mut self, dev: LinkId, pkt: &[u8], pt: PktType, prerouted: bool, src_mac: MacAddr) {
         if pt == PktType::OtherHost {
             self.drop_frame(Some(dev), DropReason::OtherHost, "frame not addressed to this host");
             return;
@@ -778,6 +864,20 @@ impl Engine {
         let pkt = &pkt[..ip.total_len];
         let ns = self.world.link(dev).ns;
         let lo_in = self.world.link(dev).is_loopback();
+        let mac = (!lo_in).then_some(src_mac);
+        if !prerouted {
+            let ctx = NfCtx {
+                hook: Hook::Prerouting,
+                in_dev: Some(dev),
+                out_dev: None,
+                phys_in: None,
+                phys_out: None,
+                src_mac: mac,
+            };
+            if !self.nf_pass(dev, &ctx, pkt) {
+                return;
+            }
+        }
         let route = self.world.fib_lookup(ns, ip.dst, None);
         let is_bcast = ip.dst.is_broadcast() || route.as_ref().is_some_and(|r| r.route.rtype == RouteType::Broadcast);
         if !lo_in && !self.fib_validate_source(ns, dev, ip.src) {
@@ -785,7 +885,19 @@ impl Engine {
             return;
         }
         match route {
-            Some(r) if r.route.rtype == RouteType::Local || is_bcast => self.ip_local_deliver(ns, dev, pkt, ip),
+            Some(r) if r.route.rtype == RouteType::Local || is_bcast => {
+                let ctx = NfCtx {
+                    hook: Hook::Input,
+                    in_dev: Some(dev),
+                    out_dev: None,
+                    phys_in: None,
+                    phys_out: None,
+                    src_mac: mac,
+                };
+                if self.nf_pass(dev, &ctx, pkt) {
+                    self.ip_local_deliver(ns, dev, pkt, ip);
+                }
+            }
             _ if self.conf(ns, dev, "forwarding") == 0 => {
                 self.drop_frame(Some(dev), DropReason::IpInAddrErrors, "not for this host and forwarding is off");
             }
@@ -793,12 +905,20 @@ impl Engine {
                 self.icmp_send(ns, pkt, ip, 3, 0);
                 self.drop_frame(Some(dev), DropReason::IpInNoRoutes, "no route to destination");
             }
-            Some(r) => self.ip_forward(ns, dev, pkt, ip, r.route),
+            Some(r) => self.ip_forward(ns, dev, pkt, ip, r.route, mac),
         }
     }
 
     /// `ip_forward`: TTL, then output through the chosen route.
-    fn ip_forward(&mut self, ns: NsId, _in_dev: LinkId, pkt: &[u8], ip: Ipv4View, route: crate::model::Route) {
+    fn ip_forward(
+        &mut self,
+        ns: NsId,
+        in_dev: LinkId,
+        pkt: &[u8],
+        ip: Ipv4View,
+        route: crate::model::Route,
+        mac: Option<MacAddr>,
+    ) {
         if ip.ttl <= 1 {
             self.icmp_send(ns, pkt, ip, 11, 0);
             self.drop_frame(None, DropReason::IpInhdr, "TTL expired in transit");
@@ -811,7 +931,27 @@ impl Engine {
         let c = checksum(&p[..ip.ihl]);
         p[10..12].copy_from_slice(&c.to_be_bytes());
         match route.rtype {
-            RouteType::Unicast => self.ip_finish_output(ns, &route, ip.dst, p),
+            RouteType::Unicast => {
+                let fwd = NfCtx {
+                    hook: Hook::Forward,
+                    in_dev: Some(in_dev),
+                    out_dev: route.dev,
+                    phys_in: None,
+                    phys_out: None,
+                    src_mac: mac,
+                };
+                let post = NfCtx {
+                    hook: Hook::Postrouting,
+                    in_dev: None,
+                    out_dev: route.dev,
+                    phys_in: None,
+                    phys_out: None,
+                    src_mac: None,
+                };
+                if self.nf_pass(in_dev, &fwd, &p) && self.nf_pass(in_dev, &post, &p) {
+                    self.ip_finish_output(ns, &route, ip.dst, p);
+                }
+            }
             RouteType::Unreachable => {
                 self.icmp_send(ns, pkt, ip, 3, 1);
             }
@@ -902,6 +1042,24 @@ impl Engine {
                 res.route.dev,
                 TraceKind::Route { route: format!("{}/{}", res.route.dst, res.route.prefix_len) },
             );
+        }
+        // OUTPUT, then POSTROUTING, with out = the route's device (lo for
+        // a local destination).
+        let out = if res.route.rtype == RouteType::Local { Some(self.world.lo(ns)) } else { res.route.dev };
+        if let Some(dev) = out.filter(|_| !self.nf_bypass) {
+            let o =
+                NfCtx { hook: Hook::Output, in_dev: None, out_dev: out, phys_in: None, phys_out: None, src_mac: None };
+            let post = NfCtx {
+                hook: Hook::Postrouting,
+                in_dev: None,
+                out_dev: out,
+                phys_in: None,
+                phys_out: None,
+                src_mac: None,
+            };
+            if !self.nf_pass(dev, &o, &pkt) || !self.nf_pass(dev, &post, &pkt) {
+                return true;
+            }
         }
         match res.route.rtype {
             RouteType::Local => {

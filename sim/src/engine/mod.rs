@@ -11,6 +11,7 @@
 pub mod datapath;
 pub mod interp;
 pub mod neigh;
+pub mod netfilter;
 pub mod netlink;
 pub mod proc;
 pub mod rng;
@@ -143,6 +144,9 @@ pub struct Engine {
     reachable: BTreeMap<NsId, u64>,
     /// Carrier of each link at the last refresh (to see carrier events).
     last_carrier: BTreeMap<LinkId, bool>,
+    /// Set while sending a REJECT's ICMP error, which skips OUTPUT and
+    /// POSTROUTING.
+    nf_bypass: bool,
     /// Nesting depth of operations whose carrier events are held back.
     deferring: u32,
     /// A refresh was asked for while held back.
@@ -170,6 +174,7 @@ impl Engine {
             taps: Vec::new(),
             reachable: BTreeMap::new(),
             last_carrier: BTreeMap::new(),
+            nf_bypass: false,
             deferring: 0,
             refresh_pending: false,
         }

@@ -454,6 +454,12 @@ impl Engine {
         }
     }
 
+    /// Whole seconds of the simulated wall clock (the fixed epoch plus
+    /// virtual time), for tools that print a date (`iptables-save`).
+    pub fn wall_clock_secs(&self) -> u64 {
+        (EPOCH_NS + self.now) / NS_PER_SEC
+    }
+
     /// Writes `text` to the sink of a process's stdout (helper for tools).
     pub fn write_out(&mut self, stdio: &Stdio, text: &str) {
         let s: Sink = stdio.out.clone();

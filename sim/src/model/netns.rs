@@ -34,6 +34,8 @@ pub struct Netns {
     pub neigh: BTreeMap<(LinkId, Ipv4Addr), Neigh>,
     /// Peer namespace ids (`ip netns set`/`link-netnsid`), assigned on first use.
     pub nsids: BTreeMap<NsId, u32>,
+    /// The iptables ruleset of this namespace.
+    pub nf: super::nf::Ruleset,
     /// `/proc/sys/net/ipv4/ping_group_range` allows unprivileged ICMP sockets.
     pub ip_local_port_range: (u16, u16),
 }
@@ -54,6 +56,7 @@ impl Netns {
             routes: RouteTable::default(),
             neigh: BTreeMap::new(),
             nsids: BTreeMap::new(),
+            nf: super::nf::Ruleset::new(),
             ip_local_port_range: (32768, 60999),
         }
     }

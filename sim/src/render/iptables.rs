@@ -674,8 +674,9 @@ fn list_addr(a: &Option<Inv<AddrMask>>, numeric: bool) -> String {
     }
 }
 
-fn list_extra(rule: &Rule) -> String {
-    // TODO(#3): the `-L` text of every extension; the common ones below.
+fn list_extra(rule: &Rule, numeric: bool) -> String {
+    // Each extension's `print` function (libxt_*.c / libipt_*.c).
+    let bang = |inv: bool| if inv { " !" } else { "" };
     let mut s = String::new();
     for m in &rule.matches {
         match m {
@@ -697,6 +698,89 @@ fn list_extra(rule: &Rule) -> String {
                     }
                 }
             }
+            Match::Icmp(i) => {
+                // print_icmptype: a name without -n when one fits exactly.
+                let name = ICMP_LIST_NAMES.iter().find(|(t, codes, _)| *t == i.kind && *codes == i.code);
+                match name {
+                    Some((_, _, n)) if !numeric => {
+                        let _ = write!(s, " icmp{} {n}", bang(i.inv));
+                    }
+                    _ if i.kind == 0xff => {
+                        let _ = write!(s, " icmp{} any", bang(i.inv));
+                    }
+                    _ => {
+                        let _ = write!(s, "{} icmptype {}", bang(i.inv), i.kind);
+                        if i.code.0 == i.code.1 {
+                            let _ = write!(s, " code {}", i.code.0);
+                        } else if i.code != (0, 0xff) {
+                            let _ = write!(s, " codes {}-{}", i.code.0, i.code.1);
+                        }
+                    }
+                }
+            }
+            Match::Physdev(d) => {
+                s.push_str(" PHYSDEV match");
+                if let Some(v) = d.is_in {
+                    let _ = write!(s, "{} --physdev-is-in", bang(!v));
+                }
+                if let Some(i) = &d.phys_in {
+                    let _ = write!(s, "{} --physdev-in {}", bang(i.inv), i.val);
+                }
+                if let Some(v) = d.is_out {
+                    let _ = write!(s, "{} --physdev-is-out", bang(!v));
+                }
+                if let Some(o) = &d.phys_out {
+                    let _ = write!(s, "{} --physdev-out {}", bang(o.inv), o.val);
+                }
+                if let Some(v) = d.is_bridged {
+                    let _ = write!(s, "{} --physdev-is-bridged", bang(!v));
+                }
+            }
+            Match::Multiport(mp) => {
+                use crate::model::nf::rule::MultiportDir;
+                let dir = match mp.dir {
+                    MultiportDir::Source => "sports",
+                    MultiportDir::Destination => "dports",
+                    MultiportDir::Either => "ports",
+                };
+                let list: Vec<String> = mp.ports.iter().map(|p| ports(*p)).collect();
+                let _ = write!(s, " multiport {dir}{} {}", bang(mp.inv), list.join(","));
+            }
+            Match::Mark(mk) => {
+                let _ = write!(s, " mark match{} {}", bang(mk.inv), mark_text(mk.mark, mk.mask));
+            }
+            Match::Mac(mac) => {
+                let up = mac.val.to_string().to_uppercase();
+                let _ = write!(s, " MAC{} {up}", bang(mac.inv));
+            }
+            Match::Iprange(r) => {
+                if let Some(a) = &r.src {
+                    let _ = write!(s, " source IP range{} {}-{}", bang(a.inv), a.val.0, a.val.1);
+                }
+                if let Some(a) = &r.dst {
+                    let _ = write!(s, " destination IP range{} {}-{}", bang(a.inv), a.val.0, a.val.1);
+                }
+            }
+            Match::Addrtype(a) => {
+                s.push_str(" ADDRTYPE match");
+                for (label, t) in [("src-type", &a.src), ("dst-type", &a.dst)] {
+                    if let Some(t) = t {
+                        let names: Vec<&str> = crate::model::nf::rule::ADDRTYPE_NAMES
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| t.val & (1 << i) != 0)
+                            .map(|(_, n)| *n)
+                            .collect();
+                        let _ = write!(s, " {label}{} {}", bang(t.inv), names.join(","));
+                    }
+                }
+                if a.limit_in {
+                    s.push_str(" limit-in");
+                }
+                if a.limit_out {
+                    s.push_str(" limit-out");
+                }
+            }
             Match::Conntrack(c) => {
                 if let Some(st) = &c.state {
                     let _ = write!(s, " {}ctstate {}", if st.inv { "! " } else { "" }, states(st.val));
@@ -708,11 +792,39 @@ fn list_extra(rule: &Rule) -> String {
             Match::Comment(c) => {
                 let _ = write!(s, " /* {c} */");
             }
-            _ => {}
+            Match::Connmark(mk) => {
+                let _ = write!(s, " connmark match{} {}", bang(mk.inv), mark_text(mk.mark, mk.mask));
+            }
         }
+    }
+    if let Some(Target::Reject(i)) = &rule.target {
+        let _ = write!(s, " reject-with {}", crate::model::nf::rule::REJECT_TYPES[*i].0);
     }
     s
 }
+
+/// `0xMARK` or `0xMARK/0xMASK` (`print_mark`).
+fn mark_text(mark: u32, mask: u32) -> String {
+    if mask == u32::MAX {
+        format!("0x{mark:x}")
+    } else {
+        format!("0x{mark:x}/0x{mask:x}")
+    }
+}
+
+/// ICMP type names `-L` prints without `-n`: (type, code range, name).
+const ICMP_LIST_NAMES: [(u8, (u8, u8), &str); 10] = [
+    (0, (0, 0xff), "echo-reply"),
+    (3, (0, 0xff), "destination-unreachable"),
+    (3, (0, 0), "network-unreachable"),
+    (3, (1, 1), "host-unreachable"),
+    (3, (2, 2), "protocol-unreachable"),
+    (3, (3, 3), "port-unreachable"),
+    (5, (0, 0xff), "redirect"),
+    (8, (0, 0xff), "echo-request"),
+    (11, (0, 0xff), "time-exceeded"),
+    (12, (0, 0xff), "parameter-problem"),
+];
 
 /// `iptables -L` for one table (or one chain of it).
 pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
@@ -803,10 +915,11 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
                     None => "*".to_string(),
                     Some(i) => format!("{}{}", if i.inv { "!" } else { "" }, i.val),
                 };
-                let _ = write!(out, "{:<6} {:<6} ", ifc(&rule.in_iface), ifc(&rule.out_iface));
+                // `%-6s ` twice, and the nft variant's extra space.
+                let _ = write!(out, "{:<6} {:<6}  ", ifc(&rule.in_iface), ifc(&rule.out_iface));
             }
             let _ = write!(out, "{:<20} {:<20}", list_addr(&rule.src, o.numeric), list_addr(&rule.dst, o.numeric));
-            out.push_str(&list_extra(rule));
+            out.push_str(&list_extra(rule, o.numeric));
             out.push('\n');
         }
     }

@@ -1704,3 +1704,86 @@ fn parse_counters(s: &str) -> Option<crate::model::nf::Counters> {
     let (p, b) = inner.split_once(':')?;
     Some(crate::model::nf::Counters { packets: p.parse().ok()?, bytes: b.parse().ok()? })
 }
+
+// ------------------------------------------------------------ the commands
+
+/// Runs `iptables` / `iptables-nft` / `iptables-legacy`, `iptables-save` or
+/// `iptables-restore` in the tool context: on a copy of the namespace's
+/// ruleset, committed only when the command succeeds and everything in the
+/// result is something the datapath evaluates (see
+/// [`crate::engine::netfilter::unsupported`]).
+///
+/// # Errors
+/// [`super::Unsupported`] for extensions, tables and targets netsim does not
+/// model yet.
+pub fn tool(ctx: &mut super::Ctx<'_>, cmd: &str, args: &[String]) -> super::ToolResult {
+    use super::{Outcome, Unsupported};
+    let ns = ctx.ns;
+    let mut work = ctx.eng.world.ns(ns).nf.clone();
+    let base = cmd.trim_end_matches("-nft").trim_end_matches("-legacy");
+    if cmd.ends_with("-legacy") {
+        return Err(Unsupported(format!(
+            "{cmd}: the legacy (x_tables) backend is not modelled; use iptables or iptables-nft"
+        )));
+    }
+    let (stdout, stderr, status) = match base {
+        "iptables" => {
+            if let Err(IptablesError::Unsupported(what)) = parse(args) {
+                return Err(Unsupported(format!("iptables: {what} is not modelled yet")));
+            }
+            let o = run(&mut work, args);
+            (o.stdout, o.stderr, o.status)
+        }
+        "iptables-save" => {
+            let mut opts = r::SaveOptions { counters: false, table: None, date: Some(ctx.eng.wall_clock_secs()) };
+            let mut it = args.iter();
+            while let Some(a) = it.next() {
+                match a.as_str() {
+                    "-c" | "--counters" => opts.counters = true,
+                    "-t" | "--table" => {
+                        let t = it.next().cloned().unwrap_or_default();
+                        match TableName::parse(&t) {
+                            Some(t) => opts.table = Some(t),
+                            None => return ctx.fail(&format!("iptables-save: table '{t}' does not exist"), 1),
+                        }
+                    }
+                    o => {
+                        return Err(Unsupported(format!(
+                            "iptables-save option '{o}' is not modelled; supported: -c, -t TABLE"
+                        )))
+                    }
+                }
+            }
+            (r::save(&work, &opts), String::new(), 0)
+        }
+        "iptables-restore" => {
+            let mut opts = RestoreOptions::default();
+            for a in args {
+                match a.as_str() {
+                    "-n" | "--noflush" => opts.noflush = true,
+                    "-c" | "--counters" => opts.counters = true,
+                    "-t" | "--test" => opts.test = true,
+                    o => return Err(Unsupported(format!("iptables-restore option '{o}' (or reading a file) is not modelled; supported: -n -c -t, input on stdin"))),
+                }
+            }
+            let input = std::mem::take(&mut ctx.stdin);
+            match restore(&mut work, &input, opts) {
+                Ok(()) => (String::new(), String::new(), 0),
+                Err(RestoreError { cause: Some(IptablesError::Unsupported(what)), .. }) => {
+                    return Err(Unsupported(format!("iptables-restore: {what} is not modelled yet")))
+                }
+                Err(e) => (String::new(), format!("{}\n", e.text), 1),
+            }
+        }
+        _ => return Err(Unsupported(format!("{cmd} is not modelled"))),
+    };
+    if status == 0 {
+        if let Some(what) = crate::engine::netfilter::unsupported(&work) {
+            return Err(Unsupported(format!("{cmd}: {what}")));
+        }
+        ctx.eng.world.ns_mut(ns).nf = work;
+    }
+    ctx.out(&stdout);
+    ctx.err(&stderr);
+    Ok(Outcome::Exited(status))
+}

@@ -82,8 +82,32 @@ impl Ctx<'_> {
 
 /// The commands netsim models, for the pre-run check and verify's whitelist.
 pub const COMMANDS: &[&str] = &[
-    "ip", "bridge", "brctl", "sysctl", "ping", "tcpdump", "ifconfig", "route", "arp", "modprobe", "echo", "sleep",
-    "kill", "wait", "set", "true", "false", ":", "exit", "sudo", "cat", "grep",
+    "ip",
+    "bridge",
+    "brctl",
+    "sysctl",
+    "ping",
+    "tcpdump",
+    "ifconfig",
+    "route",
+    "arp",
+    "modprobe",
+    "echo",
+    "sleep",
+    "kill",
+    "wait",
+    "set",
+    "true",
+    "false",
+    ":",
+    "exit",
+    "sudo",
+    "cat",
+    "grep",
+    "iptables",
+    "iptables-nft",
+    "iptables-save",
+    "iptables-restore",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -112,6 +136,16 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
             misc::run(ctx, cmd, args)
         }
         "grep" => grep::run(ctx, args),
+        "iptables"
+        | "iptables-nft"
+        | "iptables-legacy"
+        | "iptables-save"
+        | "iptables-save-nft"
+        | "iptables-restore"
+        | "iptables-restore-nft" => {
+            let name = cmd.replace("-save-nft", "-save").replace("-restore-nft", "-restore");
+            iptables::tool(ctx, &name, args)
+        }
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))
