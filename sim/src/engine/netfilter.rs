@@ -265,8 +265,10 @@ fn walk(
                 }
                 None => {
                     let b = &mut t.builtins[bi];
-                    b.counters.packets += 1;
-                    b.counters.bytes += p.len;
+                    if b.stats {
+                        b.counters.packets += 1;
+                        b.counters.bytes += p.len;
+                    }
                     let v = if b.policy == Policy::Drop { NfVerdict::Drop } else { NfVerdict::Accept };
                     return Some((v, hook.as_str().into(), 0));
                 }

@@ -1334,6 +1334,11 @@ pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError
             for rule in &inv.rules {
                 check_rule(&t, inv.table, c, rule, op)?;
             }
+            if !matches!(inv.command, Command::Check(_)) {
+                if let Some(b) = t.builtin_mut(c) {
+                    b.created = true;
+                }
+            }
             let chain = t.chain_mut(c).ok_or_else(no_chain)?;
             match &inv.command {
                 Command::Append(_) => chain.rules.extend(inv.rules.iter().cloned()),
@@ -1392,6 +1397,8 @@ pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError
             };
             let b = t.builtin_mut(c).ok_or_else(|| IptablesError::Kernel("Bad built-in chain name".into()))?;
             b.policy = pol;
+            b.created = true;
+            b.stats = true;
         }
         Command::NewChain(c) => {
             check_new_chain_name(c)?;
@@ -1461,6 +1468,10 @@ pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError
         Command::Zero(c, n) => {
             if let Some(c) = c {
                 chain_exists(&t, c)?;
+                // A built-in chain iptables-nft has not created yet.
+                if t.builtin(c).is_some_and(|b| !b.created) {
+                    return Err(no_chain());
+                }
             }
             for name in t.chain_names() {
                 if c.as_ref().is_some_and(|c| *c != name) {
@@ -1469,6 +1480,9 @@ pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError
                 if n.is_none() {
                     if let Some(b) = t.builtin_mut(&name) {
                         b.counters = Default::default();
+                        // Zeroing sends the chain with counters: from now on
+                        // its policy counts.
+                        b.stats |= b.created;
                     }
                 }
                 if let Some(ch) = t.chain_mut(&name) {
@@ -1646,6 +1660,9 @@ pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<()
                         ))
                     }
                 };
+                // A restore declares the chain with its policy and counters.
+                b.created = true;
+                b.stats = true;
                 if opts.counters {
                     if let Some(c) = parts.get(2).and_then(|c| parse_counters(c)) {
                         b.counters = c;

@@ -131,6 +131,14 @@ pub struct BuiltinChain {
     pub policy: Policy,
     /// Packets and bytes that fell through to the policy.
     pub counters: Counters,
+    /// The chain exists in the kernel: iptables-nft creates a built-in
+    /// chain only when a rule, a policy or a restore names it.
+    pub created: bool,
+    /// The kernel keeps counters for the chain's policy: set by `-P`,
+    /// `iptables-restore`, or `-Z` of a chain that exists; a chain created by
+    /// `-A`/`-I` alone counts nothing at its policy (iptables-nft 1.8.9 on
+    /// kernel 6.18, checked with verify).
+    pub stats: bool,
 }
 
 /// One table.
@@ -157,6 +165,8 @@ impl Table {
                     chain: Chain::default(),
                     policy: Policy::Accept,
                     counters: Counters::default(),
+                    created: false,
+                    stats: false,
                 })
                 .collect(),
             user: BTreeMap::new(),
