@@ -10,12 +10,14 @@
 //! - [`scenario`]: the bash subset a scenario is written in, parsed into an AST
 //!   with line:column spans.
 //! - [`model`]: namespaces, links (lo, veth, bridge), addresses, routes,
-//!   neighbours, FDB, sysctls. Data and invariants; no time, no packets in flight.
+//!   neighbours, FDB, sysctls, iptables rulesets. Data and invariants; no
+//!   time, no packets in flight.
 //! - [`engine`]: virtual clock, the seeded generator, the event queue, the
-//!   datapath, the processes (ping, tcpdump, the script itself) and the
-//!   interpreter that runs a script against a world.
+//!   datapath with its netfilter hooks, the processes (ping, tcpdump, the
+//!   script itself) and the interpreter that runs a script against a world.
 //! - [`tools`]: the command-line tools a script calls (`ip`, `bridge`, `brctl`,
-//!   `sysctl`, `ping`, `tcpdump`, ...): argument parsing and their effects.
+//!   `sysctl`, `ping`, `tcpdump`, `iptables`, ...): argument parsing and their
+//!   effects.
 //! - [`trace`]: typed events and kernel drop reasons emitted by the engine.
 //! - [`capture`]: tcpdump filter expressions and pcap files.
 //! - [`render`]: every byte of output the real tools print, as pure functions.

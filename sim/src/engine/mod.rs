@@ -4,8 +4,11 @@
 //! Time is integer nanoseconds from 0. Events with the same time run in the
 //! order they were scheduled. The engine is single-threaded and never reads
 //! the wall clock. Submodules: [`rng`], [`datapath`] (device receive and
-//! transmit, bridge, ARP, IPv4), [`neigh`] (the neighbour state machine),
-//! [`proc`] (ping and tcpdump processes), [`interp`] (runs a parsed script).
+//! transmit, bridge, ARP, IPv4, the netfilter hook points), [`netfilter`]
+//! (iptables rule evaluation), [`neigh`] (the neighbour state machine),
+//! [`netlink`] (what the kernel does for configuration requests: links,
+//! addresses, carrier events), [`proc`] (ping and tcpdump processes),
+//! [`interp`] (runs a parsed script).
 //! Not here: argument parsing and printing of tools (see [`crate::tools`]).
 
 pub mod datapath;
