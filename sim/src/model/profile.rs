@@ -19,7 +19,8 @@
 //! Reading from inside a container: `/proc/sys` shows the reader's own
 //! namespace, while new namespaces inherit from the initial one; the two agree
 //! on the hosts this project runs on, and the sandbox records the values it
-//! actually saw in its fresh namespace (see [`super::sandbox`]).
+//! actually saw in its fresh namespace (see [`crate::verify::sandbox`], which
+//! also reads a profile from the running kernel).
 
 use std::fmt::Write as _;
 
