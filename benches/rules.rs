@@ -38,3 +38,24 @@ fn forward_chain_walk(bencher: divan::Bencher, n: usize) {
         .counter(divan::counter::ItemsCount::new(n))
         .bench_local(|| e.nf_hook(World::ROOT, divan::black_box(&ctx), &pkt));
 }
+
+/// `iptables-restore` of a ruleset with N rules (the text built once).
+#[divan::bench(args = [10000, 100000], sample_count = 5)]
+fn restore_ruleset(bencher: divan::Bencher, n: usize) {
+    let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "-A FORWARD -s 10.{}.{}.{}/32 -p tcp -m tcp --dport {} -j ACCEPT\n",
+            (i >> 16) & 0xff,
+            (i >> 8) & 0xff,
+            i & 0xff,
+            1 + i % 60000
+        ));
+    }
+    text.push_str("COMMIT\n");
+    bencher.counter(divan::counter::ItemsCount::new(n)).bench(|| {
+        let mut rs = sim::model::nf::Ruleset::new();
+        sim::tools::iptables::restore(&mut rs, divan::black_box(&text), Default::default()).expect("ruleset loads");
+        rs
+    });
+}

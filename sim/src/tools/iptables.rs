@@ -1321,6 +1321,15 @@ fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
 pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError> {
     // Work on a copy and commit at the end: nothing is half-applied.
     let mut t = rs.table(inv.table).cloned().unwrap_or_else(|| Table::new(inv.table));
+    let out = apply_to(&mut t, inv)?;
+    rs.tables.insert(inv.table, t);
+    Ok(out)
+}
+
+/// [`apply`]'s work on a table the caller owns, which is left half-changed
+/// on error (so callers apply to a copy: `apply` clones the table,
+/// `iptables-restore` its whole ruleset once).
+fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
     let mut out = String::new();
     match &inv.command {
         Command::Append(c) | Command::Insert(c, _) | Command::Replace(c, _) | Command::Check(c) => {
@@ -1520,7 +1529,6 @@ pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError
             };
         }
     }
-    rs.tables.insert(inv.table, t);
     Ok(out)
 }
 
@@ -1696,7 +1704,7 @@ pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<()
             }
             match inv.command {
                 Command::List(..) | Command::ListRules(..) => Ok(()),
-                _ => apply(&mut work, &inv).map(|_| ()),
+                _ => apply_to(work.table_mut(inv.table), &inv).map(|_| ()),
             }
         });
         if let Err(e) = result {
