@@ -1333,7 +1333,7 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
     let mut out = String::new();
     match &inv.command {
         Command::Append(c) | Command::Insert(c, _) | Command::Replace(c, _) | Command::Check(c) => {
-            chain_exists(&t, c)?;
+            chain_exists(t, c)?;
             let op = match &inv.command {
                 Command::Append(_) => "RULE_APPEND",
                 Command::Insert(..) => "RULE_INSERT",
@@ -1341,7 +1341,7 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
                 _ => "RULE_CHECK",
             };
             for rule in &inv.rules {
-                check_rule(&t, inv.table, c, rule, op)?;
+                check_rule(t, inv.table, c, rule, op)?;
             }
             if !matches!(inv.command, Command::Check(_)) {
                 if let Some(b) = t.builtin_mut(c) {
@@ -1379,7 +1379,7 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
             }
         }
         Command::Delete(c, n) => {
-            chain_exists(&t, c)?;
+            chain_exists(t, c)?;
             let chain = t.chain_mut(c).ok_or_else(no_chain)?;
             match n {
                 Some(n) => {
@@ -1464,7 +1464,7 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
         }
         Command::Flush(c) => {
             if let Some(c) = c {
-                chain_exists(&t, c)?;
+                chain_exists(t, c)?;
             }
             for n in t.chain_names() {
                 if c.as_ref().is_none_or(|c| *c == n) {
@@ -1476,7 +1476,7 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
         }
         Command::Zero(c, n) => {
             if let Some(c) = c {
-                chain_exists(&t, c)?;
+                chain_exists(t, c)?;
                 // A built-in chain iptables-nft has not created yet.
                 if t.builtin(c).is_some_and(|b| !b.created) {
                     return Err(no_chain());
@@ -1513,10 +1513,10 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
                 }
             }
             out = if matches!(inv.command, Command::ListRules(..)) {
-                r::list_rules(&t, c.as_deref(), *n, inv.verbose)
+                r::list_rules(t, c.as_deref(), *n, inv.verbose)
             } else {
                 r::list(
-                    &t,
+                    t,
                     c.as_deref(),
                     &r::ListOptions {
                         numeric: inv.numeric,
