@@ -7,7 +7,7 @@
 //! [`crate::tools`]; here is only what the running process does.
 
 use super::datapath::{ipv4_packet, Ipv4View, IPPROTO_ICMP};
-use super::{Engine, Event, Sink, Stdio};
+use super::{Engine, Event, Stdio};
 use crate::capture::filter::Filter;
 use crate::model::{LinkId, NsId, NS_PER_SEC};
 use crate::render::tcpdump::{Printer, TcpdumpOpts};
@@ -458,11 +458,5 @@ impl Engine {
     /// virtual time), for tools that print a date (`iptables-save`).
     pub fn wall_clock_secs(&self) -> u64 {
         (EPOCH_NS + self.now) / NS_PER_SEC
-    }
-
-    /// Writes `text` to the sink of a process's stdout (helper for tools).
-    pub fn write_out(&mut self, stdio: &Stdio, text: &str) {
-        let s: Sink = stdio.out.clone();
-        self.write(&s, text);
     }
 }

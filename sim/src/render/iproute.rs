@@ -28,8 +28,8 @@
 use crate::model::addr::mask;
 use crate::model::route::{TABLE_LOCAL, TABLE_MAIN};
 use crate::model::{
-    Link, LinkId, LinkKind, MacAddr, Neigh, NeighState, NsId, OperState, PortState, Route, RouteProto, RouteScope,
-    RouteType, World,
+    Link, LinkId, LinkKind, MacAddr, Neigh, NeighState, NsId, PortState, Route, RouteProto, RouteScope, RouteType,
+    World,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -112,21 +112,6 @@ pub enum TableSel {
 // Derived link state as the kernel reports it
 // ---------------------------------------------------------------------------
 
-/// Carrier as rtnetlink reports it ([`World::carrier`]).
-pub fn kernel_carrier(w: &World, id: LinkId) -> bool {
-    w.carrier(id)
-}
-
-/// Operstate as rtnetlink reports it ([`World::operstate`]).
-pub fn kernel_operstate(w: &World, id: LinkId) -> OperState {
-    w.operstate(id)
-}
-
-/// `IFF_RUNNING` ([`World::running`]).
-pub fn running(w: &World, id: LinkId) -> bool {
-    w.running(id)
-}
-
 /// `IFF_LOWER_UP`: up with carrier.
 pub fn lower_up(w: &World, id: LinkId) -> bool {
     w.link(id).admin_up && w.carrier(id)
@@ -144,7 +129,7 @@ fn live_peer(w: &World, l: &Link) -> Option<LinkId> {
 pub fn link_flags(w: &World, id: LinkId) -> Vec<&'static str> {
     let l = w.link(id);
     let mut v = Vec::new();
-    if l.admin_up && !running(w, id) {
+    if l.admin_up && !w.running(id) {
         v.push("NO-CARRIER");
     }
     if l.is_loopback() {
@@ -360,14 +345,14 @@ fn link_line1(w: &World, id: LinkId, mode: bool, short: bool) -> String {
     let mut s = format!("{}: {}: <{}> mtu {} ", l.ifindex, display_name(w, id), link_flags(w, id).join(","), l.mtu);
     if short {
         // `ip -6 addr`: the AF_INET6 link dump carries no qdisc/group.
-        let _ = write!(s, "state {} qlen {}", kernel_operstate(w, id).as_str(), l.qlen);
+        let _ = write!(s, "state {} qlen {}", w.operstate(id).as_str(), l.qlen);
         return s;
     }
     let _ = write!(s, "qdisc {} ", qdisc(l));
     if let Some(m) = l.master.filter(|m| w.link_alive(*m)) {
         let _ = write!(s, "master {} ", w.link(m).name);
     }
-    let _ = write!(s, "state {} ", kernel_operstate(w, id).as_str());
+    let _ = write!(s, "state {} ", w.operstate(id).as_str());
     if mode {
         s.push_str("mode DEFAULT ");
     }
@@ -659,7 +644,7 @@ fn link_json(w: &World, id: LinkId, addrs: bool, nsids: &BTreeMap<NsId, u32>) ->
     if let Some(m) = l.master.filter(|m| w.link_alive(*m)) {
         o.push(("master", J::s(w.link(m).name.clone())));
     }
-    o.push(("operstate", J::s(kernel_operstate(w, id).as_str())));
+    o.push(("operstate", J::s(w.operstate(id).as_str())));
     if !addrs {
         o.push(("linkmode", J::s("DEFAULT")));
     }
@@ -718,7 +703,7 @@ fn link_json(w: &World, id: LinkId, addrs: bool, nsids: &BTreeMap<NsId, u32>) ->
 /// One `-br` line: name, state, then MAC and flags (link) or addresses.
 fn brief_line(w: &World, id: LinkId, addrs: bool) -> String {
     let l = w.link(id);
-    let mut s = format!("{:<16} {:<14} ", display_name(w, id), kernel_operstate(w, id).as_str());
+    let mut s = format!("{:<16} {:<14} ", display_name(w, id), w.operstate(id).as_str());
     if addrs {
         for a in &l.addrs {
             let _ = write!(s, "{}/{} ", a.addr, a.prefix_len);

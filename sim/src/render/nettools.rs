@@ -18,7 +18,7 @@
 //! prints `?` for every host (no resolver), `ifconfig` error counters
 //! beyond drops, IPv6 in `route`.
 
-use super::iproute::{dump_order, inet6_addrs, running};
+use super::iproute::{dump_order, inet6_addrs};
 use crate::model::addr::mask;
 use crate::model::route::TABLE_MAIN;
 use crate::model::{IfAddr, Link, LinkId, NeighState, NsId, RouteType, World};
@@ -48,7 +48,7 @@ pub fn iff_flags(w: &World, id: LinkId) -> u32 {
     } else {
         f |= 0x2 | 0x1000;
     }
-    if running(w, id) {
+    if w.running(id) {
         f |= 0x40;
     }
     f
