@@ -571,18 +571,23 @@ fn ethertype_print(c: &mut Ctx, t: u16) {
     w!(c, "ethertype {name} (0x{t:04x})");
 }
 
-/// `ether_print`: `length` is the frame length on the wire, `d` the captured
-/// bytes.
-fn ether(c: &mut Ctx, d: &[u8], length: u32) -> R {
-    // DIVERGENCE: tcpdump follows any depth of encapsulation; we stop at
-    // MAX_DEPTH levels with a truncation mark.
+/// Runs one encapsulation level of printing.
+// DIVERGENCE: tcpdump follows any depth of encapsulation; we stop at
+// MAX_DEPTH levels with a truncation mark.
+fn nested(c: &mut Ctx, f: impl FnOnce(&mut Ctx) -> R) -> R {
     if c.depth >= MAX_DEPTH {
         return Err(Trunc);
     }
     c.depth += 1;
-    let r = ether_inner(c, d, length);
+    let r = f(c);
     c.depth -= 1;
     r
+}
+
+/// `ether_print`: `length` is the frame length on the wire, `d` the captured
+/// bytes.
+fn ether(c: &mut Ctx, d: &[u8], length: u32) -> R {
+    nested(c, |c| ether_inner(c, d, length))
 }
 
 fn ether_inner(c: &mut Ctx, d: &[u8], length: u32) -> R {
@@ -1002,15 +1007,7 @@ fn protoname(c: &Ctx, p: u8) -> Option<&'static str> {
 }
 
 fn ip_print(c: &mut Ctx, d: &[u8], length: u32) -> R {
-    // DIVERGENCE: tcpdump follows any depth of encapsulation; we stop at
-    // MAX_DEPTH levels with a truncation mark.
-    if c.depth >= MAX_DEPTH {
-        return Err(Trunc);
-    }
-    c.depth += 1;
-    let r = ip_print_inner(c, d, length);
-    c.depth -= 1;
-    r
+    nested(c, |c| ip_print_inner(c, d, length))
 }
 
 fn ip_print_inner(c: &mut Ctx, d: &[u8], length: u32) -> R {
@@ -1138,15 +1135,7 @@ const IPPROTO_DSTOPTS: u8 = 60;
 const IPPROTO_FRAGMENT: u8 = 44;
 
 fn ip6_print(c: &mut Ctx, d: &[u8], length: u32) -> R {
-    // DIVERGENCE: tcpdump follows any depth of encapsulation; we stop at
-    // MAX_DEPTH levels with a truncation mark.
-    if c.depth >= MAX_DEPTH {
-        return Err(Trunc);
-    }
-    c.depth += 1;
-    let r = ip6_print_inner(c, d, length);
-    c.depth -= 1;
-    r
+    nested(c, |c| ip6_print_inner(c, d, length))
 }
 
 fn ip6_print_inner(c: &mut Ctx, d: &[u8], length: u32) -> R {
