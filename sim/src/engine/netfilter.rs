@@ -13,7 +13,7 @@ use super::Engine;
 use crate::model::nf::rule::{AddrMask, Inv, Match, PortRange, Rule, Target, REJECT_TYPES};
 use crate::model::nf::{Hook, Policy, Ruleset, TableName};
 use crate::model::route::RouteType;
-use crate::model::{LinkId, MacAddr, NsId};
+use crate::model::{LinkId, MacAddr, NsId, World};
 use crate::trace::{DropReason, TraceKind};
 use std::net::Ipv4Addr;
 
@@ -112,13 +112,13 @@ impl Pkt<'_> {
 
 /// Names and facts a rule may ask about, resolved before the walk.
 struct Env<'a> {
+    world: &'a World,
+    ns: NsId,
     in_name: Option<&'a str>,
     out_name: Option<&'a str>,
     phys_in: Option<&'a str>,
     phys_out: Option<&'a str>,
     src_mac: Option<MacAddr>,
-    src_type: u16,
-    dst_type: u16,
 }
 
 fn inv(i: bool, m: bool) -> bool {
@@ -205,8 +205,9 @@ fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>) -> bool {
             inv(mp.inv, h)
         }),
         Match::Addrtype(a) => {
-            a.src.as_ref().is_none_or(|t| inv(t.inv, e.src_type & t.val != 0))
-                && a.dst.as_ref().is_none_or(|t| inv(t.inv, e.dst_type & t.val != 0))
+            // Looked up only when a rule asks (a FIB lookup each).
+            a.src.as_ref().is_none_or(|t| inv(t.inv, addr_type_bit(e.world, e.ns, p.src) & t.val != 0))
+                && a.dst.as_ref().is_none_or(|t| inv(t.inv, addr_type_bit(e.world, e.ns, p.dst) & t.val != 0))
         }
         // Nothing sets a mark yet (MARK is refused), so every packet has 0.
         Match::Mark(m) => inv(m.inv, m.mark == 0),
@@ -228,15 +229,23 @@ enum At {
     User(String),
 }
 
-/// Walks one table's chain for a hook. Returns the verdict and what decided
-/// it (for the trace): `(chain, rule number)` or `(chain, 0)` for a policy.
-fn walk(
-    rs: &mut Ruleset,
-    table: TableName,
-    hook: Hook,
-    p: &Pkt<'_>,
-    e: &Env<'_>,
-) -> Option<(NfVerdict, String, usize)> {
+/// What a matched rule's target tells the walk to do, taken out of the rule
+/// so the walk can move on without holding a borrow of it.
+enum Step {
+    Next,
+    Verdict(NfVerdict),
+    Return,
+    Jump(String),
+    Goto(String),
+}
+
+/// The chain and rule number that decided a DROP or REJECT (0 for the
+/// policy), for the trace; built only then.
+type Decider = Option<(String, usize)>;
+
+/// Walks one table's chain for a hook, updating counters. Returns the
+/// verdict and, for a drop or reject, what decided it.
+fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>) -> Option<(NfVerdict, Decider)> {
     let t = rs.tables.get_mut(&table)?;
     let bi = t.builtins.iter().position(|b| b.hook == hook)?;
     let mut stack: Vec<(At, usize)> = Vec::new();
@@ -247,13 +256,13 @@ fn walk(
         guard += 1;
         if guard > 1_000_000 {
             // A jump loop the kernel would have refused at load time.
-            return Some((NfVerdict::Drop, "loop".into(), 0));
+            return Some((NfVerdict::Drop, Some(("loop".into(), 0))));
         }
         let chain = match &at {
             At::Builtin(b) => &mut t.builtins[*b].chain,
             At::User(name) => match t.user.get_mut(name) {
                 Some(c) => c,
-                None => return Some((NfVerdict::Accept, name.clone(), 0)),
+                None => return Some((NfVerdict::Accept, None)),
             },
         };
         if i >= chain.rules.len() {
@@ -269,8 +278,10 @@ fn walk(
                         b.counters.packets += 1;
                         b.counters.bytes += p.len;
                     }
-                    let v = if b.policy == Policy::Drop { NfVerdict::Drop } else { NfVerdict::Accept };
-                    return Some((v, hook.as_str().into(), 0));
+                    return Some(match b.policy {
+                        Policy::Drop => (NfVerdict::Drop, Some((hook.as_str().into(), 0))),
+                        Policy::Accept => (NfVerdict::Accept, None),
+                    });
                 }
             }
         }
@@ -281,54 +292,56 @@ fn walk(
         }
         rule.counters.packets += 1;
         rule.counters.bytes += p.len;
-        let name = match &at {
-            At::Builtin(b) => t.builtins[*b].hook.as_str().to_string(),
-            At::User(n) => n.clone(),
+        let step = match &rule.target {
+            None => Step::Next,
+            Some(Target::Accept) => Step::Verdict(NfVerdict::Accept),
+            Some(Target::Drop) => Step::Verdict(NfVerdict::Drop),
+            Some(Target::Reject(k)) => Step::Verdict(NfVerdict::Reject(match REJECT_TYPES[*k].0 {
+                "icmp-net-unreachable" => 0,
+                "icmp-host-unreachable" => 1,
+                "icmp-proto-unreachable" => 2,
+                "icmp-net-prohibited" => 9,
+                "icmp-host-prohibited" => 10,
+                "icmp-admin-prohibited" => 13,
+                _ => 3,
+            })),
+            Some(Target::Return) => Step::Return,
+            Some(Target::Jump(c)) => Step::Jump(c.clone()),
+            Some(Target::Goto(c)) => Step::Goto(c.clone()),
+            // Refused when the rule was added (see `unsupported`).
+            Some(_) => Step::Next,
         };
-        let rule = match &at {
-            At::Builtin(b) => &t.builtins[*b].chain.rules[i],
-            At::User(n) => &t.user[n].rules[i],
-        };
-        match rule.target.clone() {
-            None => i += 1,
-            Some(Target::Accept) => return Some((NfVerdict::Accept, name, i + 1)),
-            Some(Target::Drop) => return Some((NfVerdict::Drop, name, i + 1)),
-            Some(Target::Reject(k)) => {
-                let code = match REJECT_TYPES[k].0 {
-                    "icmp-net-unreachable" => 0,
-                    "icmp-host-unreachable" => 1,
-                    "icmp-proto-unreachable" => 2,
-                    "icmp-net-prohibited" => 9,
-                    "icmp-host-prohibited" => 10,
-                    "icmp-admin-prohibited" => 13,
-                    _ => 3,
+        match step {
+            Step::Next => i += 1,
+            Step::Verdict(NfVerdict::Accept) => return Some((NfVerdict::Accept, None)),
+            Step::Verdict(v) => {
+                let chain = match at {
+                    At::Builtin(b) => t.builtins[b].hook.as_str().to_string(),
+                    At::User(n) => n,
                 };
-                return Some((NfVerdict::Reject(code), name, i + 1));
+                return Some((v, Some((chain, i + 1))));
             }
-            Some(Target::Return) => match stack.pop() {
+            Step::Return => match stack.pop() {
                 Some((back, next)) => {
                     at = back;
                     i = next;
                 }
                 None => i = usize::MAX,
             },
-            Some(Target::Jump(c)) => {
-                stack.push((at.clone(), i + 1));
+            Step::Jump(c) => {
+                stack.push((std::mem::replace(&mut at, At::User(c)), i + 1));
+                i = 0;
+            }
+            Step::Goto(c) => {
                 at = At::User(c);
                 i = 0;
             }
-            Some(Target::Goto(c)) => {
-                at = At::User(c);
-                i = 0;
-            }
-            // Refused when the rule was added (see `unsupported`).
-            Some(_) => i += 1,
         }
     }
 }
 
 /// `RTN_*` as addrtype's bit (1 << type).
-fn addr_type_bit(eng: &Engine, ns: NsId, ip: Ipv4Addr) -> u16 {
+fn addr_type_bit(world: &World, ns: NsId, ip: Ipv4Addr) -> u16 {
     if ip.is_unspecified() {
         return 1 << 0;
     }
@@ -338,7 +351,7 @@ fn addr_type_bit(eng: &Engine, ns: NsId, ip: Ipv4Addr) -> u16 {
     if ip.is_multicast() {
         return 1 << 5;
     }
-    match eng.world.fib_lookup(ns, ip, None).map(|r| r.route.rtype) {
+    match world.fib_lookup(ns, ip, None).map(|r| r.route.rtype) {
         Some(RouteType::Local) => 1 << 2,
         Some(RouteType::Broadcast) => 1 << 3,
         Some(RouteType::Blackhole) => 1 << 6,
@@ -364,44 +377,42 @@ impl Engine {
             l4: pkt.get(ihl..).unwrap_or(&[]),
             len: pkt.len() as u64,
         };
-        let name = |l: Option<LinkId>| l.filter(|l| self.world.link_alive(*l)).map(|l| self.world.link(l).name.clone());
-        let (in_name, out_name, phys_in, phys_out) =
-            (name(ctx.in_dev), name(ctx.out_dev), name(ctx.phys_in), name(ctx.phys_out));
-        let env = Env {
-            in_name: in_name.as_deref(),
-            out_name: out_name.as_deref(),
-            phys_in: phys_in.as_deref(),
-            phys_out: phys_out.as_deref(),
-            src_mac: ctx.src_mac,
-            src_type: addr_type_bit(self, ns, p.src),
-            dst_type: addr_type_bit(self, ns, p.dst),
-        };
         let mut rs = std::mem::take(&mut self.world.ns_mut(ns).nf);
-        let mut verdict = NfVerdict::Accept;
         let mut decided = None;
-        for table in tables_for(ctx.hook) {
-            if let Some((v, chain, rule)) = walk(&mut rs, *table, ctx.hook, &p, &env) {
-                if v != NfVerdict::Accept {
-                    verdict = v;
-                    decided = Some((*table, chain, rule));
-                    break;
+        {
+            let w = &self.world;
+            let name = |l: Option<LinkId>| l.filter(|l| w.link_alive(*l)).map(|l| w.link(l).name.as_str());
+            let env = Env {
+                world: w,
+                ns,
+                in_name: name(ctx.in_dev),
+                out_name: name(ctx.out_dev),
+                phys_in: name(ctx.phys_in),
+                phys_out: name(ctx.phys_out),
+                src_mac: ctx.src_mac,
+            };
+            for table in tables_for(ctx.hook) {
+                if let Some((v, why)) = walk(&mut rs, *table, ctx.hook, &p, &env) {
+                    if v != NfVerdict::Accept {
+                        decided = Some((v, *table, why));
+                        break;
+                    }
                 }
             }
         }
         self.world.ns_mut(ns).nf = rs;
-        if let Some((table, chain, rule)) = decided {
-            if self.trace.enabled {
-                let why = if rule == 0 {
-                    format!("{} {chain} policy DROP", table.as_str())
-                } else {
-                    format!("{} {chain} rule {rule}", table.as_str())
-                };
-                self.trace.push(
-                    self.now,
-                    ctx.in_dev.or(ctx.out_dev),
-                    TraceKind::Drop { reason: DropReason::NetfilterDrop, why },
-                );
-            }
+        let Some((verdict, table, why)) = decided else { return NfVerdict::Accept };
+        if self.trace.enabled {
+            let why = match why {
+                Some((chain, 0)) => format!("{} {chain} policy DROP", table.as_str()),
+                Some((chain, rule)) => format!("{} {chain} rule {rule}", table.as_str()),
+                None => table.as_str().to_string(),
+            };
+            self.trace.push(
+                self.now,
+                ctx.in_dev.or(ctx.out_dev),
+                TraceKind::Drop { reason: DropReason::NetfilterDrop, why },
+            );
         }
         verdict
     }
