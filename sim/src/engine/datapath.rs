@@ -496,7 +496,7 @@ impl Engine {
         let b = self.world.link_mut(br).bridge_mut()?;
         let age = b.ageing_time_ns;
         let e = b.fdb.get(&mac)?;
-        if !e.flags.local && !e.flags.is_static && now >= e.updated_ns + age {
+        if e.expired(age, now) {
             b.fdb.remove(&mac);
             return None;
         }
@@ -511,7 +511,7 @@ impl Engine {
         let now = self.now;
         if let Some(b) = self.world.link_mut(br).bridge_mut() {
             let age = b.ageing_time_ns;
-            b.fdb.retain(|_, e| e.flags.local || e.flags.is_static || now < e.updated_ns + age);
+            b.fdb.retain(|_, e| !e.expired(age, now));
         }
     }
 

@@ -28,3 +28,11 @@ pub struct FdbEntry {
     /// Last time the entry was used for forwarding.
     pub used_ns: u64,
 }
+
+impl FdbEntry {
+    /// `has_expired`: a learned (not local, not static) entry not refreshed
+    /// within the bridge's ageing time.
+    pub fn expired(&self, ageing_ns: u64, now_ns: u64) -> bool {
+        !self.flags.local && !self.flags.is_static && self.updated_ns.saturating_add(ageing_ns) <= now_ns
+    }
+}

@@ -90,18 +90,13 @@ pub fn mc_list(w: &World, id: LinkId) -> Vec<MacAddr> {
     v
 }
 
-/// `has_expired`: a dynamic entry not refreshed within the ageing time.
-fn expired(e: &FdbEntry, ageing_ns: u64, now_ns: u64) -> bool {
-    !e.flags.local && !e.flags.is_static && e.updated_ns.saturating_add(ageing_ns) <= now_ns
-}
-
 /// The state word `bridge fdb show` ends a line with (`fdb_to_nud`).
 fn fdb_state(e: &FdbEntry, ageing_ns: u64, now_ns: u64) -> &'static str {
     if e.flags.local {
         "permanent"
     } else if e.flags.is_static {
         "static"
-    } else if expired(e, ageing_ns, now_ns) {
+    } else if e.expired(ageing_ns, now_ns) {
         "stale"
     } else {
         ""
@@ -330,7 +325,7 @@ pub fn brctl_showmacs(w: &World, ns: NsId, br: &str, now_ns: u64) -> Result<Stri
         let Some(p) = e.port.filter(|p| w.link_alive(*p)) else {
             continue;
         };
-        if expired(e, b.ageing_time_ns, now_ns) {
+        if e.expired(b.ageing_time_ns, now_ns) {
             continue;
         }
         let no = w.link(p).port.as_ref().map_or(0, |x| x.port_no);
