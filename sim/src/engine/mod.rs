@@ -270,16 +270,6 @@ impl Engine {
         }
     }
 
-    /// Everything written to stdout so far.
-    pub fn stdout_text(&self) -> String {
-        self.output.iter().filter(|(s, _)| *s == Stream::Out).map(|(_, t)| t.as_str()).collect()
-    }
-
-    /// Everything written to stderr so far.
-    pub fn stderr_text(&self) -> String {
-        self.output.iter().filter(|(s, _)| *s == Stream::Err).map(|(_, t)| t.as_str()).collect()
-    }
-
     /// Records a drop in the trace.
     pub fn drop_frame(&mut self, link: Option<LinkId>, reason: DropReason, why: &str) {
         if self.trace.enabled {

@@ -302,15 +302,6 @@ impl Link {
         }
     }
 
-    /// The kind name `ip -d link` prints (`veth`, `bridge`), if any.
-    pub fn kind_name(&self) -> Option<&'static str> {
-        match self.kind {
-            LinkKind::Loopback => None,
-            LinkKind::Veth { .. } => Some("veth"),
-            LinkKind::Bridge(_) => Some("bridge"),
-        }
-    }
-
     /// Whether this is the loopback device.
     pub fn is_loopback(&self) -> bool {
         matches!(self.kind, LinkKind::Loopback)
@@ -370,12 +361,6 @@ impl World {
     /// `IFF_RUNNING`: up and operationally up (`UP` or `UNKNOWN`).
     pub fn running(&self, id: LinkId) -> bool {
         self.link(id).admin_up && matches!(self.operstate(id), OperState::Up | OperState::Unknown)
-    }
-
-    /// `netif_running() && netif_oper_up()`: the device passes traffic.
-    pub fn oper_up(&self, id: LinkId) -> bool {
-        let l = self.link(id);
-        l.admin_up && self.carrier(id)
     }
 
     /// The state of a bridge port, or `None` if `id` is not a port.
