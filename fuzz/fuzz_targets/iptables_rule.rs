@@ -1,0 +1,24 @@
+//! Fuzz target: one `iptables` command line (split as iptables-restore
+//! splits a line) parsed and applied to a ruleset, then the ruleset printed
+//! back with `-S` and `iptables-save`. A line that applies must print a
+//! rule that parses again.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use sim::model::nf::Ruleset;
+use sim::tools::iptables;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(line) = std::str::from_utf8(data) else { return };
+    let mut rs = Ruleset::new();
+    for l in line.lines().take(8) {
+        let args = iptables::split_words(l);
+        let _ = iptables::run(&mut rs, &args);
+    }
+    let _ = iptables::run(&mut rs, &["-S".to_string()]);
+    let _ = iptables::run(&mut rs, &["-L".to_string(), "-n".to_string(), "-v".to_string()]);
+    let saved = sim::render::iptables::save(&rs, &Default::default());
+    let mut again = Ruleset::new();
+    if let Err(e) = iptables::restore(&mut again, &saved, Default::default()) {
+        panic!("iptables-save output does not restore: {e}\n{saved}");
+    }
+});
