@@ -247,7 +247,7 @@ pub fn kube_proxy(p: KubeProxy) -> Result<String, String> {
     // Forwarded from the pod to the node: FORWARD walks KUBE-SERVICES and
     // KUBE-EXTERNAL-SERVICES to the end (ICMP matches none of the tcp rules).
     s.push_str("ip netns exec pod ping -c 2 -i 0.2 -W 1 192.168.50.2\n");
-    s.push_str("iptables -S | grep -c -- '-A KUBE-SERVICES'\n");
+    s.push_str("iptables -S | grep -c -e '-A KUBE-SERVICES'\n");
     Ok(s)
 }
 

@@ -515,7 +515,7 @@ impl Args<'_> {
     /// An optional positional argument (not starting with `-` or `!`).
     fn optional(&mut self) -> Option<String> {
         match self.peek() {
-            Some(s) if !s.starts_with('-') && s != "!" => self.next(),
+            Some(s) if !s.starts_with('-') && !s.starts_with('!') => self.next(),
             _ => None,
         }
     }
@@ -1305,8 +1305,8 @@ fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
     if name.len() > 28 {
         return perr(format!("chain name `{name}' too long (must be under 29 chars)"));
     }
-    if name.starts_with('-') {
-        return perr("chain name not allowed to start with `-'");
+    if let Some(c @ ('-' | '!')) = name.chars().next() {
+        return perr(format!("chain name not allowed to start with `{c}'"));
     }
     if new_target(name).is_some() || UNMODELLED_TARGETS.contains(&name) {
         return perr("chain name may not clash with target name");
@@ -1411,6 +1411,11 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
         }
         Command::NewChain(c) => {
             check_new_chain_name(c)?;
+            // assert_valid_chain_name's last check; only -N makes it (in
+            // iptables 1.8.9 `-E old 'a b'` is accepted).
+            if c.chars().any(|ch| matches!(ch, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')) {
+                return perr(format!("Invalid chain name `{c}'"));
+            }
             if t.chain(c).is_some() {
                 return Err(IptablesError::Kernel("Chain already exists".into()));
             }
