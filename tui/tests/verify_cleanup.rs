@@ -1,7 +1,7 @@
 //! `netsim verify` leaves nothing behind on the host when it is interrupted:
 //! no namespace, veth, bridge, iptables rule or capture process, whether it
 //! gets SIGINT alone, SIGINT with its whole process group (Ctrl-C in a
-//! terminal), or SIGKILL (which, like an aborting panic, runs no cleanup
+//! terminal), SIGTERM, or SIGKILL (which, like an aborting panic, runs no cleanup
 //! code in netsim at all).
 //!
 //! Needs root and a kernel that lets `unshare` create namespaces; elsewhere
@@ -143,6 +143,13 @@ fn ctrl_c_to_the_process_group_leaves_nothing() {
     // Proves Ctrl-C (SIGINT to netsim, unshare and everything in its process
     // group) ends the sandbox and everything in it.
     interrupted("grp", "-INT", true);
+}
+
+#[test]
+fn sigterm_leaves_nothing() {
+    // Proves SIGTERM (what `timeout` and service managers send) ends the
+    // sandbox and everything in it.
+    interrupted("term", "-TERM", false);
 }
 
 #[test]

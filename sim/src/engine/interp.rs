@@ -608,6 +608,13 @@ impl<'e> Interp<'e> {
                         if background {
                             Ok(Some(pid))
                         } else {
+                            if let Some(Process::Ping(p)) = self.eng.procs.get(&pid) {
+                                if p.count == 0 && p.deadline_ns.is_none() {
+                                    // The real one runs until Ctrl-C: the
+                                    // script would never get past it.
+                                    return Err(self.err_at(sc.span, &cmd, "ping without -c or -w never exits by itself; give it -c COUNT or -w SECONDS, or run it in the background with & and stop it with kill -INT".into()));
+                                }
+                            }
                             self.wait_pid(pid, sc.span, &cmd)?;
                             Ok(None)
                         }

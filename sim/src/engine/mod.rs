@@ -247,6 +247,9 @@ impl Engine {
 
     /// Stops the simulation: explains what was in flight when the budget ran
     /// out, then drops every pending event.
+    // DIVERGENCE: the kernel keeps a broadcast storm going for as long as the
+    // loop exists (saturating CPUs and links); netsim stops the run with an
+    // error once the budget is spent.
     fn exhaust_budget(&mut self) {
         if self.budget_exhausted.is_none() {
             let mut frames: BTreeMap<String, u64> = BTreeMap::new();

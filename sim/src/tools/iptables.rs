@@ -1097,6 +1097,10 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
                     return perr(format!("multiple -{} flags not allowed", if input { 'i' } else { 'o' }));
                 }
                 let v = iface(&a.value(t)?)?;
+                // xtables_parse_interface (physdev parses its own and takes "").
+                if v.is_empty() {
+                    return perr("Empty interface is likely to be undesired");
+                }
                 // `-i +` matches every interface: iptables drops it.
                 if v != "+" || was_inv {
                     *slot = Some(Inv { inv: was_inv, val: v });
@@ -1202,6 +1206,14 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
         return perr("no command specified");
     }
     let command = command.ok_or_else(|| IptablesError::Parameter("no command specified".into()))?;
+    // generic_opt_check: -n, -x and --line-numbers (`-0`) go only with -L.
+    if !matches!(command, Command::List(..)) {
+        for (set, flag) in [(numeric, 'n'), (exact, 'x'), (line_numbers, '0')] {
+            if set {
+                return perr(format!("Illegal option `-{flag}' with this command"));
+            }
+        }
+    }
     for mb in &matches {
         match_final(mb, rule.proto.as_ref())?;
     }
@@ -1607,6 +1619,14 @@ pub struct RestoreError {
     pub cause: Option<IptablesError>,
 }
 
+impl RestoreError {
+    /// The exit status: a rule's parameter problem exits with its own
+    /// status (2), anything else with 1.
+    pub fn status(&self) -> i32 {
+        self.cause.as_ref().map_or(1, IptablesError::status)
+    }
+}
+
 /// `iptables-restore` options.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RestoreOptions {
@@ -1714,14 +1734,34 @@ pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<()
         });
         if let Err(e) = result {
             let msg = match &e {
-                IptablesError::Parameter(m) | IptablesError::Bare(m) | IptablesError::Kernel(m) => m.clone(),
+                // The kernel's refusal comes back from the batch, in another format.
+                IptablesError::Kernel(m) => {
+                    return Err(RestoreError {
+                        line: n,
+                        text: format!("iptables-restore: line {n} failed: {m}."),
+                        cause: Some(e),
+                    })
+                }
+                IptablesError::Parameter(m) | IptablesError::Bare(m) => m.clone(),
                 other => other.to_string(),
             };
-            return Err(fail(n, msg, Some(e)));
+            // iptables-nft resolves jump targets when the batch is
+            // committed: that error names the COMMIT line.
+            let at = if msg.starts_with("Chain '") && msg.ends_with("' does not exist") {
+                input.lines().enumerate().skip(n).find(|(_, l)| l.trim() == "COMMIT").map_or(n, |(k, _)| k + 1)
+            } else {
+                n
+            };
+            return Err(fail(at, msg, Some(e)));
         }
     }
-    if let Some(t) = table {
-        return Err(fail(input.lines().count(), format!("COMMIT expected for table {}", t.as_str()), None));
+    if table.is_some() {
+        let n = input.lines().count() + 1;
+        return Err(RestoreError {
+            line: n,
+            text: format!("iptables-restore: COMMIT expected at line {n}"),
+            cause: None,
+        });
     }
     if !opts.test {
         *rs = work;
@@ -1802,7 +1842,7 @@ pub fn tool(ctx: &mut super::Ctx<'_>, cmd: &str, args: &[String]) -> super::Tool
                 Err(RestoreError { cause: Some(IptablesError::Unsupported(what)), .. }) => {
                     return Err(Unsupported(format!("iptables-restore: {what} is not modelled yet")))
                 }
-                Err(e) => (String::new(), format!("{}\n", e.text), 1),
+                Err(e) => (String::new(), format!("{}\n", e.text), e.status()),
             }
         }
         _ => return Err(Unsupported(format!("{cmd} is not modelled"))),
