@@ -121,3 +121,24 @@ fn iptables_restore_errors_as_the_kernel_gives_them() {
         );
     }
 }
+
+#[test]
+fn iptables_empty_chain_name_and_rename() {
+    // Proves `-N ""` is refused as iptables 1.8.9 refuses it ("" is the
+    // standard target's name), that -E checks no new name (1.8.9 renames
+    // to a 44-character name, to "a b", even to ""), and that `-L`'s header
+    // has one blank between `opt` and `source` (all checked on the kernel).
+    iptables_rule_target(&input("iptables_rule-empty-chain-name"));
+    let run = |rs: &mut Ruleset, a: &[&str]| iptables::run(rs, &a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    let mut rs = Ruleset::new();
+    let o = run(&mut rs, &["-N", ""]);
+    assert!(o.stderr.starts_with("iptables v1.8.9 (nf_tables): chain name may not clash with target name\n"));
+    run(&mut rs, &["-N", "ok"]);
+    let long = "a".repeat(44);
+    assert_eq!(run(&mut rs, &["-E", "ok", &long]).status, 0);
+    assert_eq!(run(&mut rs, &["-E", &long, "a b"]).status, 0);
+    assert_eq!(
+        run(&mut rs, &["-L", "a b"]).stdout,
+        "Chain a b (0 references)\ntarget     prot opt source               destination         \n"
+    );
+}

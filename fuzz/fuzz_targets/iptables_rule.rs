@@ -17,6 +17,12 @@ fuzz_target!(|data: &[u8]| {
     let _ = iptables::run(&mut rs, &["-S".to_string()]);
     let _ = iptables::run(&mut rs, &["-L".to_string(), "-n".to_string(), "-v".to_string()]);
     let saved = sim::render::iptables::save(&rs, &Default::default());
+    // iptables 1.8.9 renames (-E) to any name, "" and names with blanks
+    // included, and then cannot restore its own save of them (checked on
+    // the kernel): no round trip to expect.
+    if saved.lines().any(|l| l.starts_with(':') && (l.starts_with(": ") || l.trim_end().split(' ').count() > 3)) {
+        return;
+    }
     let mut again = Ruleset::new();
     if let Err(e) = iptables::restore(&mut again, &saved, Default::default()) {
         // iptables 1.8.9 itself accepts `--physdev-in ""` and saves it as a

@@ -863,9 +863,9 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
             }
             out.push_str("target     prot opt ");
             if o.verbose {
-                out.push_str("in     out    ");
+                out.push_str("in     out     ");
             }
-            out.push_str(" source               destination         \n");
+            out.push_str("source               destination         \n");
         }
         let Some(c) = t.chain(n) else { continue };
         for (i, rule) in c.rules.iter().enumerate() {

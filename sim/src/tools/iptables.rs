@@ -1320,7 +1320,8 @@ fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
     if let Some(c @ ('-' | '!')) = name.chars().next() {
         return perr(format!("chain name not allowed to start with `{c}'"));
     }
-    if new_target(name).is_some() || UNMODELLED_TARGETS.contains(&name) {
+    // "" is the standard target's name: xtables_find_target finds it.
+    if name.is_empty() || new_target(name).is_some() || UNMODELLED_TARGETS.contains(&name) {
         return perr("chain name may not clash with target name");
     }
     Ok(())
@@ -1463,7 +1464,8 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
             if !t.user.contains_key(old) {
                 return Err(no_chain());
             }
-            check_new_chain_name(new)?;
+            // iptables 1.8.9 checks no new name for -E (a long one, one with
+            // spaces, even "" or a target's name are renamed to).
             if t.chain(new).is_some() {
                 return Err(IptablesError::Kernel("File exists".into()));
             }
