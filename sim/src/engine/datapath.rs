@@ -369,12 +369,11 @@ impl Engine {
                 false
             }
             NfVerdict::Reject(code) => {
+                // nf_send_unreach → icmp_send: the error goes out through
+                // OUTPUT and POSTROUTING like any local packet, RELATED to
+                // the rejected packet's connection.
                 if let Some(ip) = Ipv4View::parse(pkt) {
-                    // nf_send_unreach's error is not counted in OUTPUT or
-                    // POSTROUTING (kernel 6.18, checked with verify).
-                    self.nf_bypass = true;
                     self.icmp_send(ns, pkt, ip, 3, code);
-                    self.nf_bypass = false;
                 }
                 self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT");
                 false
@@ -1064,7 +1063,7 @@ impl Engine {
             }
         };
         let mut out = out_of(&self.world, &res.route);
-        if let Some(dev) = out.filter(|_| !self.nf_bypass) {
+        if let Some(dev) = out {
             let o = NfCtx { out_dev: out, ..NfCtx::at(Hook::Output) };
             if !self.nf_pass(dev, &o, &mut pkt) {
                 return true;

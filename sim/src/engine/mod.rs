@@ -150,9 +150,6 @@ pub struct Engine {
     reachable: BTreeMap<NsId, u64>,
     /// Carrier of each link at the last refresh (to see carrier events).
     last_carrier: BTreeMap<LinkId, bool>,
-    /// Set while sending a REJECT's ICMP error, which skips OUTPUT and
-    /// POSTROUTING.
-    nf_bypass: bool,
     /// `skb->_nfct` of the packet in the hooks now (see `conntrack`).
     pub(crate) skb_ct: conntrack::SkbCt,
     /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
@@ -184,7 +181,6 @@ impl Engine {
             taps: Vec::new(),
             reachable: BTreeMap::new(),
             last_carrier: BTreeMap::new(),
-            nf_bypass: false,
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
             deferring: 0,
