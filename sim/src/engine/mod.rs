@@ -154,6 +154,9 @@ pub struct Engine {
     pub(crate) skb_ct: conntrack::SkbCt,
     /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
     pub(crate) skb_mark: u32,
+    /// Bridged-DNAT packets waiting in a neighbour queue, by token.
+    brdnat: BTreeMap<u64, datapath::BridgedDnat>,
+    brdnat_next: u64,
     /// Nesting depth of operations whose carrier events are held back.
     deferring: u32,
     /// A refresh was asked for while held back.
@@ -183,6 +186,8 @@ impl Engine {
             last_carrier: BTreeMap::new(),
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
+            brdnat: BTreeMap::new(),
+            brdnat_next: 1,
             deferring: 0,
             refresh_pending: false,
         }
