@@ -2,8 +2,8 @@
 //! (`br_handle_frame`, `br_dev_xmit`), ARP (`arp_process`) and IPv4 input,
 //! forwarding, local delivery and output.
 //!
-//! Each function names the kernel function it copies. Not modelled yet:
-//! netfilter hooks, br_netfilter, TCP/UDP sockets, fragmentation, IP options.
+//! Each function names the kernel function it copies. Local TCP and UDP
+//! go to [`super::socket`]. Not modelled yet: fragmentation, IP options.
 
 use super::netfilter::{NfCtx, NfVerdict};
 use super::{Engine, Event, HOP_NS};
@@ -964,6 +964,8 @@ impl Engine {
         let payload = &pkt[ip.ihl..];
         match ip.proto {
             IPPROTO_ICMP => self.icmp_rcv(ns, dev, pkt, ip, payload),
+            super::socket::IPPROTO_TCP => self.tcp_v4_rcv(ns, dev, pkt, ip),
+            super::socket::IPPROTO_UDP => self.udp_rcv(ns, dev, pkt, ip),
             _ => {
                 self.drop_frame(Some(dev), DropReason::IpNoproto, "protocol not modelled by netsim yet");
             }
@@ -977,6 +979,8 @@ impl Engine {
         }
         // Raw ICMP sockets (ping) get a copy of every ICMP packet.
         self.deliver_icmp_to_sockets(ns, pkt, ip);
+        // Errors go to the TCP or UDP socket whose packet they quote.
+        self.sock_icmp_error(ns, icmp);
         if icmp[0] == 8 && !ip.dst.is_broadcast() {
             if self.trace.enabled {
                 self.trace.push(self.now, Some(dev), TraceKind::Deliver { what: "icmp echo request: reply".into() });
