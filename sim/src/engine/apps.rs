@@ -24,6 +24,10 @@ pub const PROC_START_NS: u64 = 1_000_000;
 /// Python's time between two writes of one response, and before its
 /// `shutdown()` (10 µs).
 const PY_STEP_NS: u64 = 10_000;
+/// Python's time from a file's last write to `shutdown()`: `copyfile`'s
+/// final read, the file's close and the handler's return (300 µs; longer
+/// than curl's close, as kernel captures show the client's FIN first).
+const PY_FILE_DONE_NS: u64 = 300_000;
 /// curl's time from the last byte of a response to `close()` (100 µs).
 const CURL_CLOSE_NS: u64 = 100_000;
 
@@ -142,6 +146,10 @@ pub struct HttpConn {
     pub out: Vec<Vec<u8>>,
     /// Closed.
     pub closed: bool,
+    /// When the next write may go.
+    pub next_at: u64,
+    /// The response is a file's content (not an error page).
+    pub file: bool,
 }
 
 /// `python3 -m http.server`.
@@ -507,6 +515,7 @@ impl Engine {
         let now = self.now;
         let elapsed_ms = (now - c.start) / 1_000_000;
         let Some(id) = c.sock else {
+            c.start = now;
             match self.tcp_connect(c.ns, pid, c.addr, c.port) {
                 Ok(s) => {
                     c.sock = Some(s);
@@ -650,7 +659,14 @@ impl Engine {
 
     fn httpd_step(&mut self, pid: Pid, h: &mut HttpServer) {
         while let Some(c) = self.tcp_accept(h.listener, pid) {
-            h.conns.push(HttpConn { sock: c, req: Vec::new(), out: Vec::new(), closed: false });
+            h.conns.push(HttpConn {
+                sock: c,
+                req: Vec::new(),
+                out: Vec::new(),
+                closed: false,
+                next_at: 0,
+                file: false,
+            });
         }
         let now = self.now;
         for i in 0..h.conns.len() {
@@ -659,6 +675,9 @@ impl Engine {
             }
             let id = h.conns[i].sock;
             if !h.conns[i].out.is_empty() {
+                if now < h.conns[i].next_at {
+                    continue;
+                }
                 let w = h.conns[i].out.remove(0);
                 if w.is_empty() {
                     // shutdown(SHUT_WR) then close().
@@ -666,7 +685,11 @@ impl Engine {
                     h.conns[i].closed = true;
                 } else {
                     self.tcp_send(id, &w);
-                    self.wake_at(pid, now + PY_STEP_NS);
+                    // After a file's body, copyfile's last read and the
+                    // file's close come before the shutdown.
+                    let step = if h.conns[i].out.len() == 1 && h.conns[i].file { PY_FILE_DONE_NS } else { PY_STEP_NS };
+                    h.conns[i].next_at = now + step;
+                    self.wake_at(pid, now + step);
                 }
                 continue;
             }
@@ -677,13 +700,15 @@ impl Engine {
             if http_split(&req).is_some() {
                 let peer = self.sock(id).and_then(|s| s.remote).map(|r| r.0).unwrap_or(Ipv4Addr::UNSPECIFIED);
                 let client = if h.dual_stack { format!("::ffff:{peer}") } else { peer.to_string() };
-                let (writes, log) = self.http_respond(&req, &client);
+                let (writes, log, file) = self.http_respond(&req, &client);
                 self.write(&h.stdio.err, &log);
                 h.conns[i].out = writes;
                 h.conns[i].out.push(Vec::new());
+                h.conns[i].file = file;
                 // Headers go out now; the rest a step apart.
                 let w = h.conns[i].out.remove(0);
                 self.tcp_send(id, &w);
+                h.conns[i].next_at = now + PY_STEP_NS;
                 self.wake_at(pid, now + PY_STEP_NS);
             } else if eof {
                 self.sock_close(id);
@@ -693,14 +718,14 @@ impl Engine {
     }
 
     /// The writes Python's handler makes for one request and its log lines.
-    fn http_respond(&self, req: &[u8], client: &str) -> (Vec<Vec<u8>>, String) {
+    fn http_respond(&self, req: &[u8], client: &str) -> (Vec<Vec<u8>>, String, bool) {
         let stamp = log_date(self.wall_clock_secs());
         let date = http_date(self.wall_clock_secs());
         let text = String::from_utf8_lossy(req);
         let line = text.split("\r\n").next().unwrap_or("").to_string();
         let parts: Vec<&str> = line.split(' ').collect();
         let server = "Server: SimpleHTTP/0.6 Python/3.11.2\r\n";
-        let error = |code: u16, msg: &str, explain: &str, method: &str| -> (Vec<Vec<u8>>, String) {
+        let error = |code: u16, msg: &str, explain: &str, method: &str| -> (Vec<Vec<u8>>, String, bool) {
             let body = format!(
                 "<!DOCTYPE HTML>\n<html lang=\"en\">\n    <head>\n        <meta charset=\"utf-8\">\n        <title>Error response</title>\n    </head>\n    <body>\n        <h1>Error response</h1>\n        <p>Error code: {code}</p>\n        <p>Message: {msg}.</p>\n        <p>Error code explanation: {code} - {explain}.</p>\n    </body>\n</html>\n"
             );
@@ -715,7 +740,7 @@ impl Engine {
             if method != "HEAD" {
                 w.push(body.into_bytes());
             }
-            (w, log)
+            (w, log, false)
         };
         if parts.len() != 3 || !parts[2].starts_with("HTTP/") {
             return error(400, "Bad request syntax", "Bad request syntax or unsupported method", "GET");
@@ -779,10 +804,11 @@ impl Engine {
         hdr.push_str("\r\n");
         let log = format!("{client} - - [{stamp}] \"{line}\" 200 -\n");
         let mut w = vec![hdr.into_bytes()];
-        if method != "HEAD" && !body.is_empty() {
+        let file = method != "HEAD" && !body.is_empty();
+        if file {
             w.push(body);
         }
-        (w, log)
+        (w, log, file)
     }
 }
 
@@ -882,7 +908,7 @@ mod tests {
     #[test]
     fn not_found_sizes() {
         let e = Engine::new(crate::model::HostProfile::default(), 0);
-        let (w, log) = e.http_respond(b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n", "10.0.0.1");
+        let (w, log, _) = e.http_respond(b"GET /missing HTTP/1.1\r\nHost: x\r\n\r\n", "10.0.0.1");
         assert_eq!(w[0].len(), 185);
         assert_eq!(w[1].len(), 335);
         assert!(log.contains("code 404, message File not found"));

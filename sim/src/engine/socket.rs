@@ -183,6 +183,9 @@ pub struct Socket {
     timer_gen: u64,
     syn_retries: u32,
     tw_until: u64,
+    /// An ACK made forward progress: the next transmit confirms the
+    /// neighbour (`sk_dst_confirm`, then `neigh_confirm` on output).
+    confirm: bool,
 }
 
 /// The sockets of every namespace.
@@ -362,6 +365,7 @@ fn new_socket(ns: NsId, proto: SockProto, owner: Option<Pid>) -> Socket {
         timer_gen: 0,
         syn_retries: 0,
         tw_until: 0,
+        confirm: false,
     }
 }
 
@@ -430,6 +434,9 @@ impl Engine {
         let seg = tcp_segment(s.local_ip, s.local_port, dst, dport, seq, ack, flags, win, &opts, payload);
         let ns = s.ns;
         let src = s.local_ip;
+        if s.confirm {
+            self.tcp_neigh_confirm(ns, dst);
+        }
         let advance = payload.len() as u32 + u32::from(syn) + u32::from(flags & FIN != 0);
         if let Some(s) = self.sockets.map.get_mut(&id) {
             if !syn {
@@ -438,10 +445,23 @@ impl Engine {
             if flags & ACK != 0 {
                 s.delack = false;
             }
+            s.confirm = false;
         }
         let id_ = self.ip_ident();
         let pkt = ipv4_packet(src, dst, IPPROTO_TCP, 64, id_, true, &seg);
         self.ip_output_local(ns, pkt, None);
+    }
+
+    /// `neigh_confirm` of the next hop toward `dst`: TCP's forward progress
+    /// keeps the entry REACHABLE without ARP probes.
+    fn tcp_neigh_confirm(&mut self, ns: NsId, dst: Ipv4Addr) {
+        let Some(r) = self.world.fib_lookup(ns, dst, None) else { return };
+        let Some(dev) = r.route.dev else { return };
+        let nh = r.route.gateway.unwrap_or(dst);
+        let now = self.now;
+        if let Some(n) = self.world.ns_mut(ns).neigh.get_mut(&(dev, nh)) {
+            n.confirmed_ns = now;
+        }
     }
 
     fn arm_timer(&mut self, id: SockId, after: u64) {
@@ -801,6 +821,7 @@ impl Engine {
         }
         s.state = TcpState::Established;
         s.timer_gen += 1;
+        s.confirm = true;
         self.tcp_xmit(id, ACK, &[]);
         self.wake_owner(id);
     }
@@ -837,6 +858,9 @@ impl Engine {
             s.ts_recent = val;
         }
         let acked_all = h.ack == s.snd_nxt;
+        if h.ack != s.snd_una && h.ack.wrapping_sub(s.snd_una) < 1 << 30 {
+            s.confirm = true;
+        }
         s.snd_una = h.ack;
         let mut notify = false;
         match s.state {
