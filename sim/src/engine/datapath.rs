@@ -5,7 +5,8 @@
 //! Each function names the kernel function it copies; the netfilter hooks
 //! (and br_netfilter's bridged pass) are called where the kernel calls them,
 //! and the packet's connection (`skb->_nfct`) rides in `Engine::skb_ct`.
-//! Not modelled yet: TCP/UDP sockets, fragmentation, IP options.
+//! Local TCP and UDP go to [`super::socket`]. Not modelled yet:
+//! fragmentation, IP options.
 
 use super::conntrack::{CtInfo, CtRef, SkbCt};
 use super::netfilter::{NfCtx, NfVerdict};
@@ -1035,6 +1036,8 @@ impl Engine {
         let payload = &pkt[ip.ihl..];
         match ip.proto {
             IPPROTO_ICMP => self.icmp_rcv(ns, dev, pkt, ip, payload),
+            super::socket::IPPROTO_TCP => self.tcp_v4_rcv(ns, dev, pkt, ip),
+            super::socket::IPPROTO_UDP => self.udp_rcv(ns, dev, pkt, ip),
             _ => {
                 self.drop_frame(Some(dev), DropReason::IpNoproto, "protocol not modelled by netsim yet");
             }
@@ -1048,6 +1051,8 @@ impl Engine {
         }
         // Raw ICMP sockets (ping) get a copy of every ICMP packet.
         self.deliver_icmp_to_sockets(ns, pkt, ip);
+        // Errors go to the TCP or UDP socket whose packet they quote.
+        self.sock_icmp_error(ns, icmp);
         if icmp[0] == 8 && !ip.dst.is_broadcast() {
             if self.trace.enabled {
                 self.trace.push(self.now, Some(dev), TraceKind::Deliver { what: "icmp echo request: reply".into() });
