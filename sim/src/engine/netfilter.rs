@@ -100,9 +100,8 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
     for t in rs.tables.values() {
         let chains = t.builtins.iter().map(|b| &b.chain).chain(t.user.values());
         for rule in chains.flat_map(|c| c.rules.iter()) {
-            match &rule.target {
-                Some(t @ Target::Log { .. }) => return Some(format!("the {} target (not modelled yet)", t.name())),
-                _ => {}
+            if let Some(t @ Target::Log { .. }) = &rule.target {
+                return Some(format!("the {} target (not modelled yet)", t.name()));
             }
         }
     }
