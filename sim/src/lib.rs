@@ -19,6 +19,8 @@
 //!   `sysctl`, `ping`, `tcpdump`, `iptables`, ...): argument parsing and their
 //!   effects.
 //! - [`trace`]: typed events and kernel drop reasons emitted by the engine.
+//! - [`explain`]: a trace turned into one story per packet, with evidence,
+//!   drop reasons and hints (text and JSON).
 //! - [`capture`]: tcpdump filter expressions and pcap files.
 //! - [`render`]: every byte of output the real tools print, as pure functions.
 //! - [`verify`]: run a script on the real kernel in a sandbox and compare.
@@ -26,6 +28,7 @@
 
 pub mod capture;
 pub mod engine;
+pub mod explain;
 pub mod model;
 pub mod render;
 pub mod scenario;

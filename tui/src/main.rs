@@ -34,6 +34,23 @@ enum Cmd {
         #[arg(long, default_value = "plain")]
         host_profile: String,
     },
+    /// Tell the hop-by-hop story of every packet SCRIPT sends, with drop reasons and hints.
+    Explain {
+        /// The scenario script.
+        script: PathBuf,
+        /// Only packets with a frame this tcpdump filter accepts (e.g. "icmp", "host 10.0.0.1").
+        #[arg(long = "match")]
+        filter: Option<String>,
+        /// Machine-readable output (schema netsim-explain/1, see sim::explain::json).
+        #[arg(long)]
+        json: bool,
+        /// Seed of the one random generator.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Host profile: plain, docker-host, or a profile file.
+        #[arg(long, default_value = "plain")]
+        host_profile: String,
+    },
     /// Run SCRIPT on the real kernel in a sandbox and in the simulator, and diff.
     Verify {
         /// The scenario script.
@@ -46,6 +63,8 @@ enum Cmd {
         record: Option<PathBuf>,
     },
 }
+
+mod explain;
 
 fn load_profile(spec: &str) -> Result<HostProfile> {
     if let Some(p) = HostProfile::named(spec) {
@@ -126,6 +145,9 @@ fn main() -> ExitCode {
     let r = match cli.cmd {
         Cmd::Run { script, out, stats, seed, host_profile } => run(&script, &out, stats, seed, &host_profile),
         Cmd::Verify { script, out, record } => verify::verify(&script, out.as_deref(), record.as_deref()),
+        Cmd::Explain { script, filter, json, seed, host_profile } => {
+            load_profile(&host_profile).and_then(|p| explain::explain(&script, filter.as_deref(), json, seed, p))
+        }
     };
     match r {
         Ok(c) => c,

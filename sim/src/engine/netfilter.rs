@@ -14,7 +14,7 @@ use crate::model::nf::rule::{AddrMask, Inv, Match, PortRange, Rule, Target, REJE
 use crate::model::nf::{Hook, Policy, Ruleset, TableName};
 use crate::model::route::RouteType;
 use crate::model::{LinkId, MacAddr, NsId, World};
-use crate::trace::{DropReason, TraceKind};
+use crate::trace::{NfTableWalk, TraceKind};
 use std::net::Ipv4Addr;
 
 /// Where a packet meets a hook: the devices `-i`/`-o` and `--physdev-*`
@@ -366,6 +366,9 @@ impl Engine {
     /// the namespace this is a no-op, as in a fresh namespace.
     pub fn nf_hook(&mut self, ns: NsId, ctx: &NfCtx, pkt: &[u8]) -> NfVerdict {
         if self.world.ns(ns).nf.tables.is_empty() || pkt.len() < 20 {
+            if self.trace.enabled {
+                self.trace_nf(ns, ctx, Vec::new(), "ACCEPT");
+            }
             return NfVerdict::Accept;
         }
         let ihl = usize::from(pkt[0] & 0xf) * 4;
@@ -378,6 +381,7 @@ impl Engine {
             len: pkt.len() as u64,
         };
         let mut rs = std::mem::take(&mut self.world.ns_mut(ns).nf);
+        let before = self.trace.enabled.then(|| crate::trace::nf::snapshot(&rs));
         let mut decided = None;
         {
             let w = &self.world;
@@ -400,20 +404,31 @@ impl Engine {
                 }
             }
         }
-        self.world.ns_mut(ns).nf = rs;
-        let Some((verdict, table, why)) = decided else { return NfVerdict::Accept };
-        if self.trace.enabled {
-            let why = match why {
-                Some((chain, 0)) => format!("{} {chain} policy DROP", table.as_str()),
-                Some((chain, rule)) => format!("{} {chain} rule {rule}", table.as_str()),
-                None => table.as_str().to_string(),
+        if let Some(before) = before {
+            let v = match decided.as_ref().map(|d| d.0) {
+                Some(NfVerdict::Drop) => "DROP",
+                Some(NfVerdict::Reject(_)) => "REJECT",
+                _ => "ACCEPT",
             };
-            self.trace.push(
-                self.now,
-                ctx.in_dev.or(ctx.out_dev),
-                TraceKind::Drop { reason: DropReason::NetfilterDrop, why },
+            let walks = crate::trace::nf::walks(
+                &before,
+                &rs,
+                ctx.hook,
+                tables_for(ctx.hook),
+                decided.as_ref().map(|d| (d.1, v)),
             );
+            self.world.ns_mut(ns).nf = rs;
+            self.trace_nf(ns, ctx, walks, v);
+        } else {
+            self.world.ns_mut(ns).nf = rs;
         }
+        let Some((verdict, _, _)) = decided else { return NfVerdict::Accept };
         verdict
+    }
+
+    /// Traces a hook's traversal.
+    fn trace_nf(&mut self, ns: NsId, ctx: &NfCtx, tables: Vec<NfTableWalk>, verdict: &'static str) {
+        let ev = TraceKind::NfHook { ns, hook: ctx.hook, in_dev: ctx.in_dev, out_dev: ctx.out_dev, tables, verdict };
+        self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);
     }
 }

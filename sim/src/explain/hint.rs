@@ -1,0 +1,283 @@
+//! Hints: for a packet that did not get through, the sysctl, route or rule
+//! that decided, and a command that would change the outcome, written to
+//! be pasted into the scenario script (namespaced with `ip netns exec` or
+//! `ip -n` where the decision was made).
+//!
+//! A hint reads the story's own evidence (the hook walk, the route text,
+//! the rp_filter mode); it never looks at the world after the run.
+
+use super::{short_name, Story};
+use crate::model::nf::Hook;
+use crate::model::{LinkId, NsId};
+use crate::trace::{BrNfWhy, DropReason, Trace, TraceEvent, TraceKind};
+use std::net::Ipv4Addr;
+
+/// `ip netns exec NS ` (empty in the root namespace).
+fn exec_prefix(trace: &Trace, ns: NsId) -> String {
+    match trace.ns_names.get(&ns) {
+        Some(n) if ns.0 != 0 => format!("ip netns exec {n} "),
+        _ => String::new(),
+    }
+}
+
+/// `ip -n NS ` (`ip ` in the root namespace).
+fn ip_cmd(trace: &Trace, ns: NsId) -> String {
+    match trace.ns_names.get(&ns) {
+        Some(n) if ns.0 != 0 => format!("ip -n {n} "),
+        _ => "ip ".to_string(),
+    }
+}
+
+fn ns_name(trace: &Trace, ns: NsId) -> String {
+    trace.ns_names.get(&ns).cloned().unwrap_or_default()
+}
+
+/// The network (`ADDR/PREFIX` masked) of the traced device address that
+/// holds `ip`, or `ip/32`.
+fn network_of(trace: &Trace, ip: Ipv4Addr) -> String {
+    for d in trace.devs.values() {
+        for a in &d.addrs {
+            if let Ok(net) = a.parse::<ipnet::Ipv4Net>() {
+                if net.contains(&ip) && net.prefix_len() < 32 {
+                    return net.trunc().to_string();
+                }
+            }
+        }
+    }
+    format!("{ip}/32")
+}
+
+fn last<'a>(s: &Story<'a>, f: impl Fn(&TraceKind) -> bool) -> Option<&'a TraceEvent> {
+    s.events.iter().rev().find(|e| f(&e.kind)).copied()
+}
+
+/// The hint for a dropped packet.
+pub fn for_drop(trace: &Trace, s: &Story<'_>, reason: DropReason) -> Option<String> {
+    match reason {
+        DropReason::NetfilterDrop => netfilter(trace, s),
+        DropReason::IpRpfilter => rpfilter(trace, s),
+        DropReason::NeighFailed => neigh_failed(trace, s),
+        DropReason::IpOutNoRoutes | DropReason::IpInNoRoutes => no_route(trace, s),
+        DropReason::IpInAddrErrors => forwarding_off(trace, s),
+        DropReason::DevReady => s.events.last().and_then(|e| e.link).map(|l| {
+            let ns = trace.devs.get(&l).map_or(NsId(0), |d| d.ns);
+            let d = short_name(trace, l);
+            format!("the device {d} is down: `{}link set {d} up`", ip_cmd(trace, ns))
+        }),
+        DropReason::QdiscDrop => s.events.last().and_then(|e| e.link).map(|l| {
+            format!(
+                "{} has no carrier (its veth peer is down or gone): bring the peer up so the carrier comes on",
+                short_name(trace, l)
+            )
+        }),
+        _ => None,
+    }
+}
+
+/// The hint for an ARP request the kernel consumed without answering.
+pub fn for_ignored_arp(trace: &Trace, s: &Story<'_>) -> Option<String> {
+    if last(s, |k| matches!(k, TraceKind::RpFilter { .. })).is_some() {
+        let h = rpfilter(trace, s)?;
+        return Some(format!(
+            "{h}. (The ARP request is consumed, not dropped: the kernel records no drop reason, the sender just \
+             never gets an answer and its neighbour entry goes FAILED.)"
+        ));
+    }
+    let e = last(s, |k| matches!(k, TraceKind::Arp { .. }))?;
+    let TraceKind::Arp { dev, outcome, .. } = &e.kind else { return None };
+    let d = short_name(trace, *dev);
+    if outcome.contains("arp_ignore") {
+        return Some(format!("arp_ignore makes the host stay silent here: `sysctl -w net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.{d}.arp_ignore=0`"));
+    }
+    if outcome.contains("arp_filter") {
+        return Some(format!(
+            "arp_filter answers only when the route back leaves through {d}: add such a route or `sysctl -w net.ipv4.conf.all.arp_filter=0 net.ipv4.conf.{d}.arp_filter=0`"
+        ));
+    }
+    None
+}
+
+/// iptables decided: name the rule or the policy, and how to accept.
+fn netfilter(trace: &Trace, s: &Story<'_>) -> Option<String> {
+    let e = last(s, |k| matches!(k, TraceKind::NfHook { verdict, .. } if *verdict != "ACCEPT"))?;
+    let TraceKind::NfHook { ns, hook, in_dev, out_dev, tables, .. } = &e.kind else { return None };
+    let walk = tables.iter().find(|t| t.verdict != "ACCEPT")?;
+    let pre = exec_prefix(trace, *ns);
+    let t = if walk.table.as_str() == "filter" { String::new() } else { format!("-t {} ", walk.table.as_str()) };
+    let mut devs = String::new();
+    if let Some(i) = in_dev {
+        devs.push_str(&format!("-i {} ", short_name(trace, *i)));
+    }
+    if let Some(o) = out_dev {
+        devs.push_str(&format!("-o {} ", short_name(trace, *o)));
+    }
+    let target = format!(" -j {}", walk.verdict);
+    let rule = walk.hits.iter().rev().find(|h| h.spec.ends_with(&target) || h.spec.contains(&format!("{target} ")));
+    let mut out = match (rule, walk.policy) {
+        (Some(r), _) => format!(
+            "rule {} of chain {} in the {} table of {} (`{}`) matched it and said {} (its counter is now {}). \
+             Delete it (`{pre}iptables {t}-D {} {}`) or insert an ACCEPT before it (`{pre}iptables {t}-I {} {}{}-j ACCEPT`)",
+            r.pos,
+            r.chain,
+            walk.table.as_str(),
+            ns_name(trace, *ns),
+            r.spec,
+            walk.verdict,
+            r.packets,
+            r.chain,
+            r.pos,
+            r.chain,
+            if r.chain == hook.as_str() { "" } else { "1 " },
+            devs
+        ),
+        (None, Some((policy, packets))) => format!(
+            "no rule of the {} table's {} chain in {} accepted it, so the chain's policy {policy} decided \
+             (policy counter now {packets}). Accept it before the policy: `{pre}iptables {t}-A {} {devs}-j ACCEPT` \
+             (or open the whole chain: `{pre}iptables {t}-P {} ACCEPT`)",
+            walk.table.as_str(),
+            hook.as_str(),
+            ns_name(trace, *ns),
+            hook.as_str(),
+            hook.as_str()
+        ),
+        (None, None) => format!("the {} table's {} chain said {}", walk.table.as_str(), hook.as_str(), walk.verdict),
+    };
+    let brnf = last(s, |k| matches!(k, TraceKind::BrNetfilter { .. }));
+    if let (Some(b), true) = (brnf, matches!(hook, Hook::Prerouting | Hook::Forward | Hook::Postrouting)) {
+        let TraceKind::BrNetfilter { bridge, why, .. } = &b.kind else { return Some(out) };
+        let br = short_name(trace, *bridge);
+        let (switch, off) = match why {
+            BrNfWhy::Sysctl => (
+                format!("net.bridge.bridge-nf-call-iptables=1 in {}", ns_name(trace, *ns)),
+                format!("`{pre}sysctl -w net.bridge.bridge-nf-call-iptables=0`"),
+            ),
+            BrNfWhy::BridgeOption => (
+                format!("the bridge option nf_call_iptables is on for {br}"),
+                format!("`{}link set {br} type bridge nf_call_iptables 0`", ip_cmd(trace, *ns)),
+            ),
+        };
+        out.push_str(&format!(
+            ". This packet is only switched by the bridge {br} (layer 2), yet iptables sees it because \
+             br_netfilter is loaded and {switch}: bridged IPv4 goes through the {} chain as if routed. \
+             Turning that off also lets it through: {off}",
+            hook.as_str()
+        ));
+    }
+    Some(out)
+}
+
+/// The reverse-path filter refused the source.
+fn rpfilter(trace: &Trace, s: &Story<'_>) -> Option<String> {
+    let e = last(s, |k| matches!(k, TraceKind::RpFilter { .. }))?;
+    let TraceKind::RpFilter { ns, dev, src, mode, route_back } = &e.kind else { return None };
+    let d = short_name(trace, *dev);
+    let mode_name = if *mode == 1 { "strict" } else { "loose" };
+    let back = match route_back {
+        Some(r) => format!("the route back to {src} is `{r}`, which does not leave through {d}"),
+        None => format!("there is no route back to {src} at all"),
+    };
+    let net = network_of(trace, *src);
+    Some(format!(
+        "rp_filter={mode} ({mode_name}) on {d} in {}: a packet from {src} is accepted only if the reply would leave \
+         through the device it came in on, and {back}. Add a route back through {d} (`{}route add {net} dev {d}`), \
+         or make the check loose (`{}sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.{d}.rp_filter=2`)",
+        ns_name(trace, *ns),
+        ip_cmd(trace, *ns),
+        exec_prefix(trace, *ns)
+    ))
+}
+
+/// Nobody answered ARP for the next hop.
+fn neigh_failed(trace: &Trace, s: &Story<'_>) -> Option<String> {
+    let e = last(s, |k| matches!(k, TraceKind::Neigh { .. }))?;
+    let TraceKind::Neigh { dev, ip, .. } = &e.kind else { return None };
+    let d = short_name(trace, *dev);
+    // The ARP request this packet caused: if its owner heard it and chose
+    // not to answer, that is the real cause.
+    let child = trace.parent.iter().filter(|(_, p)| **p == s.id).map(|(c, _)| *c).find_map(|c| {
+        let st = super::story(trace, c)?;
+        (st.outcome.kind == super::OutcomeKind::Ignored && st.outcome.hint.is_some()).then_some(st)
+    });
+    if let Some(c) = child {
+        return Some(format!(
+            "the ARP requests for {ip} on {d} got no answer, not because nobody has {ip} but because the host \
+             that has it stayed silent (packet #{}, the first ARP request, was ignored in {}): {}",
+            c.id,
+            c.outcome.place,
+            c.outcome.hint.as_deref().unwrap_or(&c.outcome.why)
+        ));
+    }
+    let route = last(s, |k| matches!(k, TraceKind::Route { input: false, .. }));
+    if let Some(TraceKind::Route { ns, route: Some(r), dst, .. }) = route.map(|e| &e.kind) {
+        if !r.contains(" via ") && dst == ip && !on_link(trace, *dev, *ip) {
+            return Some(format!(
+                "the route `{r}` names only a device, so the kernel treats {ip} as a neighbour on {d} and ARPs for \
+                 it; nobody on that link has {ip}, three ARP requests went unanswered and the entry went FAILED. \
+                 Send off-link traffic through a gateway on the link instead \
+                 (`{}route replace {} via GATEWAY dev {d}`)",
+                ip_cmd(trace, *ns),
+                r.split(' ').next().unwrap_or("default")
+            ));
+        }
+    }
+    Some(format!(
+        "three ARP requests for {ip} on {d} went unanswered and the neighbour entry went FAILED: no host with \
+         {ip} is up on that link (check its address, that its device is up, and that nothing on the way drops ARP)"
+    ))
+}
+
+/// Whether `ip` is inside a subnet of `dev`'s addresses.
+fn on_link(trace: &Trace, dev: LinkId, ip: Ipv4Addr) -> bool {
+    trace
+        .devs
+        .get(&dev)
+        .is_some_and(|d| d.addrs.iter().any(|a| a.parse::<ipnet::Ipv4Net>().is_ok_and(|n| n.contains(&ip))))
+}
+
+/// No route: for a reply, the classic missing route back.
+fn no_route(trace: &Trace, s: &Story<'_>) -> Option<String> {
+    let e = last(s, |k| matches!(k, TraceKind::Route { route: None, .. }))?;
+    let TraceKind::Route { ns, dst, input, .. } = &e.kind else { return None };
+    let net = network_of(trace, *dst);
+    let ip = ip_cmd(trace, *ns);
+    let gw = s.parent.and_then(|p| gateway_toward(trace, p, *ns));
+    let via = gw.map_or_else(|| "GATEWAY".to_string(), |g| g.to_string());
+    let mut out = format!(
+        "{} has no route to {dst} (no route in its table matches, not even a default route). Add one: \
+         `{ip}route add {net} via {via}`",
+        ns_name(trace, *ns)
+    );
+    if s.parent.is_some() && !input {
+        out = format!(
+            "this packet answers packet #{} from {dst}, which did arrive: the way there is routed, but the way \
+             back is not. {out}{}",
+            s.parent.unwrap_or_default(),
+            if gw.is_some() { " (the router that delivered the request)" } else { "" }
+        );
+    }
+    Some(out)
+}
+
+/// The address of the device that handed packet `p` into namespace `ns`
+/// (the previous hop), for a route back through it.
+fn gateway_toward(trace: &Trace, p: u32, ns: NsId) -> Option<Ipv4Addr> {
+    let e = trace.events.iter().find(|e| {
+        e.pkt == p
+            && matches!(&e.kind, TraceKind::VethXmit { peer } if trace.devs.get(peer).is_some_and(|d| d.ns == ns))
+    })?;
+    let d = trace.devs.get(&e.link?)?;
+    d.addrs.first().and_then(|a| a.split('/').next()).and_then(|a| a.parse().ok())
+}
+
+/// Forwarding is off.
+fn forwarding_off(trace: &Trace, s: &Story<'_>) -> Option<String> {
+    let e = last(s, |k| matches!(k, TraceKind::ForwardingOff { .. }))?;
+    let TraceKind::ForwardingOff { ns, dev, .. } = &e.kind else { return None };
+    Some(format!(
+        "{} would have to forward this packet (it is not addressed to one of its own addresses), but IP forwarding \
+         is off there (net.ipv4.conf.{}.forwarding=0): `{}sysctl -w net.ipv4.ip_forward=1`",
+        ns_name(trace, *ns),
+        short_name(trace, *dev),
+        exec_prefix(trace, *ns)
+    ))
+}

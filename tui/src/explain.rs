@@ -1,0 +1,33 @@
+//! `netsim explain SCRIPT [--match FILTER] [--json]`: runs the script with
+//! the trace on and prints each packet's hop-by-hop story (see
+//! `sim::explain`). The script's own output is not printed.
+
+use anyhow::{Context, Result};
+use sim::capture::filter::Filter;
+use sim::model::HostProfile;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Reads a script file as UTF-8.
+pub fn read_script(script: &Path) -> Result<String> {
+    let src = std::fs::read(script).with_context(|| format!("cannot read {}", script.display()))?;
+    String::from_utf8(src).map_err(|_| anyhow::anyhow!("{}: not valid UTF-8 text", script.display()))
+}
+
+/// Runs a script with the trace on.
+pub fn traced(script: &Path, profile: HostProfile, seed: u64) -> Result<sim::explain::Traced> {
+    let src = read_script(script)?;
+    sim::explain::run_traced(&src, &script.display().to_string(), profile, seed)
+        .map_err(|f| anyhow::anyhow!("{}", f.error))
+}
+
+/// The subcommand.
+pub fn explain(script: &Path, filter: Option<&str>, json: bool, seed: u64, profile: HostProfile) -> Result<ExitCode> {
+    let filter = match filter {
+        Some(f) => Filter::parse(f).map_err(|e| anyhow::anyhow!("--match '{f}': {e}"))?,
+        None => Filter::accept_all(),
+    };
+    let t = traced(script, profile, seed)?;
+    print!("{}", sim::explain::report(&t, &filter, json));
+    Ok(ExitCode::SUCCESS)
+}
