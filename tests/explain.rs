@@ -1,0 +1,156 @@
+//! `netsim explain` on the classic surprises: the stories name the deciding
+//! rule, sysctl or route and the kernel's drop reason, and each hint's
+//! command is the very fix the scenario applies next, after which the
+//! kernel-recorded golden shows the packet getting through. Snapshots of
+//! the explain text guard the wording (netsim's own rendering, reviewed
+//! with `cargo insta review`, never from the kernel).
+
+use netsim_tests::{name, root, scenarios, simulate};
+use sim::capture::filter::Filter;
+use sim::explain::{report, run_traced, stories, OutcomeKind, Traced};
+use sim::trace::DropReason;
+use sim::verify::Golden;
+
+/// Runs a scenario traced, with the host profile its kernel golden was
+/// recorded with (so the story is the one the kernel lived).
+fn traced(scenario: &str) -> Traced {
+    let script = root().join("scenarios").join(format!("{scenario}.sh"));
+    let golden = Golden::load(&root().join("golden").join(scenario)).expect("the scenario has a kernel golden");
+    let src = std::fs::read_to_string(&script).expect("scenario is readable");
+    match run_traced(&src, &format!("scenarios/{scenario}.sh"), golden.profile, 0) {
+        Ok(t) => t,
+        Err(f) => panic!("{scenario}: {}", f.error),
+    }
+}
+
+fn script_text(scenario: &str) -> String {
+    std::fs::read_to_string(root().join("scenarios").join(format!("{scenario}.sh"))).expect("readable")
+}
+
+fn golden_stdout(scenario: &str) -> String {
+    std::fs::read_to_string(root().join("golden").join(scenario).join("stdout")).expect("golden stdout")
+}
+
+/// The command quoted in backticks after `marker` in a hint.
+fn quoted_after(hint: &str, marker: &str) -> String {
+    let rest = &hint[hint.find(marker).unwrap_or_else(|| panic!("no {marker:?} in {hint}")) + marker.len()..];
+    let start = rest.find('`').expect("a quoted command") + 1;
+    let end = start + rest[start..].find('`').expect("closing backquote");
+    rest[start..end].to_string()
+}
+
+#[test]
+fn tracing_changes_nothing_the_script_sees() {
+    // The trace only observes: every scenario prints and writes the same
+    // bytes with the trace on as with it off.
+    for script in scenarios() {
+        let profile = Golden::load(&root().join("golden").join(name(&script))).map(|g| g.profile).unwrap_or_default();
+        let plain = simulate(&script, profile.clone(), 0);
+        let src = std::fs::read_to_string(&script).expect("readable");
+        let shown = format!("scenarios/{}", script.file_name().expect("name").to_string_lossy());
+        let t = run_traced(&src, &shown, profile, 0).unwrap_or_else(|f| panic!("{}: {}", script.display(), f.error));
+        assert_eq!(plain.output, t.run.output, "{}", script.display());
+        assert_eq!(plain.files, t.run.files, "{}", script.display());
+        assert!(!t.trace.events.is_empty() || plain.stats.hops == 0, "{}: no trace", script.display());
+    }
+}
+
+#[test]
+fn br_netfilter_forward_drop_names_the_policy_and_the_sysctl() {
+    // The first echo request is bridged, yet dropped by iptables FORWARD's
+    // policy: the story says br_netfilter sent it there because of
+    // bridge-nf-call-iptables=1, and the hint's rule is the one the script
+    // adds next, after which the kernel's ping succeeds.
+    let t = traced("br-netfilter-forward-drop");
+    let all = stories(&t.trace, &|f| Filter::parse("icmp").expect("valid").matches(f));
+    let first = &all[0];
+    assert_eq!(first.outcome.kind, OutcomeKind::Dropped(DropReason::NetfilterDrop));
+    assert_eq!(first.outcome.place, "root/br-0");
+    let hint = first.outcome.hint.as_deref().expect("a hint");
+    assert!(hint.contains("policy DROP"), "{hint}");
+    assert!(hint.contains("net.bridge.bridge-nf-call-iptables=1"), "{hint}");
+    let fix = quoted_after(hint, "Accept it before the policy: ");
+    assert_eq!(fix, "iptables -A FORWARD -i br-0 -o br-0 -j ACCEPT");
+    assert!(script_text("br-netfilter-forward-drop").contains(&format!("\n{fix}\n")));
+    assert!(golden_stdout("br-netfilter-forward-drop").contains("ping with the accept rule: 0"));
+    let off = quoted_after(hint, "also lets it through: ");
+    assert!(script_text("br-netfilter-forward-drop").contains(&format!("\n{off}\n")));
+    assert!(golden_stdout("br-netfilter-forward-drop").contains("ping with bridge-nf-call-iptables=0: 0"));
+    insta::assert_snapshot!("br-netfilter-forward-drop", report(&t, &Filter::parse("icmp").expect("valid"), false));
+}
+
+#[test]
+fn strict_rp_filter_ignoring_arp_is_explained() {
+    // The host owns the pinged address but stays silent: its strict
+    // rp_filter finds the route back to the sender through eth0, not br0.
+    // The ping's NEIGH_FAILED points at that, and the hint's route is the
+    // one the script adds, after which the kernel answers.
+    let t = traced("bridge-rpfilter-arp");
+    let all = stories(&t.trace, &|_| true);
+    let ping = &all[0];
+    assert_eq!(ping.outcome.kind, OutcomeKind::Dropped(DropReason::NeighFailed));
+    let arp = all.iter().find(|s| s.parent == Some(ping.id)).expect("the ARP request the ping caused");
+    assert_eq!(arp.outcome.kind, OutcomeKind::Ignored);
+    let hint = arp.outcome.hint.as_deref().expect("a hint");
+    assert!(hint.contains("rp_filter=1 (strict) on br0"), "{hint}");
+    let fix = quoted_after(hint, "Add a route back through br0: ");
+    assert_eq!(fix, "ip route add 10.0.0.0/24 dev br0");
+    assert!(script_text("bridge-rpfilter-arp").contains(&format!("\n{fix}\n")));
+    assert!(ping.outcome.hint.as_deref().is_some_and(|h| h.contains(&fix)));
+    assert!(golden_stdout("bridge-rpfilter-arp").contains("1 packets transmitted, 1 received"));
+    insta::assert_snapshot!("bridge-rpfilter-arp", report(&t, &Filter::accept_all(), false));
+}
+
+#[test]
+fn missing_route_back_is_explained() {
+    // The request arrives and is answered; the reply has no route. The hint
+    // names the router that delivered the request as the gateway, and that
+    // route is what the script adds before the kernel's ping succeeds.
+    let t = traced("missing-route-back");
+    let all = stories(&t.trace, &|f| Filter::parse("icmp").expect("valid").matches(f));
+    assert_eq!(all[0].outcome.kind, OutcomeKind::Delivered);
+    let reply = &all[1];
+    assert_eq!(reply.parent, Some(all[0].id));
+    assert_eq!(reply.outcome.kind, OutcomeKind::Dropped(DropReason::IpOutNoRoutes));
+    let hint = reply.outcome.hint.as_deref().expect("a hint");
+    let fix = quoted_after(hint, "Add one: ");
+    assert_eq!(fix, "ip -n right route add 10.0.1.0/24 via 10.0.2.1");
+    assert!(script_text("missing-route-back").contains(&format!("\n{fix}\n")));
+    assert!(golden_stdout("missing-route-back").contains("ping with the route back: 0"));
+    insta::assert_snapshot!("missing-route-back", report(&t, &Filter::parse("icmp").expect("valid"), false));
+}
+
+#[test]
+fn unresolved_neighbour_is_explained() {
+    // A device-only default route makes the kernel ARP for an off-link
+    // address; nobody answers, the entry goes FAILED, NEIGH_FAILED.
+    let t = traced("veth-default-dev-route");
+    let all = stories(&t.trace, &|f| Filter::parse("icmp").expect("valid").matches(f));
+    assert_eq!(all[0].outcome.kind, OutcomeKind::Dropped(DropReason::NeighFailed));
+    let hint = all[0].outcome.hint.as_deref().expect("a hint");
+    assert!(hint.contains("`default dev veth1 scope link` names only a device"), "{hint}");
+    insta::assert_snapshot!("veth-default-dev-route", report(&t, &Filter::parse("icmp").expect("valid"), false));
+}
+
+#[test]
+fn json_follows_the_documented_schema() {
+    // The JSON names the schema, and a dropped packet carries its reason,
+    // place, hint and the nf_hook evidence with the policy that decided.
+    let t = traced("br-netfilter-forward-drop");
+    let doc: serde_json::Value =
+        serde_json::from_str(&report(&t, &Filter::parse("icmp").expect("valid"), true)).expect("valid JSON");
+    assert_eq!(doc["schema"], sim::explain::json::SCHEMA);
+    let p = &doc["packets"][0];
+    assert_eq!(p["outcome"]["kind"], "dropped");
+    assert_eq!(p["outcome"]["reason"], "NETFILTER_DROP");
+    assert_eq!(p["outcome"]["at"]["dev"], "br-0");
+    assert!(p["outcome"]["hint"].is_string());
+    let hook = p["steps"].as_array().expect("steps").iter().rev().find(|s| s["kind"] == "nf_hook").expect("nf_hook");
+    assert_eq!(hook["evidence"]["hook"], "FORWARD");
+    assert_eq!(hook["evidence"]["tables"][0]["policy"]["policy"], "DROP");
+    for s in p["steps"].as_array().expect("steps") {
+        for key in ["time_ns", "at", "ns", "kind", "text", "evidence"] {
+            assert!(s.get(key).is_some(), "step without {key}: {s}");
+        }
+    }
+}
