@@ -154,3 +154,54 @@ fn json_follows_the_documented_schema() {
         }
     }
 }
+
+#[test]
+fn pcapng_has_a_named_interface_per_capture_point_and_a_story_per_frame() {
+    // Every traced transmit and receive is one frame, on an interface named
+    // ns/ifname, commented with its packet's story; the real tcpdump (and
+    // tshark, when installed) read the file back with the same count.
+    let t = traced("br-netfilter-forward-drop");
+    let bytes = sim::explain::pcapng::pcapng(&t);
+    let frames = t
+        .trace
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, sim::trace::TraceKind::Tx { .. } | sim::trace::TraceKind::Rx { .. }))
+        .count();
+    assert!(bytes.windows(9).any(|w| w == b"root/br-0"));
+    assert!(bytes.windows(14).any(|w| w == b"NETFILTER_DROP"));
+    let file = std::env::temp_dir().join(format!("netsim-explain-test-{}.pcapng", std::process::id()));
+    std::fs::write(&file, &bytes).expect("temp file");
+    if let Ok(out) = std::process::Command::new("tcpdump").arg("-nn").arg("-r").arg(&file).output() {
+        assert!(out.status.success(), "tcpdump -r: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), frames);
+    }
+    if let Ok(out) = std::process::Command::new("tshark")
+        .args(["-r"])
+        .arg(&file)
+        .args(["-T", "fields", "-e", "frame.interface_name"])
+        .output()
+    {
+        if out.status.success() {
+            let names = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(names.lines().count(), frames);
+            assert!(names.lines().any(|l| l == "ctr1/eth0"), "{names}");
+        }
+    }
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn graph_exports_the_topology() {
+    // The bridge scenario's topology: two namespaces' eth0 each paired with a
+    // veth in root, both veths ports of br-0.
+    let t = traced("br-netfilter-forward-drop");
+    let g = sim::graph::topology(&t.world);
+    assert_eq!(g.node_count(), 5);
+    assert_eq!(g.edge_count(), 4);
+    let dot = sim::graph::dot(&g);
+    assert!(dot.contains("label=\"br-0\\n172.16.100.1/24\", shape=box"), "{dot}");
+    insta::assert_snapshot!("graph-mermaid", sim::graph::mermaid(&g));
+    let s = sim::explain::story(&t.trace, 1).expect("packet 1");
+    insta::assert_snapshot!("sequence-packet-1", sim::graph::sequence(&t.trace, &s));
+}

@@ -31,3 +31,10 @@ pub fn explain(script: &Path, filter: Option<&str>, json: bool, seed: u64, profi
     print!("{}", sim::explain::report(&t, &filter, json));
     Ok(ExitCode::SUCCESS)
 }
+
+/// `run --pcapng FILE`: runs the script again with the trace on (the run is
+/// deterministic, so it is the same run) and writes the commented capture.
+pub fn pcapng(script: &Path, file: &Path, seed: u64, profile: HostProfile) -> Result<()> {
+    let t = traced(script, profile, seed)?;
+    std::fs::write(file, sim::explain::pcapng::pcapng(&t)).with_context(|| format!("writing {}", file.display()))
+}

@@ -5,12 +5,14 @@
 //! change it.
 //!
 //! Submodules: [`text`] (the human story, `netsim explain`), [`json`] (the
-//! `--json` form and its schema), [`hint`] (what would change an outcome).
+//! `--json` form and its schema), [`hint`] (what would change an outcome),
+//! [`pcapng`] (every traced frame, commented with its story).
 //! Not here: recording the trace (see [`crate::trace`]) or drawing it (the
 //! TUI, pcapng comments and graphs call [`stories`] and [`text`]).
 
 pub mod hint;
 pub mod json;
+pub mod pcapng;
 pub mod text;
 
 use crate::engine::Engine;
