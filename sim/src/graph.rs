@@ -11,6 +11,8 @@ use crate::explain::{dev_name, text, OutcomeKind, Story};
 use crate::model::{LinkId, LinkKind, World};
 use crate::trace::{Trace, TraceKind};
 use petgraph::graph::{NodeIndex, UnGraph};
+/// Re-exported so callers can walk a node's edges without depending on petgraph.
+pub use petgraph::visit::EdgeRef;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

@@ -54,6 +54,17 @@ enum Cmd {
         #[arg(long, default_value = "plain")]
         host_profile: String,
     },
+    /// Step through SCRIPT's packets interactively: events, stories, layers, tables, topology.
+    Tui {
+        /// The scenario script.
+        script: PathBuf,
+        /// Seed of the one random generator.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Host profile: plain, docker-host, or a profile file.
+        #[arg(long, default_value = "plain")]
+        host_profile: String,
+    },
     /// Draw the topology SCRIPT builds (DOT or Mermaid), or one packet's path (Mermaid sequence diagram).
     Graph {
         /// The scenario script.
@@ -86,6 +97,7 @@ enum Cmd {
 
 mod explain;
 mod graph;
+mod tui;
 
 fn load_profile(spec: &str) -> Result<HostProfile> {
     if let Some(p) = HostProfile::named(spec) {
@@ -170,6 +182,7 @@ fn main() -> ExitCode {
                 None => Ok(code),
             }),
         Cmd::Verify { script, out, record } => verify::verify(&script, out.as_deref(), record.as_deref()),
+        Cmd::Tui { script, seed, host_profile } => load_profile(&host_profile).and_then(|p| tui::tui(&script, seed, p)),
         Cmd::Graph { script, format, packet, seed, host_profile } => {
             load_profile(&host_profile).and_then(|p| graph::graph(&script, &format, packet, seed, p))
         }

@@ -39,11 +39,27 @@ pub struct Traced {
 /// # Errors
 /// [`SimFailure`] for a script netsim cannot read or run faithfully.
 pub fn run_traced(src: &str, file: &str, profile: HostProfile, seed: u64) -> Result<Traced, Box<SimFailure>> {
+    run_traced_with(src, file, profile, seed, false)
+}
+
+/// [`run_traced`], keeping a copy of the world at every transmit, receive
+/// and drop when `keep_worlds` (see [`Trace::world_at`]).
+///
+/// # Errors
+/// [`SimFailure`] for a script netsim cannot read or run faithfully.
+pub fn run_traced_with(
+    src: &str,
+    file: &str,
+    profile: HostProfile,
+    seed: u64,
+    keep_worlds: bool,
+) -> Result<Traced, Box<SimFailure>> {
     let refuse = |e: crate::SimError| Box::new(SimFailure { error: e, partial: None });
     let script = crate::scenario::parse(src, file).map_err(|e| refuse(e.into()))?;
     crate::engine::interp::check(&script, file).map_err(|e| refuse(e.into()))?;
     let mut eng = Engine::new(profile.clone(), seed);
     eng.trace.enabled = true;
+    eng.trace.keep_worlds = keep_worlds;
     let res = crate::engine::interp::Interp::new(&mut eng, file, src).run(&script);
     let run = RunOutput {
         output: std::mem::take(&mut eng.output),

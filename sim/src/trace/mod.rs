@@ -399,6 +399,11 @@ pub struct Trace {
     inflight: Vec<(LinkId, Vec<u8>, PktId)>,
     /// Packets waiting in a neighbour queue.
     parked: Vec<(Vec<u8>, PktId)>,
+    /// Keep a copy of the world at each transmit, receive and drop (for the
+    /// TUI's "state at that moment"; costly, off unless asked for).
+    pub keep_worlds: bool,
+    /// The copies: index of the event they precede, and the world then.
+    pub worlds: Vec<(usize, World)>,
     /// Frames scheduled for a later transmit (a delayed proxy ARP reply).
     delayed: Vec<(LinkId, Vec<u8>, PktId)>,
 }
@@ -412,7 +417,17 @@ impl Trace {
         if let TraceKind::Origin { ns, .. } | TraceKind::NfHook { ns, .. } | TraceKind::Route { ns, .. } = &kind {
             self.note_ns(w, *ns);
         }
+        if self.keep_worlds && matches!(kind, TraceKind::Tx { .. } | TraceKind::Rx { .. } | TraceKind::Drop { .. }) {
+            self.worlds.push((self.events.len(), w.clone()));
+        }
         self.events.push(TraceEvent { time, pkt: self.cur, link, kind });
+    }
+
+    /// The world as it was when event `i` happened (the last copy taken at
+    /// or before it), when copies were kept.
+    pub fn world_at(&self, i: usize) -> Option<&World> {
+        let k = self.worlds.partition_point(|(j, _)| *j <= i);
+        k.checked_sub(1).map(|k| &self.worlds[k].1)
     }
 
     fn note_ns(&mut self, w: &World, ns: NsId) {
