@@ -205,3 +205,42 @@ fn graph_exports_the_topology() {
     let s = sim::explain::story(&t.trace, 1).expect("packet 1");
     insta::assert_snapshot!("sequence-packet-1", sim::graph::sequence(&t.trace, &s));
 }
+
+#[test]
+fn forwarding_off_names_the_sysctl() {
+    // The router drops a packet it would have to forward with ip_forward=0
+    // (IP_INADDRERRORS); the hint's sysctl is the one the script sets next,
+    // after which the kernel forwards (both echoes answered).
+    let t = traced("router-forwarding");
+    let all = stories(&t.trace, &|f| Filter::parse("icmp").expect("valid").matches(f));
+    assert_eq!(all[0].outcome.kind, OutcomeKind::Dropped(DropReason::IpInAddrErrors));
+    let hint = all[0].outcome.hint.as_deref().expect("a hint");
+    let fix = quoted_after(hint, "forwarding=0): ");
+    assert_eq!(fix, "ip netns exec router sysctl -w net.ipv4.ip_forward=1");
+    assert!(script_text("router-forwarding").contains(&format!("\n{fix}\n")));
+    assert!(golden_stdout("router-forwarding").contains("2 packets transmitted, 2 received"));
+}
+
+#[test]
+fn every_scenario_explains_without_panicking() {
+    // The whole pipeline (stories, text, JSON, pcapng, graphs) on every
+    // scenario: each packet has a story with an outcome, the JSON parses.
+    for script in scenarios() {
+        let scenario = name(&script);
+        let profile = Golden::load(&root().join("golden").join(&scenario)).map(|g| g.profile).unwrap_or_default();
+        let src = std::fs::read_to_string(&script).expect("readable");
+        let t = run_traced(&src, &scenario, profile, 0).unwrap_or_else(|f| panic!("{scenario}: {}", f.error));
+        let all = stories(&t.trace, &|_| true);
+        for s in &all {
+            assert!(!s.events.is_empty(), "{scenario}: packet {} has no events", s.id);
+            let _ = sim::graph::sequence(&t.trace, s);
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&report(&t, &Filter::accept_all(), true)).expect("valid JSON");
+        assert_eq!(json["packets"].as_array().map(Vec::len), Some(all.len()), "{scenario}");
+        let _ = report(&t, &Filter::accept_all(), false);
+        let _ = sim::explain::pcapng::pcapng(&t);
+        let g = sim::graph::topology(&t.world);
+        let _ = (sim::graph::dot(&g), sim::graph::mermaid(&g));
+    }
+}

@@ -59,6 +59,7 @@ pub fn for_drop(trace: &Trace, s: &Story<'_>, reason: DropReason) -> Option<Stri
         DropReason::NeighFailed => neigh_failed(trace, s),
         DropReason::IpOutNoRoutes | DropReason::IpInNoRoutes => no_route(trace, s),
         DropReason::IpInAddrErrors => forwarding_off(trace, s),
+        DropReason::IpInhdr => ttl_expired(s),
         DropReason::DevReady => s.events.last().and_then(|e| e.link).map(|l| {
             let ns = trace.devs.get(&l).map_or(NsId(0), |d| d.ns);
             let d = short_name(trace, l);
@@ -281,5 +282,24 @@ fn forwarding_off(trace: &Trace, s: &Story<'_>) -> Option<String> {
         ns_name(trace, *ns),
         short_name(trace, *dev),
         exec_prefix(trace, *ns)
+    ))
+}
+
+/// The TTL ran out at a router.
+fn ttl_expired(s: &Story<'_>) -> Option<String> {
+    let TraceKind::Drop { why, .. } = &last(s, |k| matches!(k, TraceKind::Drop { .. }))?.kind else { return None };
+    if !why.contains("TTL") {
+        return None;
+    }
+    // The TTL it arrived with, from the last frame received.
+    let ttl = s.events.iter().rev().find_map(|e| match &e.kind {
+        TraceKind::Rx { frame } if frame.len() > 22 && frame[12..14] == [8, 0] => Some(frame[22]),
+        _ => None,
+    });
+    Some(format!(
+        "the packet reached this router with TTL {}, and a router must decrement the TTL before forwarding, so it \
+         dropped it (and answered with an ICMP time exceeded). The sender's TTL is too small for the path: send \
+         with a TTL larger than the number of routers on the way (ping -t N)",
+        ttl.map_or_else(|| "1".to_string(), |t| t.to_string())
     ))
 }
