@@ -120,7 +120,10 @@ pub fn step(trace: &Trace, ev: &TraceEvent) -> Option<String> {
             (&"failed", _) => format!("neighbour {ip}: no ARP answer, FAILED"),
             _ => format!("neighbour {ip}: {state}, queued; ARP request sent"),
         },
-        TraceKind::Arp { op, sip, tip, outcome, .. } => format!("ARP {op} who-has {tip} tell {sip}: {outcome}"),
+        TraceKind::Arp { op: "request", sip, tip, outcome, .. } => {
+            format!("ARP request who-has {tip} tell {sip}: {outcome}")
+        }
+        TraceKind::Arp { sip, tip, outcome, .. } => format!("ARP reply from {sip} to {tip}: {outcome}"),
         TraceKind::Deliver { what } => format!("delivered: {what}"),
         TraceKind::Drop { reason, why } => format!("DROPPED: {} ({why})", reason.as_str()),
     })

@@ -313,32 +313,23 @@ pub enum TraceKind {
 }
 
 impl TraceKind {
-    /// The links an event names besides its own device.
-    fn links(&self) -> Vec<LinkId> {
+    /// The links an event names besides its own device (a flood's ports
+    /// come from [`TraceKind::Flood`] itself).
+    fn links(&self) -> [Option<LinkId>; 3] {
         match self {
-            TraceKind::VethXmit { peer } => vec![*peer],
-            TraceKind::FdbLearn { bridge, port, moved_from, .. } => {
-                let mut v = vec![*bridge, *port];
-                v.extend(moved_from);
-                v
-            }
-            TraceKind::FdbHit { bridge, port, .. } => vec![*bridge, *port],
+            TraceKind::VethXmit { peer } => [Some(*peer), None, None],
+            TraceKind::FdbLearn { bridge, port, moved_from, .. } => [Some(*bridge), Some(*port), *moved_from],
+            TraceKind::FdbHit { bridge, port, .. } => [Some(*bridge), Some(*port), None],
             TraceKind::FdbLocal { bridge, .. }
             | TraceKind::PassUp { bridge }
-            | TraceKind::BrNetfilter { bridge, .. } => {
-                vec![*bridge]
-            }
-            TraceKind::Flood { bridge, ports, .. } => {
-                let mut v = ports.clone();
-                v.push(*bridge);
-                v
-            }
-            TraceKind::NfHook { in_dev, out_dev, .. } => in_dev.iter().chain(out_dev.iter()).copied().collect(),
+            | TraceKind::BrNetfilter { bridge, .. }
+            | TraceKind::Flood { bridge, .. } => [Some(*bridge), None, None],
+            TraceKind::NfHook { in_dev, out_dev, .. } => [*in_dev, *out_dev, None],
             TraceKind::RpFilter { dev, .. }
             | TraceKind::ForwardingOff { dev, .. }
             | TraceKind::Neigh { dev, .. }
-            | TraceKind::Arp { dev, .. } => vec![*dev],
-            _ => Vec::new(),
+            | TraceKind::Arp { dev, .. } => [Some(*dev), None, None],
+            _ => [None; 3],
         }
     }
 }
@@ -411,8 +402,13 @@ pub struct Trace {
 impl Trace {
     /// Appends an event for the current packet, noting the devices it names.
     pub fn push(&mut self, w: &World, time: u64, link: Option<LinkId>, kind: TraceKind) {
-        for l in link.into_iter().chain(kind.links()) {
+        for l in link.into_iter().chain(kind.links().into_iter().flatten()) {
             self.note_dev(w, l);
+        }
+        if let TraceKind::Flood { ports, .. } = &kind {
+            for p in ports {
+                self.note_dev(w, *p);
+            }
         }
         if let TraceKind::Origin { ns, .. } | TraceKind::NfHook { ns, .. } | TraceKind::Route { ns, .. } = &kind {
             self.note_ns(w, *ns);
