@@ -35,6 +35,11 @@ pub fn explain(script: &Path, filter: Option<&str>, json: bool, seed: u64, profi
 /// `run --pcapng FILE`: runs the script again with the trace on (the run is
 /// deterministic, so it is the same run) and writes the commented capture.
 pub fn pcapng(script: &Path, file: &Path, seed: u64, profile: HostProfile) -> Result<()> {
-    let t = traced(script, profile, seed)?;
+    let src = read_script(script)?;
+    let Ok(t) = sim::explain::run_traced(&src, &script.display().to_string(), profile, seed) else {
+        // `run` has already reported why.
+        eprintln!("netsim: no pcapng written: the script did not run to the end");
+        return Ok(());
+    };
     std::fs::write(file, sim::explain::pcapng::pcapng(&t)).with_context(|| format!("writing {}", file.display()))
 }

@@ -1120,6 +1120,12 @@ impl Engine {
             }
             RouteType::Unreachable => {
                 self.icmp_send(ns, pkt, ip, 3, 1);
+                // ip_error frees it with reason NOT_SPECIFIED (EHOSTUNREACH).
+                self.drop_frame(
+                    None,
+                    DropReason::NotSpecified,
+                    "the route is `unreachable`: host unreachable sent back",
+                );
             }
             _ => self.drop_frame(None, DropReason::IpOutNoRoutes, "route type does not forward"),
         }
