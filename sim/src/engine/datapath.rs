@@ -2,12 +2,16 @@
 //! (`br_handle_frame`, `br_dev_xmit`), ARP (`arp_process`) and IPv4 input,
 //! forwarding, local delivery and output.
 //!
-//! Each function names the kernel function it copies. Not modelled yet:
-//! netfilter hooks, br_netfilter, TCP/UDP sockets, fragmentation, IP options.
+//! Each function names the kernel function it copies; the netfilter hooks
+//! (and br_netfilter's bridged pass) are called where the kernel calls them,
+//! and the packet's connection (`skb->_nfct`) rides in `Engine::skb_ct`.
+//! Not modelled yet: TCP/UDP sockets, fragmentation, IP options.
 
+use super::conntrack::{CtInfo, CtRef, SkbCt};
 use super::netfilter::{NfCtx, NfVerdict};
 use super::{Engine, Event, HOP_NS};
 use crate::model::addr::AddrScope;
+use crate::model::conntrack::{ConnId, Dir};
 use crate::model::nf::Hook;
 use crate::model::route::RouteType;
 use crate::model::{FdbEntry, FdbFlags, LinkId, LinkKind, MacAddr, NsId, PortState};
@@ -198,7 +202,7 @@ impl Engine {
                     self.trace.push(&self.world, self.now, Some(link), TraceKind::VethXmit { peer });
                     self.trace.sent(peer, &frame);
                 }
-                self.schedule(self.now + HOP_NS, Event::Rx { link: peer, frame });
+                self.schedule(self.now + HOP_NS, Event::Rx { link: peer, frame, ct: None });
             }
             LinkKind::Loopback => {
                 let st = &mut self.world.link_mut(link).stats;
@@ -207,7 +211,8 @@ impl Engine {
                 if self.trace.enabled {
                     self.trace.sent(link, &frame);
                 }
-                self.schedule(self.now, Event::Rx { link, frame });
+                let ct = self.skb_ct.carried();
+                self.schedule(self.now, Event::Rx { link, frame, ct });
             }
             LinkKind::Bridge(_) => {
                 let st = &mut self.world.link_mut(link).stats;
@@ -220,13 +225,17 @@ impl Engine {
 
     /// A frame arrives at a device (`veth_xmit` → `__dev_forward_skb` on the
     /// peer, then `__netif_receive_skb`).
-    pub(super) fn rx(&mut self, link: LinkId, frame: Vec<u8>) {
+    pub(super) fn rx(&mut self, link: LinkId, frame: Vec<u8>, ct: Option<(ConnId, CtInfo)>) {
         if !self.world.link_alive(link) {
             return;
         }
         if self.trace.enabled {
             self.trace.arrived(link, &frame);
         }
+        self.skb_ct = match ct {
+            Some((id, info)) => SkbCt::Tracked(CtRef::Confirmed(id), info),
+            None => SkbCt::None,
+        };
         self.stats.hops += 1;
         let l = self.world.link(link);
         if !l.admin_up {
@@ -270,11 +279,14 @@ impl Engine {
     /// The protocol layer receives a frame on `link` (not a bridge port).
     /// `prerouted`: br_netfilter already ran PREROUTING on it in the bridge
     /// (`ip_sabotage_in` skips the second pass).
-    fn netif_receive(&mut self, link: LinkId, frame: Vec<u8>, prerouted: bool) {
+    fn netif_receive(&mut self, link: LinkId, mut frame: Vec<u8>, prerouted: bool) {
         let pt = self.pkt_type(link, &frame);
         match eth_type(&frame) {
             ETH_P_ARP => self.arp_rcv(link, &frame[14..], pt),
-            ETH_P_IP => self.ip_rcv(link, &frame[14..], pt, prerouted, eth_src(&frame)),
+            ETH_P_IP => {
+                let src = eth_src(&frame);
+                self.ip_rcv(link, &mut frame[14..], pt, prerouted, src)
+            }
             0x86dd => {} // IPv6 is not modelled; nothing is sent, nothing arrives.
             _ => self.drop_frame(Some(link), DropReason::UnhandledProto, "no handler for ethertype"),
         }
@@ -284,7 +296,7 @@ impl Engine {
 
     /// `br_handle_frame` + `br_handle_frame_finish` for a frame received on
     /// `port` of bridge `br`.
-    fn br_handle_frame(&mut self, br: LinkId, port: LinkId, frame: Vec<u8>) {
+    fn br_handle_frame(&mut self, br: LinkId, port: LinkId, mut frame: Vec<u8>) {
         let src = eth_src(&frame);
         let dst = eth_dst(&frame);
         if !src.is_valid_unicast() {
@@ -302,15 +314,12 @@ impl Engine {
             if self.trace.enabled {
                 self.trace_br_nf(br, Hook::Prerouting);
             }
-            let ctx = NfCtx {
-                hook: Hook::Prerouting,
-                in_dev: Some(br),
-                out_dev: None,
-                phys_in: Some(port),
-                phys_out: None,
-                src_mac: Some(src),
-            };
-            if !self.nf_pass(br, &ctx, &frame[14..]) {
+            // DIVERGENCE: a bridged packet DNATed here goes on being bridged
+            // to its frame's destination MAC; the kernel re-routes it
+            // (br_nf_pre_routing_finish) and may hand it to IP forwarding.
+            let ctx =
+                NfCtx { in_dev: Some(br), phys_in: Some(port), src_mac: Some(src), ..NfCtx::at(Hook::Prerouting) };
+            if !self.nf_pass(br, &ctx, &mut frame[14..]) {
                 return;
             }
         }
@@ -380,7 +389,7 @@ impl Engine {
 
     /// Runs a hook for a packet in the namespace of `dev`; false when it was
     /// dropped (a REJECT also answers with its ICMP error).
-    fn nf_pass(&mut self, dev: LinkId, ctx: &NfCtx, pkt: &[u8]) -> bool {
+    fn nf_pass(&mut self, dev: LinkId, ctx: &NfCtx, pkt: &mut [u8]) -> bool {
         let ns = self.world.link(dev).ns;
         match self.nf_hook(ns, ctx, pkt) {
             NfVerdict::Accept => true,
@@ -406,35 +415,29 @@ impl Engine {
     /// on, IPv4 FORWARD (in = out = the bridge, physdev the ports) and
     /// POSTROUTING (out = the bridge) first (`br_nf_forward_ip`,
     /// `br_nf_post_routing`).
-    fn br_forward(&mut self, br: LinkId, ingress: Option<LinkId>, out: LinkId, frame: Vec<u8>, brnf: bool) {
+    fn br_forward(&mut self, br: LinkId, ingress: Option<LinkId>, out: LinkId, mut frame: Vec<u8>, brnf: bool) {
         if brnf && ingress.is_some() {
             if self.trace.enabled {
                 self.trace_br_nf(br, Hook::Forward);
             }
             let src = Some(eth_src(&frame));
             let fwd = NfCtx {
-                hook: Hook::Forward,
                 in_dev: Some(br),
                 out_dev: Some(br),
                 phys_in: ingress,
                 phys_out: Some(out),
                 src_mac: src,
+                ..NfCtx::at(Hook::Forward)
             };
-            if !self.nf_pass(br, &fwd, &frame[14..]) {
+            if !self.nf_pass(br, &fwd, &mut frame[14..]) {
                 return;
             }
             if self.trace.enabled {
                 self.trace_br_nf(br, Hook::Postrouting);
             }
-            let post = NfCtx {
-                hook: Hook::Postrouting,
-                in_dev: None,
-                out_dev: Some(br),
-                phys_in: ingress,
-                phys_out: Some(out),
-                src_mac: None,
-            };
-            if !self.nf_pass(br, &post, &frame[14..]) {
+            let post =
+                NfCtx { out_dev: Some(br), phys_in: ingress, phys_out: Some(out), ..NfCtx::at(Hook::Postrouting) };
+            if !self.nf_pass(br, &post, &mut frame[14..]) {
                 return;
             }
         }
@@ -1001,7 +1004,7 @@ impl Engine {
 
     /// `ip_rcv` → PREROUTING → `ip_rcv_finish` → `ip_route_input` →
     /// INPUT and delivery, or forwarding.
-    fn ip_rcv(&mut self, dev: LinkId, pkt: &[u8], pt: PktType, prerouted: bool, src_mac: MacAddr) {
+    fn ip_rcv(&mut self, dev: LinkId, pkt: &mut [u8], pt: PktType, prerouted: bool, src_mac: MacAddr) {
         if pt == PktType::OtherHost {
             self.drop_frame(Some(dev), DropReason::OtherHost, "frame not addressed to this host");
             return;
@@ -1010,23 +1013,18 @@ impl Engine {
             self.drop_frame(Some(dev), DropReason::IpInhdr, "bad IPv4 header");
             return;
         };
-        let pkt = &pkt[..ip.total_len];
+        let pkt = &mut pkt[..ip.total_len];
         let ns = self.world.link(dev).ns;
         let lo_in = self.world.link(dev).is_loopback();
         let mac = (!lo_in).then_some(src_mac);
         if !prerouted {
-            let ctx = NfCtx {
-                hook: Hook::Prerouting,
-                in_dev: Some(dev),
-                out_dev: None,
-                phys_in: None,
-                phys_out: None,
-                src_mac: mac,
-            };
+            let ctx = NfCtx { in_dev: Some(dev), src_mac: mac, ..NfCtx::at(Hook::Prerouting) };
             if !self.nf_pass(dev, &ctx, pkt) {
                 return;
             }
         }
+        // DNAT may have changed the destination.
+        let Some(ip) = Ipv4View::parse(pkt) else { return };
         let route = self.world.fib_lookup(ns, ip.dst, None);
         let is_bcast = ip.dst.is_broadcast() || route.as_ref().is_some_and(|r| r.route.rtype == RouteType::Broadcast);
         if self.trace.enabled {
@@ -1049,14 +1047,7 @@ impl Engine {
         }
         match route {
             Some(r) if r.route.rtype == RouteType::Local || is_bcast => {
-                let ctx = NfCtx {
-                    hook: Hook::Input,
-                    in_dev: Some(dev),
-                    out_dev: None,
-                    phys_in: None,
-                    phys_out: None,
-                    src_mac: mac,
-                };
+                let ctx = NfCtx { in_dev: Some(dev), src_mac: mac, ..NfCtx::at(Hook::Input) };
                 if self.nf_pass(dev, &ctx, pkt) {
                     self.ip_local_deliver(ns, dev, pkt, ip);
                 }
@@ -1098,23 +1089,13 @@ impl Engine {
         p[10..12].copy_from_slice(&c.to_be_bytes());
         match route.rtype {
             RouteType::Unicast => {
-                let fwd = NfCtx {
-                    hook: Hook::Forward,
-                    in_dev: Some(in_dev),
-                    out_dev: route.dev,
-                    phys_in: None,
-                    phys_out: None,
-                    src_mac: mac,
-                };
+                let fwd = NfCtx { in_dev: Some(in_dev), out_dev: route.dev, src_mac: mac, ..NfCtx::at(Hook::Forward) };
                 let post = NfCtx {
-                    hook: Hook::Postrouting,
-                    in_dev: None,
                     out_dev: route.dev,
-                    phys_in: None,
-                    phys_out: None,
-                    src_mac: None,
+                    nexthop: Some(route.gateway.unwrap_or(ip.dst)),
+                    ..NfCtx::at(Hook::Postrouting)
                 };
-                if self.nf_pass(in_dev, &fwd, &p) && self.nf_pass(in_dev, &post, &p) {
+                if self.nf_pass(in_dev, &fwd, &mut p) && self.nf_pass(in_dev, &post, &mut p) {
                     self.ip_finish_output(ns, &route, ip.dst, p);
                 }
             }
@@ -1208,15 +1189,38 @@ impl Engine {
         let src = self.world.route_source(ns, &route.route, ip.src).unwrap_or(Ipv4Addr::UNSPECIFIED);
         let id = self.ip_ident();
         let out = ipv4_packet(src, ip.src, IPPROTO_ICMP, 64, id, false, &body);
+        // nf_ct_attach: the error belongs to the connection of the packet it
+        // is about, RELATED in the other direction.
+        let attached = match &self.skb_ct {
+            SkbCt::Tracked(r, info) => {
+                let related = if info.dir() == Dir::Orig { CtInfo::RelatedReply } else { CtInfo::Related };
+                SkbCt::Tracked(r.clone(), related)
+            }
+            SkbCt::None => SkbCt::None,
+        };
+        let saved = std::mem::replace(&mut self.skb_ct, attached);
         let prev = self.trace.cur;
-        self.ip_output_local(ns, out, None);
+        self.ip_output_ct(ns, out, None);
         self.trace.restore(prev);
+        self.skb_ct = saved;
     }
 
     /// Output of a locally generated packet: route, then neighbour output.
     /// Returns false when there is no route (`ENETUNREACH` to the caller).
     pub fn ip_output_local(&mut self, ns: NsId, pkt: Vec<u8>, oif: Option<LinkId>) -> bool {
-        let Some(ip) = Ipv4View::parse(&pkt) else {
+        // A new packet: no connection yet; whatever packet was in the hooks
+        // (this one may be its answer) keeps its own.
+        let saved = std::mem::take(&mut self.skb_ct);
+        let sent = self.ip_output_ct(ns, pkt, oif);
+        self.skb_ct = saved;
+        sent
+    }
+
+    /// [`Engine::ip_output_local`] for the packet whose connection is in
+    /// `skb_ct`: OUTPUT (where DNAT may change the destination and the
+    /// route with it, `ip_route_me_harder`), POSTROUTING, transmit.
+    fn ip_output_ct(&mut self, ns: NsId, mut pkt: Vec<u8>, oif: Option<LinkId>) -> bool {
+        let Some(mut ip) = Ipv4View::parse(&pkt) else {
             return false;
         };
         let res = self.world.fib_lookup(ns, ip.dst, oif);
@@ -1246,25 +1250,44 @@ impl Engine {
             };
             self.trace_route(ns, false, ip.dst, route.as_ref(), result);
         }
-        let Some(res) = res else {
+        let Some(mut res) = res else {
             self.drop_frame(None, DropReason::IpOutNoRoutes, "no route");
             return false;
         };
         // OUTPUT, then POSTROUTING, with out = the route's device (lo for
         // a local destination).
-        let out = if res.route.rtype == RouteType::Local { Some(self.world.lo(ns)) } else { res.route.dev };
+        let out_of = |w: &crate::model::World, r: &crate::model::Route| {
+            if r.rtype == RouteType::Local {
+                Some(w.lo(ns))
+            } else {
+                r.dev
+            }
+        };
+        let mut out = out_of(&self.world, &res.route);
         if let Some(dev) = out.filter(|_| !self.nf_bypass) {
-            let o =
-                NfCtx { hook: Hook::Output, in_dev: None, out_dev: out, phys_in: None, phys_out: None, src_mac: None };
+            let o = NfCtx { out_dev: out, ..NfCtx::at(Hook::Output) };
+            if !self.nf_pass(dev, &o, &mut pkt) {
+                return true;
+            }
+            let Some(after) = Ipv4View::parse(&pkt) else { return true };
+            if after.dst != ip.dst {
+                ip = after;
+                let Some(r) = self.world.fib_lookup(ns, ip.dst, oif) else {
+                    self.drop_frame(None, DropReason::IpOutNoRoutes, "no route after DNAT");
+                    return true;
+                };
+                res = r;
+                if self.trace.enabled {
+                    self.trace_route(ns, false, ip.dst, Some(&res.route), "output after DNAT");
+                }
+                out = out_of(&self.world, &res.route);
+            }
             let post = NfCtx {
-                hook: Hook::Postrouting,
-                in_dev: None,
                 out_dev: out,
-                phys_in: None,
-                phys_out: None,
-                src_mac: None,
+                nexthop: Some(res.route.gateway.unwrap_or(ip.dst)),
+                ..NfCtx::at(Hook::Postrouting)
             };
-            if !self.nf_pass(dev, &o, &pkt) || !self.nf_pass(dev, &post, &pkt) {
+            if !self.nf_pass(out.unwrap_or(dev), &post, &mut pkt) {
                 return true;
             }
         }

@@ -11,6 +11,7 @@
 //! [`interp`] (runs a parsed script).
 //! Not here: argument parsing and printing of tools (see [`crate::tools`]).
 
+pub mod conntrack;
 pub mod datapath;
 pub mod interp;
 pub mod neigh;
@@ -40,6 +41,8 @@ pub enum Event {
         link: LinkId,
         /// The Ethernet frame.
         frame: Vec<u8>,
+        /// The connection it keeps across loopback (a veth hop scrubs it).
+        ct: Option<(crate::model::conntrack::ConnId, conntrack::CtInfo)>,
     },
     /// A neighbour entry's timer fires.
     NeighTimer {
@@ -150,6 +153,8 @@ pub struct Engine {
     /// Set while sending a REJECT's ICMP error, which skips OUTPUT and
     /// POSTROUTING.
     nf_bypass: bool,
+    /// `skb->_nfct` of the packet in the hooks now (see `conntrack`).
+    pub(crate) skb_ct: conntrack::SkbCt,
     /// Nesting depth of operations whose carrier events are held back.
     deferring: u32,
     /// A refresh was asked for while held back.
@@ -178,6 +183,7 @@ impl Engine {
             reachable: BTreeMap::new(),
             last_carrier: BTreeMap::new(),
             nf_bypass: false,
+            skb_ct: conntrack::SkbCt::None,
             deferring: 0,
             refresh_pending: false,
         }
@@ -207,7 +213,7 @@ impl Engine {
         // Each event starts outside any packet; rx and xmit find theirs.
         self.trace.cur = 0;
         match ev {
-            Event::Rx { link, frame } => self.rx(link, frame),
+            Event::Rx { link, frame, ct } => self.rx(link, frame, ct),
             Event::NeighTimer { ns, dev, ip } => self.neigh_timer(ns, dev, ip),
             Event::Wake { pid } => self.wake(pid),
             Event::Xmit { link, frame } => {

@@ -26,7 +26,7 @@
 //!       "ns": "root",               // namespace of the step (also when no device)
 //!       "kind": "origin" | "tx" | "rx" | "veth_xmit" | "fdb_learn" | "fdb_hit" | "fdb_local"
 //!             | "flood" | "pass_up" | "br_netfilter" | "nf_hook" | "route" | "rp_filter"
-//!             | "forwarding_off" | "neigh" | "arp" | "deliver" | "drop",
+//!             | "forwarding_off" | "neigh" | "arp" | "deliver" | "drop" | "conntrack" | "nat",
 //!       "text": "the sentence netsim explain prints (null when the text omits the step)",
 //!       "evidence": { kind-specific fields, listed in `evidence` below }
 //!     } ]
@@ -113,6 +113,10 @@ pub fn evidence(trace: &Trace, ev: &TraceEvent) -> (&'static str, Value) {
                 json!({"hook": hook.as_str(), "in": opt_dev(trace, *in_dev), "out": opt_dev(trace, *out_dev),
                        "verdict": verdict, "tables": tables}),
             )
+        }
+        TraceKind::Conntrack { state, entry, .. } => ("conntrack", json!({"state": state, "entry": entry})),
+        TraceKind::Nat { hook, before, after, .. } => {
+            ("nat", json!({"hook": hook.as_str(), "before": before, "after": after}))
         }
         TraceKind::Route { input, dst, route, result, .. } => (
             "route",

@@ -159,6 +159,8 @@ pub fn place(trace: &Trace, ev: &TraceEvent) -> String {
         | TraceKind::NfHook { ns, .. }
         | TraceKind::Route { ns, .. }
         | TraceKind::RpFilter { ns, .. }
+        | TraceKind::Conntrack { ns, .. }
+        | TraceKind::Nat { ns, .. }
         | TraceKind::ForwardingOff { ns, .. } => Some(*ns),
         _ => None,
     };

@@ -97,6 +97,13 @@ pub fn step(trace: &Trace, ev: &TraceEvent) -> Option<String> {
             }
             s
         }
+        TraceKind::Conntrack { state, entry, .. } => match entry {
+            Some(e) => format!("conntrack: {state}, entry `{e}`"),
+            None => format!("conntrack: {state} (no connection: not tracked)"),
+        },
+        TraceKind::Nat { hook, before, after, .. } => {
+            format!("NAT at {}: {before} rewritten to {after}", hook.as_str())
+        }
         TraceKind::Route { dst, route, result, input, .. } => {
             let dir = if *input { "input route" } else { "output route" };
             match route {

@@ -885,7 +885,9 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
                 );
             }
             let target = rule.target.as_ref().map(|t| t.name()).unwrap_or("");
-            let _ = write!(out, "{target:<10} ");
+            // print_rule_details: "%-9s ", the protocol's '!' or ' ', "%-4s ".
+            let inv = if rule.proto.as_ref().is_some_and(|p| p.inv) { '!' } else { ' ' };
+            let _ = write!(out, "{target:<9} {inv}");
             let prot = match &rule.proto {
                 None => {
                     if o.verbose && o.numeric {
@@ -895,12 +897,11 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
                     }
                 }
                 Some(p) => {
-                    let base = if o.numeric {
+                    if o.numeric {
                         p.val.to_string()
                     } else {
                         proto_name(p.val).map(str::to_string).unwrap_or_else(|| p.val.to_string())
-                    };
-                    format!("{}{}", if p.inv { "!" } else { "" }, base)
+                    }
                 }
             };
             let _ = write!(out, "{prot:<4} ");

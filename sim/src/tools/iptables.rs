@@ -1806,7 +1806,9 @@ pub fn tool(ctx: &mut super::Ctx<'_>, cmd: &str, args: &[String]) -> super::Tool
         if let Some(what) = crate::engine::netfilter::unsupported(&work) {
             return Err(Unsupported(format!("{cmd}: {what}")));
         }
-        ctx.eng.world.ns_mut(ns).nf = work;
+        let n = ctx.eng.world.ns_mut(ns);
+        n.ct.enabled = work.needs_conntrack();
+        n.nf = work;
     }
     ctx.out(&stdout);
     ctx.err(&stderr);

@@ -10,6 +10,7 @@
 //! per tool.
 
 pub mod bridge;
+pub mod conntrack;
 pub mod grep;
 pub mod ip;
 pub mod iptables;
@@ -108,6 +109,7 @@ pub const COMMANDS: &[&str] = &[
     "iptables-nft",
     "iptables-save",
     "iptables-restore",
+    "conntrack",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -146,6 +148,7 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
             let name = cmd.replace("-save-nft", "-save").replace("-restore-nft", "-restore");
             iptables::tool(ctx, &name, args)
         }
+        "conntrack" => conntrack::run(ctx, args),
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))

@@ -234,6 +234,27 @@ pub enum TraceKind {
         /// The hook's verdict: `ACCEPT`, `DROP` or `REJECT`.
         verdict: &'static str,
     },
+    /// Connection tracking classified the packet (`nf_conntrack_in`).
+    Conntrack {
+        /// Namespace.
+        ns: NsId,
+        /// `NEW`, `ESTABLISHED`, `RELATED` (with `reply` for the reply
+        /// direction), or `INVALID` (untracked).
+        state: &'static str,
+        /// The connection as `conntrack -L` prints it, when there is one.
+        entry: Option<String>,
+    },
+    /// NAT rewrote the packet at a hook.
+    Nat {
+        /// Namespace.
+        ns: NsId,
+        /// The hook.
+        hook: Hook,
+        /// Addresses and ports before (`SRC:SPORT > DST:DPORT`).
+        before: String,
+        /// And after.
+        after: String,
+    },
     /// A route lookup.
     Route {
         /// Namespace.
@@ -410,7 +431,12 @@ impl Trace {
                 self.note_dev(w, *p);
             }
         }
-        if let TraceKind::Origin { ns, .. } | TraceKind::NfHook { ns, .. } | TraceKind::Route { ns, .. } = &kind {
+        if let TraceKind::Origin { ns, .. }
+        | TraceKind::NfHook { ns, .. }
+        | TraceKind::Route { ns, .. }
+        | TraceKind::Conntrack { ns, .. }
+        | TraceKind::Nat { ns, .. } = &kind
+        {
             self.note_ns(w, *ns);
         }
         if self.keep_worlds && matches!(kind, TraceKind::Tx { .. } | TraceKind::Rx { .. } | TraceKind::Drop { .. }) {

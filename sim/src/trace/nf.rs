@@ -81,13 +81,46 @@ pub fn walks(
             _ => "ACCEPT",
         };
         let old_policy = old.and_then(|(_, _, ps)| ps.iter().find(|(h, _)| *h == hook)).map_or(0, |(_, p)| *p);
-        let target = format!(" -j {verdict}");
-        let by_rule = hits.iter().any(|h| h.spec.ends_with(&target) || h.spec.contains(&format!("{target} ")));
+        // Targets that end the walk with this verdict (NAT targets accept).
+        let targets: &[&str] = match verdict {
+            "ACCEPT" => &["ACCEPT", "MASQUERADE", "SNAT", "DNAT", "REDIRECT"],
+            "DROP" => &["DROP"],
+            _ => &["REJECT"],
+        };
+        let by_rule = hits.iter().any(|h| {
+            targets.iter().any(|t| h.spec.ends_with(&format!(" -j {t}")) || h.spec.contains(&format!(" -j {t} ")))
+        });
         let policy = (bi.counters.packets > old_policy || !by_rule).then(|| (bi.policy.as_str(), bi.counters.packets));
+        // The nat table is walked only for a connection's first packet:
+        // nothing counted means it was not walked (the binding was made).
+        if *name == TableName::Nat && hits.is_empty() && bi.counters.packets == old_policy && verdict == "ACCEPT" {
+            continue;
+        }
         out.push(NfTableWalk { table: *name, hits, policy, verdict });
         if decided.is_some_and(|(d, _)| d == *name) {
             break;
         }
     }
     out
+}
+
+/// A packet's addresses and ports as `SRC:SPORT > DST:DPORT` (ports for
+/// TCP and UDP, the echo id for ICMP echo), to see what NAT changed.
+pub fn addresses(pkt: &[u8]) -> String {
+    if pkt.len() < 20 {
+        return String::new();
+    }
+    let ihl = usize::from(pkt[0] & 0xf) * 4;
+    let src = std::net::Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]);
+    let dst = std::net::Ipv4Addr::new(pkt[16], pkt[17], pkt[18], pkt[19]);
+    let l4 = pkt.get(ihl..).unwrap_or(&[]);
+    match pkt[9] {
+        6 | 17 if l4.len() >= 4 => {
+            format!("{src}:{} > {dst}:{}", u16::from_be_bytes([l4[0], l4[1]]), u16::from_be_bytes([l4[2], l4[3]]))
+        }
+        1 if l4.len() >= 8 && matches!(l4[0], 0 | 8) => {
+            format!("{src} > {dst} (icmp id {})", u16::from_be_bytes([l4[4], l4[5]]))
+        }
+        _ => format!("{src} > {dst}"),
+    }
 }
