@@ -244,3 +244,26 @@ fn every_scenario_explains_without_panicking() {
         let _ = (sim::graph::dot(&g), sim::graph::mermaid(&g));
     }
 }
+
+#[test]
+fn masquerade_and_ip_forward_are_explained() {
+    // The two NAT surprises: with ip_forward=0 the host drops the
+    // container's request (IP_INADDRERRORS, hint: the sysctl); with
+    // forwarding on, the reply has no way back to the private source (hint:
+    // a route back, or MASQUERADE on the host). Both commands are the
+    // script's next lines, and the kernel's golden shows the ping working
+    // after the MASQUERADE one.
+    let t = traced("masquerade-forwarding");
+    let icmp = Filter::parse("icmp").expect("valid");
+    let all = stories(&t.trace, &|f| icmp.matches(f));
+    assert_eq!(all[0].outcome.kind, OutcomeKind::Dropped(DropReason::IpInAddrErrors));
+    let fix = quoted_after(all[0].outcome.hint.as_deref().expect("a hint"), "forwarding=0): ");
+    assert_eq!(fix, "sysctl -w net.ipv4.ip_forward=1");
+    assert!(script_text("masquerade-forwarding").contains(&format!("\n{fix}\n")));
+    let reply = all.iter().find(|s| s.outcome.kind == OutcomeKind::Dropped(DropReason::IpOutNoRoutes)).expect("reply");
+    let masq = quoted_after(reply.outcome.hint.as_deref().expect("a hint"), "masquerade there: ");
+    assert_eq!(masq, "iptables -t nat -A POSTROUTING -s 172.17.0.0/16 -o eth0 -j MASQUERADE");
+    assert!(script_text("masquerade-forwarding").contains(&format!("\n{masq}\n")));
+    assert!(golden_stdout("masquerade-forwarding").contains("ping with MASQUERADE: 0"));
+    insta::assert_snapshot!("masquerade-forwarding", report(&t, &icmp, false));
+}

@@ -237,26 +237,34 @@ fn on_link(trace: &Trace, dev: LinkId, ip: Ipv4Addr) -> bool {
         .is_some_and(|d| d.addrs.iter().any(|a| a.parse::<ipnet::Ipv4Net>().is_ok_and(|n| n.contains(&ip))))
 }
 
-/// No route: for a reply, the classic missing route back.
+/// No route: for a reply, the classic missing route back (or a router
+/// that should have masqueraded).
 fn no_route(trace: &Trace, s: &Story<'_>) -> Option<String> {
     let e = last(s, |k| matches!(k, TraceKind::Route { route: None, .. }))?;
     let TraceKind::Route { ns, dst, input, .. } = &e.kind else { return None };
     let net = network_of(trace, *dst);
     let ip = ip_cmd(trace, *ns);
-    let gw = s.parent.and_then(|p| gateway_toward(trace, p, *ns));
+    let reply_to = s.parent.filter(|_| !input);
+    let gw = reply_to.and_then(|p| gateway_toward(trace, p, *ns));
     let via = gw.map_or_else(|| "GATEWAY".to_string(), |g| g.to_string());
-    let mut out = format!(
+    let mut out = String::new();
+    if let Some(p) = reply_to {
+        out.push_str(&format!(
+            "this packet answers packet #{p} from {dst}, which did arrive: the way there is routed, but the way \
+             back is not. "
+        ));
+    }
+    out.push_str(&format!(
         "{} has no route to {dst} (no route in its table matches, not even a default route). Add one: \
          `{ip}route add {net} via {via}`",
         ns_name(trace, *ns)
-    );
-    if s.parent.is_some() && !input {
-        out = format!(
-            "this packet answers packet #{} from {dst}, which did arrive: the way there is routed, but the way \
-             back is not. {out}{}",
-            s.parent.unwrap_or_default(),
-            if gw.is_some() { " (the router that delivered the request)" } else { "" }
-        );
+    ));
+    if gw.is_some() {
+        out.push_str(" (through the router that delivered the request)");
+    }
+    if let Some(m) = reply_to.and_then(|p| masquerade_hint(trace, p, &net)) {
+        out.push_str(". ");
+        out.push_str(&m);
     }
     Some(out)
 }
@@ -301,5 +309,28 @@ fn ttl_expired(s: &Story<'_>) -> Option<String> {
          dropped it (and answered with an ICMP time exceeded). The sender's TTL is too small for the path: send \
          with a TTL larger than the number of routers on the way (ping -t N)",
         ttl.map_or_else(|| "1".to_string(), |t| t.to_string())
+    ))
+}
+
+/// For a reply with no route back: when a router forwarded the request
+/// without NAT, masquerading there is the other fix (the reply then comes
+/// back to the router's own address, which the far side can reach).
+fn masquerade_hint(trace: &Trace, p: u32, net: &str) -> Option<String> {
+    let events: Vec<&TraceEvent> = trace.events.iter().filter(|e| e.pkt == p).collect();
+    if events.iter().any(|e| matches!(e.kind, TraceKind::Nat { .. })) {
+        return None;
+    }
+    let fwd = events.iter().rposition(|e| matches!(e.kind, TraceKind::Route { input: true, result: "forward", .. }))?;
+    let TraceKind::Route { ns, .. } = &events[fwd].kind else { return None };
+    let out = events[fwd..].iter().find_map(|e| match (&e.kind, e.link) {
+        (TraceKind::Tx { .. }, Some(l)) if trace.devs.get(&l).is_some_and(|d| d.ns == *ns) => Some(l),
+        _ => None,
+    })?;
+    let o = short_name(trace, out);
+    Some(format!(
+        "Or, if {} should hide {net} behind its own address (as Docker does for its containers), masquerade \
+         there: `{}iptables -t nat -A POSTROUTING -s {net} -o {o} -j MASQUERADE`",
+        ns_name(trace, *ns),
+        exec_prefix(trace, *ns)
     ))
 }
