@@ -267,3 +267,24 @@ fn masquerade_and_ip_forward_are_explained() {
     assert!(golden_stdout("masquerade-forwarding").contains("ping with MASQUERADE: 0"));
     insta::assert_snapshot!("masquerade-forwarding", report(&t, &icmp, false));
 }
+
+#[test]
+fn dnat_without_a_forward_accept_is_explained() {
+    // A ping to the host's address is DNATed to a container; FORWARD's
+    // policy drops it. The story shows the rewrite and the hint's accept
+    // rule is the script's next line, after which the kernel's ping is
+    // answered by the container.
+    let t = traced("nat-docker0-masquerade");
+    let all = stories(&t.trace, &|f| Filter::parse("icmp").expect("valid").matches(f));
+    let s = all
+        .iter()
+        .find(|s| s.outcome.kind == OutcomeKind::Dropped(DropReason::NetfilterDrop))
+        .expect("the DNATed ping dropped by FORWARD");
+    assert!(s.events.iter().any(|e| matches!(e.kind, sim::trace::TraceKind::Nat { .. })));
+    let hint = s.outcome.hint.as_deref().expect("a hint");
+    assert!(hint.contains("DNAT at PREROUTING rewrote the destination 10.3.8.6 to 172.17.0.3"), "{hint}");
+    let fix = quoted_after(hint, "per published port): ");
+    assert_eq!(fix, "iptables -A FORWARD -d 172.17.0.3 -o docker0 -p icmp -j ACCEPT");
+    assert!(script_text("nat-docker0-masquerade").contains(&format!("\n{fix}\n")));
+    assert!(golden_stdout("nat-docker0-masquerade").contains("ping the host, answered by c3: 0"));
+}

@@ -504,15 +504,6 @@ impl Engine {
                 Step::Nat => {}
             }
         }
-        if let Some(b) = addrs_before.filter(|b| *b != crate::trace::nf::addresses(pkt)) {
-            let after = crate::trace::nf::addresses(pkt);
-            self.trace.push(
-                &self.world,
-                self.now,
-                ctx.in_dev.or(ctx.out_dev),
-                TraceKind::Nat { ns, hook: ctx.hook, before: b, after },
-            );
-        }
         if let Some(before) = before {
             let v = match decided.as_ref().map(|d| d.0) {
                 Some(NfVerdict::Drop) => "DROP",
@@ -530,6 +521,11 @@ impl Engine {
             let walks = crate::trace::nf::walks(&before, &rs, ctx.hook, &order, decided.as_ref().map(|d| (d.1, v)));
             self.world.ns_mut(ns).nf = rs;
             self.trace_nf(ns, ctx, walks, v);
+            if let Some(b) = addrs_before.filter(|b| *b != crate::trace::nf::addresses(pkt)) {
+                let after = crate::trace::nf::addresses(pkt);
+                let ev = TraceKind::Nat { ns, hook: ctx.hook, before: b, after };
+                self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);
+            }
         } else {
             self.world.ns_mut(ns).nf = rs;
         }

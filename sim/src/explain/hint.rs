@@ -114,6 +114,23 @@ fn netfilter(trace: &Trace, s: &Story<'_>) -> Option<String> {
     }
     let target = format!(" -j {}", walk.verdict);
     let rule = walk.hits.iter().rev().find(|h| h.spec.ends_with(&target) || h.spec.contains(&format!("{target} ")));
+    if let (None, Some((_, packets)), Hook::Forward, Some((before, after))) = (rule, walk.policy, hook, dnat(s)) {
+        let proto = match s.frame.get(14 + 9) {
+            Some(1) => "-p icmp ",
+            Some(6) => "-p tcp ",
+            Some(17) => "-p udp ",
+            _ => "",
+        };
+        let o = out_dev.map(|o| format!("-o {} ", short_name(trace, o))).unwrap_or_default();
+        return Some(format!(
+            "DNAT at PREROUTING rewrote the destination {before} to {after}, so this packet is no longer for this \
+             host: it is forwarded, and the FORWARD chain of the filter table in {} decides. Nothing there accepts \
+             it and the policy is {} (policy counter now {packets}). A DNAT needs a FORWARD accept for the new \
+             destination (Docker adds one per published port): `{pre}iptables -A FORWARD -d {after} {o}{proto}-j ACCEPT`",
+            ns_name(trace, *ns),
+            walk.policy.map_or("DROP", |p| p.0),
+        ));
+    }
     let mut out = match (rule, walk.policy) {
         (Some(r), _) => format!(
             "rule {} of chain {} in the {} table of {} (`{}`) matched it and said {} (its counter is now {}). \
@@ -333,4 +350,17 @@ fn masquerade_hint(trace: &Trace, p: u32, net: &str) -> Option<String> {
         ns_name(trace, *ns),
         exec_prefix(trace, *ns)
     ))
+}
+
+/// The destination a PREROUTING/OUTPUT NAT step rewrote, as (before, after)
+/// addresses, when one did.
+fn dnat(s: &Story<'_>) -> Option<(String, String)> {
+    let dst = |t: &str| t.split(" > ").nth(1).and_then(|d| d.split([':', ' ']).next()).map(str::to_string);
+    s.events.iter().rev().find_map(|e| match &e.kind {
+        TraceKind::Nat { hook: Hook::Prerouting | Hook::Output, before, after, .. } => {
+            let (b, a) = (dst(before)?, dst(after)?);
+            (b != a).then_some((b, a))
+        }
+        _ => None,
+    })
 }
