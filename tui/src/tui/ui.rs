@@ -231,6 +231,26 @@ fn table_lines(app: &App) -> Lines {
             out.extend(macs.lines().map(str::to_string));
         }
     }
+    let conns: Vec<String> = w
+        .ns(ns)
+        .ct
+        .iter()
+        .filter(|(_, c)| c.expires > e.time)
+        .map(|(_, c)| {
+            let mut l = String::new();
+            sim::render::conntrack::line(&mut l, c, e.time, false);
+            l.trim_end().to_string()
+        })
+        .collect();
+    if !conns.is_empty() {
+        out.push("-- conntrack -L".into());
+        out.extend(conns);
+    }
+    if let Some(tb) = w.ns(ns).nf.table(TableName::Nat) {
+        out.push("-- iptables -t nat -L -n -v".into());
+        let o = ListOptions { numeric: true, verbose: true, ..ListOptions::default() };
+        out.extend(list(tb, None, &o).lines().map(str::to_string));
+    }
     if let Some(tb) = w.ns(ns).nf.table(TableName::Filter) {
         out.push("-- iptables -L -n -v".into());
         let o = ListOptions { numeric: true, verbose: true, ..ListOptions::default() };
