@@ -513,6 +513,11 @@ impl Engine {
         }
     }
 
+    /// Sets the packet's connection's mark (`CONNMARK`).
+    pub(super) fn set_ct_mark(&mut self, ns: NsId, mark: u32) {
+        self.with_conn(ns, |c, _| c.mark = mark);
+    }
+
     /// `nf_nat_setup_info`: binds the connection for `manip` into `range`
     /// (`None`: the null binding, which keeps the tuple unless it clashes).
     pub(super) fn nat_setup(&mut self, ns: NsId, manip: Manip, range: Option<Range>) {

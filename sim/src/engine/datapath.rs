@@ -236,6 +236,9 @@ impl Engine {
             Some((id, info)) => SkbCt::Tracked(CtRef::Confirmed(id), info),
             None => SkbCt::None,
         };
+        // DIVERGENCE: the kernel keeps skb->mark across loopback; netsim
+        // starts every received packet with mark 0 (a veth hop clears it).
+        self.skb_mark = 0;
         self.stats.hops += 1;
         let l = self.world.link(link);
         if !l.admin_up {
@@ -1199,10 +1202,12 @@ impl Engine {
             SkbCt::None => SkbCt::None,
         };
         let saved = std::mem::replace(&mut self.skb_ct, attached);
+        let mark = std::mem::take(&mut self.skb_mark);
         let prev = self.trace.cur;
         self.ip_output_ct(ns, out, None);
         self.trace.restore(prev);
         self.skb_ct = saved;
+        self.skb_mark = mark;
     }
 
     /// Output of a locally generated packet: route, then neighbour output.
@@ -1211,8 +1216,10 @@ impl Engine {
         // A new packet: no connection yet; whatever packet was in the hooks
         // (this one may be its answer) keeps its own.
         let saved = std::mem::take(&mut self.skb_ct);
+        let mark = std::mem::take(&mut self.skb_mark);
         let sent = self.ip_output_ct(ns, pkt, oif);
         self.skb_ct = saved;
+        self.skb_mark = mark;
         sent
     }
 

@@ -155,6 +155,8 @@ pub struct Engine {
     nf_bypass: bool,
     /// `skb->_nfct` of the packet in the hooks now (see `conntrack`).
     pub(crate) skb_ct: conntrack::SkbCt,
+    /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
+    pub(crate) skb_mark: u32,
     /// Nesting depth of operations whose carrier events are held back.
     deferring: u32,
     /// A refresh was asked for while held back.
@@ -184,6 +186,7 @@ impl Engine {
             last_carrier: BTreeMap::new(),
             nf_bypass: false,
             skb_ct: conntrack::SkbCt::None,
+            skb_mark: 0,
             deferring: 0,
             refresh_pending: false,
         }

@@ -9,14 +9,19 @@
 //! INPUT and POSTROUTING) and NAT in place of the nat table (its chain only
 //! for a connection's first packet; see `engine::conntrack`).
 //!
-//! What is not here yet: `LOG`, marks and connmarks (refused when the rule
-//! is added, see [`unsupported`]). The hook placement (which device is
+//! Marks: `MARK` sets the packet's mark (`Engine::skb_mark`), `CONNMARK`
+//! its connection's; `-m mark`/`-m connmark` read them.
+//!
+//! What is not here yet: `LOG` (refused when the rule is added, see
+//! [`unsupported`]). The hook placement (which device is
 //! `-i`/`-o`, br_netfilter's bridged pass) is the datapath's.
 
 use super::conntrack::{CtInfo, Manip, Range};
 use super::Engine;
 use crate::model::conntrack::{status, Conn};
-use crate::model::nf::rule::{AddrMask, ConntrackMatch, CtStates, Inv, Match, PortRange, Rule, Target, REJECT_TYPES};
+use crate::model::nf::rule::{
+    AddrMask, ConnmarkOp, ConntrackMatch, CtStates, Inv, Match, PortRange, Rule, Target, REJECT_TYPES,
+};
 use crate::model::nf::{Hook, Policy, Ruleset, TableName};
 use crate::model::route::RouteType;
 use crate::model::{LinkId, MacAddr, NsId, World};
@@ -93,18 +98,11 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
     for t in rs.tables.values() {
         let chains = t.builtins.iter().map(|b| &b.chain).chain(t.user.values());
         for rule in chains.flat_map(|c| c.rules.iter()) {
-            for m in &rule.matches {
-                if matches!(m, Match::Connmark(_)) {
-                    return Some(format!("the `{}' match (connection marks are not modelled yet)", m.name()));
-                }
-            }
             match &rule.target {
                 Some(Target::Reject(i)) if REJECT_TYPES[*i].0 == "tcp-reset" => {
                     return Some("REJECT --reject-with tcp-reset (TCP is not modelled yet)".into())
                 }
-                Some(t @ (Target::Log { .. } | Target::Mark { .. } | Target::Connmark(_))) => {
-                    return Some(format!("the {} target (not modelled yet)", t.name()))
-                }
+                Some(t @ Target::Log { .. }) => return Some(format!("the {} target (not modelled yet)", t.name())),
                 _ => {}
             }
         }
@@ -171,7 +169,14 @@ fn port_ok(r: &Option<Inv<PortRange>>, p: u16) -> bool {
     r.as_ref().is_none_or(|r| inv(r.inv, r.val.lo <= p && p <= r.val.hi))
 }
 
-fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>) -> bool {
+/// The packet's mark and its connection's, as the walk reads and sets them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Marks {
+    nf: u32,
+    ct: u32,
+}
+
+fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks) -> bool {
     if !addr_ok(&r.src, p.src) || !addr_ok(&r.dst, p.dst) {
         return false;
     }
@@ -232,8 +237,7 @@ fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>) -> bool {
             a.src.as_ref().is_none_or(|t| inv(t.inv, addr_type_bit(e.world, e.ns, p.src) & t.val != 0))
                 && a.dst.as_ref().is_none_or(|t| inv(t.inv, addr_type_bit(e.world, e.ns, p.dst) & t.val != 0))
         }
-        // Nothing sets a mark yet (MARK is refused), so every packet has 0.
-        Match::Mark(m) => inv(m.inv, m.mark == 0),
+        Match::Mark(m) => inv(m.inv, marks.nf & m.mask == m.mark),
         Match::Mac(m) => e.src_mac.is_some_and(|s| inv(m.inv, s == m.val)),
         Match::Iprange(r) => {
             let within = |a: &Option<Inv<(Ipv4Addr, Ipv4Addr)>>, ip: Ipv4Addr| {
@@ -243,8 +247,7 @@ fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>) -> bool {
         }
         Match::State(st) => inv(st.inv, ct_state_bits(e.ct) & st.val.0 != 0),
         Match::Conntrack(c) => conntrack_ok(c, e),
-        // Refused when the rule is added (see `unsupported`).
-        Match::Connmark(_) => false,
+        Match::Connmark(m) => e.ct.is_some() && inv(m.inv, marks.ct & m.mask == m.mark),
     })
 }
 
@@ -340,7 +343,7 @@ type Decider = Option<(String, usize)>;
 
 /// Walks one table's chain for a hook, updating counters. Returns the
 /// verdict and, for a drop or reject, what decided it.
-fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>) -> Option<End> {
+fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>, marks: &mut Marks) -> Option<End> {
     let t = rs.tables.get_mut(&table)?;
     let bi = t.builtins.iter().position(|b| b.hook == hook)?;
     let mut stack: Vec<(At, usize)> = Vec::new();
@@ -381,7 +384,7 @@ fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>
             }
         }
         let rule = &mut chain.rules[i];
-        if !rule_matches(rule, p, e) {
+        if !rule_matches(rule, p, e, marks) {
             i += 1;
             continue;
         }
@@ -403,6 +406,21 @@ fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>
             Some(Target::Return) => Act::Return,
             Some(Target::Jump(c)) => Act::Jump(c.clone()),
             Some(Target::Goto(c)) => Act::Goto(c.clone()),
+            Some(Target::Mark { mark, mask }) => {
+                marks.nf = (marks.nf & !mask) ^ mark;
+                Act::Next
+            }
+            // connmark_tg: nothing to do without a connection.
+            Some(Target::Connmark(op)) => {
+                if e.ct.is_some() {
+                    match *op {
+                        ConnmarkOp::Set { mark, mask } => marks.ct = (marks.ct & !mask) ^ mark,
+                        ConnmarkOp::Save { nfmask, ctmask } => marks.ct = (marks.ct & !ctmask) ^ (marks.nf & nfmask),
+                        ConnmarkOp::Restore { nfmask, ctmask } => marks.nf = (marks.nf & !nfmask) ^ (marks.ct & ctmask),
+                    }
+                }
+                Act::Next
+            }
             Some(t @ (Target::Masquerade { .. } | Target::Snat(..) | Target::Dnat(..) | Target::Redirect { .. })) => {
                 Act::Nat(t.clone())
             }
@@ -560,8 +578,9 @@ impl Engine {
         self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);
     }
 
-    /// Walks one table's chain for the packet as it is now.
-    fn nf_walk(&self, rs: &mut Ruleset, ns: NsId, ctx: &NfCtx, table: TableName, pkt: &[u8]) -> Option<End> {
+    /// Walks one table's chain for the packet as it is now, then stores
+    /// the marks the walk set on the packet and its connection.
+    fn nf_walk(&mut self, rs: &mut Ruleset, ns: NsId, ctx: &NfCtx, table: TableName, pkt: &[u8]) -> Option<End> {
         let ihl = usize::from(pkt[0] & 0xf) * 4;
         let p = Pkt {
             src: Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]),
@@ -571,20 +590,30 @@ impl Engine {
             l4: pkt.get(ihl..).unwrap_or(&[]),
             len: pkt.len() as u64,
         };
-        let w = &self.world;
-        let name = |l: Option<LinkId>| l.filter(|l| w.link_alive(*l)).map(|l| w.link(l).name.as_str());
-        let env = Env {
-            world: w,
-            ns,
-            in_name: name(ctx.in_dev),
-            out_name: name(ctx.out_dev),
-            phys_in: name(ctx.phys_in),
-            phys_out: name(ctx.phys_out),
-            src_mac: ctx.src_mac,
-            ct: self.skb_conn(ns),
-            now: self.now,
+        let ct = self.skb_conn(ns);
+        let before = Marks { nf: self.skb_mark, ct: ct.map_or(0, |(c, _)| c.mark) };
+        let mut marks = before;
+        let end = {
+            let w = &self.world;
+            let name = |l: Option<LinkId>| l.filter(|l| w.link_alive(*l)).map(|l| w.link(l).name.as_str());
+            let env = Env {
+                world: w,
+                ns,
+                in_name: name(ctx.in_dev),
+                out_name: name(ctx.out_dev),
+                phys_in: name(ctx.phys_in),
+                phys_out: name(ctx.phys_out),
+                src_mac: ctx.src_mac,
+                ct,
+                now: self.now,
+            };
+            walk(rs, table, ctx.hook, &p, &env, &mut marks)
         };
-        walk(rs, table, ctx.hook, &p, &env)
+        self.skb_mark = marks.nf;
+        if marks.ct != before.ct {
+            self.set_ct_mark(ns, marks.ct);
+        }
+        end
     }
 
     /// NAT at a hook (`nf_nat_ipv4_fn`): translate a RELATED ICMP error;

@@ -628,6 +628,20 @@ mod tests {
 
     use super::*;
 
+    // Proves conntrack lines from the kernel (hash order, wall-clock
+    // timeouts, random ids and ports) and from the simulator normalise to
+    // the same text: masked first, then each run sorted.
+    #[test]
+    fn conntrack_runs_masked_then_sorted() {
+        let k = "x\nicmp     1 29 src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=20927 src=10.0.1.1 dst=10.0.1.2 type=0 code=0 id=20927 mark=0 use=1\n\
+udp      17 28 src=10.0.0.1 dst=10.0.0.2 sport=56521 dport=54 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=54 dport=56521 mark=0 use=1\ny\n";
+        let s = "x\nudp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=40001 dport=54 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=54 dport=40001 mark=0 use=1\n\
+icmp     1 30 src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=1001 src=10.0.1.1 dst=10.0.1.2 type=0 code=0 id=1001 mark=0 use=1\ny\n";
+        assert_eq!(output_text(k), output_text(s));
+        assert!(output_text(k).contains("icmp     1 T src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=I "));
+        assert!(output_text(k).contains(" sport=E dport=54 "));
+    }
+
     // Real kernel capture (veth in a fresh netns): background IPv6 goes, ids
     // are mapped, ARP and ICMP stay byte-exact.
     #[test]
