@@ -1,5 +1,7 @@
 //! The `netsim` command line: `run` simulates a script; `verify` runs it on
-//! the real kernel in a sandbox and compares.
+//! the real kernel in a sandbox and compares; `explain`, `graph` and `tui`
+//! tell and show what happened to each packet (their logic lives in the
+//! `explain`, `graph` and `tui` modules).
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};

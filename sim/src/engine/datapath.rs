@@ -380,6 +380,8 @@ impl Engine {
 
     /// Traces br_netfilter's hand-off of a bridged frame to `hook`, with the
     /// switch that caused it.
+    #[cold]
+    #[inline(never)]
     fn trace_br_nf(&mut self, br: LinkId, hook: Hook) {
         let l = self.world.link(br);
         let why = if self.world.ns(l.ns).brnf.is_some_and(|b| b.call_iptables != 0) {
@@ -714,6 +716,8 @@ impl Engine {
     }
 
     /// Traces what `arp_process` did with an ARP packet.
+    #[cold]
+    #[inline(never)]
     fn trace_arp(&mut self, dev: LinkId, op: u16, sip: Ipv4Addr, tip: Ipv4Addr, outcome: String) {
         let op = if op == ARPOP_REQUEST { "request" } else { "reply" };
         self.trace.push(&self.world, self.now, Some(dev), TraceKind::Arp { dev, op, sip, tip, outcome });
@@ -721,6 +725,8 @@ impl Engine {
 
     /// Traces a failed reverse-path check of `src` arriving on `dev`, with
     /// the effective rp_filter and the route back.
+    #[cold]
+    #[inline(never)]
     fn trace_rpfilter(&mut self, ns: NsId, dev: LinkId, src: Ipv4Addr) {
         let mode = self.conf(ns, dev, "rp_filter");
         let route_back =
@@ -729,6 +735,8 @@ impl Engine {
     }
 
     /// Traces a route lookup.
+    #[cold]
+    #[inline(never)]
     fn trace_route(
         &mut self,
         ns: NsId,

@@ -552,6 +552,8 @@ impl Engine {
     }
 
     /// Traces what connection tracking made of the packet.
+    #[cold]
+    #[inline(never)]
     fn trace_ct(&mut self, ns: NsId) {
         use super::conntrack::CtInfo;
         let (state, entry) = match self.skb_conn(ns) {
@@ -573,6 +575,8 @@ impl Engine {
     }
 
     /// Traces a hook's traversal.
+    #[cold]
+    #[inline(never)]
     fn trace_nf(&mut self, ns: NsId, ctx: &NfCtx, tables: Vec<NfTableWalk>, verdict: &'static str) {
         let ev = TraceKind::NfHook { ns, hook: ctx.hook, in_dev: ctx.in_dev, out_dev: ctx.out_dev, tables, verdict };
         self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);

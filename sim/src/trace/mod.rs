@@ -7,6 +7,9 @@
 //! off nothing here is called: every call site is behind `trace.enabled`,
 //! so the hot path neither allocates nor formats.
 //!
+//! The recording methods are `#[cold]` and never inlined: the engine's hot
+//! functions keep only a test of `enabled` when tracing is off.
+//!
 //! Each event belongs to one packet ([`PktId`]), the simulator's stand-in
 //! for an skb: a packet is born where the kernel builds one (`ip_output`
 //! of a local packet, an ARP request or reply) and keeps its id across veth
@@ -422,6 +425,8 @@ pub struct Trace {
 
 impl Trace {
     /// Appends an event for the current packet, noting the devices it names.
+    #[cold]
+    #[inline(never)]
     pub fn push(&mut self, w: &World, time: u64, link: Option<LinkId>, kind: TraceKind) {
         for l in link.into_iter().chain(kind.links().into_iter().flatten()) {
             self.note_dev(w, l);
@@ -488,6 +493,8 @@ impl Trace {
     /// Starts a new packet and makes it current; returns the previous
     /// current packet, for [`Trace::restore`] once the new one's synchronous
     /// path is done.
+    #[cold]
+    #[inline(never)]
     pub fn begin(&mut self) -> PktId {
         self.last += 1;
         if self.cur != 0 {
@@ -502,12 +509,16 @@ impl Trace {
     }
 
     /// The current packet's frame was scheduled to arrive at `to`.
+    #[cold]
+    #[inline(never)]
     pub fn sent(&mut self, to: LinkId, frame: &[u8]) {
         self.inflight.push((to, frame.to_vec(), self.cur));
     }
 
     /// A frame arrives at `link`: the packet that was sent there with these
     /// bytes becomes current (a new packet if none was).
+    #[cold]
+    #[inline(never)]
     pub fn arrived(&mut self, link: LinkId, frame: &[u8]) {
         match self.inflight.iter().position(|(l, f, _)| *l == link && f == frame) {
             Some(i) => self.cur = self.inflight.swap_remove(i).2,
@@ -518,12 +529,16 @@ impl Trace {
     }
 
     /// The current packet will be transmitted on `link` later.
+    #[cold]
+    #[inline(never)]
     pub fn delay(&mut self, link: LinkId, frame: &[u8]) {
         self.delayed.push((link, frame.to_vec(), self.cur));
     }
 
     /// A frame is transmitted on `link`: if it is one that was delayed,
     /// its packet becomes current.
+    #[cold]
+    #[inline(never)]
     pub fn transmitting(&mut self, link: LinkId, frame: &[u8]) {
         if let Some(i) = self.delayed.iter().position(|(l, f, _)| *l == link && f == frame) {
             self.cur = self.delayed.remove(i).2;
@@ -531,11 +546,15 @@ impl Trace {
     }
 
     /// The current packet waits in a neighbour queue as `pkt`.
+    #[cold]
+    #[inline(never)]
     pub fn park(&mut self, pkt: &[u8]) {
         self.parked.push((pkt.to_vec(), self.cur));
     }
 
     /// A packet leaves a neighbour queue: it becomes current.
+    #[cold]
+    #[inline(never)]
     pub fn unpark(&mut self, pkt: &[u8]) {
         if let Some(i) = self.parked.iter().position(|(f, _)| f == pkt) {
             self.cur = self.parked.remove(i).1;
