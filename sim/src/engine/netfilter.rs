@@ -578,7 +578,9 @@ impl Engine {
     #[cold]
     #[inline(never)]
     fn trace_nf(&mut self, ns: NsId, ctx: &NfCtx, tables: Vec<NfTableWalk>, verdict: &'static str) {
-        let ev = TraceKind::NfHook { ns, hook: ctx.hook, in_dev: ctx.in_dev, out_dev: ctx.out_dev, tables, verdict };
+        let mark = self.skb_mark;
+        let ev =
+            TraceKind::NfHook { ns, hook: ctx.hook, in_dev: ctx.in_dev, out_dev: ctx.out_dev, tables, verdict, mark };
         self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);
     }
 

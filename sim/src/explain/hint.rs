@@ -101,7 +101,14 @@ pub fn for_ignored_arp(trace: &Trace, s: &Story<'_>) -> Option<String> {
 /// iptables decided: name the rule or the policy, and how to accept.
 fn netfilter(trace: &Trace, s: &Story<'_>) -> Option<String> {
     let e = last(s, |k| matches!(k, TraceKind::NfHook { verdict, .. } if *verdict != "ACCEPT"))?;
-    let TraceKind::NfHook { ns, hook, in_dev, out_dev, tables, .. } = &e.kind else { return None };
+    let TraceKind::NfHook { ns, hook, in_dev, out_dev, tables, mark, .. } = &e.kind else { return None };
+    // A mark that a `-m mark` rule looked for and missed is a common
+    // surprise (kube-proxy's 0x4000 OR-ed into another mark).
+    let mark_note = if *mark != 0 && tables.iter().any(|t| t.table.as_str() == "filter") {
+        format!(". Note the packet's mark here is {mark:#x}: a `-m mark --mark X` rule matches only that exact value (use `--mark X/MASK` to test some bits)")
+    } else {
+        String::new()
+    };
     let walk = tables.iter().find(|t| t.verdict != "ACCEPT")?;
     let pre = exec_prefix(trace, *ns);
     let t = if walk.table.as_str() == "filter" { String::new() } else { format!("-t {} ", walk.table.as_str()) };
@@ -126,7 +133,7 @@ fn netfilter(trace: &Trace, s: &Story<'_>) -> Option<String> {
             "DNAT at PREROUTING rewrote the destination {before} to {after}, so this packet is no longer for this \
              host: it is forwarded, and the FORWARD chain of the filter table in {} decides. Nothing there accepts \
              it and the policy is {} (policy counter now {packets}). A DNAT needs a FORWARD accept for the new \
-             destination (Docker adds one per published port): `{pre}iptables -A FORWARD -d {after} {o}{proto}-j ACCEPT`",
+             destination (Docker adds one per published port): `{pre}iptables -A FORWARD -d {after} {o}{proto}-j ACCEPT`{mark_note}",
             ns_name(trace, *ns),
             walk.policy.map_or("DROP", |p| p.0),
         ));
@@ -160,6 +167,7 @@ fn netfilter(trace: &Trace, s: &Story<'_>) -> Option<String> {
         ),
         (None, None) => format!("the {} table's {} chain said {}", walk.table.as_str(), hook.as_str(), walk.verdict),
     };
+    out.push_str(&mark_note);
     let brnf = last(s, |k| matches!(k, TraceKind::BrNetfilter { .. }));
     if let (Some(b), true) = (brnf, matches!(hook, Hook::Prerouting | Hook::Forward | Hook::Postrouting)) {
         let TraceKind::BrNetfilter { bridge, why, .. } = &b.kind else { return Some(out) };

@@ -35,7 +35,8 @@
 //! ```
 //!
 //! Devices in evidence are `{"ns","dev","ifindex"}` objects; MACs and IPs
-//! are strings. `nf_hook` evidence: `hook`, `in`, `out`, `verdict`,
+//! are strings. `nf_hook` evidence: `hook`, `in`, `out`, `verdict`, `mark`
+//! (the packet's mark after the hook, a number),
 //! `tables: [{table, verdict, policy: {policy, packets} | null,
 //! matched: [{chain, pos, rule, packets, bytes}]}]` where `rule` is the
 //! rule as `iptables -S` prints it.
@@ -95,7 +96,7 @@ pub fn evidence(trace: &Trace, ev: &TraceEvent) -> (&'static str, Value) {
             };
             ("br_netfilter", json!({"bridge": dev(trace, *bridge), "hook": hook.as_str(), "why": why}))
         }
-        TraceKind::NfHook { hook, in_dev, out_dev, tables, verdict, .. } => {
+        TraceKind::NfHook { hook, in_dev, out_dev, tables, verdict, mark, .. } => {
             let tables: Vec<Value> = tables
                 .iter()
                 .map(|t| {
@@ -111,7 +112,7 @@ pub fn evidence(trace: &Trace, ev: &TraceEvent) -> (&'static str, Value) {
             (
                 "nf_hook",
                 json!({"hook": hook.as_str(), "in": opt_dev(trace, *in_dev), "out": opt_dev(trace, *out_dev),
-                       "verdict": verdict, "tables": tables}),
+                       "verdict": verdict, "mark": mark, "tables": tables}),
             )
         }
         TraceKind::Conntrack { state, entry, .. } => ("conntrack", json!({"state": state, "entry": entry})),

@@ -63,7 +63,7 @@ pub fn step(trace: &Trace, ev: &TraceEvent) -> Option<String> {
             };
             format!("br_netfilter: this bridged IPv4 frame goes through iptables {} because {why}", hook.as_str())
         }
-        TraceKind::NfHook { hook, in_dev, out_dev, tables, verdict, .. } => {
+        TraceKind::NfHook { hook, in_dev, out_dev, tables, verdict, mark, .. } => {
             if tables.is_empty() {
                 return None;
             }
@@ -74,6 +74,9 @@ pub fn step(trace: &Trace, ev: &TraceEvent) -> Option<String> {
             }
             if let Some(o) = out_dev {
                 io.push(format!("-o {}", d(*o)));
+            }
+            if *mark != 0 {
+                io.push(format!("mark {mark:#x}"));
             }
             if !io.is_empty() {
                 let _ = write!(s, " ({})", io.join(" "));

@@ -234,6 +234,8 @@ pub enum TraceKind {
         out_dev: Option<LinkId>,
         /// Tables walked, in priority order (empty: no table loaded).
         tables: Vec<NfTableWalk>,
+        /// The packet's mark (`skb->mark`) after the hook.
+        mark: u32,
         /// The hook's verdict: `ACCEPT`, `DROP` or `REJECT`.
         verdict: &'static str,
     },
