@@ -30,6 +30,10 @@ pub enum Action {
     ScrollDown,
     /// Scroll the right pane up.
     ScrollUp,
+    /// Scroll the right pane left (tables are cut, not wrapped).
+    ScrollLeft,
+    /// Scroll the right pane right.
+    ScrollRight,
     /// Open the filter prompt.
     StartFilter,
     /// A character typed into the filter prompt.
@@ -73,6 +77,8 @@ pub fn action_for(key: KeyEvent, prompting: bool) -> Option<Action> {
         KeyCode::Tab => Action::NextPane,
         KeyCode::PageDown | KeyCode::Char('J') => Action::ScrollDown,
         KeyCode::PageUp | KeyCode::Char('K') => Action::ScrollUp,
+        KeyCode::Char('<') => Action::ScrollLeft,
+        KeyCode::Char('>') => Action::ScrollRight,
         KeyCode::Char('/') | KeyCode::Char('f') => Action::StartFilter,
         KeyCode::Char('?') => Action::ToggleHelp,
         _ => return None,
@@ -89,6 +95,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("n", "next packet"),
     ("Tab", "story, layers, tables, topology"),
     ("J / K", "scroll the right pane"),
+    ("< / >", "scroll a table sideways"),
     ("/", "filter: tcpdump syntax, or dev NAME [and ...]"),
     ("?", "this help"),
     ("q", "quit"),

@@ -59,6 +59,8 @@ pub struct App {
     pub message: Option<String>,
     /// Scroll offset of the right pane.
     pub scroll: u16,
+    /// Sideways scroll of the right pane (tables).
+    pub hscroll: u16,
     /// Set when the user quits.
     pub quit: bool,
     /// Packets that ended dropped.
@@ -101,6 +103,7 @@ impl App {
             filter: String::new(),
             message: None,
             scroll: 0,
+            hscroll: 0,
             quit: false,
             dropped,
             outcomes,
@@ -170,6 +173,8 @@ impl App {
             }
             Action::ScrollDown => self.scroll = self.scroll.saturating_add(3),
             Action::ScrollUp => self.scroll = self.scroll.saturating_sub(3),
+            Action::ScrollLeft => self.hscroll = self.hscroll.saturating_sub(8),
+            Action::ScrollRight => self.hscroll = self.hscroll.saturating_add(8).min(200),
             Action::StartFilter => self.prompt = Some(self.filter.clone()),
             Action::FilterChar(c) => {
                 if let Some(p) = &mut self.prompt {
@@ -331,13 +336,18 @@ mod tests {
 
     #[test]
     fn panes_cycle_and_help_toggles() {
-        // Tab cycles the four panes back to the story; ? shows and hides help;
-        // q quits.
+        // Tab cycles the four panes back to the story; < and > scroll
+        // sideways, not past the left edge; ? shows and hides help; q quits.
         let mut a = app();
         for p in [Pane::Layers, Pane::Tables, Pane::Topology, Pane::Story] {
             a.handle_action(Action::NextPane);
             assert_eq!(a.pane, p);
         }
+        a.handle_action(Action::ScrollRight);
+        assert_eq!(a.hscroll, 8);
+        a.handle_action(Action::ScrollLeft);
+        a.handle_action(Action::ScrollLeft);
+        assert_eq!(a.hscroll, 0);
         a.handle_action(Action::ToggleHelp);
         assert!(a.help);
         a.handle_action(Action::ToggleHelp);

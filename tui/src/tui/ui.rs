@@ -112,7 +112,8 @@ fn right(f: &mut Frame<'_>, app: &App, area: Rect) {
         }
     }
     let auto = focus.map_or(0, |r| r.saturating_sub(inner_h / 2));
-    let p = Paragraph::new(rows).block(Block::default().borders(Borders::ALL)).scroll((auto + app.scroll, 0));
+    let h = if matches!(app.pane, Pane::Tables | Pane::Topology) { app.hscroll } else { 0 };
+    let p = Paragraph::new(rows).block(Block::default().borders(Borders::ALL)).scroll((auto + app.scroll, h));
     f.render_widget(p, parts[1]);
 }
 
