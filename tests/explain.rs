@@ -201,6 +201,17 @@ fn graph_exports_the_topology() {
     assert_eq!(g.edge_count(), 4);
     let dot = sim::graph::dot(&g);
     assert!(dot.contains("label=\"br-0\\n172.16.100.1/24\", shape=box"), "{dot}");
+    // Graphviz, where installed, must accept it.
+    if let Ok(mut child) = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+    {
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(dot.as_bytes()).expect("write to dot");
+        assert!(child.wait().expect("dot runs").success(), "dot rejected:\n{dot}");
+    }
     insta::assert_snapshot!("graph-mermaid", sim::graph::mermaid(&g));
     let s = sim::explain::story(&t.trace, 1).expect("packet 1");
     insta::assert_snapshot!("sequence-packet-1", sim::graph::sequence(&t.trace, &s));
