@@ -150,13 +150,13 @@ pub struct Engine {
     reachable: BTreeMap<NsId, u64>,
     /// Carrier of each link at the last refresh (to see carrier events).
     last_carrier: BTreeMap<LinkId, bool>,
-    /// Set while sending a REJECT's ICMP error, which skips OUTPUT and
-    /// POSTROUTING.
-    nf_bypass: bool,
     /// `skb->_nfct` of the packet in the hooks now (see `conntrack`).
     pub(crate) skb_ct: conntrack::SkbCt,
     /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
     pub(crate) skb_mark: u32,
+    /// Bridged-DNAT packets waiting in a neighbour queue, by token.
+    brdnat: BTreeMap<u64, datapath::BridgedDnat>,
+    brdnat_next: u64,
     /// Nesting depth of operations whose carrier events are held back.
     deferring: u32,
     /// A refresh was asked for while held back.
@@ -184,9 +184,10 @@ impl Engine {
             taps: Vec::new(),
             reachable: BTreeMap::new(),
             last_carrier: BTreeMap::new(),
-            nf_bypass: false,
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
+            brdnat: BTreeMap::new(),
+            brdnat_next: 1,
             deferring: 0,
             refresh_pending: false,
         }

@@ -1007,7 +1007,8 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
                 let _ = write!(out, "{:<4} ", i + 1);
             }
             if o.verbose {
-                let (pw, bw) = if o.exact { (8, 10) } else { (5, 5) };
+                // xtables_print_num: "%8llu " for both under -x (the header says "%10s" for bytes).
+                let (pw, bw) = if o.exact { (8, 8) } else { (5, 5) };
                 let _ = write!(
                     out,
                     "{} {} ",
