@@ -299,3 +299,87 @@ fn dnat_without_a_forward_accept_is_explained() {
     assert!(script_text("nat-docker0-masquerade").contains(&format!("\n{fix}\n")));
     assert!(golden_stdout("nat-docker0-masquerade").contains("ping the host, answered by c3: 0"));
 }
+
+#[test]
+fn traced_random_scenarios_never_panic() {
+    // Robustness of the trace bookkeeping (packets parked, flooded, NATed,
+    // rejected, dropped) and of every renderer: a fixed bridge-and-router
+    // topology followed by random meaningful commands, 300 scripts, each
+    // explained as text, JSON and pcapng, and the trace must not change
+    // what the script prints.
+    const SETUP: &str = "modprobe br_netfilter 2>/dev/null
+ip netns add a
+ip netns add b
+ip netns add r
+ip link add br0 type bridge
+ip link set br0 up
+ip addr add 10.0.0.1/24 dev br0
+ip link add va type veth peer name eth0 netns a
+ip link add vb type veth peer name eth0 netns b
+ip link set va master br0
+ip link set vb master br0
+ip link set va up
+ip link set vb up
+ip -n a addr add 10.0.0.2/24 dev eth0
+ip -n b addr add 10.0.0.3/24 dev eth0
+ip -n a link set eth0 up
+ip -n b link set eth0 up
+ip link add up0 type veth peer name eth0 netns r
+ip addr add 10.9.0.1/24 dev up0
+ip link set up0 up
+ip -n r addr add 10.9.0.2/24 dev eth0
+ip -n r link set eth0 up
+ip -n r link set lo up
+";
+    const LINES: &[&str] = &[
+        "ip netns exec a ping -c 1 -W 1 10.0.0.3",
+        "ip netns exec b ping -c 1 -W 1 10.0.0.1",
+        "ip netns exec a ping -c 1 -W 1 10.9.0.2",
+        "ip netns exec a ping -c 1 -W 1 10.0.0.77",
+        "ip netns exec r ping -c 1 -W 1 10.0.0.2",
+        "ip -n a route add default via 10.0.0.1",
+        "ip -n r route add 10.0.0.0/24 via 10.9.0.1",
+        "sysctl -w net.ipv4.ip_forward=1",
+        "sysctl -w net.ipv4.conf.all.rp_filter=1",
+        "sysctl -w net.bridge.bridge-nf-call-iptables=0",
+        "iptables -P FORWARD DROP",
+        "iptables -A FORWARD -i br0 -o br0 -j ACCEPT",
+        "iptables -A INPUT -p icmp -j REJECT",
+        "iptables -I INPUT -p icmp -j ACCEPT",
+        "iptables -t nat -A POSTROUTING -s 10.0.0.0/24 -o up0 -j MASQUERADE",
+        "iptables -t nat -A PREROUTING -d 10.9.0.1 -p icmp -j DNAT --to-destination 10.0.0.3",
+        "iptables -A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+        "ip link set vb down",
+        "ip link set vb up",
+        "ip -n a neigh flush dev eth0",
+        "ip netns exec r ping -c 1 -W 1 10.9.0.1",
+        "sleep 1",
+    ];
+    let mut seed: u64 = 0x1234_5678;
+    let mut next = || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize
+    };
+    let icmp = Filter::parse("icmp").expect("valid");
+    for n in 0..300 {
+        let mut src = SETUP.to_string();
+        for _ in 0..8 {
+            src.push_str(LINES[next() % LINES.len()]);
+            src.push('\n');
+        }
+        let profile = sim::model::HostProfile::named("docker-host").expect("profile");
+        let plain = sim::simulate(&src, "random.sh", profile.clone(), 0, false);
+        let Ok(t) = run_traced(&src, "random.sh", profile, 0) else {
+            assert!(plain.is_err(), "script {n} fails only when traced:\n{src}");
+            continue;
+        };
+        let plain = plain.unwrap_or_else(|f| panic!("script {n} fails only untraced: {}\n{src}", f.error));
+        assert_eq!(plain.output, t.run.output, "script {n}:\n{src}");
+        let _ = report(&t, &Filter::accept_all(), false);
+        let _ = report(&t, &icmp, true);
+        let _ = sim::explain::pcapng::pcapng(&t);
+        for s in stories(&t.trace, &|_| true) {
+            let _ = sim::graph::sequence(&t.trace, &s);
+        }
+    }
+}
