@@ -383,3 +383,19 @@ ip -n r link set lo up
         }
     }
 }
+
+#[test]
+fn a_closed_port_is_explained() {
+    // A SYN to a port nothing listens on: NO_SOCKET, answered with a reset
+    // (the story of the reset is the next packet), and the hint names the
+    // namespace, address and port and a listener to start there.
+    let t = traced("tcp-udp-endpoints");
+    let all = stories(&t.trace, &|f| Filter::parse("tcp port 22").expect("valid").matches(f));
+    let syn = &all[0];
+    assert_eq!(syn.outcome.kind, OutcomeKind::Dropped(DropReason::NoSocket));
+    let hint = syn.outcome.hint.as_deref().expect("a hint");
+    assert!(hint.contains("no TCP socket in b is bound to 10.0.0.2:22"), "{hint}");
+    assert_eq!(quoted_after(hint, "Start a listener there first ("), "ip netns exec b nc -l -p 22 &");
+    let rst = all.iter().find(|s| s.parent == Some(syn.id)).expect("the reset");
+    assert_eq!(rst.outcome.kind, OutcomeKind::Delivered);
+}

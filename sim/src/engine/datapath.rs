@@ -5,7 +5,8 @@
 //! Each function names the kernel function it copies; the netfilter hooks
 //! (and br_netfilter's bridged pass) are called where the kernel calls them,
 //! and the packet's connection (`skb->_nfct`) rides in `Engine::skb_ct`.
-//! Not modelled yet: TCP/UDP sockets, fragmentation, IP options.
+//! Local TCP and UDP go to [`super::socket`]. Not modelled yet:
+//! fragmentation, IP options.
 
 use super::conntrack::{CtInfo, CtRef, SkbCt};
 use super::netfilter::{NfCtx, NfVerdict};
@@ -1215,6 +1216,8 @@ impl Engine {
         let payload = &pkt[ip.ihl..];
         match ip.proto {
             IPPROTO_ICMP => self.icmp_rcv(ns, dev, pkt, ip, payload),
+            super::socket::IPPROTO_TCP => self.tcp_v4_rcv(ns, dev, pkt, ip),
+            super::socket::IPPROTO_UDP => self.udp_rcv(ns, dev, pkt, ip),
             _ => {
                 self.drop_frame(Some(dev), DropReason::IpNoproto, "protocol not modelled by netsim yet");
             }
@@ -1228,6 +1231,8 @@ impl Engine {
         }
         // Raw ICMP sockets (ping) get a copy of every ICMP packet.
         self.deliver_icmp_to_sockets(ns, pkt, ip);
+        // Errors go to the TCP or UDP socket whose packet they quote.
+        self.sock_icmp_error(ns, icmp);
         if self.trace.enabled && (icmp[0] != 8 || ip.dst.is_broadcast()) {
             let what = match icmp[0] {
                 0 => "icmp echo reply: handed to the ICMP sockets (ping)".to_string(),
@@ -1339,6 +1344,8 @@ impl Engine {
                 (IPPROTO_ICMP, Some(0)) => "icmp echo reply (the kernel answering a ping)",
                 (IPPROTO_ICMP, Some(3)) => "icmp destination unreachable (the kernel reporting an error)",
                 (IPPROTO_ICMP, Some(11)) => "icmp time exceeded (the kernel reporting an error)",
+                (6, _) => "tcp segment (a socket, or the kernel's reset)",
+                (17, _) => "udp datagram (a socket)",
                 _ => "local output",
             };
             let frame = eth_frame(MacAddr::ZERO, MacAddr::ZERO, ETH_P_IP, &pkt);

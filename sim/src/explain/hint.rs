@@ -60,6 +60,7 @@ pub fn for_drop(trace: &Trace, s: &Story<'_>, reason: DropReason) -> Option<Stri
         DropReason::IpOutNoRoutes | DropReason::IpInNoRoutes => no_route(trace, s),
         DropReason::IpInAddrErrors => forwarding_off(trace, s),
         DropReason::IpInhdr => ttl_expired(s),
+        DropReason::NoSocket => no_socket(trace, s),
         DropReason::DevReady => s.events.last().and_then(|e| e.link).map(|l| {
             let ns = trace.devs.get(&l).map_or(NsId(0), |d| d.ns);
             let d = short_name(trace, l);
@@ -371,4 +372,30 @@ fn dnat(s: &Story<'_>) -> Option<(String, String)> {
         }
         _ => None,
     })
+}
+
+/// Nothing listens where the segment or datagram was sent.
+fn no_socket(trace: &Trace, s: &Story<'_>) -> Option<String> {
+    let e = last(s, |k| matches!(k, TraceKind::Drop { .. }))?;
+    let ns = e.link.and_then(|l| trace.devs.get(&l)).map(|d| d.ns)?;
+    // The frame as received there.
+    let frame = s.events.iter().rev().find_map(|e| match &e.kind {
+        TraceKind::Rx { frame } if frame.len() > 14 + 20 => Some(frame),
+        _ => None,
+    })?;
+    let p = &frame[14..];
+    let ihl = usize::from(p[0] & 0xf) * 4;
+    let l4 = p.get(ihl..ihl + 4)?;
+    let dport = u16::from_be_bytes([l4[2], l4[3]]);
+    let dst = std::net::Ipv4Addr::new(p[16], p[17], p[18], p[19]);
+    let (proto, answer, listen) = match p[9] {
+        6 => ("TCP", "answered with a reset (connection refused)", format!("nc -l -p {dport}")),
+        _ => ("UDP", "answered with ICMP port unreachable", format!("nc -u -l -p {dport}")),
+    };
+    Some(format!(
+        "no {proto} socket in {} is bound to {dst}:{dport}, so the kernel {answer}. Start a listener there \
+         first (`{}{listen} &`), or send to the port something listens on",
+        ns_name(trace, ns),
+        exec_prefix(trace, ns)
+    ))
 }
