@@ -501,6 +501,14 @@ impl Engine {
                 self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT");
                 false
             }
+            NfVerdict::Reset => {
+                // nf_send_reset: a RST from the address the packet was for.
+                if let Some(rst) = super::socket::tcp_reset_for(pkt) {
+                    self.ip_output_related(ns, rst);
+                }
+                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT (tcp-reset)");
+                false
+            }
         }
     }
 
@@ -1147,8 +1155,12 @@ impl Engine {
         match route {
             Some(r) if r.route.rtype == RouteType::Local || is_bcast => {
                 let ctx = NfCtx { in_dev: Some(dev), src_mac: mac, ..NfCtx::at(Hook::Input) };
+                // INPUT's source NAT (a reply to a DNATed connection) may
+                // have rewritten the source.
                 if self.nf_pass(dev, &ctx, pkt) {
-                    self.ip_local_deliver(ns, dev, pkt, ip);
+                    if let Some(ip) = Ipv4View::parse(pkt) {
+                        self.ip_local_deliver(ns, dev, pkt, ip);
+                    }
                 }
             }
             _ if self.conf(ns, dev, "forwarding") == 0 => {
@@ -1292,8 +1304,13 @@ impl Engine {
         let src = self.world.route_source(ns, &route.route, ip.src).unwrap_or(Ipv4Addr::UNSPECIFIED);
         let id = self.ip_ident();
         let out = ipv4_packet(src, ip.src, IPPROTO_ICMP, 64, id, false, &body);
-        // nf_ct_attach: the error belongs to the connection of the packet it
-        // is about, RELATED in the other direction.
+        self.ip_output_related(ns, out);
+    }
+
+    /// Sends a packet the stack makes about the packet in the hooks (an
+    /// ICMP error, netfilter's RST): `nf_ct_attach` gives it that packet's
+    /// connection, RELATED in the other direction, so NAT translates it.
+    fn ip_output_related(&mut self, ns: NsId, out: Vec<u8>) {
         let attached = match &self.skb_ct {
             SkbCt::Tracked(r, info) => {
                 let related = if info.dir() == Dir::Orig { CtInfo::RelatedReply } else { CtInfo::Related };

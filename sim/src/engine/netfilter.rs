@@ -64,6 +64,8 @@ pub enum NfVerdict {
     Drop,
     /// Dropped, answered with an ICMP destination unreachable of this code.
     Reject(u8),
+    /// Dropped, answered with a TCP RST (`--reject-with tcp-reset`).
+    Reset,
 }
 
 /// One thing a hook runs.
@@ -98,12 +100,8 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
     for t in rs.tables.values() {
         let chains = t.builtins.iter().map(|b| &b.chain).chain(t.user.values());
         for rule in chains.flat_map(|c| c.rules.iter()) {
-            match &rule.target {
-                Some(Target::Reject(i)) if REJECT_TYPES[*i].0 == "tcp-reset" => {
-                    return Some("REJECT --reject-with tcp-reset (TCP is not modelled yet)".into())
-                }
-                Some(t @ Target::Log { .. }) => return Some(format!("the {} target (not modelled yet)", t.name())),
-                _ => {}
+            if let Some(t @ Target::Log { .. }) = &rule.target {
+                return Some(format!("the {} target (not modelled yet)", t.name()));
             }
         }
     }
@@ -394,6 +392,7 @@ fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>
             None => Act::Next,
             Some(Target::Accept) => Act::Verdict(NfVerdict::Accept),
             Some(Target::Drop) => Act::Verdict(NfVerdict::Drop),
+            Some(Target::Reject(k)) if REJECT_TYPES[*k].0 == "tcp-reset" => Act::Verdict(NfVerdict::Reset),
             Some(Target::Reject(k)) => Act::Verdict(NfVerdict::Reject(match REJECT_TYPES[*k].0 {
                 "icmp-net-unreachable" => 0,
                 "icmp-host-unreachable" => 1,
