@@ -751,6 +751,10 @@ impl Engine {
             return;
         };
         let state = self.sockets.map[&id].state;
+        if self.trace.enabled {
+            let what = format!("tcp segment: to the socket on port {} (state {state:?})", h.dport);
+            self.trace.push(&self.world, self.now, Some(dev), crate::trace::TraceKind::Deliver { what });
+        }
         match state {
             TcpState::Listen => self.tcp_listen_rcv(ns, id, &ip, &h, pkt),
             TcpState::SynSent => self.tcp_synsent_rcv(id, &h, ns, pkt),
@@ -1069,6 +1073,10 @@ impl Engine {
             self.icmp_send(ns, pkt, ip, 3, 3);
             return;
         };
+        if self.trace.enabled {
+            let what = format!("udp datagram: to the socket on port {dport}");
+            self.trace.push(&self.world, self.now, Some(dev), crate::trace::TraceKind::Deliver { what });
+        }
         if let Some(s) = self.sockets.map.get_mut(&id) {
             s.dgrams.push(((ip.src, sport), ip.dst, payload));
         }
