@@ -13,8 +13,8 @@
 //!   without endpoints, which is what kube-proxy puts in the filter table),
 //!   then a ping the host forwards past every one of those rules.
 //!   With `--nat`, also the nat table kube-proxy writes for services with E
-//!   endpoints each (KUBE-SVC-/KUBE-SEP- chains, `statistic`, DNAT); netsim
-//!   refuses that until NAT is modelled.
+//!   endpoints each (KUBE-SVC-/KUBE-SEP- chains, DNAT, and with E > 1 the
+//!   `statistic` match, which netsim refuses until it is modelled).
 //!
 //! This module only writes text (std only, so the benchmarks include it by
 //! path); it runs nothing.

@@ -553,8 +553,12 @@ impl<'e> Interp<'e> {
                 for pid in &targets {
                     self.wait_pid(*pid, sc.span, "wait")?;
                 }
-                // Waited-for jobs leave the table.
+                // Waited-for jobs leave the table. A bare `wait` returns 0
+                // whatever the jobs' statuses (bash); `wait ID...` the last's.
                 self.jobs.retain(|(_, p)| !targets.contains(p));
+                if argv.len() == 1 {
+                    self.status = 0;
+                }
                 Ok(None)
             }
             "kill" => {
@@ -665,6 +669,7 @@ impl Engine {
                     }
                 }
             }
+            (Some(Process::Nc(_) | Process::Curl(_) | Process::HttpServer(_)), _) => self.app_signal(pid, sig),
             (None, _) => {}
         }
     }

@@ -8,9 +8,12 @@
 //! (iptables rule evaluation), [`neigh`] (the neighbour state machine),
 //! [`netlink`] (what the kernel does for configuration requests: links,
 //! addresses, carrier events), [`proc`] (ping and tcpdump processes),
+//! [`socket`] (TCP and UDP sockets), [`apps`] (nc, curl, the HTTP server),
 //! [`interp`] (runs a parsed script).
 //! Not here: argument parsing and printing of tools (see [`crate::tools`]).
 
+pub mod apps;
+pub mod conntrack;
 pub mod datapath;
 pub mod interp;
 pub mod neigh;
@@ -18,6 +21,7 @@ pub mod netfilter;
 pub mod netlink;
 pub mod proc;
 pub mod rng;
+pub mod socket;
 
 use crate::model::{HostProfile, LinkId, NsId, World};
 use crate::trace::{DropReason, Trace, TraceKind};
@@ -52,6 +56,8 @@ pub enum Event {
         link: LinkId,
         /// The Ethernet frame.
         frame: Vec<u8>,
+        /// The connection it keeps across loopback (a veth hop scrubs it).
+        ct: Option<(crate::model::conntrack::ConnId, conntrack::CtInfo)>,
     },
     /// A neighbour entry's timer fires.
     NeighTimer {
@@ -74,6 +80,13 @@ pub enum Event {
     Wake {
         /// The process.
         pid: Pid,
+    },
+    /// A socket timer fires (SYN retransmit, delayed ACK, TIME_WAIT).
+    SockTimer {
+        /// The socket.
+        sock: socket::SockId,
+        /// The timer generation it was armed with (stale when older).
+        gen: u64,
     },
 }
 
@@ -160,6 +173,8 @@ pub struct Engine {
     pub budget_exhausted: Option<String>,
     /// The scenario seed.
     pub seed: u64,
+    /// TCP and UDP sockets of every namespace.
+    pub sockets: socket::Sockets,
     /// Capture taps: (device, tcpdump process).
     pub taps: Vec<(LinkId, Pid)>,
     /// `reachable_time` per namespace, drawn on first use.
@@ -168,9 +183,13 @@ pub struct Engine {
     /// Indexed by `LinkId` (ids are dense and never reused): a map here made
     /// every configuration command cost a tree insert per link.
     last_carrier: Vec<Option<bool>>,
-    /// Set while sending a REJECT's ICMP error, which skips OUTPUT and
-    /// POSTROUTING.
-    nf_bypass: bool,
+    /// `skb->_nfct` of the packet in the hooks now (see `conntrack`).
+    pub(crate) skb_ct: conntrack::SkbCt,
+    /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
+    pub(crate) skb_mark: u32,
+    /// Bridged-DNAT packets waiting in a neighbour queue, by token.
+    brdnat: BTreeMap<u64, datapath::BridgedDnat>,
+    brdnat_next: u64,
     /// Nesting depth of operations whose carrier events are held back.
     deferring: u32,
     /// A refresh was asked for while held back.
@@ -198,9 +217,13 @@ impl Engine {
             budget_exhausted: None,
             seed,
             taps: Vec::new(),
+            sockets: socket::Sockets::default(),
             reachable: BTreeMap::new(),
             last_carrier: Vec::new(),
-            nf_bypass: false,
+            skb_ct: conntrack::SkbCt::None,
+            skb_mark: 0,
+            brdnat: BTreeMap::new(),
+            brdnat_next: 1,
             deferring: 0,
             refresh_pending: false,
         }
@@ -232,10 +255,13 @@ impl Engine {
         let ev = self.pending.remove(&seq).expect("every queued seq has its event");
         self.now = t;
         self.stats.events += 1;
+        // Each event starts outside any packet; rx and xmit find theirs.
+        self.trace.cur = 0;
         match ev {
-            Event::Rx { link, frame } => self.rx(link, frame),
+            Event::Rx { link, frame, ct } => self.rx(link, frame, ct),
             Event::NeighTimer { ns, dev, ip } => self.neigh_timer(ns, dev, ip),
             Event::Wake { pid } => self.wake(pid),
+            Event::SockTimer { sock, gen } => self.sock_timer(sock, gen),
             Event::Xmit { link, frame } => {
                 if self.world.link_alive(link) {
                     self.xmit(link, frame);
@@ -342,7 +368,7 @@ impl Engine {
     /// Records a drop in the trace.
     pub fn drop_frame(&mut self, link: Option<LinkId>, reason: DropReason, why: &str) {
         if self.trace.enabled {
-            self.trace.push(self.now, link, TraceKind::Drop { reason, why: why.to_string() });
+            self.trace.push(&self.world, self.now, link, TraceKind::Drop { reason, why: why.to_string() });
         }
     }
 }

@@ -10,10 +10,14 @@
 //! per tool.
 
 pub mod bridge;
+pub mod conntrack;
+pub mod curl;
 pub mod grep;
+pub mod httpd;
 pub mod ip;
 pub mod iptables;
 pub mod misc;
+pub mod nc;
 pub mod ping;
 pub mod sysctl;
 pub mod tcpdump;
@@ -108,6 +112,11 @@ pub const COMMANDS: &[&str] = &[
     "iptables-nft",
     "iptables-save",
     "iptables-restore",
+    "nc",
+    "netcat",
+    "curl",
+    "python3",
+    "conntrack",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -136,6 +145,9 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
             misc::run(ctx, cmd, args)
         }
         "grep" => grep::run(ctx, args),
+        "nc" | "netcat" => nc::run(ctx, args),
+        "curl" => curl::run(ctx, args),
+        "python3" => httpd::run(ctx, args),
         "iptables"
         | "iptables-nft"
         | "iptables-legacy"
@@ -146,6 +158,7 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
             let name = cmd.replace("-save-nft", "-save").replace("-restore-nft", "-restore");
             iptables::tool(ctx, &name, args)
         }
+        "conntrack" => conntrack::run(ctx, args),
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))
