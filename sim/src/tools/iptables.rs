@@ -1346,6 +1346,7 @@ pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError
     );
     if existed || creates {
         rs.tables.insert(inv.table, t);
+        rs.reindex();
     }
     Ok(out)
 }
@@ -1780,6 +1781,7 @@ pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<()
         });
     }
     if !opts.test {
+        work.reindex();
         *rs = work;
     }
     Ok(())
