@@ -21,6 +21,10 @@ pub const APP_WAKE_NS: u64 = 20_000;
 /// Time from starting a process to its first system call on the network
 /// (fork and exec, 1 ms).
 pub const PROC_START_NS: u64 = 1_000_000;
+/// Time from a process deciding to exit to its parent seeing it gone
+/// (exit, reaping, the shell's next command: 1 ms). Packets in flight
+/// meanwhile are handled first, as on a host.
+pub const PROC_EXIT_NS: u64 = 1_000_000;
 /// Python's time between two writes of one response, and before its
 /// `shutdown()` (10 µs).
 const PY_STEP_NS: u64 = 10_000;
@@ -51,6 +55,9 @@ pub struct Nc {
     pub stdio: Stdio,
     /// Exit status once exited.
     pub exit: Option<i32>,
+    /// Decided exit status and when the process is gone
+    /// ([`PROC_EXIT_NS`] later).
+    pub exiting: Option<(i32, u64)>,
     /// `-l`.
     pub listen: bool,
     /// Peer (client) or local (server) address as given.
@@ -98,6 +105,9 @@ pub struct Curl {
     pub stdio: Stdio,
     /// Exit status once exited.
     pub exit: Option<i32>,
+    /// Decided exit status and when the process is gone
+    /// ([`PROC_EXIT_NS`] later).
+    pub exiting: Option<(i32, u64)>,
     /// Host as written in the URL.
     pub host: String,
     /// Its address.
@@ -203,14 +213,16 @@ impl Engine {
         let Some(p) = self.procs.remove(&pid) else { return };
         let p = match p {
             Process::Nc(mut n) => {
-                if n.exit.is_none() {
+                if n.exit.is_none() && !self.app_exiting(pid, &mut n.exiting, &mut n.exit) {
                     self.nc_step(pid, &mut n);
+                    self.app_exiting(pid, &mut n.exiting, &mut n.exit);
                 }
                 Process::Nc(n)
             }
             Process::Curl(mut c) => {
-                if c.exit.is_none() {
+                if c.exit.is_none() && !self.app_exiting(pid, &mut c.exiting, &mut c.exit) {
                     self.curl_step(pid, &mut c);
+                    self.app_exiting(pid, &mut c.exiting, &mut c.exit);
                 }
                 Process::Curl(c)
             }
@@ -234,12 +246,13 @@ impl Engine {
         }
         let code = if sig == "KILL" { 137 } else { 143 };
         let socks: Vec<SockId> = match self.procs.get_mut(&pid) {
+            // Already exiting by itself: the signal finds it gone.
             Some(Process::Nc(n)) if n.exit.is_none() => {
-                n.exit = Some(code);
+                n.exit = Some(n.exiting.map_or(code, |e| e.0));
                 n.sock.into_iter().chain(n.listener).collect()
             }
             Some(Process::Curl(c)) if c.exit.is_none() => {
-                c.exit = Some(code);
+                c.exit = Some(c.exiting.map_or(code, |e| e.0));
                 c.sock.into_iter().collect()
             }
             Some(Process::HttpServer(h)) if h.exit.is_none() => {
@@ -261,6 +274,26 @@ impl Engine {
             Some(Process::Curl(c)) if c.exit.is_none() => c.exit = Some(143),
             Some(Process::HttpServer(h)) if h.exit.is_none() => h.exit = Some(143),
             _ => {}
+        }
+    }
+
+    /// A process that decided to exit is gone [`PROC_EXIT_NS`] later (its
+    /// sockets are already closed): returns whether it is on its way out.
+    fn app_exiting(&mut self, pid: Pid, exiting: &mut Option<(i32, u64)>, exit: &mut Option<i32>) -> bool {
+        match exiting {
+            None => false,
+            Some((_, at)) if *at == 0 => {
+                *at = self.now + PROC_EXIT_NS;
+                let when = *at;
+                self.wake_at(pid, when);
+                true
+            }
+            Some((code, at)) => {
+                if self.now >= *at {
+                    *exit = Some(*code);
+                }
+                true
+            }
         }
     }
 
@@ -290,9 +323,13 @@ impl Engine {
                 if let Some(e) = err {
                     self.sock_close(id);
                     n.sock = None;
-                    let msg = format!("nc: connect to {} port {} (tcp) failed: {}\n", n.host, n.port, e.strerror());
-                    self.write(&n.stdio.err, &msg);
-                    n.exit = Some(1);
+                    // Debian's nc reports a refused connection always, other
+                    // failures only with -v (kernel runs show it).
+                    if n.verbose || e == SockErr::ConnRefused {
+                        let msg = format!("nc: connect to {} port {} (tcp) failed: {}\n", n.host, n.port, e.strerror());
+                        self.write(&n.stdio.err, &msg);
+                    }
+                    n.exiting = Some((1, 0));
                     return;
                 }
                 if connected {
@@ -304,7 +341,7 @@ impl Engine {
                     if n.zero {
                         self.sock_close(id);
                         n.sock = None;
-                        n.exit = Some(0);
+                        n.exiting = Some((0, 0));
                         return;
                     }
                     n.phase = NcPhase::Open;
@@ -316,12 +353,14 @@ impl Engine {
                     if now >= n.last_ns + w {
                         self.sock_close(id);
                         n.sock = None;
-                        let msg = format!(
-                            "nc: connect to {} port {} (tcp) timed out: Operation now in progress\n",
-                            n.host, n.port
-                        );
-                        self.write(&n.stdio.err, &msg);
-                        n.exit = Some(1);
+                        if n.verbose {
+                            let msg = format!(
+                                "nc: connect to {} port {} (tcp) timed out: Operation now in progress\n",
+                                n.host, n.port
+                            );
+                            self.write(&n.stdio.err, &msg);
+                        }
+                        n.exiting = Some((1, 0));
                     }
                 }
             }
@@ -409,7 +448,7 @@ impl Engine {
                     )
                 };
                 self.write(&n.stdio.err, &msg);
-                n.exit = Some(1);
+                n.exiting = Some((1, 0));
             }
         }
     }
@@ -448,7 +487,7 @@ impl Engine {
         if let Some(l) = n.listener.take() {
             self.sock_close(l);
         }
-        n.exit = Some(code);
+        n.exiting = Some((code, 0));
     }
 
     fn nc_io(&mut self, pid: Pid, n: &mut Nc) {
@@ -621,7 +660,7 @@ impl Engine {
             self.write(&c.stdio.err, &format!("curl: ({code}) {msg}\n"));
         }
         c.sock = None;
-        c.exit = Some(code);
+        c.exiting = Some((code, 0));
     }
 
     fn curl_output(&mut self, c: &mut Curl) {
@@ -636,7 +675,7 @@ impl Engine {
                 let text = curl_write_out(&w, c, code);
                 self.write(&c.stdio.out, &text);
             }
-            c.exit = Some(22);
+            c.exiting = Some((22, 0));
             return;
         }
         let mut out = Vec::new();
@@ -652,7 +691,7 @@ impl Engine {
             let text = curl_write_out(&w, c, code);
             self.write(&c.stdio.out, &text);
         }
-        c.exit = Some(0);
+        c.exiting = Some((0, 0));
     }
 
     // ------------------------------------------------------------- http.server

@@ -148,6 +148,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         None => ctx.stdio.out.clone(),
         Some("/dev/null") => Sink::Null,
         Some("-") => ctx.stdio.out.clone(),
+        Some(f) if f.starts_with('/') || f.contains("..") => {
+            return Err(Unsupported(format!(
+                "curl -o {f}: only /dev/null or a file in the current directory is modelled"
+            )))
+        }
         Some(f) => {
             ctx.eng.files.insert(f.to_string(), Vec::new());
             Sink::File(f.to_string())
@@ -166,6 +171,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         ns: ctx.ns,
         stdio: ctx.stdio.clone(),
         exit: None,
+        exiting: None,
         host,
         addr,
         port,

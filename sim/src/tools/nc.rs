@@ -163,6 +163,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         ns: ctx.ns,
         stdio: ctx.stdio.clone(),
         exit: None,
+        exiting: None,
         listen,
         host,
         port,
