@@ -701,4 +701,24 @@ tcp      6 119 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=E1 dport=80 src=10.0.0.
         assert_eq!(output_text("1 packet captured\n"), "");
         assert_eq!(output_text("we saw 2 packets captured\n"), "we saw 2 packets captured\n");
     }
+
+    // Rules 10 and 11: curl's elapsed times and http.server's log stamp are
+    // masked; other lines with "after" or brackets are left alone.
+    #[test]
+    fn socket_app_timings() {
+        assert_eq!(
+            output_text("curl: (7) Failed to connect to 10.0.0.2 port 8001 after 0 ms: Couldn't connect to server\n"),
+            "curl: (7) Failed to connect to 10.0.0.2 port 8001 after T ms: Couldn't connect to server\n"
+        );
+        assert_eq!(
+            output_text("curl: (28) Connection timed out after 1001 milliseconds\n"),
+            "curl: (28) Connection timed out after T milliseconds\n"
+        );
+        assert_eq!(
+            output_text("10.0.0.1 - - [23/Nov/2026 16:00:08] \"GET / HTTP/1.1\" 200 -\n"),
+            "10.0.0.1 - - [DATE] \"GET / HTTP/1.1\" 200 -\n"
+        );
+        assert_eq!(output_text("after 5 ms\n"), "after 5 ms\n");
+        assert_eq!(output_text("a - - [x] b\n"), "a - - [x] b\n");
+    }
 }
