@@ -94,6 +94,8 @@ pub struct Nc {
     pub last_ns: u64,
     /// Stdin already sent.
     pub stdin_done: bool,
+    /// When `-N` shuts the connection down for writing.
+    pub shutdown_at: Option<u64>,
 }
 
 /// curl.
@@ -468,7 +470,9 @@ impl Engine {
         } else {
             self.tcp_send(id, &data);
             if n.shutdown_eof {
-                self.tcp_shutdown(id);
+                // -N: the next turn of nc's poll loop sees stdin's EOF.
+                n.shutdown_at = Some(self.now + APP_WAKE_NS);
+                self.wake_at(pid, self.now + APP_WAKE_NS);
             }
         }
         if let Some(q) = n.quit_ns {
@@ -493,6 +497,10 @@ impl Engine {
     fn nc_io(&mut self, pid: Pid, n: &mut Nc) {
         let now = self.now;
         let Some(id) = n.sock else { return };
+        if n.shutdown_at.is_some_and(|t| now >= t) {
+            n.shutdown_at = None;
+            self.tcp_shutdown(id);
+        }
         let data = self.sock_read(id);
         if !data.is_empty() {
             n.last_ns = now;

@@ -297,6 +297,12 @@ fn tcp_segment(
     s
 }
 
+/// `ipv4_default_advmss`: the MTU (at most IPV4_MAX_PMTU, 65535) less the
+/// IP and TCP headers; 65495 on lo.
+fn advmss(mtu: u32) -> u32 {
+    mtu.min(65535) - 40
+}
+
 /// `tcp_select_initial_window`'s window scale for a receive space.
 fn wscale_for(space: u32) -> u8 {
     let mut space = space;
@@ -506,7 +512,7 @@ impl Engine {
         s.snd_una = s.iss;
         s.snd_nxt = s.iss.wrapping_add(1);
         s.ts_off = self.rng.next_u64() as u32;
-        s.mss = mtu - 40;
+        s.mss = advmss(mtu);
         s.rcv_wscale = wscale_for(TCP_RMEM_MAX);
         s.rcv_wnd = initial_window(s.mss);
         let id = self.sockets.alloc(s);
@@ -780,7 +786,7 @@ impl Engine {
         c.rcv_nxt = h.seq.wrapping_add(1);
         c.ts_off = self.rng.next_u64() as u32;
         c.ts_recent = h.ts.map(|t| t.0).unwrap_or(0);
-        c.mss = mtu - 40;
+        c.mss = advmss(mtu);
         c.rcv_wscale = if h.wscale.is_some() { wscale_for(TCP_RMEM_MAX) } else { 0 };
         // The SYN-ACK's window counts whole segments of the MSS less the
         // timestamp option.
@@ -1160,6 +1166,8 @@ mod tests {
         assert_eq!(initial_window(1460), 64240);
         assert_eq!(initial_window(1448), 65160);
         assert_eq!(initial_window(65495), 65495);
+        assert_eq!(advmss(65536), 65495);
+        assert_eq!(advmss(1500), 1460);
     }
 
     // Options parse back from a segment we build.

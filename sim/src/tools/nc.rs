@@ -182,6 +182,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         quit_at: None,
         last_ns: ctx.eng.now,
         stdin_done: false,
+        shutdown_at: None,
     };
     let pid = ctx.eng.spawn(Process::Nc(Box::new(n)));
     Ok(Outcome::Spawned(pid))
