@@ -234,7 +234,9 @@ impl Engine {
         if self.trace.enabled {
             self.trace.push(self.now, Some(link), TraceKind::Rx { len: frame.len() });
         }
-        self.tap(link, &frame);
+        if !self.world.link(link).is_loopback() {
+            self.tap(link, &frame);
+        }
         if let Some(br) = self.world.link(link).master {
             self.br_handle_frame(br, link, frame);
         } else {
