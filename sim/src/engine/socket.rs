@@ -333,12 +333,20 @@ impl Sockets {
         id
     }
 
-    fn port_used(&self, ns: NsId, proto: SockProto, port: u16) -> bool {
-        self.map.values().any(|s| s.ns == ns && s.proto == proto && s.local_port == port && s.state != TcpState::Closed)
-            || self
-                .map
-                .values()
-                .any(|s| s.ns == ns && s.proto == proto && s.local_port == port && proto == SockProto::Udp && !s.orphan)
+    /// Whether `port` is taken. A listener (nc, Python: both set
+    /// SO_REUSEADDR) conflicts only with another listener; an ephemeral
+    /// port must be free of every socket, TIME_WAIT included.
+    fn port_used(&self, ns: NsId, proto: SockProto, port: u16, for_listen: bool) -> bool {
+        self.map.values().any(|s| {
+            s.ns == ns
+                && s.proto == proto
+                && s.local_port == port
+                && match (proto, for_listen) {
+                    (SockProto::Udp, _) => true,
+                    (SockProto::Tcp, true) => s.state == TcpState::Listen,
+                    (SockProto::Tcp, false) => s.state != TcpState::Closed,
+                }
+        })
     }
 }
 
@@ -401,7 +409,7 @@ impl Engine {
                     continue;
                 }
             }
-            if !self.sockets.port_used(ns, proto, p) {
+            if !self.sockets.port_used(ns, proto, p, false) {
                 return Some(p);
             }
         }
@@ -420,7 +428,7 @@ impl Engine {
         let syn = flags & SYN != 0;
         let (opts, win) = if syn {
             let mut o = vec![2, 4];
-            o.extend_from_slice(&(s.mss_adv_for_syn() as u16).to_be_bytes());
+            o.extend_from_slice(&(s.mss as u16).to_be_bytes());
             o.extend_from_slice(&[4, 2, 8, 10]);
             o.extend_from_slice(&ts.to_be_bytes());
             o.extend_from_slice(&(if flags & ACK != 0 { s.ts_recent } else { 0 }).to_be_bytes());
@@ -526,7 +534,7 @@ impl Engine {
     /// # Errors
     /// EADDRINUSE when the port is taken.
     pub fn tcp_listen(&mut self, ns: NsId, owner: Pid, ip: Ipv4Addr, port: u16) -> Result<SockId, SockErr> {
-        if self.sockets.port_used(ns, SockProto::Tcp, port) {
+        if self.sockets.port_used(ns, SockProto::Tcp, port, true) {
             return Err(SockErr::AddrInUse);
         }
         if !ip.is_unspecified() && !self.is_local_addr(ns, ip) {
@@ -965,7 +973,7 @@ impl Engine {
         let port = if port == 0 {
             self.ephemeral_port(ns, SockProto::Udp).ok_or(SockErr::AddrNotAvail)?
         } else {
-            if self.sockets.port_used(ns, SockProto::Udp, port) {
+            if self.sockets.port_used(ns, SockProto::Udp, port, true) {
                 return Err(SockErr::AddrInUse);
             }
             port
@@ -1141,11 +1149,6 @@ impl Engine {
 }
 
 impl Socket {
-    /// The MSS a SYN or SYN-ACK advertises (the route's MTU less headers).
-    fn mss_adv_for_syn(&self) -> u32 {
-        self.mss
-    }
-
     /// Whether the socket's connection is established (or half-closed by
     /// the peer).
     pub fn connected(&self) -> bool {
