@@ -298,9 +298,10 @@ fn tcp_segment(
 }
 
 /// `ipv4_default_advmss`: the MTU (at most IPV4_MAX_PMTU, 65535) less the
-/// IP and TCP headers; 65495 on lo.
+/// IP and TCP headers, at least `ip_rt_min_advmss`; 65495 on lo.
 fn advmss(mtu: u32) -> u32 {
-    mtu.min(65535) - 40
+    // ip_rt_min_advmss (256) is the floor.
+    mtu.min(65535).saturating_sub(40).max(256)
 }
 
 /// `tcp_select_initial_window`'s window scale for a receive space.

@@ -16,7 +16,10 @@ use crate::engine::Sink;
 use std::net::Ipv4Addr;
 
 fn seconds(v: &str) -> Result<u64, Unsupported> {
-    super::misc::parse_duration(v).ok_or_else(|| Unsupported(format!("curl: bad time value '{v}'")))
+    // Capped at about 3 years so virtual time cannot overflow.
+    super::misc::parse_duration(v)
+        .map(|d| d.min(100_000_000 * SEC))
+        .ok_or_else(|| Unsupported(format!("curl: bad time value '{v}'")))
 }
 
 /// Runs `curl`.

@@ -19,6 +19,10 @@ const USAGE: &str = "usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] 
 \t  [destination] [port]
 ";
 
+/// Longest `-q`/`-w` netsim keeps (about 3 years; longer never ends a
+/// scenario anyway, and virtual time must not overflow).
+const MAX_SECS: u64 = 100_000_000;
+
 /// Options that take an argument (OpenBSD's getopt string).
 const WITH_ARG: &str = "IiMmOPpqsTVWwXx";
 
@@ -82,11 +86,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         match c {
             'q' => {
                 let q: i64 = v.parse().map_err(|_| Unsupported(format!("nc -q {v}: not a number")))?;
-                quit_ns = (q >= 0).then(|| q as u64 * SEC);
+                quit_ns = (q >= 0).then(|| (q as u64).min(MAX_SECS) * SEC);
             }
             'w' => {
                 let w: u64 = v.parse().map_err(|_| Unsupported(format!("nc -w {v}: not a number")))?;
-                wait_ns = Some(w * SEC);
+                wait_ns = Some(w.min(MAX_SECS) * SEC);
             }
             'p' => lport = Some(v.clone()),
             other => {
@@ -104,6 +108,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let parse_port = |ctx: &mut Ctx<'_>, p: &str| -> Result<Option<u16>, Unsupported> {
         if p.contains('-') {
             return Err(Unsupported("nc: port ranges are not modelled".into()));
+        }
+        if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() {
+            return match p.parse::<u16>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(Unsupported(format!("nc: port {p} (0 or above 65535) is not modelled"))),
+            };
         }
         match p.parse::<u16>() {
             Ok(n) if n > 0 => Ok(Some(n)),
