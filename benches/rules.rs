@@ -32,11 +32,12 @@ fn engine_with_rules(n: usize) -> Engine {
 #[divan::bench(args = [10, 100, 1000, 10000])]
 fn forward_chain_walk(bencher: divan::Bencher, n: usize) {
     let mut e = engine_with_rules(n);
-    let pkt = ipv4_packet([192, 168, 0, 1].into(), [192, 168, 0, 2].into(), 1, 64, 0, true, &[8, 0, 0, 0, 0, 1, 0, 1]);
-    let ctx = NfCtx { hook: Hook::Forward, in_dev: None, out_dev: None, phys_in: None, phys_out: None, src_mac: None };
+    let mut pkt =
+        ipv4_packet([192, 168, 0, 1].into(), [192, 168, 0, 2].into(), 1, 64, 0, true, &[8, 0, 0, 0, 0, 1, 0, 1]);
+    let ctx = NfCtx::at(Hook::Forward);
     bencher
         .counter(divan::counter::ItemsCount::new(n))
-        .bench_local(|| e.nf_hook(World::ROOT, divan::black_box(&ctx), &pkt));
+        .bench_local(|| e.nf_hook(World::ROOT, divan::black_box(&ctx), &mut pkt));
 }
 
 /// `iptables-restore` of a ruleset with N rules (the text built once).

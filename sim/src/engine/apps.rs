@@ -421,13 +421,18 @@ impl Engine {
                 n.listener = Some(l);
                 n.phase = NcPhase::Listening;
             }),
-            (false, false) => self.tcp_connect(n.ns, pid, n.host, n.port).map(|s| {
-                n.sock = Some(s);
-                n.phase = NcPhase::Connecting;
+            (false, false) => {
+                // nc's poll(-w) times out before the kernel's SYN
+                // retransmit due at the same moment (kernel runs show one
+                // SYN for `-w 1`): the wake is queued first.
                 if let Some(w) = n.wait_ns {
                     self.schedule(now + w, Event::Wake { pid });
                 }
-            }),
+                self.tcp_connect(n.ns, pid, n.host, n.port).map(|s| {
+                    n.sock = Some(s);
+                    n.phase = NcPhase::Connecting;
+                })
+            }
             (false, true) => self.udp_connect(n.ns, pid, n.host, n.port).map(|s| {
                 n.sock = Some(s);
                 n.phase = NcPhase::Open;

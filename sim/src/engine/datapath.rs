@@ -2,16 +2,21 @@
 //! (`br_handle_frame`, `br_dev_xmit`), ARP (`arp_process`) and IPv4 input,
 //! forwarding, local delivery and output.
 //!
-//! Each function names the kernel function it copies. Local TCP and UDP
-//! go to [`super::socket`]. Not modelled yet: fragmentation, IP options.
+//! Each function names the kernel function it copies; the netfilter hooks
+//! (and br_netfilter's bridged pass) are called where the kernel calls them,
+//! and the packet's connection (`skb->_nfct`) rides in `Engine::skb_ct`.
+//! Local TCP and UDP go to [`super::socket`]. Not modelled yet:
+//! fragmentation, IP options.
 
+use super::conntrack::{CtInfo, CtRef, SkbCt};
 use super::netfilter::{NfCtx, NfVerdict};
 use super::{Engine, Event, HOP_NS};
 use crate::model::addr::AddrScope;
+use crate::model::conntrack::{ConnId, Dir};
 use crate::model::nf::Hook;
 use crate::model::route::RouteType;
 use crate::model::{FdbEntry, FdbFlags, LinkId, LinkKind, MacAddr, NsId, PortState};
-use crate::trace::{DropReason, TraceKind};
+use crate::trace::{BrNfWhy, DropReason, FloodWhy, TraceKind};
 use std::net::Ipv4Addr;
 
 /// Ethertype IPv4.
@@ -20,6 +25,20 @@ pub const ETH_P_IP: u16 = 0x0800;
 pub const ETH_P_ARP: u16 = 0x0806;
 /// IP protocol ICMP.
 pub const IPPROTO_ICMP: u8 = 1;
+
+/// A bridged packet DNATed to a neighbour being resolved: what
+/// `br_dev_xmit` needs to go on bridging it (`nf_bridge_info`).
+#[derive(Debug)]
+pub struct BridgedDnat {
+    /// The port it came in on (`physindev`).
+    pub port: LinkId,
+    /// Its original source MAC (`neigh_header`).
+    pub src_mac: MacAddr,
+    /// Its connection.
+    pub ct: SkbCt,
+    /// Its mark.
+    pub mark: u32,
+}
 
 /// `skb->pkt_type` as `eth_type_trans` sets it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,7 +203,8 @@ impl Engine {
             return;
         }
         if self.trace.enabled {
-            self.trace.push(self.now, Some(link), TraceKind::Tx { len: frame.len() });
+            self.trace.transmitting(link, &frame);
+            self.trace.push(&self.world, self.now, Some(link), TraceKind::Tx { frame: frame.clone() });
         }
         self.tap(link, &frame);
         match &self.world.link(link).kind {
@@ -193,13 +213,21 @@ impl Engine {
                 let st = &mut self.world.link_mut(link).stats;
                 st.tx_packets += 1;
                 st.tx_bytes += frame.len() as u64;
-                self.schedule(self.now + HOP_NS, Event::Rx { link: peer, frame });
+                if self.trace.enabled {
+                    self.trace.push(&self.world, self.now, Some(link), TraceKind::VethXmit { peer });
+                    self.trace.sent(peer, &frame);
+                }
+                self.schedule(self.now + HOP_NS, Event::Rx { link: peer, frame, ct: None });
             }
             LinkKind::Loopback => {
                 let st = &mut self.world.link_mut(link).stats;
                 st.tx_packets += 1;
                 st.tx_bytes += frame.len() as u64;
-                self.schedule(self.now, Event::Rx { link, frame });
+                if self.trace.enabled {
+                    self.trace.sent(link, &frame);
+                }
+                let ct = self.skb_ct.carried();
+                self.schedule(self.now, Event::Rx { link, frame, ct });
             }
             LinkKind::Bridge(_) => {
                 let st = &mut self.world.link_mut(link).stats;
@@ -212,10 +240,20 @@ impl Engine {
 
     /// A frame arrives at a device (`veth_xmit` → `__dev_forward_skb` on the
     /// peer, then `__netif_receive_skb`).
-    pub(super) fn rx(&mut self, link: LinkId, frame: Vec<u8>) {
+    pub(super) fn rx(&mut self, link: LinkId, frame: Vec<u8>, ct: Option<(ConnId, CtInfo)>) {
         if !self.world.link_alive(link) {
             return;
         }
+        if self.trace.enabled {
+            self.trace.arrived(link, &frame);
+        }
+        self.skb_ct = match ct {
+            Some((id, info)) => SkbCt::Tracked(CtRef::Confirmed(id), info),
+            None => SkbCt::None,
+        };
+        // DIVERGENCE: the kernel keeps skb->mark across loopback; netsim
+        // starts every received packet with mark 0 (a veth hop clears it).
+        self.skb_mark = 0;
         self.stats.hops += 1;
         let l = self.world.link(link);
         if !l.admin_up {
@@ -232,7 +270,7 @@ impl Engine {
         st.rx_packets += 1;
         st.rx_bytes += frame.len() as u64;
         if self.trace.enabled {
-            self.trace.push(self.now, Some(link), TraceKind::Rx { len: frame.len() });
+            self.trace.push(&self.world, self.now, Some(link), TraceKind::Rx { frame: frame.clone() });
         }
         if !self.world.link(link).is_loopback() {
             self.tap(link, &frame);
@@ -261,11 +299,14 @@ impl Engine {
     /// The protocol layer receives a frame on `link` (not a bridge port).
     /// `prerouted`: br_netfilter already ran PREROUTING on it in the bridge
     /// (`ip_sabotage_in` skips the second pass).
-    fn netif_receive(&mut self, link: LinkId, frame: Vec<u8>, prerouted: bool) {
+    fn netif_receive(&mut self, link: LinkId, mut frame: Vec<u8>, prerouted: bool) {
         let pt = self.pkt_type(link, &frame);
         match eth_type(&frame) {
             ETH_P_ARP => self.arp_rcv(link, &frame[14..], pt),
-            ETH_P_IP => self.ip_rcv(link, &frame[14..], pt, prerouted, eth_src(&frame)),
+            ETH_P_IP => {
+                let src = eth_src(&frame);
+                self.ip_rcv(link, &mut frame[14..], pt, prerouted, src)
+            }
             0x86dd => {} // IPv6 is not modelled; nothing is sent, nothing arrives.
             _ => self.drop_frame(Some(link), DropReason::UnhandledProto, "no handler for ethertype"),
         }
@@ -273,11 +314,10 @@ impl Engine {
 
     // ---------------------------------------------------------------- bridge
 
-    /// `br_handle_frame` + `br_handle_frame_finish` for a frame received on
-    /// `port` of bridge `br`.
-    fn br_handle_frame(&mut self, br: LinkId, port: LinkId, frame: Vec<u8>) {
+    /// `br_handle_frame` for a frame received on `port` of bridge `br`:
+    /// checks, br_netfilter's PREROUTING, then [`Engine::br_handle_frame_finish`].
+    fn br_handle_frame(&mut self, br: LinkId, port: LinkId, mut frame: Vec<u8>) {
         let src = eth_src(&frame);
-        let dst = eth_dst(&frame);
         if !src.is_valid_unicast() {
             self.drop_frame(Some(port), DropReason::NotSpecified, "source MAC is not a valid unicast address");
             return;
@@ -290,18 +330,93 @@ impl Engine {
         // in = the bridge before the frame is learned or forwarded.
         let brnf = eth_type(&frame) == ETH_P_IP && self.br_nf_active(br);
         if brnf {
-            let ctx = NfCtx {
-                hook: Hook::Prerouting,
-                in_dev: Some(br),
-                out_dev: None,
-                phys_in: Some(port),
-                phys_out: None,
-                src_mac: Some(src),
-            };
-            if !self.nf_pass(br, &ctx, &frame[14..]) {
+            if self.trace.enabled {
+                self.trace_br_nf(br, Hook::Prerouting);
+            }
+            let before = Ipv4View::parse(&frame[14..]).map(|v| v.dst);
+            let ctx =
+                NfCtx { in_dev: Some(br), phys_in: Some(port), src_mac: Some(src), ..NfCtx::at(Hook::Prerouting) };
+            if !self.nf_pass(br, &ctx, &mut frame[14..]) {
                 return;
             }
+            let after = Ipv4View::parse(&frame[14..]).map(|v| v.dst);
+            if let (Some(b), Some(a)) = (before, after) {
+                if a != b && !self.br_nf_dnat(br, port, &mut frame, a) {
+                    return;
+                }
+            }
         }
+        self.br_handle_frame_finish(br, port, frame, brnf);
+    }
+
+    /// `br_nf_pre_routing_finish` after DNAT changed a bridged packet's
+    /// destination: routed to the host or elsewhere, the frame is readdressed
+    /// to the bridge; routed back out of the bridge itself, it stays bridged
+    /// ("bridged DNAT", no `ip_forward` needed) to the new destination's
+    /// MAC, resolving it first if the neighbour is not connected. Returns
+    /// whether bridging continues now with `frame`.
+    fn br_nf_dnat(&mut self, br: LinkId, port: LinkId, frame: &mut [u8], dst: Ipv4Addr) -> bool {
+        use crate::model::NeighState;
+        let ns = self.world.link(br).ns;
+        let br_mac = self.world.link(br).mac;
+        let forwarding = self.conf(ns, br, "forwarding") != 0;
+        let Some(r) = self.world.fib_lookup(ns, dst, None) else {
+            self.drop_frame(Some(br), DropReason::IpInNoRoutes, "no route to the DNAT destination");
+            return false;
+        };
+        match r.route.rtype {
+            RouteType::Local => {
+                frame[..6].copy_from_slice(&br_mac.0);
+                true
+            }
+            RouteType::Unicast if r.route.dev == Some(br) => {
+                let nh = r.route.gateway.unwrap_or(dst);
+                let connected = self.world.ns(ns).neigh.get(&(br, nh)).and_then(|n| {
+                    matches!(n.state, NeighState::Reachable | NeighState::Permanent | NeighState::Noarp)
+                        .then_some(n.lladdr)
+                        .flatten()
+                });
+                if let Some(mac) = connected {
+                    // neigh_hh_bridge: only the destination MAC changes.
+                    frame[..6].copy_from_slice(&mac.0);
+                    return true;
+                }
+                // neigh->output, with br_dev_xmit told to go on bridging the
+                // frame (source MAC kept) once the neighbour answers.
+                let tok = self.brdnat_next;
+                self.brdnat_next += 1;
+                let b = BridgedDnat { port, src_mac: eth_src(frame), ct: self.skb_ct.clone(), mark: self.skb_mark };
+                self.brdnat.insert(tok, b);
+                self.neigh_output_tok(ns, br, nh, frame[14..].to_vec(), tok);
+                false
+            }
+            RouteType::Unicast if forwarding => {
+                frame[..6].copy_from_slice(&br_mac.0);
+                true
+            }
+            _ => {
+                self.drop_frame(Some(br), DropReason::IpInAddrErrors, "DNAT destination not reachable from the bridge");
+                false
+            }
+        }
+    }
+
+    /// A bridged-DNAT frame whose next hop just resolved: readdressed and
+    /// bridged from its ingress port with its connection
+    /// (`br_nf_pre_routing_finish_bridge_slow`).
+    pub(super) fn br_dnat_resume(&mut self, br: LinkId, tok: u64, mac: MacAddr, pkt: &[u8]) {
+        let Some(b) = self.brdnat.remove(&tok) else { return };
+        let frame = eth_frame(mac, b.src_mac, ETH_P_IP, pkt);
+        self.skb_ct = b.ct;
+        self.skb_mark = b.mark;
+        self.br_handle_frame_finish(br, b.port, frame, true);
+    }
+
+    /// `br_handle_frame_finish`: learn the source, then deliver locally,
+    /// forward by the FDB or flood.
+    fn br_handle_frame_finish(&mut self, br: LinkId, port: LinkId, frame: Vec<u8>, brnf: bool) {
+        let src = eth_src(&frame);
+        let dst = eth_dst(&frame);
         self.br_fdb_update(br, port, src);
         let promisc = self.world.link(br).promisc > 0 || self.world.link(br).promisc_flag;
         let mut local_rcv = promisc;
@@ -312,12 +427,18 @@ impl Engine {
             match self.br_fdb_find(br, dst) {
                 Some((_, true)) => {
                     // A local entry: the frame is for this host.
+                    if self.trace.enabled {
+                        self.trace.push(&self.world, self.now, Some(br), TraceKind::FdbLocal { bridge: br, mac: dst });
+                    }
                     self.br_pass_frame_up_nf(br, frame, brnf);
                     return;
                 }
                 Some((Some(out), false)) => {
                     if self.trace.enabled {
-                        self.trace.push(self.now, Some(br), TraceKind::FdbHit { port: out });
+                        let updated = self.world.link(br).bridge().and_then(|b| b.fdb.get(&dst)).map(|e| e.updated_ns);
+                        let age_s = self.now.saturating_sub(updated.unwrap_or(self.now)) / 1_000_000_000;
+                        let hit = TraceKind::FdbHit { bridge: br, mac: dst, port: out, age_s };
+                        self.trace.push(&self.world, self.now, Some(br), hit);
                     }
                     let now = self.now;
                     if let Some(e) = self.world.link_mut(br).bridge_mut().and_then(|b| b.fdb.get_mut(&dst)) {
@@ -348,9 +469,23 @@ impl Engine {
         self.world.ns(l.ns).brnf.is_some_and(|b| b.call_iptables != 0) || l.bridge().is_some_and(|b| b.nf_call_iptables)
     }
 
+    /// Traces br_netfilter's hand-off of a bridged frame to `hook`, with the
+    /// switch that caused it.
+    #[cold]
+    #[inline(never)]
+    fn trace_br_nf(&mut self, br: LinkId, hook: Hook) {
+        let l = self.world.link(br);
+        let why = if self.world.ns(l.ns).brnf.is_some_and(|b| b.call_iptables != 0) {
+            BrNfWhy::Sysctl
+        } else {
+            BrNfWhy::BridgeOption
+        };
+        self.trace.push(&self.world, self.now, Some(br), TraceKind::BrNetfilter { bridge: br, hook, why });
+    }
+
     /// Runs a hook for a packet in the namespace of `dev`; false when it was
     /// dropped (a REJECT also answers with its ICMP error).
-    fn nf_pass(&mut self, dev: LinkId, ctx: &NfCtx, pkt: &[u8]) -> bool {
+    fn nf_pass(&mut self, dev: LinkId, ctx: &NfCtx, pkt: &mut [u8]) -> bool {
         let ns = self.world.link(dev).ns;
         match self.nf_hook(ns, ctx, pkt) {
             NfVerdict::Accept => true,
@@ -359,14 +494,21 @@ impl Engine {
                 false
             }
             NfVerdict::Reject(code) => {
+                // nf_send_unreach → icmp_send: the error goes out through
+                // OUTPUT and POSTROUTING like any local packet, RELATED to
+                // the rejected packet's connection.
                 if let Some(ip) = Ipv4View::parse(pkt) {
-                    // nf_send_unreach's error is not counted in OUTPUT or
-                    // POSTROUTING (kernel 6.18, checked with verify).
-                    self.nf_bypass = true;
                     self.icmp_send(ns, pkt, ip, 3, code);
-                    self.nf_bypass = false;
                 }
                 self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT");
+                false
+            }
+            NfVerdict::Reset => {
+                // nf_send_reset: a RST from the address the packet was for.
+                if let Some(rst) = super::socket::tcp_reset_for(pkt) {
+                    self.ip_output_related(ns, rst);
+                }
+                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT (tcp-reset)");
                 false
             }
         }
@@ -376,29 +518,29 @@ impl Engine {
     /// on, IPv4 FORWARD (in = out = the bridge, physdev the ports) and
     /// POSTROUTING (out = the bridge) first (`br_nf_forward_ip`,
     /// `br_nf_post_routing`).
-    fn br_forward(&mut self, br: LinkId, ingress: Option<LinkId>, out: LinkId, frame: Vec<u8>, brnf: bool) {
+    fn br_forward(&mut self, br: LinkId, ingress: Option<LinkId>, out: LinkId, mut frame: Vec<u8>, brnf: bool) {
         if brnf && ingress.is_some() {
+            if self.trace.enabled {
+                self.trace_br_nf(br, Hook::Forward);
+            }
             let src = Some(eth_src(&frame));
             let fwd = NfCtx {
-                hook: Hook::Forward,
                 in_dev: Some(br),
                 out_dev: Some(br),
                 phys_in: ingress,
                 phys_out: Some(out),
                 src_mac: src,
+                ..NfCtx::at(Hook::Forward)
             };
-            if !self.nf_pass(br, &fwd, &frame[14..]) {
+            if !self.nf_pass(br, &fwd, &mut frame[14..]) {
                 return;
             }
-            let post = NfCtx {
-                hook: Hook::Postrouting,
-                in_dev: None,
-                out_dev: Some(br),
-                phys_in: ingress,
-                phys_out: Some(out),
-                src_mac: None,
-            };
-            if !self.nf_pass(br, &post, &frame[14..]) {
+            if self.trace.enabled {
+                self.trace_br_nf(br, Hook::Postrouting);
+            }
+            let post =
+                NfCtx { out_dev: Some(br), phys_in: ingress, phys_out: Some(out), ..NfCtx::at(Hook::Postrouting) };
+            if !self.nf_pass(br, &post, &mut frame[14..]) {
                 return;
             }
         }
@@ -408,7 +550,8 @@ impl Engine {
     /// Passes a frame up; with br_netfilter it already had PREROUTING.
     fn br_pass_frame_up_nf(&mut self, br: LinkId, frame: Vec<u8>, prerouted: bool) {
         if self.trace.enabled {
-            self.trace.push(self.now, Some(br), TraceKind::PassUp);
+            self.trace.push(&self.world, self.now, Some(br), TraceKind::PassUp { bridge: br });
+            self.trace.push(&self.world, self.now, Some(br), TraceKind::Rx { frame: frame.clone() });
         }
         let st = &mut self.world.link_mut(br).stats;
         st.rx_packets += 1;
@@ -425,11 +568,27 @@ impl Engine {
 
     /// `br_flood`: a copy to every eligible port in `port_list` order.
     fn br_flood(&mut self, br: LinkId, ingress: Option<LinkId>, frame: &[u8], brnf: bool) {
-        if self.trace.enabled {
-            self.trace.push(self.now, Some(br), TraceKind::Flood);
-        }
         let unknown_unicast = !eth_dst(frame).is_multicast();
         let ports = self.world.link(br).bridge().map(|b| b.ports.clone()).unwrap_or_default();
+        if self.trace.enabled {
+            let dst = eth_dst(frame);
+            let why = if dst.is_broadcast() {
+                FloodWhy::Broadcast
+            } else if dst.is_multicast() {
+                FloodWhy::Multicast
+            } else {
+                FloodWhy::UnknownUnicast
+            };
+            let to = ports
+                .iter()
+                .copied()
+                .filter(|p| {
+                    (!unknown_unicast || self.world.link(*p).port.as_ref().is_some_and(|x| x.flood))
+                        && self.br_should_deliver(*p, ingress)
+                })
+                .collect();
+            self.trace.push(&self.world, self.now, Some(br), TraceKind::Flood { bridge: br, why, ports: to });
+        }
         for p in ports {
             let flood_ok = !unknown_unicast || self.world.link(p).port.as_ref().is_some_and(|x| x.flood);
             if flood_ok && self.br_should_deliver(p, ingress) {
@@ -447,6 +606,16 @@ impl Engine {
         }
         match self.br_fdb_find(br, dst) {
             Some((Some(out), false)) => {
+                if self.trace.enabled {
+                    let updated = self.world.link(br).bridge().and_then(|b| b.fdb.get(&dst)).map(|e| e.updated_ns);
+                    let age_s = self.now.saturating_sub(updated.unwrap_or(self.now)) / 1_000_000_000;
+                    self.trace.push(
+                        &self.world,
+                        self.now,
+                        Some(br),
+                        TraceKind::FdbHit { bridge: br, mac: dst, port: out, age_s },
+                    );
+                }
                 if self.br_should_deliver(out, None) {
                     self.xmit(out, frame);
                 }
@@ -472,21 +641,25 @@ impl Engine {
         if !learning || b.ageing_time_ns == 0 {
             return;
         }
-        match b.fdb.get_mut(&src) {
-            Some(e) if e.flags.local => {} // own address as source: kept
+        let learned = match b.fdb.get_mut(&src) {
+            Some(e) if e.flags.local => None, // own address as source: kept
             Some(e) => {
+                let old = e.port;
                 e.port = Some(port);
                 e.updated_ns = now;
+                (old != Some(port)).then_some(old)
             }
             None => {
                 b.fdb.insert(
                     src,
                     FdbEntry { port: Some(port), flags: FdbFlags::default(), updated_ns: now, used_ns: now },
                 );
-                if trace {
-                    self.trace.push(now, Some(port), TraceKind::FdbLearn { bridge: br, mac: src.to_string() });
-                }
+                Some(None)
             }
+        };
+        if let (true, Some(moved_from)) = (trace, learned) {
+            let ev = TraceKind::FdbLearn { bridge: br, mac: src, port, moved_from };
+            self.trace.push(&self.world, now, Some(port), ev);
         }
     }
 
@@ -559,23 +732,37 @@ impl Engine {
                     // `goto out_consume_skb` whether or not a reply goes
                     // out: an ignored or filtered request for a local
                     // address does not update the sender's entry either.
-                    if self.arp_ignore_ok(ns, dev, sip, tip) && self.arp_filter_ok(ns, dev, sip, tip) {
+                    let ignore_ok = self.arp_ignore_ok(ns, dev, sip, tip);
+                    if ignore_ok && self.arp_filter_ok(ns, dev, sip, tip) {
                         self.neigh_event_ns(ns, dev, sip, sha);
                         let mac = self.world.link(dev).mac;
                         if self.trace.enabled {
-                            self.trace.push(
-                                self.now,
-                                Some(dev),
-                                TraceKind::Deliver { what: format!("arp reply {tip} is-at {mac}") },
-                            );
+                            let outcome = format!("reply: {tip} is-at {mac}");
+                            self.trace_arp(dev, op, sip, tip, outcome);
                         }
                         self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
+                    } else if self.trace.enabled {
+                        let outcome = if ignore_ok {
+                            format!(
+                                "ignored: arp_filter={} and the route back to {sip} does not leave through this device",
+                                self.conf(ns, dev, "arp_filter")
+                            )
+                        } else {
+                            format!(
+                                "ignored: arp_ignore={} forbids answering on this device",
+                                self.conf(ns, dev, "arp_ignore")
+                            )
+                        };
+                        self.trace_arp(dev, op, sip, tip, outcome);
                     }
                     return;
                 }
                 Some(RouteType::Unicast) if self.arp_fwd_proxy(ns, dev, tip) => {
                     self.neigh_event_ns(ns, dev, sip, sha);
                     let mac = self.world.link(dev).mac;
+                    if self.trace.enabled {
+                        self.trace_arp(dev, op, sip, tip, format!("proxy reply: {tip} is-at {mac}"));
+                    }
                     if pt == PktType::Host {
                         self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
                     } else {
@@ -585,8 +772,27 @@ impl Engine {
                         let body = arp_body(ARPOP_REPLY, mac, tip, sha, sip);
                         let frame = eth_frame(sha, mac, ETH_P_ARP, &body);
                         self.stats.packets += 1;
+                        if self.trace.enabled {
+                            let prev = self.trace.begin();
+                            let origin = TraceKind::Origin { ns, by: "proxy arp reply", frame: frame.clone() };
+                            self.trace.push(&self.world, self.now, Some(dev), origin);
+                            self.trace.delay(dev, &frame);
+                            self.trace.restore(prev);
+                        }
                         self.schedule(self.now + delay, Event::Xmit { link: dev, frame });
                     }
+                    return;
+                }
+                None if self.trace.enabled
+                    && self.is_local_addr(ns, tip)
+                    && !self.fib_validate_source(ns, dev, sip) =>
+                {
+                    // The reverse-path check of the sender failed: the
+                    // request is consumed with no reply.
+                    self.trace_rpfilter(ns, dev, sip);
+                    let outcome = "ignored: the reverse-path check of the sender failed, so no reply".to_string();
+                    self.trace_arp(dev, op, sip, tip, outcome);
+                    self.neigh_update_from_arp(ns, dev, sip, sha, false);
                     return;
                 }
                 _ => {}
@@ -595,7 +801,51 @@ impl Engine {
         // Update an existing entry for the sender (any ARP), or create one
         // for a reply if arp_accept allows.
         let reachable = op == ARPOP_REPLY && pt == PktType::Host;
+        if self.trace.enabled {
+            let outcome = match (self.world.ns(ns).neigh.contains_key(&(dev, sip)), op == ARPOP_REPLY) {
+                (true, true) => format!("learned: {sip} is-at {sha}"),
+                (true, false) => format!("request for {tip}, not a local address: sender entry {sip} refreshed"),
+                (false, true) => "no neighbour entry was waiting for this reply: ignored".to_string(),
+                (false, false) => format!("request for {tip}, not a local address: ignored"),
+            };
+            self.trace_arp(dev, op, sip, tip, outcome);
+        }
         self.neigh_update_from_arp(ns, dev, sip, sha, reachable);
+    }
+
+    /// Traces what `arp_process` did with an ARP packet.
+    #[cold]
+    #[inline(never)]
+    fn trace_arp(&mut self, dev: LinkId, op: u16, sip: Ipv4Addr, tip: Ipv4Addr, outcome: String) {
+        let op = if op == ARPOP_REQUEST { "request" } else { "reply" };
+        self.trace.push(&self.world, self.now, Some(dev), TraceKind::Arp { dev, op, sip, tip, outcome });
+    }
+
+    /// Traces a failed reverse-path check of `src` arriving on `dev`, with
+    /// the effective rp_filter and the route back.
+    #[cold]
+    #[inline(never)]
+    fn trace_rpfilter(&mut self, ns: NsId, dev: LinkId, src: Ipv4Addr) {
+        let mode = self.conf(ns, dev, "rp_filter");
+        let route_back =
+            self.world.fib_lookup(ns, src, None).map(|r| crate::render::iproute::route_text(&self.world, &r.route));
+        self.trace.push(&self.world, self.now, Some(dev), TraceKind::RpFilter { ns, dev, src, mode, route_back });
+    }
+
+    /// Traces a route lookup.
+    #[cold]
+    #[inline(never)]
+    fn trace_route(
+        &mut self,
+        ns: NsId,
+        input: bool,
+        dst: Ipv4Addr,
+        route: Option<&crate::model::Route>,
+        result: &'static str,
+    ) {
+        let route = route.map(|r| crate::render::iproute::route_text(&self.world, r));
+        let link = None;
+        self.trace.push(&self.world, self.now, link, TraceKind::Route { ns, input, dst, route, result });
     }
 
     /// The input route lookup `arp_process` does for a request:
@@ -805,7 +1055,16 @@ impl Engine {
         let body = arp_body(op, sha, sip, tha, tip);
         let frame = eth_frame(dst, self.world.link(dev).mac, ETH_P_ARP, &body);
         self.stats.packets += 1;
+        if !self.trace.enabled {
+            self.xmit(dev, frame);
+            return;
+        }
+        let prev = self.trace.begin();
+        let ns = self.world.link(dev).ns;
+        let by = if op == ARPOP_REQUEST { "arp request" } else { "arp reply" };
+        self.trace.push(&self.world, self.now, Some(dev), TraceKind::Origin { ns, by, frame: frame.clone() });
         self.xmit(dev, frame);
+        self.trace.restore(prev);
     }
 
     /// `arp_solicit` (net/ipv4/arp.c): a request for `target`, broadcast or
@@ -854,7 +1113,7 @@ impl Engine {
 
     /// `ip_rcv` → PREROUTING → `ip_rcv_finish` → `ip_route_input` →
     /// INPUT and delivery, or forwarding.
-    fn ip_rcv(&mut self, dev: LinkId, pkt: &[u8], pt: PktType, prerouted: bool, src_mac: MacAddr) {
+    fn ip_rcv(&mut self, dev: LinkId, pkt: &mut [u8], pt: PktType, prerouted: bool, src_mac: MacAddr) {
         if pt == PktType::OtherHost {
             self.drop_frame(Some(dev), DropReason::OtherHost, "frame not addressed to this host");
             return;
@@ -863,44 +1122,53 @@ impl Engine {
             self.drop_frame(Some(dev), DropReason::IpInhdr, "bad IPv4 header");
             return;
         };
-        let pkt = &pkt[..ip.total_len];
+        let pkt = &mut pkt[..ip.total_len];
         let ns = self.world.link(dev).ns;
         let lo_in = self.world.link(dev).is_loopback();
         let mac = (!lo_in).then_some(src_mac);
         if !prerouted {
-            let ctx = NfCtx {
-                hook: Hook::Prerouting,
-                in_dev: Some(dev),
-                out_dev: None,
-                phys_in: None,
-                phys_out: None,
-                src_mac: mac,
-            };
+            let ctx = NfCtx { in_dev: Some(dev), src_mac: mac, ..NfCtx::at(Hook::Prerouting) };
             if !self.nf_pass(dev, &ctx, pkt) {
                 return;
             }
         }
+        // DNAT may have changed the destination.
+        let Some(ip) = Ipv4View::parse(pkt) else { return };
         let route = self.world.fib_lookup(ns, ip.dst, None);
         let is_bcast = ip.dst.is_broadcast() || route.as_ref().is_some_and(|r| r.route.rtype == RouteType::Broadcast);
+        if self.trace.enabled {
+            let result = match &route {
+                _ if is_bcast => "broadcast",
+                Some(r) if r.route.rtype == RouteType::Local => "local",
+                Some(r) if r.route.rtype == RouteType::Unicast => "forward",
+                Some(r) => r.route.rtype.as_str(),
+                None => "no route",
+            };
+            let r = route.as_ref().map(|r| r.route.clone());
+            self.trace_route(ns, true, ip.dst, r.as_ref(), result);
+        }
         if !lo_in && !self.fib_validate_source(ns, dev, ip.src) {
+            if self.trace.enabled {
+                self.trace_rpfilter(ns, dev, ip.src);
+            }
             self.drop_frame(Some(dev), DropReason::IpRpfilter, "reverse-path check failed (martian source)");
             return;
         }
         match route {
             Some(r) if r.route.rtype == RouteType::Local || is_bcast => {
-                let ctx = NfCtx {
-                    hook: Hook::Input,
-                    in_dev: Some(dev),
-                    out_dev: None,
-                    phys_in: None,
-                    phys_out: None,
-                    src_mac: mac,
-                };
+                let ctx = NfCtx { in_dev: Some(dev), src_mac: mac, ..NfCtx::at(Hook::Input) };
+                // INPUT's source NAT (a reply to a DNATed connection) may
+                // have rewritten the source.
                 if self.nf_pass(dev, &ctx, pkt) {
-                    self.ip_local_deliver(ns, dev, pkt, ip);
+                    if let Some(ip) = Ipv4View::parse(pkt) {
+                        self.ip_local_deliver(ns, dev, pkt, ip);
+                    }
                 }
             }
             _ if self.conf(ns, dev, "forwarding") == 0 => {
+                if self.trace.enabled {
+                    self.trace.push(&self.world, self.now, Some(dev), TraceKind::ForwardingOff { ns, dev });
+                }
                 self.drop_frame(Some(dev), DropReason::IpInAddrErrors, "not for this host and forwarding is off");
             }
             None => {
@@ -934,28 +1202,24 @@ impl Engine {
         p[10..12].copy_from_slice(&c.to_be_bytes());
         match route.rtype {
             RouteType::Unicast => {
-                let fwd = NfCtx {
-                    hook: Hook::Forward,
-                    in_dev: Some(in_dev),
-                    out_dev: route.dev,
-                    phys_in: None,
-                    phys_out: None,
-                    src_mac: mac,
-                };
+                let fwd = NfCtx { in_dev: Some(in_dev), out_dev: route.dev, src_mac: mac, ..NfCtx::at(Hook::Forward) };
                 let post = NfCtx {
-                    hook: Hook::Postrouting,
-                    in_dev: None,
                     out_dev: route.dev,
-                    phys_in: None,
-                    phys_out: None,
-                    src_mac: None,
+                    nexthop: Some(route.gateway.unwrap_or(ip.dst)),
+                    ..NfCtx::at(Hook::Postrouting)
                 };
-                if self.nf_pass(in_dev, &fwd, &p) && self.nf_pass(in_dev, &post, &p) {
+                if self.nf_pass(in_dev, &fwd, &mut p) && self.nf_pass(in_dev, &post, &mut p) {
                     self.ip_finish_output(ns, &route, ip.dst, p);
                 }
             }
             RouteType::Unreachable => {
                 self.icmp_send(ns, pkt, ip, 3, 1);
+                // ip_error frees it with reason NOT_SPECIFIED (EHOSTUNREACH).
+                self.drop_frame(
+                    None,
+                    DropReason::NotSpecified,
+                    "the route is `unreachable`: host unreachable sent back",
+                );
             }
             _ => self.drop_frame(None, DropReason::IpOutNoRoutes, "route type does not forward"),
         }
@@ -983,9 +1247,20 @@ impl Engine {
         self.deliver_icmp_to_sockets(ns, pkt, ip);
         // Errors go to the TCP or UDP socket whose packet they quote.
         self.sock_icmp_error(ns, icmp);
+        if self.trace.enabled && (icmp[0] != 8 || ip.dst.is_broadcast()) {
+            let what = match icmp[0] {
+                0 => "icmp echo reply: handed to the ICMP sockets (ping)".to_string(),
+                3 => format!("icmp destination unreachable (code {}): handed to the ICMP sockets (ping)", icmp[1]),
+                11 => "icmp time exceeded: handed to the ICMP sockets (ping)".to_string(),
+                8 => "icmp echo request to a broadcast address: not answered".to_string(),
+                t => format!("icmp type {t}: handed to the ICMP sockets"),
+            };
+            self.trace.push(&self.world, self.now, Some(dev), TraceKind::Deliver { what });
+        }
         if icmp[0] == 8 && !ip.dst.is_broadcast() {
             if self.trace.enabled {
-                self.trace.push(self.now, Some(dev), TraceKind::Deliver { what: "icmp echo request: reply".into() });
+                let what = "icmp echo request: the kernel answers with an echo reply".to_string();
+                self.trace.push(&self.world, self.now, Some(dev), TraceKind::Deliver { what });
             }
             let mut reply = icmp.to_vec();
             reply[0] = 0;
@@ -995,7 +1270,9 @@ impl Engine {
             reply[2..4].copy_from_slice(&c.to_be_bytes());
             let id = self.ip_ident();
             let out = ipv4_packet(ip.dst, ip.src, IPPROTO_ICMP, 64, id, false, &reply);
+            let prev = self.trace.cur;
             self.ip_output_local(ns, out, None);
+            self.trace.restore(prev);
         }
     }
 
@@ -1029,41 +1306,116 @@ impl Engine {
         let src = self.world.route_source(ns, &route.route, ip.src).unwrap_or(Ipv4Addr::UNSPECIFIED);
         let id = self.ip_ident();
         let out = ipv4_packet(src, ip.src, IPPROTO_ICMP, 64, id, false, &body);
-        self.ip_output_local(ns, out, None);
+        self.ip_output_related(ns, out);
+    }
+
+    /// Sends a packet the stack makes about the packet in the hooks (an
+    /// ICMP error, netfilter's RST): `nf_ct_attach` gives it that packet's
+    /// connection, RELATED in the other direction, so NAT translates it.
+    fn ip_output_related(&mut self, ns: NsId, out: Vec<u8>) {
+        let attached = match &self.skb_ct {
+            SkbCt::Tracked(r, info) => {
+                let related = if info.dir() == Dir::Orig { CtInfo::RelatedReply } else { CtInfo::Related };
+                SkbCt::Tracked(r.clone(), related)
+            }
+            SkbCt::None => SkbCt::None,
+        };
+        let saved = std::mem::replace(&mut self.skb_ct, attached);
+        let mark = std::mem::take(&mut self.skb_mark);
+        let prev = self.trace.cur;
+        self.ip_output_ct(ns, out, None);
+        self.trace.restore(prev);
+        self.skb_ct = saved;
+        self.skb_mark = mark;
     }
 
     /// Output of a locally generated packet: route, then neighbour output.
     /// Returns false when there is no route (`ENETUNREACH` to the caller).
     pub fn ip_output_local(&mut self, ns: NsId, pkt: Vec<u8>, oif: Option<LinkId>) -> bool {
-        let Some(ip) = Ipv4View::parse(&pkt) else {
+        // A new packet: no connection yet; whatever packet was in the hooks
+        // (this one may be its answer) keeps its own.
+        let saved = std::mem::take(&mut self.skb_ct);
+        let mark = std::mem::take(&mut self.skb_mark);
+        let sent = self.ip_output_ct(ns, pkt, oif);
+        self.skb_ct = saved;
+        self.skb_mark = mark;
+        sent
+    }
+
+    /// [`Engine::ip_output_local`] for the packet whose connection is in
+    /// `skb_ct`: OUTPUT (where DNAT may change the destination and the
+    /// route with it, `ip_route_me_harder`), POSTROUTING, transmit.
+    fn ip_output_ct(&mut self, ns: NsId, mut pkt: Vec<u8>, oif: Option<LinkId>) -> bool {
+        let Some(mut ip) = Ipv4View::parse(&pkt) else {
             return false;
         };
-        let Some(res) = self.world.fib_lookup(ns, ip.dst, oif) else {
+        let res = self.world.fib_lookup(ns, ip.dst, oif);
+        if self.trace.enabled {
+            // A new packet (the caller restores its own when it goes on); a
+            // ping's request is the process's own, not caused by another.
+            let echo_request = ip.proto == IPPROTO_ICMP && pkt.get(ip.ihl) == Some(&8);
+            if echo_request {
+                self.trace.cur = 0;
+            }
+            self.trace.begin();
+            let by = match (ip.proto, pkt.get(ip.ihl)) {
+                (IPPROTO_ICMP, Some(8)) => "icmp echo request (ping)",
+                (IPPROTO_ICMP, Some(0)) => "icmp echo reply (the kernel answering a ping)",
+                (IPPROTO_ICMP, Some(3)) => "icmp destination unreachable (the kernel reporting an error)",
+                (IPPROTO_ICMP, Some(11)) => "icmp time exceeded (the kernel reporting an error)",
+                (6, _) => "tcp segment (a socket, or the kernel's reset)",
+                (17, _) => "udp datagram (a socket)",
+                _ => "local output",
+            };
+            let frame = eth_frame(MacAddr::ZERO, MacAddr::ZERO, ETH_P_IP, &pkt);
+            self.trace.push(&self.world, self.now, None, TraceKind::Origin { ns, by, frame });
+            let route = res.as_ref().map(|r| r.route.clone());
+            let result = match &route {
+                None => "no route",
+                Some(r) if r.rtype == RouteType::Local => "local",
+                Some(r) if matches!(r.rtype, RouteType::Unicast | RouteType::Broadcast) => "output",
+                Some(r) => r.rtype.as_str(),
+            };
+            self.trace_route(ns, false, ip.dst, route.as_ref(), result);
+        }
+        let Some(mut res) = res else {
             self.drop_frame(None, DropReason::IpOutNoRoutes, "no route");
             return false;
         };
-        if self.trace.enabled {
-            self.trace.push(
-                self.now,
-                res.route.dev,
-                TraceKind::Route { route: format!("{}/{}", res.route.dst, res.route.prefix_len) },
-            );
-        }
         // OUTPUT, then POSTROUTING, with out = the route's device (lo for
         // a local destination).
-        let out = if res.route.rtype == RouteType::Local { Some(self.world.lo(ns)) } else { res.route.dev };
-        if let Some(dev) = out.filter(|_| !self.nf_bypass) {
-            let o =
-                NfCtx { hook: Hook::Output, in_dev: None, out_dev: out, phys_in: None, phys_out: None, src_mac: None };
+        let out_of = |w: &crate::model::World, r: &crate::model::Route| {
+            if r.rtype == RouteType::Local {
+                Some(w.lo(ns))
+            } else {
+                r.dev
+            }
+        };
+        let mut out = out_of(&self.world, &res.route);
+        if let Some(dev) = out {
+            let o = NfCtx { out_dev: out, ..NfCtx::at(Hook::Output) };
+            if !self.nf_pass(dev, &o, &mut pkt) {
+                return true;
+            }
+            let Some(after) = Ipv4View::parse(&pkt) else { return true };
+            if after.dst != ip.dst {
+                ip = after;
+                let Some(r) = self.world.fib_lookup(ns, ip.dst, oif) else {
+                    self.drop_frame(None, DropReason::IpOutNoRoutes, "no route after DNAT");
+                    return true;
+                };
+                res = r;
+                if self.trace.enabled {
+                    self.trace_route(ns, false, ip.dst, Some(&res.route), "output after DNAT");
+                }
+                out = out_of(&self.world, &res.route);
+            }
             let post = NfCtx {
-                hook: Hook::Postrouting,
-                in_dev: None,
                 out_dev: out,
-                phys_in: None,
-                phys_out: None,
-                src_mac: None,
+                nexthop: Some(res.route.gateway.unwrap_or(ip.dst)),
+                ..NfCtx::at(Hook::Postrouting)
             };
-            if !self.nf_pass(dev, &o, &pkt) || !self.nf_pass(dev, &post, &pkt) {
+            if !self.nf_pass(out.unwrap_or(dev), &post, &mut pkt) {
                 return true;
             }
         }

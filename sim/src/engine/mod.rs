@@ -13,6 +13,7 @@
 //! Not here: argument parsing and printing of tools (see [`crate::tools`]).
 
 pub mod apps;
+pub mod conntrack;
 pub mod datapath;
 pub mod interp;
 pub mod neigh;
@@ -43,6 +44,8 @@ pub enum Event {
         link: LinkId,
         /// The Ethernet frame.
         frame: Vec<u8>,
+        /// The connection it keeps across loopback (a veth hop scrubs it).
+        ct: Option<(crate::model::conntrack::ConnId, conntrack::CtInfo)>,
     },
     /// A neighbour entry's timer fires.
     NeighTimer {
@@ -159,9 +162,13 @@ pub struct Engine {
     reachable: BTreeMap<NsId, u64>,
     /// Carrier of each link at the last refresh (to see carrier events).
     last_carrier: BTreeMap<LinkId, bool>,
-    /// Set while sending a REJECT's ICMP error, which skips OUTPUT and
-    /// POSTROUTING.
-    nf_bypass: bool,
+    /// `skb->_nfct` of the packet in the hooks now (see `conntrack`).
+    pub(crate) skb_ct: conntrack::SkbCt,
+    /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
+    pub(crate) skb_mark: u32,
+    /// Bridged-DNAT packets waiting in a neighbour queue, by token.
+    brdnat: BTreeMap<u64, datapath::BridgedDnat>,
+    brdnat_next: u64,
     /// Nesting depth of operations whose carrier events are held back.
     deferring: u32,
     /// A refresh was asked for while held back.
@@ -190,7 +197,10 @@ impl Engine {
             sockets: socket::Sockets::default(),
             reachable: BTreeMap::new(),
             last_carrier: BTreeMap::new(),
-            nf_bypass: false,
+            skb_ct: conntrack::SkbCt::None,
+            skb_mark: 0,
+            brdnat: BTreeMap::new(),
+            brdnat_next: 1,
             deferring: 0,
             refresh_pending: false,
         }
@@ -217,8 +227,10 @@ impl Engine {
         let ev = self.pending.remove(&seq).expect("every queued seq has its event");
         self.now = t;
         self.stats.events += 1;
+        // Each event starts outside any packet; rx and xmit find theirs.
+        self.trace.cur = 0;
         match ev {
-            Event::Rx { link, frame } => self.rx(link, frame),
+            Event::Rx { link, frame, ct } => self.rx(link, frame, ct),
             Event::NeighTimer { ns, dev, ip } => self.neigh_timer(ns, dev, ip),
             Event::Wake { pid } => self.wake(pid),
             Event::SockTimer { sock, gen } => self.sock_timer(sock, gen),
@@ -287,7 +299,7 @@ impl Engine {
     /// Records a drop in the trace.
     pub fn drop_frame(&mut self, link: Option<LinkId>, reason: DropReason, why: &str) {
         if self.trace.enabled {
-            self.trace.push(self.now, link, TraceKind::Drop { reason, why: why.to_string() });
+            self.trace.push(&self.world, self.now, link, TraceKind::Drop { reason, why: why.to_string() });
         }
     }
 }

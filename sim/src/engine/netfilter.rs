@@ -4,17 +4,28 @@
 //! / `RETURN`, policy at the end), counting packets and bytes as
 //! `iptables -L -v` shows them.
 //!
-//! What is not here yet: connection tracking and NAT (the `nat` table,
-//! `state`/`conntrack` matches and NAT targets are refused when the rule is
-//! added, see [`unsupported`]), `LOG`, marks. The hook placement (which
-//! device is `-i`/`-o`, br_netfilter's bridged pass) is the datapath's.
+//! Each hook also runs connection tracking where the kernel registers it
+//! (`nf_conntrack_in` after raw at PREROUTING and OUTPUT, confirm last at
+//! INPUT and POSTROUTING) and NAT in place of the nat table (its chain only
+//! for a connection's first packet; see `engine::conntrack`).
+//!
+//! Marks: `MARK` sets the packet's mark (`Engine::skb_mark`), `CONNMARK`
+//! its connection's; `-m mark`/`-m connmark` read them.
+//!
+//! What is not here yet: `LOG` (refused when the rule is added, see
+//! [`unsupported`]). The hook placement (which device is
+//! `-i`/`-o`, br_netfilter's bridged pass) is the datapath's.
 
+use super::conntrack::{CtInfo, Manip, Range};
 use super::Engine;
-use crate::model::nf::rule::{AddrMask, Inv, Match, PortRange, Rule, Target, REJECT_TYPES};
+use crate::model::conntrack::{status, Conn};
+use crate::model::nf::rule::{
+    AddrMask, ConnmarkOp, ConntrackMatch, CtStates, Inv, Match, PortRange, Rule, Target, REJECT_TYPES,
+};
 use crate::model::nf::{Hook, Policy, Ruleset, TableName};
 use crate::model::route::RouteType;
 use crate::model::{LinkId, MacAddr, NsId, World};
-use crate::trace::{DropReason, TraceKind};
+use crate::trace::{NfTableWalk, TraceKind};
 use std::net::Ipv4Addr;
 
 /// Where a packet meets a hook: the devices `-i`/`-o` and `--physdev-*`
@@ -33,6 +44,15 @@ pub struct NfCtx {
     pub phys_out: Option<LinkId>,
     /// Source MAC of the frame (not at OUTPUT/POSTROUTING).
     pub src_mac: Option<MacAddr>,
+    /// The route's next hop at POSTROUTING (`rt_nexthop`, for MASQUERADE).
+    pub nexthop: Option<Ipv4Addr>,
+}
+
+impl NfCtx {
+    /// A hook with no devices yet; fill in what applies.
+    pub fn at(hook: Hook) -> NfCtx {
+        NfCtx { hook, in_dev: None, out_dev: None, phys_in: None, phys_out: None, src_mac: None, nexthop: None }
+    }
 }
 
 /// What the hooks decided.
@@ -44,47 +64,44 @@ pub enum NfVerdict {
     Drop,
     /// Dropped, answered with an ICMP destination unreachable of this code.
     Reject(u8),
+    /// Dropped, answered with a TCP RST (`--reject-with tcp-reset`).
+    Reset,
 }
 
-/// The tables a hook runs, in priority order (`nf_ip_hook_priorities`).
-fn tables_for(hook: Hook) -> &'static [TableName] {
+/// One thing a hook runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// A table's built-in chain.
+    Table(TableName),
+    /// `nf_conntrack_in` (priority -200).
+    CtIn,
+    /// NAT (the nat table, priority -100 or 100).
+    Nat,
+    /// `nf_conntrack_confirm` (last).
+    Confirm,
+}
+
+/// What a hook runs, in priority order (`nf_ip_hook_priorities`).
+fn steps_for(hook: Hook) -> &'static [Step] {
+    use Step::{Confirm, CtIn, Nat, Table};
+    use TableName::{Filter, Mangle, Raw};
     match hook {
-        Hook::Prerouting => &[TableName::Raw, TableName::Mangle, TableName::Nat],
-        Hook::Input => &[TableName::Mangle, TableName::Filter, TableName::Nat],
-        Hook::Forward => &[TableName::Mangle, TableName::Filter],
-        Hook::Output => &[TableName::Raw, TableName::Mangle, TableName::Nat, TableName::Filter],
-        Hook::Postrouting => &[TableName::Mangle, TableName::Nat],
+        Hook::Prerouting => &[Table(Raw), CtIn, Table(Mangle), Nat],
+        Hook::Input => &[Table(Mangle), Table(Filter), Nat, Confirm],
+        Hook::Forward => &[Table(Mangle), Table(Filter)],
+        Hook::Output => &[Table(Raw), CtIn, Table(Mangle), Nat, Table(Filter)],
+        Hook::Postrouting => &[Table(Mangle), Nat, Confirm],
     }
 }
 
 /// The first construct in a ruleset netsim cannot evaluate faithfully yet,
 /// described for an error message; `None` when all of it is modelled.
 pub fn unsupported(rs: &Ruleset) -> Option<String> {
-    if rs.table(TableName::Nat).is_some() {
-        return Some("the nat table (NAT needs connection tracking, which netsim does not model yet)".into());
-    }
     for t in rs.tables.values() {
         let chains = t.builtins.iter().map(|b| &b.chain).chain(t.user.values());
         for rule in chains.flat_map(|c| c.rules.iter()) {
-            for m in &rule.matches {
-                if matches!(m, Match::Conntrack(_) | Match::State(_) | Match::Connmark(_)) {
-                    return Some(format!("the `{}' match (connection tracking is not modelled yet)", m.name()));
-                }
-            }
-            match &rule.target {
-                Some(Target::Reject(i)) if REJECT_TYPES[*i].0 == "tcp-reset" => {
-                    return Some("REJECT --reject-with tcp-reset (TCP is not modelled yet)".into())
-                }
-                Some(
-                    t @ (Target::Log { .. }
-                    | Target::Masquerade { .. }
-                    | Target::Snat(..)
-                    | Target::Dnat(..)
-                    | Target::Redirect { .. }
-                    | Target::Mark { .. }
-                    | Target::Connmark(_)),
-                ) => return Some(format!("the {} target (not modelled yet)", t.name())),
-                _ => {}
+            if let Some(t @ Target::Log { .. }) = &rule.target {
+                return Some(format!("the {} target (not modelled yet)", t.name()));
             }
         }
     }
@@ -119,6 +136,8 @@ struct Env<'a> {
     phys_in: Option<&'a str>,
     phys_out: Option<&'a str>,
     src_mac: Option<MacAddr>,
+    ct: Option<(&'a Conn, CtInfo)>,
+    now: u64,
 }
 
 fn inv(i: bool, m: bool) -> bool {
@@ -148,7 +167,14 @@ fn port_ok(r: &Option<Inv<PortRange>>, p: u16) -> bool {
     r.as_ref().is_none_or(|r| inv(r.inv, r.val.lo <= p && p <= r.val.hi))
 }
 
-fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>) -> bool {
+/// The packet's mark and its connection's, as the walk reads and sets them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Marks {
+    nf: u32,
+    ct: u32,
+}
+
+fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks) -> bool {
     if !addr_ok(&r.src, p.src) || !addr_ok(&r.dst, p.dst) {
         return false;
     }
@@ -209,8 +235,7 @@ fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>) -> bool {
             a.src.as_ref().is_none_or(|t| inv(t.inv, addr_type_bit(e.world, e.ns, p.src) & t.val != 0))
                 && a.dst.as_ref().is_none_or(|t| inv(t.inv, addr_type_bit(e.world, e.ns, p.dst) & t.val != 0))
         }
-        // Nothing sets a mark yet (MARK is refused), so every packet has 0.
-        Match::Mark(m) => inv(m.inv, m.mark == 0),
+        Match::Mark(m) => inv(m.inv, marks.nf & m.mask == m.mark),
         Match::Mac(m) => e.src_mac.is_some_and(|s| inv(m.inv, s == m.val)),
         Match::Iprange(r) => {
             let within = |a: &Option<Inv<(Ipv4Addr, Ipv4Addr)>>, ip: Ipv4Addr| {
@@ -218,8 +243,72 @@ fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>) -> bool {
             };
             within(&r.src, p.src) && within(&r.dst, p.dst)
         }
-        Match::Conntrack(_) | Match::State(_) | Match::Connmark(_) => false,
+        Match::State(st) => inv(st.inv, ct_state_bits(e.ct) & st.val.0 != 0),
+        Match::Conntrack(c) => conntrack_ok(c, e),
+        Match::Connmark(m) => e.ct.is_some() && inv(m.inv, marks.ct & m.mask == m.mark),
     })
+}
+
+/// The `state`/`conntrack --ctstate` bits of a packet: INVALID without a
+/// connection, plus SNAT/DNAT for a NATed one.
+fn ct_state_bits(ct: Option<(&Conn, CtInfo)>) -> u8 {
+    match ct {
+        None => CtStates::INVALID,
+        Some((c, info)) => {
+            let mut b = info.state_bit();
+            if c.has(status::SRC_NAT) {
+                b |= CtStates::SNAT;
+            }
+            if c.has(status::DST_NAT) {
+                b |= CtStates::DNAT;
+            }
+            b
+        }
+    }
+}
+
+/// `conntrack_mt`: every option given must hold; without a connection
+/// only `--ctstate INVALID` can.
+fn conntrack_ok(m: &ConntrackMatch, e: &Env<'_>) -> bool {
+    if let Some(st) = &m.state {
+        if !inv(st.inv, ct_state_bits(e.ct) & st.val.0 != 0) {
+            return false;
+        }
+    }
+    let Some((c, info)) = e.ct else {
+        return m.proto.is_none()
+            && m.orig_src.is_none()
+            && m.orig_dst.is_none()
+            && m.repl_src.is_none()
+            && m.repl_dst.is_none()
+            && m.orig_src_port.is_none()
+            && m.orig_dst_port.is_none()
+            && m.repl_src_port.is_none()
+            && m.repl_dst_port.is_none()
+            && m.status.is_none()
+            && m.expire.is_none()
+            && m.dir_reply.is_none();
+    };
+    let (o, r) = (&c.orig, &c.reply);
+    m.proto.as_ref().is_none_or(|p| inv(p.inv, p.val == o.proto))
+        && addr_ok(&m.orig_src, o.src)
+        && addr_ok(&m.orig_dst, o.dst)
+        && addr_ok(&m.repl_src, r.src)
+        && addr_ok(&m.repl_dst, r.dst)
+        && port_ok(&m.orig_src_port, o.sport)
+        && port_ok(&m.orig_dst_port, o.dport)
+        && port_ok(&m.repl_src_port, r.sport)
+        && port_ok(&m.repl_dst_port, r.dport)
+        && m.status.as_ref().is_none_or(|s| {
+            // EXPECTED=1 SEEN_REPLY=2 ASSURED=4 CONFIRMED=8 as the kernel's
+            // IPS_* bits 0..3.
+            inv(s.inv, (c.status & 0xf) as u8 & s.val != 0)
+        })
+        && m.expire.as_ref().is_none_or(|x| {
+            let left = (c.expires.saturating_sub(e.now) / crate::model::NS_PER_SEC) as u32;
+            inv(x.inv, x.val.0 <= left && left <= x.val.1)
+        })
+        && m.dir_reply.is_none_or(|reply| (info.dir() == crate::model::conntrack::Dir::Reply) == reply)
 }
 
 /// Where the walk is: a built-in chain (by index) or a user chain.
@@ -231,12 +320,19 @@ enum At {
 
 /// What a matched rule's target tells the walk to do, taken out of the rule
 /// so the walk can move on without holding a borrow of it.
-enum Step {
+enum Act {
     Next,
     Verdict(NfVerdict),
+    Nat(Target),
     Return,
     Jump(String),
     Goto(String),
+}
+
+/// How a walk ended: a verdict, or (nat table) a NAT target that matched.
+enum End {
+    Verdict(NfVerdict, Decider),
+    Nat(Target),
 }
 
 /// The chain and rule number that decided a DROP or REJECT (0 for the
@@ -245,7 +341,7 @@ type Decider = Option<(String, usize)>;
 
 /// Walks one table's chain for a hook, updating counters. Returns the
 /// verdict and, for a drop or reject, what decided it.
-fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>) -> Option<(NfVerdict, Decider)> {
+fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>, marks: &mut Marks) -> Option<End> {
     let t = rs.tables.get_mut(&table)?;
     let bi = t.builtins.iter().position(|b| b.hook == hook)?;
     let mut stack: Vec<(At, usize)> = Vec::new();
@@ -256,13 +352,13 @@ fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>
         guard += 1;
         if guard > 1_000_000 {
             // A jump loop the kernel would have refused at load time.
-            return Some((NfVerdict::Drop, Some(("loop".into(), 0))));
+            return Some(End::Verdict(NfVerdict::Drop, Some(("loop".into(), 0))));
         }
         let chain = match &at {
             At::Builtin(b) => &mut t.builtins[*b].chain,
             At::User(name) => match t.user.get_mut(name) {
                 Some(c) => c,
-                None => return Some((NfVerdict::Accept, None)),
+                None => return Some(End::Verdict(NfVerdict::Accept, None)),
             },
         };
         if i >= chain.rules.len() {
@@ -279,24 +375,25 @@ fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>
                         b.counters.bytes += p.len;
                     }
                     return Some(match b.policy {
-                        Policy::Drop => (NfVerdict::Drop, Some((hook.as_str().into(), 0))),
-                        Policy::Accept => (NfVerdict::Accept, None),
+                        Policy::Drop => End::Verdict(NfVerdict::Drop, Some((hook.as_str().into(), 0))),
+                        Policy::Accept => End::Verdict(NfVerdict::Accept, None),
                     });
                 }
             }
         }
         let rule = &mut chain.rules[i];
-        if !rule_matches(rule, p, e) {
+        if !rule_matches(rule, p, e, marks) {
             i += 1;
             continue;
         }
         rule.counters.packets += 1;
         rule.counters.bytes += p.len;
         let step = match &rule.target {
-            None => Step::Next,
-            Some(Target::Accept) => Step::Verdict(NfVerdict::Accept),
-            Some(Target::Drop) => Step::Verdict(NfVerdict::Drop),
-            Some(Target::Reject(k)) => Step::Verdict(NfVerdict::Reject(match REJECT_TYPES[*k].0 {
+            None => Act::Next,
+            Some(Target::Accept) => Act::Verdict(NfVerdict::Accept),
+            Some(Target::Drop) => Act::Verdict(NfVerdict::Drop),
+            Some(Target::Reject(k)) if REJECT_TYPES[*k].0 == "tcp-reset" => Act::Verdict(NfVerdict::Reset),
+            Some(Target::Reject(k)) => Act::Verdict(NfVerdict::Reject(match REJECT_TYPES[*k].0 {
                 "icmp-net-unreachable" => 0,
                 "icmp-host-unreachable" => 1,
                 "icmp-proto-unreachable" => 2,
@@ -305,34 +402,53 @@ fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>
                 "icmp-admin-prohibited" => 13,
                 _ => 3,
             })),
-            Some(Target::Return) => Step::Return,
-            Some(Target::Jump(c)) => Step::Jump(c.clone()),
-            Some(Target::Goto(c)) => Step::Goto(c.clone()),
+            Some(Target::Return) => Act::Return,
+            Some(Target::Jump(c)) => Act::Jump(c.clone()),
+            Some(Target::Goto(c)) => Act::Goto(c.clone()),
+            Some(Target::Mark { mark, mask }) => {
+                marks.nf = (marks.nf & !mask) ^ mark;
+                Act::Next
+            }
+            // connmark_tg: nothing to do without a connection.
+            Some(Target::Connmark(op)) => {
+                if e.ct.is_some() {
+                    match *op {
+                        ConnmarkOp::Set { mark, mask } => marks.ct = (marks.ct & !mask) ^ mark,
+                        ConnmarkOp::Save { nfmask, ctmask } => marks.ct = (marks.ct & !ctmask) ^ (marks.nf & nfmask),
+                        ConnmarkOp::Restore { nfmask, ctmask } => marks.nf = (marks.nf & !nfmask) ^ (marks.ct & ctmask),
+                    }
+                }
+                Act::Next
+            }
+            Some(t @ (Target::Masquerade { .. } | Target::Snat(..) | Target::Dnat(..) | Target::Redirect { .. })) => {
+                Act::Nat(t.clone())
+            }
             // Refused when the rule was added (see `unsupported`).
-            Some(_) => Step::Next,
+            Some(_) => Act::Next,
         };
         match step {
-            Step::Next => i += 1,
-            Step::Verdict(NfVerdict::Accept) => return Some((NfVerdict::Accept, None)),
-            Step::Verdict(v) => {
+            Act::Next => i += 1,
+            Act::Verdict(NfVerdict::Accept) => return Some(End::Verdict(NfVerdict::Accept, None)),
+            Act::Nat(t) => return Some(End::Nat(t)),
+            Act::Verdict(v) => {
                 let chain = match at {
                     At::Builtin(b) => t.builtins[b].hook.as_str().to_string(),
                     At::User(n) => n,
                 };
-                return Some((v, Some((chain, i + 1))));
+                return Some(End::Verdict(v, Some((chain, i + 1))));
             }
-            Step::Return => match stack.pop() {
+            Act::Return => match stack.pop() {
                 Some((back, next)) => {
                     at = back;
                     i = next;
                 }
                 None => i = usize::MAX,
             },
-            Step::Jump(c) => {
+            Act::Jump(c) => {
                 stack.push((std::mem::replace(&mut at, At::User(c)), i + 1));
                 i = 0;
             }
-            Step::Goto(c) => {
+            Act::Goto(c) => {
                 at = At::User(c);
                 i = 0;
             }
@@ -362,12 +478,114 @@ fn addr_type_bit(world: &World, ns: NsId, ip: Ipv4Addr) -> u16 {
 }
 
 impl Engine {
-    /// Runs a netfilter hook on an IPv4 packet in `ns`. Without any table in
-    /// the namespace this is a no-op, as in a fresh namespace.
-    pub fn nf_hook(&mut self, ns: NsId, ctx: &NfCtx, pkt: &[u8]) -> NfVerdict {
-        if self.world.ns(ns).nf.tables.is_empty() || pkt.len() < 20 {
+    /// Runs a netfilter hook on an IPv4 packet in `ns`: its tables in
+    /// priority order, conntrack and NAT where they sit. NAT rewrites `pkt`
+    /// in place. Without any table or conntrack this is a no-op, as in a
+    /// fresh namespace.
+    pub fn nf_hook(&mut self, ns: NsId, ctx: &NfCtx, pkt: &mut [u8]) -> NfVerdict {
+        let n = self.world.ns(ns);
+        if (n.nf.tables.is_empty() && !n.ct.enabled) || pkt.len() < 20 {
+            if self.trace.enabled {
+                self.trace_nf(ns, ctx, Vec::new(), "ACCEPT");
+            }
             return NfVerdict::Accept;
         }
+        let has_nat = n.nf.table(TableName::Nat).is_some();
+        let mut rs = std::mem::take(&mut self.world.ns_mut(ns).nf);
+        let before = self.trace.enabled.then(|| crate::trace::nf::snapshot(&rs));
+        let addrs_before = self.trace.enabled.then(|| crate::trace::nf::addresses(pkt));
+        let mut decided = None;
+        for step in steps_for(ctx.hook) {
+            match *step {
+                Step::CtIn => {
+                    self.ct_in(ns, pkt);
+                    if self.trace.enabled && self.world.ns(ns).ct.enabled {
+                        self.trace_ct(ns);
+                    }
+                }
+                Step::Confirm => self.ct_confirm(ns),
+                Step::Table(table) => {
+                    if let Some(End::Verdict(v, why)) = self.nf_walk(&mut rs, ns, ctx, table, pkt) {
+                        if v != NfVerdict::Accept {
+                            decided = Some((v, table, why));
+                            break;
+                        }
+                    }
+                }
+                Step::Nat if has_nat => {
+                    if let Some((v, why)) = self.nat_step(&mut rs, ns, ctx, pkt) {
+                        decided = Some((v, TableName::Nat, why));
+                        break;
+                    }
+                }
+                Step::Nat => {}
+            }
+        }
+        if let Some(before) = before {
+            let v = match decided.as_ref().map(|d| d.0) {
+                Some(NfVerdict::Drop) => "DROP",
+                Some(NfVerdict::Reject(_)) => "REJECT",
+                _ => "ACCEPT",
+            };
+            let order: Vec<TableName> = steps_for(ctx.hook)
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Table(t) => Some(*t),
+                    Step::Nat if has_nat => Some(TableName::Nat),
+                    _ => None,
+                })
+                .collect();
+            let walks = crate::trace::nf::walks(&before, &rs, ctx.hook, &order, decided.as_ref().map(|d| (d.1, v)));
+            self.world.ns_mut(ns).nf = rs;
+            self.trace_nf(ns, ctx, walks, v);
+            if let Some(b) = addrs_before.filter(|b| *b != crate::trace::nf::addresses(pkt)) {
+                let after = crate::trace::nf::addresses(pkt);
+                let ev = TraceKind::Nat { ns, hook: ctx.hook, before: b, after };
+                self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);
+            }
+        } else {
+            self.world.ns_mut(ns).nf = rs;
+        }
+        let Some((verdict, _, _)) = decided else { return NfVerdict::Accept };
+        verdict
+    }
+
+    /// Traces what connection tracking made of the packet.
+    #[cold]
+    #[inline(never)]
+    fn trace_ct(&mut self, ns: NsId) {
+        use super::conntrack::CtInfo;
+        let (state, entry) = match self.skb_conn(ns) {
+            None => ("INVALID", None),
+            Some((c, info)) => {
+                let state = match info {
+                    CtInfo::New => "NEW",
+                    CtInfo::Established => "ESTABLISHED",
+                    CtInfo::EstablishedReply => "ESTABLISHED reply",
+                    CtInfo::Related => "RELATED",
+                    CtInfo::RelatedReply => "RELATED reply",
+                };
+                let mut line = String::new();
+                crate::render::conntrack::line(&mut line, c, self.now, false);
+                (state, Some(line.trim_end().to_string()))
+            }
+        };
+        self.trace.push(&self.world, self.now, None, TraceKind::Conntrack { ns, state, entry });
+    }
+
+    /// Traces a hook's traversal.
+    #[cold]
+    #[inline(never)]
+    fn trace_nf(&mut self, ns: NsId, ctx: &NfCtx, tables: Vec<NfTableWalk>, verdict: &'static str) {
+        let mark = self.skb_mark;
+        let ev =
+            TraceKind::NfHook { ns, hook: ctx.hook, in_dev: ctx.in_dev, out_dev: ctx.out_dev, tables, verdict, mark };
+        self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);
+    }
+
+    /// Walks one table's chain for the packet as it is now, then stores
+    /// the marks the walk set on the packet and its connection.
+    fn nf_walk(&mut self, rs: &mut Ruleset, ns: NsId, ctx: &NfCtx, table: TableName, pkt: &[u8]) -> Option<End> {
         let ihl = usize::from(pkt[0] & 0xf) * 4;
         let p = Pkt {
             src: Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]),
@@ -377,9 +595,10 @@ impl Engine {
             l4: pkt.get(ihl..).unwrap_or(&[]),
             len: pkt.len() as u64,
         };
-        let mut rs = std::mem::take(&mut self.world.ns_mut(ns).nf);
-        let mut decided = None;
-        {
+        let ct = self.skb_conn(ns);
+        let before = Marks { nf: self.skb_mark, ct: ct.map_or(0, |(c, _)| c.mark) };
+        let mut marks = before;
+        let end = {
             let w = &self.world;
             let name = |l: Option<LinkId>| l.filter(|l| w.link_alive(*l)).map(|l| w.link(l).name.as_str());
             let env = Env {
@@ -390,30 +609,70 @@ impl Engine {
                 phys_in: name(ctx.phys_in),
                 phys_out: name(ctx.phys_out),
                 src_mac: ctx.src_mac,
+                ct,
+                now: self.now,
             };
-            for table in tables_for(ctx.hook) {
-                if let Some((v, why)) = walk(&mut rs, *table, ctx.hook, &p, &env) {
-                    if v != NfVerdict::Accept {
-                        decided = Some((v, *table, why));
-                        break;
-                    }
+            walk(rs, table, ctx.hook, &p, &env, &mut marks)
+        };
+        self.skb_mark = marks.nf;
+        if marks.ct != before.ct {
+            self.set_ct_mark(ns, marks.ct);
+        }
+        end
+    }
+
+    /// NAT at a hook (`nf_nat_ipv4_fn`): translate a RELATED ICMP error;
+    /// for a new connection without a binding of this hook's type, run the
+    /// nat chain and bind (a NAT target's range, or the null binding); then
+    /// rewrite the packet. Returns a drop verdict, if any.
+    fn nat_step(&mut self, rs: &mut Ruleset, ns: NsId, ctx: &NfCtx, pkt: &mut [u8]) -> Option<(NfVerdict, Decider)> {
+        if self.nat_is_related_icmp(ns, pkt) {
+            self.nat_icmp_reply(ns, ctx.hook, pkt);
+            return None;
+        }
+        let manip = Manip::of_hook(ctx.hook);
+        if self.nat_needs_chain(ns, manip) {
+            let range = match self.nf_walk(rs, ns, ctx, TableName::Nat, pkt) {
+                Some(End::Verdict(NfVerdict::Accept, _)) | None => None,
+                Some(End::Verdict(v, why)) => return Some((v, why)),
+                Some(End::Nat(t)) => match self.nat_range(ns, ctx, &t) {
+                    Ok(r) => r,
+                    Err(()) => return Some((NfVerdict::Drop, None)),
+                },
+            };
+            self.nat_setup(ns, manip, range);
+        }
+        self.nat_packet(ns, ctx.hook, pkt);
+        None
+    }
+
+    /// The range a NAT target asks for here: MASQUERADE takes the output
+    /// device's address for the next hop (`nf_nat_masquerade_ipv4`),
+    /// REDIRECT the input device's primary address or 127.0.0.1 for local
+    /// output. `Err` drops the packet (no address to use).
+    fn nat_range(&self, ns: NsId, ctx: &NfCtx, t: &Target) -> Result<Option<Range>, ()> {
+        use crate::model::addr::AddrScope;
+        let ports = |p: &Option<PortRange>| p.map(|p| (p.lo, p.hi));
+        Ok(Some(match t {
+            Target::Snat(r, f) | Target::Dnat(r, f) => Range::of_target(r, f),
+            Target::Masquerade { ports: p, flags } => {
+                let Some((c, _)) = self.skb_conn(ns) else { return Ok(None) };
+                if c.orig.src.is_unspecified() {
+                    return Ok(None);
                 }
+                let out = ctx.out_dev.ok_or(())?;
+                let nh = ctx.nexthop.unwrap_or(c.orig.dst);
+                let src = self.world.inet_select_addr(ns, out, nh, AddrScope::Global).ok_or(())?;
+                Range { addr: Some((src, src)), ports: ports(p), random: flags.random || flags.random_fully }
             }
-        }
-        self.world.ns_mut(ns).nf = rs;
-        let Some((verdict, table, why)) = decided else { return NfVerdict::Accept };
-        if self.trace.enabled {
-            let why = match why {
-                Some((chain, 0)) => format!("{} {chain} policy DROP", table.as_str()),
-                Some((chain, rule)) => format!("{} {chain} rule {rule}", table.as_str()),
-                None => table.as_str().to_string(),
-            };
-            self.trace.push(
-                self.now,
-                ctx.in_dev.or(ctx.out_dev),
-                TraceKind::Drop { reason: DropReason::NetfilterDrop, why },
-            );
-        }
-        verdict
+            Target::Redirect { ports: p, random } => {
+                let dst = match ctx.in_dev {
+                    Some(dev) => self.world.link(dev).addrs.first().map(|a| a.addr).ok_or(())?,
+                    None => Ipv4Addr::LOCALHOST,
+                };
+                Range { addr: Some((dst, dst)), ports: ports(p), random: *random }
+            }
+            _ => return Ok(None),
+        }))
     }
 }

@@ -11,9 +11,10 @@
 //!
 //! Submodules: [`link`] (lo, veth, bridge and derived link state), [`addr`],
 //! [`route`] (FIB and lookup), [`neigh`], [`fdb`], [`sysctl`], [`netns`], [`profile`] (what a new
-//! namespace inherits from the host).
+//! namespace inherits from the host), [`nf`] (iptables rules), [`conntrack`] (the connection table).
 
 pub mod addr;
+pub mod conntrack;
 pub mod fdb;
 pub mod link;
 pub mod neigh;

@@ -36,6 +36,8 @@ pub struct Netns {
     pub nsids: BTreeMap<NsId, u32>,
     /// The iptables ruleset of this namespace.
     pub nf: super::nf::Ruleset,
+    /// The connection tracking table.
+    pub ct: super::conntrack::ConnTable,
     /// `/proc/sys/net/ipv4/ping_group_range` allows unprivileged ICMP sockets.
     pub ip_local_port_range: (u16, u16),
 }
@@ -57,6 +59,7 @@ impl Netns {
             neigh: BTreeMap::new(),
             nsids: BTreeMap::new(),
             nf: super::nf::Ruleset::new(),
+            ct: super::conntrack::ConnTable::default(),
             ip_local_port_range: (32768, 60999),
         }
     }

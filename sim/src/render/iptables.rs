@@ -663,14 +663,33 @@ fn list_addr(a: &Option<Inv<AddrMask>>, numeric: bool) -> String {
                 "anywhere".into()
             }
         }
-        Some(a) => {
-            let s = match a.val.prefix_len() {
-                Some(32) => a.val.addr.to_string(),
-                Some(0) if !numeric => "anywhere".into(),
-                _ => addr(&a.val),
-            };
-            format!("{}{}", if a.inv { "!" } else { "" }, s)
-        }
+        Some(a) => match a.val.prefix_len() {
+            Some(32) => a.val.addr.to_string(),
+            Some(0) if !numeric => "anywhere".into(),
+            _ => addr(&a.val),
+        },
+    }
+}
+
+/// A port as `-L` prints it: the service name from /etc/services unless
+/// `-n` (`port_to_service`).
+fn list_port(p: u16, proto: u8, numeric: bool) -> String {
+    let table = match proto {
+        6 => super::tcpdump::TCP_SERVICES,
+        17 => super::tcpdump::UDP_SERVICES,
+        _ => &[],
+    };
+    match table.iter().find(|(n, _)| *n == p) {
+        Some((_, name)) if !numeric => (*name).to_string(),
+        _ => p.to_string(),
+    }
+}
+
+fn list_ports(p: PortRange, proto: u8, numeric: bool) -> String {
+    if p.lo == p.hi {
+        list_port(p.lo, proto, numeric)
+    } else {
+        format!("{}:{}", list_port(p.lo, proto, numeric), list_port(p.hi, proto, numeric))
     }
 }
 
@@ -685,8 +704,20 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                 for (n, p) in [("spt", &t.sport), ("dpt", &t.dport)] {
                     if let Some(p) = p {
                         let sep = if p.val.lo == p.val.hi { ":" } else { "s:" };
-                        let _ = write!(s, " {n}{sep}{}{}", if p.inv { "!" } else { "" }, ports(p.val));
+                        let _ = write!(s, " {n}{sep}{}{}", if p.inv { "!" } else { "" }, list_ports(p.val, 6, numeric));
                     }
+                }
+                // libxt_tcp print_flags / print_option.
+                if let Some(f) = &t.flags {
+                    let inv = if f.inv { "!" } else { "" };
+                    if numeric {
+                        let _ = write!(s, " flags:{inv}0x{:02X}/0x{:02X}", f.val.0, f.val.1);
+                    } else {
+                        let _ = write!(s, " flags:{inv}{}/{}", tcp_flag_list(f.val.0), tcp_flag_list(f.val.1));
+                    }
+                }
+                if let Some(o) = &t.option {
+                    let _ = write!(s, " option={}{}", if o.inv { "!" } else { "" }, o.val);
                 }
             }
             Match::Udp(u) => {
@@ -694,7 +725,8 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                 for (n, p) in [("spt", &u.sport), ("dpt", &u.dport)] {
                     if let Some(p) = p {
                         let sep = if p.val.lo == p.val.hi { ":" } else { "s:" };
-                        let _ = write!(s, " {n}{sep}{}{}", if p.inv { "!" } else { "" }, ports(p.val));
+                        let _ =
+                            write!(s, " {n}{sep}{}{}", if p.inv { "!" } else { "" }, list_ports(p.val, 17, numeric));
                     }
                 }
             }
@@ -743,11 +775,13 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                     MultiportDir::Destination => "dports",
                     MultiportDir::Either => "ports",
                 };
-                let list: Vec<String> = mp.ports.iter().map(|p| ports(*p)).collect();
+                let proto = rule.proto.as_ref().map_or(0, |p| p.val);
+                let list: Vec<String> = mp.ports.iter().map(|p| list_ports(*p, proto, numeric)).collect();
                 let _ = write!(s, " multiport {dir}{} {}", bang(mp.inv), list.join(","));
             }
             Match::Mark(mk) => {
-                let _ = write!(s, " mark match{} {}", bang(mk.inv), mark_text(mk.mark, mk.mask));
+                let inv = if mk.inv { " !" } else { "" };
+                let _ = write!(s, " mark match{inv} {}", mark_text(mk.mark, mk.mask));
             }
             Match::Mac(mac) => {
                 let up = mac.val.to_string().to_uppercase();
@@ -781,11 +815,7 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                     s.push_str(" limit-out");
                 }
             }
-            Match::Conntrack(c) => {
-                if let Some(st) = &c.state {
-                    let _ = write!(s, " {}ctstate {}", if st.inv { "! " } else { "" }, states(st.val));
-                }
-            }
+            Match::Conntrack(c) => conntrack_list(&mut s, c, numeric),
             Match::State(st) => {
                 let _ = write!(s, " {}state {}", if st.inv { "! " } else { "" }, states(st.val));
             }
@@ -793,14 +823,138 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                 let _ = write!(s, " /* {c} */");
             }
             Match::Connmark(mk) => {
-                let _ = write!(s, " connmark match{} {}", bang(mk.inv), mark_text(mk.mark, mk.mask));
+                let inv = if mk.inv { "!" } else { "" };
+                let _ = write!(s, " connmark match {inv} {}", mark_text(mk.mark, mk.mask));
             }
         }
     }
-    if let Some(Target::Reject(i)) = &rule.target {
-        let _ = write!(s, " reject-with {}", crate::model::nf::rule::REJECT_TYPES[*i].0);
+    if let Some(t) = &rule.target {
+        target_list(&mut s, t);
     }
     s
+}
+
+/// `print_tcpf`: flag names in FIN SYN RST PSH ACK URG order, `NONE` for 0.
+fn tcp_flag_list(f: u8) -> String {
+    const NAMES: [(u8, &str); 6] = [(1, "FIN"), (2, "SYN"), (4, "RST"), (8, "PSH"), (16, "ACK"), (32, "URG")];
+    let out: Vec<&str> = NAMES.iter().filter(|(b, _)| f & b != 0).map(|(_, n)| *n).collect();
+    if out.is_empty() {
+        "NONE".into()
+    } else {
+        out.join(",")
+    }
+}
+
+/// `conntrack_mt_print` (revision 3): each option given, in this order.
+fn conntrack_list(s: &mut String, c: &crate::model::nf::rule::ConntrackMatch, numeric: bool) {
+    let not = |inv: bool| if inv { " !" } else { "" };
+    if let Some(st) = &c.state {
+        let _ = write!(s, "{} ctstate {}", not(st.inv), states(st.val));
+    }
+    if let Some(p) = &c.proto {
+        let _ = write!(s, "{} ctproto {}", not(p.inv), p.val);
+    }
+    for (name, a) in
+        [("ctorigsrc", &c.orig_src), ("ctorigdst", &c.orig_dst), ("ctreplsrc", &c.repl_src), ("ctrepldst", &c.repl_dst)]
+    {
+        if let Some(a) = a {
+            let text = match a.val.prefix_len() {
+                Some(0) if !numeric => "anywhere".to_string(),
+                Some(32) => a.val.addr.to_string(),
+                _ => addr(&a.val),
+            };
+            let _ = write!(s, "{} {name} {text}", not(a.inv));
+        }
+    }
+    for (name, p) in [
+        ("ctorigsrcport", &c.orig_src_port),
+        ("ctorigdstport", &c.orig_dst_port),
+        ("ctreplsrcport", &c.repl_src_port),
+        ("ctrepldstport", &c.repl_dst_port),
+    ] {
+        if let Some(p) = p {
+            let _ = write!(s, "{} {name} {}", not(p.inv), ports(p.val));
+        }
+    }
+    if let Some(st) = &c.status {
+        let names: Vec<&str> = [(1, "EXPECTED"), (2, "SEEN_REPLY"), (4, "ASSURED"), (8, "CONFIRMED")]
+            .iter()
+            .filter(|(b, _)| st.val & b != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        let text = if names.is_empty() { "NONE".to_string() } else { names.join(",") };
+        let _ = write!(s, "{} ctstatus {text}", not(st.inv));
+    }
+    if let Some(x) = &c.expire {
+        let range = if x.val.0 == x.val.1 { x.val.0.to_string() } else { format!("{}:{}", x.val.0, x.val.1) };
+        let _ = write!(s, "{} ctexpire {range}", not(x.inv));
+    }
+    if let Some(reply) = c.dir_reply {
+        let _ = write!(s, " ctdir {}", if reply { "REPLY" } else { "ORIGINAL" });
+    }
+}
+
+/// What `-L` prints after the matches for a target (each extension's
+/// `print`): `reject-with`, `to:`, `masq ports:`, `redir ports`, `MARK ...`,
+/// `CONNMARK ...`.
+fn target_list(s: &mut String, t: &Target) {
+    let flags = |s: &mut String, f: &NatFlags| {
+        for (on, name) in [(f.random, " random"), (f.random_fully, " random-fully"), (f.persistent, " persistent")] {
+            if on {
+                s.push_str(name);
+            }
+        }
+    };
+    // mark_tg_print / connmark_tg_print: the shortest form of the xset.
+    let xset = |s: &mut String, what: &str, mark: u32, mask: u32| {
+        let _ = match (mark, mask) {
+            (0, _) => write!(s, " {what} and 0x{:x}", !mask),
+            (m, k) if m == k => write!(s, " {what} or 0x{m:x}"),
+            (m, 0) => write!(s, " {what} xor 0x{m:x}"),
+            (m, u32::MAX) => write!(s, " {what} set 0x{m:x}"),
+            (m, k) => write!(s, " {what} xset 0x{m:x}/0x{k:x}"),
+        };
+    };
+    match t {
+        Target::Reject(i) => {
+            let _ = write!(s, " reject-with {}", REJECT_TYPES[*i].0);
+        }
+        Target::Snat(r, f) | Target::Dnat(r, f) => {
+            let _ = write!(s, " to:{}", nat_range(r));
+            flags(s, f);
+        }
+        Target::Masquerade { ports, flags: f } => {
+            if let Some(p) = ports {
+                let _ = write!(s, " masq ports: {}", dash_ports(*p));
+            }
+            flags(s, f);
+        }
+        Target::Redirect { ports, random } => {
+            if let Some(p) = ports {
+                let _ = write!(s, " redir ports {}", dash_ports(*p));
+            }
+            if *random {
+                s.push_str(" random");
+            }
+        }
+        Target::Mark { mark, mask } => xset(s, "MARK", *mark, *mask),
+        Target::Connmark(ConnmarkOp::Set { mark, mask }) => xset(s, "CONNMARK", *mark, *mask),
+        Target::Connmark(ConnmarkOp::Save { nfmask, ctmask }) => {
+            let _ = match (*nfmask, *ctmask) {
+                (u32::MAX, u32::MAX) => write!(s, " CONNMARK save"),
+                (n, c) if n == c => write!(s, " CONNMARK save mask 0x{n:x}"),
+                (n, c) => write!(s, " CONNMARK save nfmask 0x{n:x} ctmask ~0x{c:x}"),
+            };
+        }
+        Target::Connmark(ConnmarkOp::Restore { nfmask, ctmask }) => {
+            let _ = match (*ctmask, *nfmask) {
+                (u32::MAX, u32::MAX) => write!(s, " CONNMARK restore"),
+                (c, n) if n == c => write!(s, " CONNMARK restore mask 0x{c:x}"),
+                (c, n) => write!(s, " CONNMARK restore ctmask 0x{c:x} nfmask ~0x{n:x}"),
+            };
+        }
+        _ => {}
+    }
 }
 
 /// `0xMARK` or `0xMARK/0xMASK` (`print_mark`).
@@ -861,9 +1015,9 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
             if o.verbose {
                 out.push_str(if o.exact { "    pkts      bytes " } else { " pkts bytes " });
             }
-            out.push_str("target     prot opt ");
+            out.push_str("target     prot opt");
             if o.verbose {
-                out.push_str("in     out    ");
+                out.push_str(" in     out    ");
             }
             out.push_str(" source               destination         \n");
         }
@@ -876,7 +1030,8 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
                 let _ = write!(out, "{:<4} ", i + 1);
             }
             if o.verbose {
-                let (pw, bw) = if o.exact { (8, 10) } else { (5, 5) };
+                // xtables_print_num: "%8llu " for both under -x (the header says "%10s" for bytes).
+                let (pw, bw) = if o.exact { (8, 8) } else { (5, 5) };
                 let _ = write!(
                     out,
                     "{} {} ",
@@ -885,22 +1040,25 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
                 );
             }
             let target = rule.target.as_ref().map(|t| t.name()).unwrap_or("");
-            let _ = write!(out, "{target:<10} ");
+            // print_rule_details: "%-9s ", the protocol's '!' or ' ', "%-4s ".
+            let inv = if rule.proto.as_ref().is_some_and(|p| p.inv) { '!' } else { ' ' };
+            let _ = write!(out, "{target:<9} {inv}");
             let prot = match &rule.proto {
+                // iptables 1.8.9 (nf_tables) prints protocol 0 as a number
+                // under -n.
                 None => {
-                    if o.verbose && o.numeric {
+                    if o.numeric {
                         "0".to_string()
                     } else {
                         "all".to_string()
                     }
                 }
                 Some(p) => {
-                    let base = if o.numeric {
+                    if o.numeric {
                         p.val.to_string()
                     } else {
                         proto_name(p.val).map(str::to_string).unwrap_or_else(|| p.val.to_string())
-                    };
-                    format!("{}{}", if p.inv { "!" } else { "" }, base)
+                    }
                 }
             };
             let _ = write!(out, "{prot:<4} ");
@@ -909,16 +1067,25 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
                 Some(true) => "!f",
                 None => "--",
             };
-            let _ = write!(out, "{opt:<2}  ");
+            let _ = write!(out, "{opt:<2} ");
             if o.verbose {
                 let ifc = |i: &Option<Inv<String>>| match i {
                     None => "*".to_string(),
                     Some(i) => format!("{}{}", if i.inv { "!" } else { "" }, i.val),
                 };
                 // `%-6s ` twice, and the nft variant's extra space.
-                let _ = write!(out, "{:<6} {:<6}  ", ifc(&rule.in_iface), ifc(&rule.out_iface));
+                let _ = write!(out, " {:<6} {:<6} ", ifc(&rule.in_iface), ifc(&rule.out_iface));
             }
-            let _ = write!(out, "{:<20} {:<20}", list_addr(&rule.src, o.numeric), list_addr(&rule.dst, o.numeric));
+            // print_ipv4_addresses: '!' or ' ', then "%-19s " for each.
+            let bang = |a: &Option<Inv<AddrMask>>| if a.as_ref().is_some_and(|a| a.inv) { '!' } else { ' ' };
+            let _ = write!(
+                out,
+                "{}{:<19} {}{:<19} ",
+                bang(&rule.src),
+                list_addr(&rule.src, o.numeric),
+                bang(&rule.dst),
+                list_addr(&rule.dst, o.numeric)
+            );
             out.push_str(&list_extra(rule, o.numeric));
             out.push('\n');
         }

@@ -16,8 +16,11 @@
 //! - [`iproute`]: `ip link/addr/route/neigh/netns` views.
 //! - [`bridge`]: `bridge fdb/link` and `brctl show/showmacs/showstp`.
 //! - [`nettools`]: `ifconfig`, `route -n`, `arp -n`.
+//! - [`iptables`]: `iptables -L/-S`, `iptables-save`.
+//! - [`conntrack`]: `conntrack -L` lines.
 
 pub mod bridge;
+pub mod conntrack;
 pub mod iproute;
 pub mod iptables;
 pub mod nettools;

@@ -2848,7 +2848,7 @@ static NETDB_PROTO_NAMES: &[(u8, &str)] = &[
     (255, "reserved"),
 ];
 /// TCP port names from /etc/services (Debian netbase) as tcpdump prints them without `-n`.
-static TCP_SERVICES: &[(u16, &str)] = &[
+pub(crate) static TCP_SERVICES: &[(u16, &str)] = &[
     (1, "tcpmux"),
     (7, "echo"),
     (9, "discard"),
@@ -3069,7 +3069,7 @@ static TCP_SERVICES: &[(u16, &str)] = &[
     (60179, "fido"),
 ];
 /// UDP port names from /etc/services (Debian netbase) as tcpdump prints them without `-n`.
-static UDP_SERVICES: &[(u16, &str)] = &[
+pub(crate) static UDP_SERVICES: &[(u16, &str)] = &[
     (7, "echo"),
     (9, "discard"),
     (13, "daytime"),

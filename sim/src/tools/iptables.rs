@@ -1320,9 +1320,20 @@ fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
 /// What iptables prints when the kernel refuses; the ruleset is unchanged.
 pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError> {
     // Work on a copy and commit at the end: nothing is half-applied.
+    let existed = rs.table(inv.table).is_some();
     let mut t = rs.table(inv.table).cloned().unwrap_or_else(|| Table::new(inv.table));
     let out = apply_to(&mut t, inv)?;
-    rs.tables.insert(inv.table, t);
+    // Listing, checking, zeroing, flushing or deleting in a table that does
+    // not exist leaves it nonexistent (iptables-nft 1.8.9, checked on the
+    // kernel: `iptables -t nat -L` then `iptables-save` prints nothing, and
+    // conntrack stays off).
+    let creates = matches!(
+        inv.command,
+        Command::Append(_) | Command::Insert(..) | Command::Replace(..) | Command::Policy(..) | Command::NewChain(_)
+    );
+    if existed || creates {
+        rs.tables.insert(inv.table, t);
+    }
     Ok(out)
 }
 
@@ -1408,6 +1419,9 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
             b.policy = pol;
             b.created = true;
             b.stats = true;
+            // iptables-nft sends the chain with zero counters: -P resets
+            // the policy's packets and bytes (kernel 6.18, checked).
+            b.counters = Default::default();
         }
         Command::NewChain(c) => {
             check_new_chain_name(c)?;
@@ -1806,7 +1820,9 @@ pub fn tool(ctx: &mut super::Ctx<'_>, cmd: &str, args: &[String]) -> super::Tool
         if let Some(what) = crate::engine::netfilter::unsupported(&work) {
             return Err(Unsupported(format!("{cmd}: {what}")));
         }
-        ctx.eng.world.ns_mut(ns).nf = work;
+        let n = ctx.eng.world.ns_mut(ns);
+        n.ct.enabled = work.needs_conntrack();
+        n.nf = work;
     }
     ctx.out(&stdout);
     ctx.err(&stderr);

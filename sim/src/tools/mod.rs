@@ -10,6 +10,7 @@
 //! per tool.
 
 pub mod bridge;
+pub mod conntrack;
 pub mod curl;
 pub mod grep;
 pub mod httpd;
@@ -115,6 +116,7 @@ pub const COMMANDS: &[&str] = &[
     "netcat",
     "curl",
     "python3",
+    "conntrack",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -191,6 +193,7 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
             let name = cmd.replace("-save-nft", "-save").replace("-restore-nft", "-restore");
             iptables::tool(ctx, &name, args)
         }
+        "conntrack" => conntrack::run(ctx, args),
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))

@@ -232,6 +232,28 @@ impl Ruleset {
         self.tables.get(&name)
     }
 
+    /// Whether these rules make the namespace track connections
+    /// (`nf_ct_netns_get`): the nat table exists, or a rule uses a
+    /// `state`/`conntrack`/`connmark` match or a NAT or CONNMARK target.
+    pub fn needs_conntrack(&self) -> bool {
+        self.tables.contains_key(&TableName::Nat)
+            || self.tables.values().any(|t| {
+                t.builtins.iter().map(|b| &b.chain).chain(t.user.values()).flat_map(|c| c.rules.iter()).any(|r| {
+                    r.matches.iter().any(|m| matches!(m, Match::Conntrack(_) | Match::State(_) | Match::Connmark(_)))
+                        || matches!(
+                            r.target,
+                            Some(
+                                Target::Masquerade { .. }
+                                    | Target::Snat(..)
+                                    | Target::Dnat(..)
+                                    | Target::Redirect { .. }
+                                    | Target::Connmark(_)
+                            )
+                        )
+                })
+            })
+    }
+
     /// The table, created with its built-in chains if it did not exist.
     pub fn table_mut(&mut self, name: TableName) -> &mut Table {
         self.tables.entry(name).or_insert_with(|| Table::new(name))

@@ -1,0 +1,744 @@
+//! Connection tracking and NAT on packets in flight: the `skb->_nfct` side
+//! of `nf_conntrack_core.c`, the ICMP/UDP/TCP trackers and `nf_nat_core.c`.
+//!
+//! What it does:
+//! - [`Engine::ct_in`] (`nf_conntrack_in`, PREROUTING and OUTPUT at
+//!   priority -200): finds the packet's connection by tuple, or starts an
+//!   unconfirmed one, and sets its [`CtInfo`]; ICMP errors quoting a tracked
+//!   packet are RELATED to it; the TCP state machine
+//!   (`tcp_conntracks` table), UDP's stream rule and the timeouts.
+//! - [`Engine::ct_confirm`] (`nf_conntrack_confirm`, the last hook of
+//!   POSTROUTING and INPUT): puts a new connection in the table.
+//! - NAT (`nf_nat_inet_fn`): the nat table's chain is consulted only for a
+//!   connection's first packet (and once per manip type), a binding is made
+//!   (`get_unique_tuple`: keep the tuple if it is free, else a free port),
+//!   and every packet of the connection is rewritten (`nf_nat_manip_pkt`),
+//!   replies included; ICMP errors are translated inside and out.
+//!
+//! What it does not do: TCP window tracking (no packet becomes INVALID for
+//! being out of window), helpers and expectations, zones, fragments
+//! (reassembly), clash resolution between two unconfirmed entries.
+//! The hook order and the nat table walk are `engine::netfilter`'s.
+
+use super::Engine;
+use crate::model::conntrack::{
+    status, Conn, ConnId, Dir, TcpState, Tuple, GENERIC_TIMEOUT, ICMP_TIMEOUT, PROTO_ICMP, PROTO_TCP, PROTO_UDP,
+    UDP_STREAM_TIMEOUT, UDP_TIMEOUT,
+};
+use crate::model::nf::rule::{NatFlags, NatRange};
+use crate::model::nf::Hook;
+use crate::model::NsId;
+use std::net::Ipv4Addr;
+
+/// `enum ip_conntrack_info`: how a packet relates to its connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CtInfo {
+    /// `IP_CT_ESTABLISHED`: original direction, reply seen.
+    Established,
+    /// `IP_CT_RELATED`: an ICMP error about a packet sent in the reply
+    /// direction, travelling in the original direction.
+    Related,
+    /// `IP_CT_NEW`: original direction, no reply seen yet.
+    New,
+    /// `IP_CT_ESTABLISHED_REPLY`.
+    EstablishedReply,
+    /// `IP_CT_RELATED_REPLY`.
+    RelatedReply,
+}
+
+impl CtInfo {
+    /// `CTINFO2DIR`.
+    pub fn dir(self) -> Dir {
+        match self {
+            CtInfo::EstablishedReply | CtInfo::RelatedReply => Dir::Reply,
+            _ => Dir::Orig,
+        }
+    }
+
+    /// The `state` match's bit for this info.
+    pub fn state_bit(self) -> u8 {
+        use crate::model::nf::rule::CtStates;
+        match self {
+            CtInfo::New => CtStates::NEW,
+            CtInfo::Established | CtInfo::EstablishedReply => CtStates::ESTABLISHED,
+            CtInfo::Related | CtInfo::RelatedReply => CtStates::RELATED,
+        }
+    }
+}
+
+/// Where a packet's connection is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CtRef {
+    /// Not in the table yet: travels with the packet until confirmed.
+    Unconfirmed(Box<Conn>),
+    /// In the namespace's table.
+    Confirmed(ConnId),
+}
+
+/// `skb->_nfct`: the connection the packet in the hooks belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SkbCt {
+    /// No connection: conntrack is off, or the packet is INVALID.
+    #[default]
+    None,
+    /// Tracked.
+    Tracked(CtRef, CtInfo),
+}
+
+impl SkbCt {
+    /// What survives a loopback hop (`loopback_xmit` keeps `_nfct`; a
+    /// confirmed entry is all a packet can carry once past POSTROUTING).
+    pub fn carried(&self) -> Option<(ConnId, CtInfo)> {
+        match self {
+            SkbCt::Tracked(CtRef::Confirmed(id), info) => Some((*id, *info)),
+            _ => None,
+        }
+    }
+}
+
+/// NAT manip types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Manip {
+    /// Source NAT (POSTROUTING, INPUT).
+    Src,
+    /// Destination NAT (PREROUTING, OUTPUT).
+    Dst,
+}
+
+impl Manip {
+    /// `HOOK2MANIP`.
+    pub fn of_hook(h: Hook) -> Manip {
+        match h {
+            Hook::Prerouting | Hook::Output => Manip::Dst,
+            _ => Manip::Src,
+        }
+    }
+
+    fn status_bit(self) -> u32 {
+        match self {
+            Manip::Src => status::SRC_NAT,
+            Manip::Dst => status::DST_NAT,
+        }
+    }
+
+    fn done_bit(self) -> u32 {
+        match self {
+            Manip::Src => status::SRC_NAT_DONE,
+            Manip::Dst => status::DST_NAT_DONE,
+        }
+    }
+
+    fn other(self) -> Manip {
+        match self {
+            Manip::Src => Manip::Dst,
+            Manip::Dst => Manip::Src,
+        }
+    }
+}
+
+/// A NAT range as `struct nf_nat_range2` holds it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Range {
+    /// `NF_NAT_RANGE_MAP_IPS`: addresses to map to.
+    pub addr: Option<(Ipv4Addr, Ipv4Addr)>,
+    /// `NF_NAT_RANGE_PROTO_SPECIFIED`: ports (ICMP: ids).
+    pub ports: Option<(u16, u16)>,
+    /// `NF_NAT_RANGE_PROTO_RANDOM_ALL`.
+    pub random: bool,
+}
+
+impl Range {
+    /// From an iptables SNAT/DNAT target.
+    pub fn of_target(r: &NatRange, f: &NatFlags) -> Range {
+        Range { addr: r.addr, ports: r.ports.map(|p| (p.lo, p.hi)), random: f.random || f.random_fully }
+    }
+}
+
+/// ICMP types that carry a quoted datagram (`icmp_is_err`).
+fn icmp_is_error(ty: u8) -> bool {
+    matches!(ty, 3 | 4 | 5 | 11 | 12)
+}
+
+/// ICMP query types whose id NAT rewrites (`icmp_manip_pkt`).
+fn icmp_is_query(ty: u8) -> bool {
+    matches!(ty, 0 | 8 | 13 | 14 | 15 | 16 | 17 | 18)
+}
+
+// sNO..sS2 in the kernel's order, for the transition table.
+const SS: TcpState = TcpState::SynSent;
+const SR: TcpState = TcpState::SynRecv;
+const ES: TcpState = TcpState::Established;
+const FW: TcpState = TcpState::FinWait;
+const CW: TcpState = TcpState::CloseWait;
+const LA: TcpState = TcpState::LastAck;
+const TW: TcpState = TcpState::TimeWait;
+const CL: TcpState = TcpState::Close;
+const S2: TcpState = TcpState::SynSent2;
+
+/// A transition: a new state, INVALID or IGNORE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tr {
+    To(TcpState),
+    Iv,
+    Ig,
+}
+
+use Tr::{Ig, Iv, To};
+
+/// `tcp_conntracks[dir][index][state]` (nf_conntrack_proto_tcp.c), index
+/// syn, synack, fin, ack, rst, none; state sNO..sS2.
+const TCP_TABLE: [[[Tr; 10]; 6]; 2] = [
+    [
+        [To(SS), To(SS), Ig, Ig, Ig, Ig, Ig, To(SS), To(SS), To(S2)],
+        [Iv, Iv, To(SR), Iv, Iv, Iv, Iv, Iv, Iv, To(SR)],
+        [Iv, Iv, To(FW), To(FW), To(LA), To(LA), To(LA), To(TW), To(CL), Iv],
+        [To(ES), Iv, To(ES), To(ES), To(CW), To(CW), To(TW), To(TW), To(CL), Iv],
+        [Iv, To(CL), To(CL), To(CL), To(CL), To(CL), To(CL), To(CL), To(CL), To(CL)],
+        [Iv; 10],
+    ],
+    [
+        [Iv, To(S2), Iv, Iv, Iv, Iv, Iv, To(SS), Iv, To(S2)],
+        [Iv, To(SR), Ig, Ig, Ig, Ig, Ig, Ig, Ig, To(SR)],
+        [Iv, Iv, To(FW), To(FW), To(LA), To(LA), To(LA), To(TW), To(CL), Iv],
+        [Iv, Ig, To(SR), To(ES), To(CW), To(CW), To(TW), To(TW), To(CL), Ig],
+        [Iv, To(CL), To(CL), To(CL), To(CL), To(CL), To(CL), To(CL), To(CL), To(CL)],
+        [Iv; 10],
+    ],
+];
+
+/// `get_conntrack_index`.
+fn tcp_index(flags: u8) -> usize {
+    let (fin, syn, rst, ack) = (flags & 1 != 0, flags & 2 != 0, flags & 4 != 0, flags & 16 != 0);
+    if rst {
+        4
+    } else if syn {
+        usize::from(ack)
+    } else if fin {
+        2
+    } else if ack {
+        3
+    } else {
+        5
+    }
+}
+
+fn tcp_transition(dir: Dir, flags: u8, old: TcpState) -> Tr {
+    let d = usize::from(dir == Dir::Reply);
+    let s = TcpState::ALL.iter().position(|x| *x == old).unwrap_or(0);
+    TCP_TABLE[d][tcp_index(flags)][s]
+}
+
+/// What a tracker decided about a packet of a known connection.
+enum Track {
+    /// Keep the packet tracked.
+    Ok,
+    /// INVALID: the packet goes on without a connection.
+    Invalid,
+    /// The connection ends now (an RST answering a SYN).
+    Kill,
+    /// A SYN reopening a closed connection: delete it and look up again.
+    Reopen,
+}
+
+/// Runs the protocol tracker (`nf_conntrack_handle_packet`) on a packet of
+/// `c` in direction `dir`, updating state and timeout.
+fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
+    match c.orig.proto {
+        PROTO_ICMP => c.expires = now + ICMP_TIMEOUT,
+        PROTO_UDP => {
+            // nf_conntrack_udp_packet: traffic both ways, still active after
+            // two seconds: a stream, ASSURED with the long timeout.
+            // SEEN_REPLY is set after this runs: the first reply still gets
+            // the unreplied timeout.
+            if c.has(status::SEEN_REPLY) {
+                let mut extra = UDP_TIMEOUT;
+                if now > c.created + 2 * crate::model::NS_PER_SEC {
+                    extra = UDP_STREAM_TIMEOUT;
+                    c.status |= status::ASSURED;
+                }
+                c.expires = now + extra;
+            } else {
+                c.expires = now + UDP_TIMEOUT;
+            }
+        }
+        PROTO_TCP => {
+            let flags = l4.get(13).copied().unwrap_or(0);
+            let old = c.tcp;
+            let new = match tcp_transition(dir, flags, old) {
+                To(s) => s,
+                Iv => return Track::Invalid,
+                Ig => return Track::Ok,
+            };
+            if new == TcpState::SynSent && dir == Dir::Orig && old >= TcpState::TimeWait && old != TcpState::SynSent2 {
+                return Track::Reopen;
+            }
+            // "If only reply is a RST, we can consider ourselves not to have
+            // an established connection": deleted at once.
+            if flags & 4 != 0 && dir == Dir::Reply && !c.has(status::SEEN_REPLY) {
+                return Track::Kill;
+            }
+            if !c.has(status::ASSURED)
+                && matches!(old, TcpState::SynRecv | TcpState::Established)
+                && new == TcpState::Established
+            {
+                c.status |= status::ASSURED;
+            }
+            c.tcp = new;
+            c.expires = now + new.timeout();
+        }
+        _ => c.expires = now + GENERIC_TIMEOUT,
+    }
+    Track::Ok
+}
+
+/// Adds the one's-complement difference of replacing `old` by `new` to the
+/// checksum at `at` (RFC 1624, `inet_proto_csum_replace*`).
+fn csum_replace(buf: &mut [u8], at: usize, old: &[u8], new: &[u8]) {
+    let Some(c) = buf.get(at..at + 2) else { return };
+    let mut sum = u32::from(!u16::from_be_bytes([c[0], c[1]]));
+    for w in old.chunks(2) {
+        sum += u32::from(!u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)]));
+    }
+    for w in new.chunks(2) {
+        sum += u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)]));
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    buf[at..at + 2].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+}
+
+/// `nf_nat_ipv4_manip_pkt`: rewrites the source or destination address and
+/// port (ICMP query: id) of the IPv4 packet at the start of `pkt` to the
+/// target tuple's, fixing the checksums. Works on a quoted (inner) packet
+/// too: an L4 header cut short keeps its checksum.
+pub fn manip_pkt(pkt: &mut [u8], target: &Tuple, manip: Manip) {
+    if pkt.len() < 20 {
+        return;
+    }
+    let ihl = usize::from(pkt[0] & 0xf) * 4;
+    let proto = pkt[9];
+    let frag = u16::from_be_bytes([pkt[6], pkt[7]]) & 0x1fff != 0;
+    let (at, new_ip, new_port) = match manip {
+        Manip::Src => (12, target.src, target.sport),
+        Manip::Dst => (16, target.dst, target.dport),
+    };
+    let old_ip: [u8; 4] = [pkt[at], pkt[at + 1], pkt[at + 2], pkt[at + 3]];
+    let new_ip = new_ip.octets();
+    if !frag && pkt.len() > ihl {
+        let l4 = &mut pkt[ihl..];
+        match proto {
+            PROTO_TCP | PROTO_UDP => {
+                let po = if manip == Manip::Src { 0 } else { 2 };
+                let csum_at = if proto == PROTO_TCP { 16 } else { 6 };
+                if l4.len() >= po + 2 {
+                    let old_port = [l4[po], l4[po + 1]];
+                    let np = new_port.to_be_bytes();
+                    let full = l4.len() >= csum_at + 2;
+                    let udp_off = proto == PROTO_UDP && full && l4[6] == 0 && l4[7] == 0;
+                    if full && !udp_off {
+                        csum_replace(l4, csum_at, &old_ip, &new_ip);
+                        csum_replace(l4, csum_at, &old_port, &np);
+                        if proto == PROTO_UDP && l4[6] == 0 && l4[7] == 0 {
+                            l4[6] = 0xff; // CSUM_MANGLED_0
+                            l4[7] = 0xff;
+                        }
+                    }
+                    l4[po..po + 2].copy_from_slice(&np);
+                }
+            }
+            PROTO_ICMP if l4.len() >= 8 && icmp_is_query(l4[0]) => {
+                let old = [l4[4], l4[5]];
+                let new = target.sport.to_be_bytes();
+                csum_replace(l4, 2, &old, &new);
+                l4[4..6].copy_from_slice(&new);
+            }
+            _ => {}
+        }
+    }
+    pkt[at..at + 4].copy_from_slice(&new_ip);
+    csum_replace(pkt, 10, &old_ip, &new_ip);
+}
+
+/// The port-like field NAT changes for a manip (`keyptr`).
+fn key(t: &Tuple, manip: Manip) -> u16 {
+    if t.proto == PROTO_ICMP || manip == Manip::Src {
+        t.sport
+    } else {
+        t.dport
+    }
+}
+
+fn set_key(t: &mut Tuple, manip: Manip, v: u16) {
+    if t.proto == PROTO_ICMP || manip == Manip::Src {
+        t.sport = v;
+    } else {
+        t.dport = v;
+    }
+}
+
+impl Engine {
+    /// The connection of the packet in the hooks, if any.
+    pub fn skb_conn(&self, ns: NsId) -> Option<(&Conn, CtInfo)> {
+        match &self.skb_ct {
+            SkbCt::None => None,
+            SkbCt::Tracked(CtRef::Unconfirmed(c), info) => Some((c, *info)),
+            SkbCt::Tracked(CtRef::Confirmed(id), info) => self.world.ns(ns).ct.get(*id).map(|c| (c, *info)),
+        }
+    }
+
+    /// `nf_conntrack_in`: attaches the packet's connection. A packet that
+    /// already has one (it came over loopback, or it is an ICMP error the
+    /// stack attached to the packet it is about) keeps it.
+    pub(super) fn ct_in(&mut self, ns: NsId, pkt: &[u8]) {
+        if self.skb_ct != SkbCt::None || !self.world.ns(ns).ct.enabled {
+            return;
+        }
+        let Some(t) = Tuple::of_packet(pkt) else { return };
+        let now = self.now;
+        let ihl = usize::from(pkt[0] & 0xf) * 4;
+        let l4 = &pkt[ihl..];
+        if t.proto == PROTO_ICMP && icmp_is_error(t.icmp_type()) {
+            // icmp_error_message: the quoted datagram's connection.
+            let found = l4
+                .get(8..)
+                .and_then(Tuple::of_packet)
+                .and_then(|inner| inner.invert())
+                .and_then(|inv| self.world.ns(ns).ct.find(&inv, now));
+            if let Some((id, dir)) = found {
+                let info = if dir == Dir::Reply { CtInfo::RelatedReply } else { CtInfo::Related };
+                self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
+            }
+            return;
+        }
+        loop {
+            let table = &mut self.world.ns_mut(ns).ct;
+            match table.find(&t, now) {
+                Some((id, dir)) => {
+                    let Some(c) = table.get_mut(id) else { return };
+                    let seen = c.has(status::SEEN_REPLY);
+                    let info = match dir {
+                        Dir::Reply => CtInfo::EstablishedReply,
+                        Dir::Orig if seen => CtInfo::Established,
+                        Dir::Orig => CtInfo::New,
+                    };
+                    match track(c, dir, l4, now) {
+                        Track::Ok => {}
+                        Track::Invalid => return,
+                        Track::Kill => {
+                            // nf_ct_kill: gone from the table, but the packet
+                            // keeps it (its state and NAT still apply).
+                            if let Some(dead) = table.remove(id) {
+                                self.skb_ct = SkbCt::Tracked(CtRef::Unconfirmed(Box::new(dead)), info);
+                            }
+                            return;
+                        }
+                        Track::Reopen => {
+                            table.remove(id);
+                            continue;
+                        }
+                    }
+                    if dir == Dir::Reply {
+                        if let Some(c) = table.get_mut(id) {
+                            c.status |= status::SEEN_REPLY;
+                        }
+                    }
+                    self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
+                }
+                None => {
+                    let Some(reply) = t.invert() else { return };
+                    if t.proto == PROTO_ICMP && !Tuple::icmp_opens(t.icmp_type()) {
+                        return;
+                    }
+                    let mut c = Conn::new(t, reply, now);
+                    if t.proto == PROTO_TCP {
+                        let flags = l4.get(13).copied().unwrap_or(0);
+                        match tcp_transition(Dir::Orig, flags, TcpState::None) {
+                            To(_) => {}
+                            _ => return,
+                        }
+                    }
+                    if !matches!(track(&mut c, Dir::Orig, l4, now), Track::Ok) {
+                        return;
+                    }
+                    self.skb_ct = SkbCt::Tracked(CtRef::Unconfirmed(Box::new(c)), CtInfo::New);
+                }
+            }
+            return;
+        }
+    }
+
+    /// `nf_conntrack_confirm`: a new connection whose first packet made it
+    /// through enters the table.
+    pub(super) fn ct_confirm(&mut self, ns: NsId) {
+        let SkbCt::Tracked(CtRef::Unconfirmed(_), info) = &self.skb_ct else { return };
+        let info = *info;
+        if info.dir() != Dir::Orig {
+            return;
+        }
+        let SkbCt::Tracked(CtRef::Unconfirmed(c), _) = std::mem::take(&mut self.skb_ct) else { return };
+        let now = self.now;
+        let table = &mut self.world.ns_mut(ns).ct;
+        let id = match table.find(&c.orig, now) {
+            // Another packet of the same flow got there first.
+            Some((id, _)) => id,
+            None => table.insert(*c, now),
+        };
+        self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
+    }
+
+    /// Whether the nat table's chain must be consulted for this packet:
+    /// its connection is new (or the packet is RELATED) and has no binding
+    /// of this manip type yet (`nf_nat_initialized`).
+    pub(super) fn nat_needs_chain(&self, ns: NsId, manip: Manip) -> bool {
+        match self.skb_conn(ns) {
+            Some((c, CtInfo::New | CtInfo::Related | CtInfo::RelatedReply)) => !c.has(manip.done_bit()),
+            _ => false,
+        }
+    }
+
+    /// Whether the packet is an ICMP error RELATED to a connection, which
+    /// NAT translates instead of running the chain (`nf_nat_ipv4_fn`).
+    pub(super) fn nat_is_related_icmp(&self, ns: NsId, pkt: &[u8]) -> bool {
+        matches!(self.skb_conn(ns), Some((_, CtInfo::Related | CtInfo::RelatedReply)))
+            && pkt.get(9) == Some(&PROTO_ICMP)
+    }
+
+    /// Runs `f` on the packet's connection, mutably, with the table to
+    /// check tuples against; a confirmed entry is written back re-indexed.
+    fn with_conn(&mut self, ns: NsId, f: impl FnOnce(&mut Conn, &crate::model::conntrack::ConnTable)) {
+        match &mut self.skb_ct {
+            SkbCt::Tracked(CtRef::Unconfirmed(c), _) => f(c, &self.world.ns(ns).ct),
+            SkbCt::Tracked(CtRef::Confirmed(id), _) => {
+                let id = *id;
+                let table = &mut self.world.ns_mut(ns).ct;
+                let Some(mut c) = table.get(id).cloned() else { return };
+                f(&mut c, table);
+                table.replace(id, c);
+            }
+            SkbCt::None => {}
+        }
+    }
+
+    /// Sets the packet's connection's mark (`CONNMARK`).
+    pub(super) fn set_ct_mark(&mut self, ns: NsId, mark: u32) {
+        self.with_conn(ns, |c, _| c.mark = mark);
+    }
+
+    /// `nf_nat_setup_info`: binds the connection for `manip` into `range`
+    /// (`None`: the null binding, which keeps the tuple unless it clashes).
+    pub(super) fn nat_setup(&mut self, ns: NsId, manip: Manip, range: Option<Range>) {
+        let now = self.now;
+        let mut rng_draw = self.rng.next_u64() as u16;
+        self.with_conn(ns, |c, table| {
+            if c.has(manip.done_bit()) {
+                return;
+            }
+            let Some(curr) = c.reply.invert() else { return };
+            let range = range.unwrap_or_else(|| {
+                // nf_nat_alloc_null_binding: map to the address it has.
+                let ip = match manip {
+                    Manip::Src => c.reply.dst,
+                    Manip::Dst => c.reply.src,
+                };
+                Range { addr: Some((ip, ip)), ports: None, random: false }
+            });
+            let new = unique_tuple(&curr, &range, manip, table, now, &mut rng_draw);
+            if new != curr {
+                if let Some(r) = new.invert() {
+                    c.reply = r;
+                    c.status |= manip.status_bit();
+                }
+            }
+            c.status |= manip.done_bit();
+        });
+    }
+
+    /// `nf_nat_packet`: rewrites the packet as its connection's binding
+    /// says for this hook's manip type and the packet's direction.
+    pub(super) fn nat_packet(&mut self, ns: NsId, hook: Hook, pkt: &mut [u8]) {
+        let manip = Manip::of_hook(hook);
+        let Some((c, info)) = self.skb_conn(ns) else { return };
+        let dir = info.dir();
+        let mut bit = manip.status_bit();
+        if dir == Dir::Reply {
+            bit ^= status::SRC_NAT | status::DST_NAT;
+        }
+        if !c.has(bit) {
+            return;
+        }
+        let other = if dir == Dir::Orig { Dir::Reply } else { Dir::Orig };
+        let Some(target) = c.tuple(other).invert() else { return };
+        manip_pkt(pkt, &target, manip);
+    }
+
+    /// `nf_nat_icmp_reply_translation`: an ICMP error about a NATed
+    /// connection gets its quoted packet and its outer header rewritten.
+    pub(super) fn nat_icmp_reply(&mut self, ns: NsId, hook: Hook, pkt: &mut [u8]) {
+        let manip = Manip::of_hook(hook);
+        let Some((c, info)) = self.skb_conn(ns) else { return };
+        let dir = info.dir();
+        let mut bit = manip.status_bit();
+        if dir == Dir::Reply {
+            bit ^= status::SRC_NAT | status::DST_NAT;
+        }
+        if !c.has(bit) {
+            return;
+        }
+        let other = if dir == Dir::Orig { Dir::Reply } else { Dir::Orig };
+        let inner_target = *c.tuple(other);
+        let Some(mut outer) = c.tuple(other).invert() else { return };
+        outer.proto = PROTO_ICMP;
+        let ihl = usize::from(pkt[0] & 0xf) * 4;
+        if pkt.len() < ihl + 8 + 20 {
+            return;
+        }
+        manip_pkt(&mut pkt[ihl + 8..], &inner_target, manip.other());
+        let icmp = &mut pkt[ihl..];
+        icmp[2] = 0;
+        icmp[3] = 0;
+        let sum = super::datapath::checksum(icmp);
+        icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+        manip_pkt(pkt, &outer, manip);
+    }
+}
+
+/// `get_unique_tuple`: the tuple the connection will look like after the
+/// manip, inside `range` and not clashing with a confirmed connection.
+fn unique_tuple(
+    curr: &Tuple,
+    range: &Range,
+    manip: Manip,
+    table: &crate::model::conntrack::ConnTable,
+    now: u64,
+    rng_draw: &mut u16,
+) -> Tuple {
+    let used = |t: &Tuple| t.invert().is_some_and(|r| table.taken(&r, now));
+    let addr_of = |t: &Tuple| if manip == Manip::Src { t.src } else { t.dst };
+    let in_range = |t: &Tuple| {
+        range.addr.is_none_or(|(lo, hi)| lo <= addr_of(t) && addr_of(t) <= hi)
+            && range.ports.is_none_or(|(lo, hi)| lo <= key(t, manip) && key(t, manip) <= hi)
+    };
+    // 1) Source NAT keeps the original tuple when it is in range and free.
+    if manip == Manip::Src && !range.random && in_range(curr) && !used(curr) {
+        return *curr;
+    }
+    // 2) find_best_ips_proto.
+    let mut t = *curr;
+    if let Some((lo, hi)) = range.addr {
+        let n = u32::from(hi).saturating_sub(u32::from(lo)) + 1;
+        // DIVERGENCE: the kernel picks within a multi-address range by a
+        // keyed jhash of the addresses; netsim hashes them without a key.
+        let h = u32::from(curr.src).wrapping_mul(0x9e37_79b1) ^ u32::from(curr.dst);
+        let ip = Ipv4Addr::from(u32::from(lo) + if n == 0 { 0 } else { h % n });
+        match manip {
+            Manip::Src => t.src = ip,
+            Manip::Dst => t.dst = ip,
+        }
+    }
+    // 3) Keep the port if it is in range and free.
+    if !range.random {
+        match range.ports {
+            Some((lo, hi)) => {
+                let k = key(&t, manip);
+                if lo <= k && k <= hi && (lo == hi || !used(&t)) {
+                    return t;
+                }
+            }
+            None if !used(&t) => return t,
+            None => {}
+        }
+    }
+    // 4) nf_nat_l4proto_unique_tuple.
+    let (min, size): (u32, u32) = match (t.proto, range.ports) {
+        (PROTO_ICMP, None) => (0, 65536),
+        (PROTO_ICMP | PROTO_TCP | PROTO_UDP, Some((lo, hi))) => (u32::from(lo), u32::from(hi) - u32::from(lo) + 1),
+        (PROTO_TCP | PROTO_UDP, None) => {
+            if manip == Manip::Dst {
+                return t;
+            }
+            match key(&t, manip) {
+                p if p < 512 => (1, 511),
+                p if p < 1024 => (600, 424),
+                _ => (1024, 64512),
+            }
+        }
+        _ => return t,
+    };
+    let mut off = if range.random || manip == Manip::Src { u32::from(*rng_draw) } else { 0 };
+    for _ in 0..size.min(65536) {
+        set_key(&mut t, manip, (min + off % size) as u16);
+        if !used(&t) {
+            return t;
+        }
+        off = off.wrapping_add(1);
+    }
+    *rng_draw = rng_draw.wrapping_add(1);
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::datapath::{checksum, ipv4_packet};
+
+    const NO: TcpState = TcpState::None;
+
+    fn udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16) -> Vec<u8> {
+        let mut l4 = vec![0u8; 12];
+        l4[0..2].copy_from_slice(&sport.to_be_bytes());
+        l4[2..4].copy_from_slice(&dport.to_be_bytes());
+        l4[4..6].copy_from_slice(&12u16.to_be_bytes());
+        l4[8..12].copy_from_slice(b"ping");
+        let mut p = ipv4_packet(src.into(), dst.into(), PROTO_UDP, 64, 1, true, &l4);
+        let sum = udp_sum(&p);
+        p[26..28].copy_from_slice(&sum.to_be_bytes());
+        p
+    }
+
+    fn udp_sum(p: &[u8]) -> u16 {
+        let mut pseudo = Vec::new();
+        pseudo.extend_from_slice(&p[12..20]);
+        pseudo.extend_from_slice(&[0, PROTO_UDP]);
+        pseudo.extend_from_slice(&((p.len() - 20) as u16).to_be_bytes());
+        let mut l4 = p[20..].to_vec();
+        l4[6] = 0;
+        l4[7] = 0;
+        pseudo.extend_from_slice(&l4);
+        checksum(&pseudo)
+    }
+
+    // Proves a source manip rewrites address and port and leaves the IP
+    // and UDP checksums equal to freshly computed ones.
+    #[test]
+    fn manip_keeps_checksums_right() {
+        let mut p = udp([10, 0, 1, 2], [192, 168, 0, 2], 40000, 53);
+        let target = Tuple {
+            src: Ipv4Addr::new(192, 168, 0, 1),
+            dst: Ipv4Addr::new(192, 168, 0, 2),
+            proto: PROTO_UDP,
+            sport: 1024,
+            dport: 53,
+        };
+        manip_pkt(&mut p, &target, Manip::Src);
+        assert_eq!(&p[12..16], &[192, 168, 0, 1]);
+        assert_eq!(u16::from_be_bytes([p[20], p[21]]), 1024);
+        assert_eq!(checksum(&p[..20]), 0);
+        assert_eq!(u16::from_be_bytes([p[26], p[27]]), udp_sum(&p));
+    }
+
+    // Proves the TCP table walks a normal open and close, marks an RST
+    // from NONE invalid, and ignores a retransmitted SYN-ACK.
+    #[test]
+    fn tcp_transitions() {
+        let (syn, synack, ack, fin, rst) = (2, 18, 16, 17, 4);
+        assert_eq!(tcp_transition(Dir::Orig, syn, NO), To(SS));
+        assert_eq!(tcp_transition(Dir::Reply, synack, SS), To(SR));
+        assert_eq!(tcp_transition(Dir::Orig, ack, SR), To(ES));
+        assert_eq!(tcp_transition(Dir::Orig, fin, ES), To(FW));
+        assert_eq!(tcp_transition(Dir::Reply, fin, FW), To(LA));
+        assert_eq!(tcp_transition(Dir::Orig, ack, LA), To(TW));
+        assert_eq!(tcp_transition(Dir::Orig, rst, NO), Iv);
+        assert_eq!(tcp_transition(Dir::Reply, synack, ES), Ig);
+    }
+}
