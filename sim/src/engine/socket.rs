@@ -17,7 +17,8 @@
 //! of data and FIN (the simulated links do not lose segments), congestion
 //! and flow control (segments go out at once, at most one MSS each), window
 //! growth as data arrives, SYN-ACK retransmits, SACK, out-of-order data,
-//! urgent data, TIME_WAIT reuse, ICMP error rate limiting.
+//! urgent data, TIME_WAIT reuse. ICMP port unreachables are rate limited
+//! per destination as `icmpv4_xrlim_allow` does.
 
 use super::datapath::{checksum, ipv4_packet, Ipv4View};
 use super::proc::Pid;
@@ -194,6 +195,9 @@ pub struct Sockets {
     /// All sockets by handle.
     pub map: BTreeMap<SockId, Socket>,
     next: u32,
+    /// ICMP error rate limiter per (namespace, destination): the
+    /// inet_peer's `rate_tokens` and `rate_last` (ns).
+    icmp_peers: BTreeMap<(NsId, Ipv4Addr), (u64, u64)>,
 }
 
 /// A parsed TCP header.
@@ -1084,8 +1088,9 @@ impl Engine {
         }
         let Some((_, id)) = best else {
             self.drop_frame(Some(dev), DropReason::NoSocket, "no socket for this UDP port");
-            // DIVERGENCE: ICMP rate limiting (icmp_ratelimit) is not modelled.
-            self.icmp_send(ns, pkt, ip, 3, 3);
+            if self.icmp_xrlim_allow(ns, ip.src) {
+                self.icmp_send(ns, pkt, ip, 3, 3);
+            }
             return;
         };
         if self.trace.enabled {
@@ -1096,6 +1101,37 @@ impl Engine {
             s.dgrams.push(((ip.src, sport), ip.dst, payload));
         }
         self.wake_owner(id);
+    }
+
+    /// `icmpv4_xrlim_allow` with the defaults `icmp_ratelimit` = 1 s and
+    /// `icmp_ratemask` covering destination unreachable: a token bucket per
+    /// destination (`inet_peer_xrlim_allow`) holding up to
+    /// `XRLIM_BURST_FACTOR` (6) seconds, a new peer starting full; one
+    /// error costs a second. Errors to a local address are never limited.
+    /// Kernel runs show it: ten datagrams in a row to a closed port get six
+    /// port unreachables, the next one a second later.
+    ///
+    /// DIVERGENCE: only the UDP port unreachable goes through it; the
+    /// datapath's other ICMP errors (host unreachable, time exceeded) and
+    /// the global `icmp_msgs_per_sec` limit are not modelled.
+    pub fn icmp_xrlim_allow(&mut self, ns: NsId, dst: Ipv4Addr) -> bool {
+        const TIMEOUT: u64 = NS_PER_SEC;
+        const BURST: u64 = 6 * TIMEOUT;
+        if self.is_local_addr(ns, dst) {
+            return true;
+        }
+        let now = self.now;
+        // A new peer's rate_last lies 60 s back: its bucket starts full.
+        let mut token = match self.sockets.icmp_peers.get(&(ns, dst)) {
+            Some(&(tokens, last)) => (tokens + now.saturating_sub(last)).min(BURST),
+            None => BURST,
+        };
+        let allow = token >= TIMEOUT;
+        if allow {
+            token -= TIMEOUT;
+        }
+        self.sockets.icmp_peers.insert((ns, dst), (token, now));
+        allow
     }
 
     /// An ICMP error arrived in `ns` (`icmp_unreach` → `tcp_v4_err` /
