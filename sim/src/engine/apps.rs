@@ -101,6 +101,10 @@ pub struct Nc {
     pub stdin_done: bool,
     /// When `-N` shuts the connection down for writing.
     pub shutdown_at: Option<u64>,
+    /// UDP probe writes done (`-u` with `-v`/`-z`).
+    pub probes: u32,
+    /// When the next UDP probe is due.
+    pub probe_at: Option<u64>,
 }
 
 /// curl.
@@ -321,6 +325,7 @@ impl Engine {
             return self.nc_open(pid, n);
         }
         match n.phase {
+            NcPhase::Connecting if n.udp => self.nc_udp_probe(pid, n),
             NcPhase::Connecting => {
                 let Some(id) = n.sock else { return };
                 let (connected, err) = match self.sock(id) {
@@ -404,6 +409,39 @@ impl Engine {
         }
     }
 
+    /// Debian's `udptest` for `-u` with `-v`/`-z`, as kernel captures show
+    /// it: an "X" write, another one at once, then three more a second
+    /// apart; a write that finds an ICMP error pending (ECONNREFUSED) ends
+    /// nc silently with status 1, the fifth success prints the
+    /// `succeeded!` line.
+    fn nc_udp_probe(&mut self, pid: Pid, n: &mut Nc) {
+        let Some(id) = n.sock else { return };
+        if n.probe_at.is_some_and(|t| self.now < t) {
+            return;
+        }
+        if self.udp_send(id, b"X").is_some() {
+            return self.nc_finish(n, 1);
+        }
+        n.probes += 1;
+        let next = match n.probes {
+            1 => APP_WAKE_NS,
+            2..=4 => SEC,
+            _ => {
+                let svc = self.nc_svc(n);
+                let msg = format!("Connection to {} {} port [udp/{}] succeeded!\n", n.host, n.port, svc);
+                self.write(&n.stdio.err, &msg);
+                if n.zero {
+                    return self.nc_finish(n, 0);
+                }
+                n.phase = NcPhase::Open;
+                n.probe_at = None;
+                return self.nc_send_stdin(pid, n);
+            }
+        };
+        n.probe_at = Some(self.now + next);
+        self.wake_at(pid, self.now + next);
+    }
+
     fn nc_svc(&self, n: &Nc) -> String {
         let s = if n.numeric { None } else { service_name(n.port, n.udp) };
         s.unwrap_or("*").to_string()
@@ -435,7 +473,8 @@ impl Engine {
             }
             (false, true) => self.udp_connect(n.ns, pid, n.host, n.port).map(|s| {
                 n.sock = Some(s);
-                n.phase = NcPhase::Open;
+                // -v or -z: Debian's udptest probes with "X" writes first.
+                n.phase = if n.verbose || n.zero { NcPhase::Connecting } else { NcPhase::Open };
             }),
         };
         match r {
@@ -444,6 +483,9 @@ impl Engine {
                     self.write(&n.stdio.err, &format!("Listening on {} {}\n", n.host, n.port));
                 }
                 if !n.listen && n.udp {
+                    if n.phase == NcPhase::Connecting {
+                        return self.nc_udp_probe(pid, n);
+                    }
                     self.nc_send_stdin(pid, n);
                 }
             }

@@ -3,9 +3,8 @@
 //!
 //! Modelled: TCP client and server (`-l`, `-p` with `-l`, `-k`), UDP client
 //! and server (`-u`), `-z`, `-v`, `-n`, `-q`, `-w`, `-N`, `-4`. Refused:
-//! host names, port ranges, a source port or address for a client, `-u`
-//! with `-z` or `-v` (the UDP probe is not modelled), proxies, and every
-//! other option.
+//! host names, port ranges, a source port or address for a client,
+//! proxies, and every other option.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::engine::apps::{Nc, NcPhase, SEC};
@@ -102,9 +101,6 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     }
     let listen = has('l');
     let udp = has('u');
-    if udp && (has('z') || has('v')) {
-        return Err(Unsupported("nc -u with -z or -v (the UDP probe) is not modelled".into()));
-    }
     let parse_port = |ctx: &mut Ctx<'_>, p: &str| -> Result<Option<u16>, Unsupported> {
         if p.contains('-') {
             return Err(Unsupported("nc: port ranges are not modelled".into()));
@@ -193,6 +189,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         last_ns: ctx.eng.now,
         stdin_done: false,
         shutdown_at: None,
+        probes: 0,
+        probe_at: None,
     };
     let pid = ctx.eng.spawn(Process::Nc(Box::new(n)));
     Ok(Outcome::Spawned(pid))
