@@ -15,7 +15,8 @@
 //!
 //! Not modelled (each named `DIVERGENCE:` where it matters): retransmission
 //! of data and FIN (the simulated links do not lose segments), congestion
-//! and flow control (segments go out at once, at most one MSS each), window
+//! and flow control (segments go out at once, at most one MSS each, where
+//! Linux sends GSO super-segments on a veth), window
 //! growth as data arrives, SYN-ACK retransmits, SACK, out-of-order data,
 //! urgent data, TIME_WAIT reuse. ICMP port unreachables are rate limited
 //! per destination as `icmpv4_xrlim_allow` does.
@@ -595,7 +596,9 @@ impl Engine {
             return;
         }
         // DIVERGENCE: no congestion window or peer window limits; segments
-        // leave at once and are never retransmitted.
+        // leave at once, MSS-sized, and are never retransmitted. Linux on a
+        // veth sends GSO super-segments (several MSS in one capture line,
+        // sized by tcp_tso_autosize) paced by the congestion window.
         let mss = (s.mss as usize).saturating_sub(12).max(1);
         let chunks: Vec<&[u8]> = data.chunks(mss).collect();
         let n = chunks.len();
