@@ -729,7 +729,7 @@ impl Engine {
     }
 
     fn curl_output(&mut self, c: &mut Curl) {
-        let resp = std::mem::take(&mut c.resp);
+        let resp = c.resp.clone();
         let (hdr, body) = http_split(&resp).unwrap_or((&resp[..], &[][..]));
         let code = status_code(hdr).unwrap_or(0);
         if c.fail && code >= 400 {
