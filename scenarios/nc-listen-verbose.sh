@@ -10,6 +10,7 @@ sleep 0.5
 echo hi | ip netns exec a nc -q 0 127.0.0.1 7000
 sleep 0.5
 ip netns exec a nc -luv -p 7001 &
+udp=$!
 sleep 0.5
 echo hi | ip netns exec a nc -u -q 0 127.0.0.1 7001
 sleep 0.5
@@ -21,4 +22,4 @@ ip netns exec a nc -lvn -p 7003 &
 sleep 0.5
 ip netns exec a nc -zn 127.0.0.1 7003; echo "zn $?"
 sleep 0.5
-kill %2
+kill $udp

@@ -39,27 +39,22 @@ ip netns exec b nc -l -p 8000 > /dev/null &
 sleep 1
 ip netns exec a curl -sS -m 1 http://10.0.0.2:8000/
 echo "curl -m: $?"
-kill %2
-wait %2
-echo "silent server: $?"
 ip netns exec b nc -lk -p 9000 &
+srv=$!
 sleep 1
 echo one | ip netns exec a nc -q 1 10.0.0.2 9000
 echo "first: $?"
 echo two | ip netns exec a nc -q 1 10.0.0.2 9000
 echo "second: $?"
 sleep 1
-kill %2
-wait %2
-echo "keep server: $?"
+kill $srv
 ip netns exec b nc -u -l -p 4000 &
+srv=$!
 sleep 1
 echo datagram | ip netns exec a nc -u -q 1 10.0.0.2 4000
 echo "udp client: $?"
 sleep 1
-kill %2
-wait %2
-echo "udp server: $?"
+kill $srv
 sleep 2
 kill -INT %1
 wait
