@@ -105,6 +105,16 @@ pub fn check(script: &Script, file: &str) -> Result<(), RunError> {
                     message: format!("command not modelled by netsim; supported: {}", tools::COMMANDS.join(", ")),
                 });
             }
+            if matches!(w.as_str(), "nc" | "netcat" | "curl" | "python3") {
+                let rest: Vec<Option<String>> = words[i + 1..].to_vec();
+                return tools::check_socket_app(w, &rest).map_err(|message| RunError {
+                    file: file.into(),
+                    line: span.line,
+                    col: span.col,
+                    command: w.clone(),
+                    message,
+                });
+            }
             if w == "ip" {
                 let rest: Vec<&str> = words[i + 1..].iter().map(|x| x.as_deref().unwrap_or("")).collect();
                 if let Some(p) = rest.iter().position(|x| *x == "exec") {

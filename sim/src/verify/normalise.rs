@@ -75,6 +75,8 @@
 //!     `after T ms` and `after T milliseconds`.
 //! 12. Python `http.server`'s log stamp (`ADDR - - [23/Nov/2026 16:00:08]
 //!     ...`) becomes `[DATE]`: it is the wall clock.
+//! 13. nc's `Connection received on HOST PORT`: an ephemeral PORT is mapped
+//!     like the other ephemeral ports.
 //!
 //! Not normalised (yet): `ip -j` JSON, IP header ids and TTLs (not printed
 //! by `-nne`).
@@ -150,6 +152,7 @@ pub fn output_text(text: &str) -> String {
             line = rewrite_number_after(&line, ", id ", false, |n| n.parse::<u64>().ok().map(|v| ids.label(v)));
         }
         line = map_ports(&line, &mut ports);
+        line = nc_received_port(&line, &mut ports);
         out.push_str(&line);
         out.push_str(end);
     }
@@ -158,7 +161,19 @@ pub fn output_text(text: &str) -> String {
 
 /// Rule 7: a tcpdump text line printed by the script starts with
 /// `HH:MM:SS.ffffff `; the timestamp is dropped.
-/// Rules 10 and 11: curl's elapsed times and http.server's log stamp.
+/// Rule 13: the peer's ephemeral port in nc's `Connection received on`.
+fn nc_received_port(line: &str, ports: &mut Labels) -> String {
+    if let Some(rest) = line.strip_prefix("Connection received on ") {
+        if let Some((host, port)) = rest.rsplit_once(' ') {
+            if let Some(v) = ephemeral(port) {
+                return format!("Connection received on {host} {}", ports.label(v));
+            }
+        }
+    }
+    line.to_string()
+}
+
+/// Rules 11 and 12: curl's elapsed times and http.server's log stamp.
 fn socket_apps(line: &str) -> String {
     let mut line = line.to_string();
     if line.starts_with("curl: (") {
@@ -786,5 +801,30 @@ tcp      6 119 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=E1 dport=80 src=10.0.0.
     fn counters_exact() {
         assert_eq!(output_text("1 packet captured\n"), "");
         assert_eq!(output_text("we saw 2 packets captured\n"), "we saw 2 packets captured\n");
+    }
+
+    // Rules 11 and 12: curl's elapsed times and http.server's log stamp are
+    // masked; other lines with "after" or brackets are left alone.
+    #[test]
+    fn socket_app_timings() {
+        assert_eq!(
+            output_text("curl: (7) Failed to connect to 10.0.0.2 port 8001 after 0 ms: Couldn't connect to server\n"),
+            "curl: (7) Failed to connect to 10.0.0.2 port 8001 after T ms: Couldn't connect to server\n"
+        );
+        assert_eq!(
+            output_text("curl: (28) Connection timed out after 1001 milliseconds\n"),
+            "curl: (28) Connection timed out after T milliseconds\n"
+        );
+        assert_eq!(
+            output_text("10.0.0.1 - - [23/Nov/2026 16:00:08] \"GET / HTTP/1.1\" 200 -\n"),
+            "10.0.0.1 - - [DATE] \"GET / HTTP/1.1\" 200 -\n"
+        );
+        assert_eq!(output_text("after 5 ms\n"), "after 5 ms\n");
+        // Rule 13: nc's peer port, mapped like every ephemeral port.
+        assert_eq!(
+            output_text("Connection received on localhost 44070\nConnection received on 127.0.0.1 80\n"),
+            "Connection received on localhost E1\nConnection received on 127.0.0.1 80\n"
+        );
+        assert_eq!(output_text("a - - [x] b\n"), "a - - [x] b\n");
     }
 }
