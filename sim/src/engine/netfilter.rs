@@ -12,11 +12,17 @@
 //! Marks: `MARK` sets the packet's mark (`Engine::skb_mark`), `CONNMARK`
 //! its connection's; `-m mark`/`-m connmark` read them.
 //!
+//! Stateful matches keep their state in the rule: `-m limit` (nft_limit's
+//! token bucket, since iptables-nft hands the kernel an nft `limit`) and
+//! `-m statistic` (nft `numgen inc` for nth mode, `meta random` for random
+//! mode, drawn from the engine's generator).
+//!
 //! What is not here yet: `LOG` (refused when the rule is added, see
 //! [`unsupported`]). The hook placement (which device is
 //! `-i`/`-o`, br_netfilter's bridged pass) is the datapath's.
 
 use super::conntrack::{CtInfo, Manip, Range};
+use super::rng::Rng;
 use super::Engine;
 use crate::model::conntrack::{status, Conn};
 use crate::model::nf::rule::{
@@ -176,7 +182,11 @@ struct Marks {
     ct: u32,
 }
 
-fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks) -> bool {
+/// Whether a rule matches the packet. Matches are tried in order and the
+/// first that fails ends the test, so a stateful match (`limit`,
+/// `statistic`) counts only the packets that got that far, as in the
+/// kernel's nft rule.
+fn rule_matches(r: &mut Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks, rng: &mut Rng) -> bool {
     if !addr_ok(&r.src, p.src) || !addr_ok(&r.dst, p.dst) {
         return false;
     }
@@ -196,7 +206,7 @@ fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks) -> bool {
             return false;
         }
     }
-    r.matches.iter().all(|m| match m {
+    r.matches.iter_mut().all(|m| match m {
         Match::Tcp(t) => {
             p.proto == 6
                 && p.ports().is_some_and(|(s, d)| port_ok(&t.sport, s) && port_ok(&t.dport, d))
@@ -248,7 +258,44 @@ fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks) -> bool {
         Match::State(st) => inv(st.inv, ct_state_bits(e.ct) & st.val.0 != 0),
         Match::Conntrack(c) => conntrack_ok(c, e),
         Match::Connmark(m) => e.ct.is_some() && inv(m.inv, marks.ct & m.mask == m.mark),
+        Match::Limit(l) => limit_ok(l, e.now),
+        Match::Statistic(st) => statistic_ok(st, rng),
     })
+}
+
+/// `-m limit` as the kernel runs what iptables-nft gives it: nft_limit's
+/// packet token bucket (`nft_limit_eval`), in nanoseconds of (virtual)
+/// monotonic time. Each packet costs `unit * 10^9 / rate` ns; the bucket
+/// holds `burst` packets' worth, starts full when the rule is added, and
+/// refills with the time elapsed since the last packet that reached it.
+/// (Not xt_limit's jiffy-based credits: iptables 1.8.9 (nf_tables)
+/// translates `-m limit` to nft's native `limit` expression.)
+fn limit_ok(l: &mut crate::model::nf::rule::LimitMatch, now: u64) -> bool {
+    let (cost, max) = l.cost_and_max();
+    let (tokens, last) = l.bucket.0.unwrap_or((max, now));
+    let tokens = (tokens + now.saturating_sub(last)).min(max);
+    let (left, hit) = if tokens >= cost { (tokens - cost, true) } else { (tokens, false) };
+    l.bucket.0 = Some((left, now));
+    hit
+}
+
+/// `-m statistic` as iptables-nft gives it to the kernel. nth mode:
+/// `numgen inc mod N == P` (the first packet draws 0, so `--every 3
+/// --packet 0` picks packets 1, 4, 7, ...; verified on the kernel).
+/// Random mode: `meta random & 0x7fffffff < lround(P * 2^31)`.
+// DIVERGENCE: random mode draws from the engine's seeded generator, not the
+// kernel's get_random_u32(), so the fraction of packets picked follows the
+// probability but which packets are picked differs from any kernel run.
+fn statistic_ok(st: &mut crate::model::nf::rule::StatisticMatch, rng: &mut Rng) -> bool {
+    let hit = if st.nth {
+        let modulus = u64::from(st.value) + 1;
+        let n = st.count.0.map_or(0, |c| ((u64::from(c) + 1) % modulus) as u32);
+        st.count.0 = Some(n);
+        n == st.packet
+    } else {
+        ((rng.next_u64() >> 32) as u32 & 0x7fff_ffff) < st.value
+    };
+    inv(st.inv, hit)
 }
 
 /// The `state`/`conntrack --ctstate` bits of a packet: INVALID without a
@@ -343,7 +390,15 @@ type Decider = Option<(String, usize)>;
 
 /// Walks one table's chain for a hook, updating counters. Returns the
 /// verdict and, for a drop or reject, what decided it.
-fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>, marks: &mut Marks) -> Option<End> {
+fn walk(
+    rs: &mut Ruleset,
+    table: TableName,
+    hook: Hook,
+    p: &Pkt<'_>,
+    e: &Env<'_>,
+    marks: &mut Marks,
+    rng: &mut Rng,
+) -> Option<End> {
     let t = rs.tables.get_mut(&table)?;
     let bi = t.builtins.iter().position(|b| b.hook == hook)?;
     let mut stack: Vec<(At, usize)> = Vec::new();
@@ -384,7 +439,7 @@ fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>
             }
         }
         let rule = &mut chain.rules[i];
-        if !rule_matches(rule, p, e, marks) {
+        if !rule_matches(rule, p, e, marks, rng) {
             i += 1;
             continue;
         }
@@ -541,6 +596,8 @@ impl Engine {
             l4: pkt.get(ihl..).unwrap_or(&[]),
             len: pkt.len() as u64,
         };
+        // The generator is moved out for the walk (`skb_conn` borrows all of self).
+        let mut rng = std::mem::replace(&mut self.rng, Rng::new(0));
         let ct = self.skb_conn(ns);
         let before = Marks { nf: self.skb_mark, ct: ct.map_or(0, |(c, _)| c.mark) };
         let mut marks = before;
@@ -558,8 +615,9 @@ impl Engine {
                 ct,
                 now: self.now,
             };
-            walk(rs, table, ctx.hook, &p, &env, &mut marks)
+            walk(rs, table, ctx.hook, &p, &env, &mut marks, &mut rng)
         };
+        self.rng = rng;
         self.skb_mark = marks.nf;
         if marks.ct != before.ct {
             self.set_ct_mark(ns, marks.ct);
@@ -620,5 +678,42 @@ impl Engine {
             }
             _ => return Ok(None),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::nf::rule::{LimitMatch, MatchState, StatisticMatch};
+
+    const S: u64 = crate::model::NS_PER_SEC;
+
+    // Proves the token bucket: full at first (burst packets pass), then one
+    // packet per 1/rate of elapsed time, never more than burst saved up.
+    #[test]
+    fn limit_bucket_refills_with_time() {
+        // 1/sec burst 3.
+        let mut l = LimitMatch { avg: 10_000, burst: 3, bucket: MatchState(None) };
+        let flood = |l: &mut LimitMatch, t0: u64| (0..6).filter(|i| limit_ok(l, t0 + i * S / 100)).count();
+        assert_eq!(flood(&mut l, 0), 3);
+        assert_eq!(flood(&mut l, 3 * S), 3, "bucket full again after 3 s");
+        assert_eq!(flood(&mut l, 5 * S + S / 2), 2, "2.5 s of refill is 2 packets");
+        assert_eq!(flood(&mut l, 100 * S), 3, "never more than burst");
+    }
+
+    // Proves nth mode draws 0, 1, ..., N-1 from the first packet on (nft
+    // numgen), and random mode's extremes do not depend on the draw.
+    #[test]
+    fn statistic_nth_and_random_extremes() {
+        let mut rng = Rng::new(1);
+        let mut st = StatisticMatch { nth: true, inv: false, value: 2, packet: 1, ..Default::default() };
+        let picks: Vec<bool> = (0..7).map(|_| statistic_ok(&mut st, &mut rng)).collect();
+        assert_eq!(picks, [false, true, false, false, true, false, false]);
+        let mut never = StatisticMatch { value: 0, ..Default::default() };
+        let mut always = StatisticMatch { value: 0x8000_0000, ..Default::default() };
+        assert!((0..100).all(|_| !statistic_ok(&mut never, &mut rng) && statistic_ok(&mut always, &mut rng)));
+        let mut half = StatisticMatch { value: 0x4000_0000, ..Default::default() };
+        let n = (0..10_000).filter(|_| statistic_ok(&mut half, &mut rng)).count();
+        assert!((4_700..5_300).contains(&n), "{n}");
     }
 }

@@ -14,7 +14,8 @@
 use std::fmt::Write as _;
 
 use crate::model::nf::rule::{
-    AddrMask, ConnmarkOp, CtStates, Inv, MultiportDir, NatFlags, NatRange, PortRange, ADDRTYPE_NAMES, REJECT_TYPES,
+    AddrMask, ConnmarkOp, CtStates, Inv, LimitMatch, MultiportDir, NatFlags, NatRange, PortRange, StatisticMatch,
+    ADDRTYPE_NAMES, LIMIT_UNITS, REJECT_TYPES,
 };
 use crate::model::nf::{Match, Rule, Ruleset, Table, TableName, Target};
 
@@ -348,6 +349,36 @@ fn match_save(out: &mut String, mm: &Match) {
                 let _ = write!(out, " {}--dst-range {}-{}", bang(s.inv), s.val.0, s.val.1);
             }
         }
+        Match::Limit(l) => {
+            let _ = write!(out, " -m limit --limit {}", limit_rate(l));
+            if l.burst != 5 {
+                let _ = write!(out, " --limit-burst {}", l.burst);
+            }
+        }
+        Match::Statistic(st) => {
+            out.push_str(" -m statistic");
+            statistic_text(out, st, "--");
+        }
+    }
+}
+
+/// libxt_limit's `print_rate`: `N/unit` in the largest unit that shows it.
+fn limit_rate(l: &LimitMatch) -> String {
+    let (rate, unit) = l.rate();
+    format!("{rate}/{}", LIMIT_UNITS[unit].0)
+}
+
+/// libxt_statistic's `print_match`, with `--` (save) or no prefix (`-L`).
+fn statistic_text(out: &mut String, st: &StatisticMatch, prefix: &str) {
+    let not = if st.inv { " !" } else { "" };
+    if st.nth {
+        let _ = write!(out, " {prefix}mode nth{not} {prefix}every {}", u64::from(st.value) + 1);
+        if st.packet != 0 || !prefix.is_empty() {
+            let _ = write!(out, " {prefix}packet {}", st.packet);
+        }
+    } else {
+        let p = f64::from(st.value) / f64::from(0x8000_0000u32);
+        let _ = write!(out, " {prefix}mode random{not} {prefix}probability {p:.11}");
     }
 }
 
@@ -814,6 +845,13 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                 let inv = if mk.inv { "!" } else { "" };
                 let _ = write!(s, " connmark match {inv} {}", mark_text(mk.mark, mk.mask));
             }
+            Match::Limit(l) => {
+                let _ = write!(s, " limit: avg {} burst {}", limit_rate(l), l.burst);
+            }
+            Match::Statistic(st) => {
+                s.push_str(" statistic");
+                statistic_text(&mut s, st, "");
+            }
         }
     }
     if let Some(t) = &rule.target {
@@ -1007,7 +1045,9 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
                 let _ = write!(out, "{:<4} ", i + 1);
             }
             if o.verbose {
-                let (pw, bw) = if o.exact { (8, 10) } else { (5, 5) };
+                // xtables_print_num: "%8llu " for both with -x (the header's
+                // "%10s" for bytes does not line up with it).
+                let (pw, bw) = if o.exact { (8, 8) } else { (5, 5) };
                 let _ = write!(
                     out,
                     "{} {} ",

@@ -10,16 +10,16 @@
 //!
 //! What it does not do: it is not wired into `tools::run` yet (the datapath
 //! does not traverse the hooks yet, and netsim never accepts a command whose
-//! effect it does not simulate). Extensions netsim does not model (`-m limit`,
+//! effect it does not simulate). Extensions netsim does not model (`-m hashlimit`,
 //! `-j CT`, ...) are refused as [`IptablesError::Unsupported`], not with a
 //! fake iptables message. Host names are not resolved.
 
 use std::net::Ipv4Addr;
 
 use crate::model::nf::rule::{
-    AddrMask, AddrtypeMatch, ConnmarkOp, ConntrackMatch, CtStates, IcmpMatch, Inv, IprangeMatch, MarkMatch,
-    MultiportDir, MultiportMatch, NatFlags, NatRange, PhysdevMatch, PortRange, TcpMatch, UdpMatch, ADDRTYPE_NAMES,
-    REJECT_TYPES,
+    AddrMask, AddrtypeMatch, ConnmarkOp, ConntrackMatch, CtStates, IcmpMatch, Inv, IprangeMatch, LimitMatch, MarkMatch,
+    MatchState, MultiportDir, MultiportMatch, NatFlags, NatRange, PhysdevMatch, PortRange, StatisticMatch, TcpMatch,
+    UdpMatch, ADDRTYPE_NAMES, REJECT_TYPES, XT_LIMIT_SCALE,
 };
 use crate::model::nf::{Hook, Match, Policy, Rule, Ruleset, Table, TableName, Target};
 use crate::model::MacAddr;
@@ -535,7 +535,7 @@ struct TargetB {
 
 fn once(seen: &mut Vec<String>, ext: &str, opt: &str) -> Result<(), IptablesError> {
     if seen.iter().any(|s| s == opt) {
-        return perr(format!("{ext}: option \"{opt}\" can only be used once."));
+        return perr(format!("{ext}: option \"{opt}\" can only be used once.\n"));
     }
     seen.push(opt.to_string());
     Ok(())
@@ -562,6 +562,9 @@ fn new_match(name: &str) -> Result<Match, IptablesError> {
         }
         "mac" => Match::Mac(Inv { inv: false, val: MacAddr::ZERO }),
         "iprange" => Match::Iprange(IprangeMatch::default()),
+        // limit_init: 3/hour, burst 5.
+        "limit" => Match::Limit(LimitMatch { avg: XT_LIMIT_SCALE * 3600 / 3, burst: 5, bucket: MatchState(None) }),
+        "statistic" => Match::Statistic(StatisticMatch::default()),
         other => return Err(IptablesError::Unsupported(format!("the `{other}' match"))),
     })
 }
@@ -600,6 +603,8 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
         Match::Mark(_) | Match::Connmark(_) => &["--mark"],
         Match::Mac(_) => &["--mac-source"],
         Match::Iprange(_) => &["--src-range", "--dst-range"],
+        Match::Limit(_) => &["--limit", "--limit-burst"],
+        Match::Statistic(_) => &["--mode", "--probability", "--every", "--packet"],
     };
     if !known.contains(&opt) {
         return Ok(false);
@@ -708,7 +713,7 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
         },
         Match::Comment(c) => {
             if inv {
-                return perr("comment: option \"--comment\" cannot be inverted.");
+                return perr("comment: option \"--comment\" cannot be inverted.\n");
             }
             *c = a.value(opt)?;
         }
@@ -772,8 +777,146 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
                 r.dst = Some(v);
             }
         }
+        Match::Limit(l) => {
+            if inv {
+                return perr(format!("limit: option \"{opt}\" cannot be inverted.\n"));
+            }
+            let v = a.value(opt)?;
+            if opt == "--limit" {
+                l.avg = limit_rate(&v)?;
+            } else {
+                // nft_limit_init: a packet limit's burst 0 means 5.
+                l.burst = match v.parse::<u32>() {
+                    Ok(0) => 5,
+                    Ok(b) if b <= 10_000 => b,
+                    _ => return perr("limit: bad value for option \"--limit-burst\", or out of range (0-10000).\n"),
+                };
+            }
+        }
+        Match::Statistic(st) => statistic_opt(st, opt, inv, a)?,
     }
     Ok(true)
+}
+
+/// libxt_limit's `parse_rate`: `N[/second|minute|hour|day]` (any prefix of
+/// the unit) as seconds per packet times `XT_LIMIT_SCALE`.
+fn limit_rate(v: &str) -> Result<u32, IptablesError> {
+    let bad = || IptablesError::Parameter(format!("bad rate \"{v}\"'"));
+    let (num, unit) = match v.split_once('/') {
+        Some((n, u)) => (n, Some(u)),
+        None => (v, None),
+    };
+    let mult: u32 = match unit {
+        None => 1,
+        Some("") => return Err(bad()),
+        Some(u) => {
+            let is = |full: &str| u.len() <= full.len() && full[..u.len()].eq_ignore_ascii_case(u);
+            if is("second") {
+                1
+            } else if is("minute") {
+                60
+            } else if is("hour") {
+                3600
+            } else if is("day") {
+                86_400
+            } else {
+                return Err(bad());
+            }
+        }
+    };
+    // atoi: leading digits (after optional blanks and sign), 0 when none.
+    let t = num.trim_start();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let n: i64 = digits
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .take(11)
+        .fold(0, |acc, c| acc * 10 + i64::from(c.to_digit(10).unwrap_or(0)));
+    let r = (if neg { -n } else { n }) as i32 as u32;
+    if r == 0 {
+        return Err(bad());
+    }
+    let avg = XT_LIMIT_SCALE * mult / r;
+    if avg == 0 {
+        return perr(format!("Rate too fast \"{v}\""));
+    }
+    Ok(avg)
+}
+
+/// libxt_statistic's `statistic_parse`: `--mode random|nth`,
+/// `--probability P` (0..1, stored as `lround(P * 2^31)`), `--every N`
+/// (stored as N - 1), `--packet P`; any `!` inverts the match.
+fn statistic_opt(st: &mut StatisticMatch, opt: &str, inv: bool, a: &mut Args) -> Result<(), IptablesError> {
+    if opt == "--mode" && inv {
+        return perr("statistic: option \"--mode\" cannot be inverted.\n");
+    }
+    let v = a.value(opt)?;
+    st.inv |= inv;
+    match opt {
+        "--mode" => {
+            st.nth = match v.as_str() {
+                "random" => false,
+                "nth" => true,
+                _ => return perr(format!("Bad mode \"{v}\"")),
+            }
+        }
+        "--probability" => {
+            let p = v.trim().parse::<f64>().ok().filter(|p| (0.0..=1.0).contains(p)).ok_or_else(|| {
+                IptablesError::Parameter(
+                    "statistic: bad value for option \"--probability\", or out of range (0-1).\n".into(),
+                )
+            })?;
+            st.value = (p * f64::from(0x8000_0000u32)).round() as u32;
+        }
+        _ => {
+            let (lo, name) = if opt == "--every" { (1, "every") } else { (0, "packet") };
+            let n = v.parse::<u32>().ok().filter(|n| *n >= lo).ok_or_else(|| {
+                IptablesError::Parameter(format!(
+                    "statistic: bad value for option \"--{name}\", or out of range ({lo}-4294967295).\n"
+                ))
+            })?;
+            if opt == "--every" {
+                st.value = n - 1;
+            } else {
+                st.packet = n;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `statistic_check`, then the option table's mandatory, `also` and
+/// `excl` checks (`xtables_options_fcheck`), in that order.
+fn statistic_final(st: &StatisticMatch, seen: &[String]) -> Result<(), IptablesError> {
+    let has = |o: &str| seen.iter().any(|s| s == o);
+    if !st.nth && !has("--probability") {
+        return perr("--probability must be specified when using random mode");
+    }
+    if st.nth && !has("--every") && !has("--packet") {
+        return perr("--every and --packet must be specified when using nth mode");
+    }
+    if st.packet > st.value {
+        return perr("the --packet p must be 0 <= p <= n-1");
+    }
+    if !has("--mode") {
+        return perr("statistic: option \"--mode\" must be specified\n");
+    }
+    if has("--probability") {
+        for other in ["--every", "--packet"] {
+            if has(other) {
+                return perr(format!(
+                    "statistic: option \"--probability\" cannot be used together with \"{other}\".\n"
+                ));
+            }
+        }
+    }
+    if has("--every") && !has("--packet") {
+        return perr("statistic: option \"--every\" also requires \"--packet\".\n");
+    }
+    Ok(())
 }
 
 /// The checks an extension makes once the whole command line is read.
@@ -801,6 +944,7 @@ fn match_final(b: &MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError>
             perr("iprange match: You must specify `--src-range' or `--dst-range'")
         }
         Match::Physdev(_) if b.seen.is_empty() => perr("PHYSDEV: no physdev option specified"),
+        Match::Statistic(st) => statistic_final(st, &b.seen),
         _ => Ok(()),
     }
 }
@@ -863,7 +1007,7 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
         return Ok(false);
     }
     if inv {
-        return perr(format!("{name}: option \"{opt}\" cannot be inverted."));
+        return perr(format!("{name}: option \"{opt}\" cannot be inverted.\n"));
     }
     once(&mut b.seen, &name, opt)?;
     let mark_err =

@@ -229,6 +229,92 @@ pub struct IprangeMatch {
     pub dst: Option<Inv<(Ipv4Addr, Ipv4Addr)>>,
 }
 
+/// `XT_LIMIT_SCALE`: `-m limit` stores its average as seconds per packet
+/// times this.
+pub const XT_LIMIT_SCALE: u32 = 10_000;
+
+/// The units `-m limit` prints, largest first, as `XT_LIMIT_SCALE` times
+/// their length in seconds (libxt_limit's `rates`).
+pub const LIMIT_UNITS: [(&str, u32); 4] = [
+    ("day", XT_LIMIT_SCALE * 24 * 60 * 60),
+    ("hour", XT_LIMIT_SCALE * 60 * 60),
+    ("min", XT_LIMIT_SCALE * 60),
+    ("sec", XT_LIMIT_SCALE),
+];
+
+/// Run-time state of a rule's match (a token bucket, a packet counter):
+/// the kernel keeps it per rule, it is not part of the rule's spec, so two
+/// rules compare equal (`-D`, `-C`) whatever their states.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MatchState<T>(pub T);
+
+impl<T> PartialEq for MatchState<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for MatchState<T> {}
+
+/// `-m limit`, as iptables-nft hands it to the kernel: an nft `limit`
+/// expression (`nft_limit_pkts`) of `rate` packets per `unit` seconds and
+/// `burst`, derived from xt_rateinfo's `avg` exactly as iptables does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitMatch {
+    /// xt_rateinfo's `avg`: seconds per packet times [`XT_LIMIT_SCALE`].
+    pub avg: u32,
+    /// `--limit-burst` (the kernel turns 0 into 5).
+    pub burst: u32,
+    /// Tokens (ns) left and when they were last counted: `None` until the
+    /// first packet (the bucket starts full).
+    pub bucket: MatchState<Option<(u64, u64)>>,
+}
+
+impl LimitMatch {
+    /// The rate as printed and as iptables-nft gives it to the kernel:
+    /// (packets, index into [`LIMIT_UNITS`]) (`print_rate`, `add_nft_limit`).
+    pub fn rate(&self) -> (u32, usize) {
+        let avg = self.avg.max(1);
+        let mut i = 1;
+        while i < LIMIT_UNITS.len() {
+            let m = LIMIT_UNITS[i].1;
+            if avg > m || m / avg < m % avg {
+                break;
+            }
+            i += 1;
+        }
+        (LIMIT_UNITS[i - 1].1 / avg, i - 1)
+    }
+
+    /// nft_limit's cost of one packet in ns (`unit * NSEC_PER_SEC / rate`)
+    /// and the bucket's size (`cost * burst`).
+    pub fn cost_and_max(&self) -> (u64, u64) {
+        let (rate, u) = self.rate();
+        let unit = u64::from(LIMIT_UNITS[u].1 / XT_LIMIT_SCALE);
+        let cost = unit * 1_000_000_000 / u64::from(rate.max(1));
+        (cost, cost * u64::from(self.burst))
+    }
+}
+
+/// `-m statistic` as xt_statistic_info holds it. iptables-nft gives the
+/// kernel `meta random & 0x7fffffff < value` (random mode) or
+/// `numgen inc mod (value + 1) == packet` (nth mode).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct StatisticMatch {
+    /// `--mode nth` (else random).
+    pub nth: bool,
+    /// `!` before any option.
+    pub inv: bool,
+    /// The union's first word: `lround(P * 2^31)` in random mode, N - 1 in
+    /// nth mode.
+    pub value: u32,
+    /// `--packet P`.
+    pub packet: u32,
+    /// nft numgen's counter: the number the last packet drew, `None` before
+    /// the first (which draws 0).
+    pub count: MatchState<Option<u32>>,
+}
+
 /// An extension match, in the order the rule gave them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Match {
@@ -258,6 +344,10 @@ pub enum Match {
     Mac(Inv<MacAddr>),
     /// `-m iprange`.
     Iprange(IprangeMatch),
+    /// `-m limit`.
+    Limit(LimitMatch),
+    /// `-m statistic`.
+    Statistic(StatisticMatch),
 }
 
 impl Match {
@@ -277,6 +367,8 @@ impl Match {
             Match::Connmark(_) => "connmark",
             Match::Mac(_) => "mac",
             Match::Iprange(_) => "iprange",
+            Match::Limit(_) => "limit",
+            Match::Statistic(_) => "statistic",
         }
     }
 }
@@ -472,6 +564,31 @@ mod tests {
         assert_eq!(m("255.255.255.255").prefix_len(), Some(32));
         assert_eq!(m("0.0.0.0").prefix_len(), Some(0));
         assert_eq!(m("255.0.255.0").prefix_len(), None);
+    }
+
+    // Proves -m limit prints the rate in the unit iptables picks and the
+    // kernel's per-packet cost follows from it.
+    #[test]
+    fn limit_rate_and_cost() {
+        let l = |avg: u32| LimitMatch { avg, burst: 5, bucket: MatchState(None) };
+        let show = |avg: u32| {
+            let (r, u) = l(avg).rate();
+            format!("{r}/{}", LIMIT_UNITS[u].0)
+        };
+        assert_eq!(show(10_000), "1/sec");
+        assert_eq!(show(10_000 * 3600 / 1000), "1000/hour");
+        assert_eq!(show(10_000 * 60 / 7), "7/min");
+        assert_eq!(show(10_000 / 7), "7/sec");
+        assert_eq!(show(10_000 * 86_400), "1/day");
+        assert_eq!(l(10_000 * 60 / 7).cost_and_max(), (60_000_000_000 / 7, 60_000_000_000 / 7 * 5));
+    }
+
+    // Proves a stateful match's state is not part of the rule's spec.
+    #[test]
+    fn match_state_ignored_by_equality() {
+        let a = LimitMatch { avg: 1, burst: 5, bucket: MatchState(None) };
+        let b = LimitMatch { bucket: MatchState(Some((3, 4))), ..a.clone() };
+        assert_eq!(a, b);
     }
 
     // Proves -D/-C equality ignores counters but not the target.
