@@ -5,7 +5,8 @@
 //! Each function names the kernel function it copies; the netfilter hooks
 //! (and br_netfilter's bridged pass) are called where the kernel calls them,
 //! and the packet's connection (`skb->_nfct`) rides in `Engine::skb_ct`.
-//! Not modelled yet: TCP/UDP sockets, fragmentation, IP options.
+//! Local TCP and UDP go to [`super::socket`]. Not modelled yet:
+//! fragmentation, IP options.
 
 use super::conntrack::{CtInfo, CtRef, SkbCt};
 use super::netfilter::{NfCtx, NfVerdict};
@@ -24,6 +25,20 @@ pub const ETH_P_IP: u16 = 0x0800;
 pub const ETH_P_ARP: u16 = 0x0806;
 /// IP protocol ICMP.
 pub const IPPROTO_ICMP: u8 = 1;
+
+/// A bridged packet DNATed to a neighbour being resolved: what
+/// `br_dev_xmit` needs to go on bridging it (`nf_bridge_info`).
+#[derive(Debug)]
+pub struct BridgedDnat {
+    /// The port it came in on (`physindev`).
+    pub port: LinkId,
+    /// Its original source MAC (`neigh_header`).
+    pub src_mac: MacAddr,
+    /// Its connection.
+    pub ct: SkbCt,
+    /// Its mark.
+    pub mark: u32,
+}
 
 /// `skb->pkt_type` as `eth_type_trans` sets it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -286,11 +301,10 @@ impl Engine {
 
     // ---------------------------------------------------------------- bridge
 
-    /// `br_handle_frame` + `br_handle_frame_finish` for a frame received on
-    /// `port` of bridge `br`.
+    /// `br_handle_frame` for a frame received on `port` of bridge `br`:
+    /// checks, br_netfilter's PREROUTING, then [`Engine::br_handle_frame_finish`].
     fn br_handle_frame(&mut self, br: LinkId, port: LinkId, mut frame: Vec<u8>) {
         let src = eth_src(&frame);
-        let dst = eth_dst(&frame);
         if !src.is_valid_unicast() {
             self.drop_frame(Some(port), DropReason::NotSpecified, "source MAC is not a valid unicast address");
             return;
@@ -303,15 +317,90 @@ impl Engine {
         // in = the bridge before the frame is learned or forwarded.
         let brnf = eth_type(&frame) == ETH_P_IP && self.br_nf_active(br);
         if brnf {
-            // DIVERGENCE: a bridged packet DNATed here goes on being bridged
-            // to its frame's destination MAC; the kernel re-routes it
-            // (br_nf_pre_routing_finish) and may hand it to IP forwarding.
+            let before = Ipv4View::parse(&frame[14..]).map(|v| v.dst);
             let ctx =
                 NfCtx { in_dev: Some(br), phys_in: Some(port), src_mac: Some(src), ..NfCtx::at(Hook::Prerouting) };
             if !self.nf_pass(br, &ctx, &mut frame[14..]) {
                 return;
             }
+            let after = Ipv4View::parse(&frame[14..]).map(|v| v.dst);
+            if let (Some(b), Some(a)) = (before, after) {
+                if a != b && !self.br_nf_dnat(br, port, &mut frame, a) {
+                    return;
+                }
+            }
         }
+        self.br_handle_frame_finish(br, port, frame, brnf);
+    }
+
+    /// `br_nf_pre_routing_finish` after DNAT changed a bridged packet's
+    /// destination: routed to the host or elsewhere, the frame is readdressed
+    /// to the bridge; routed back out of the bridge itself, it stays bridged
+    /// ("bridged DNAT", no `ip_forward` needed) to the new destination's
+    /// MAC, resolving it first if the neighbour is not connected. Returns
+    /// whether bridging continues now with `frame`.
+    fn br_nf_dnat(&mut self, br: LinkId, port: LinkId, frame: &mut [u8], dst: Ipv4Addr) -> bool {
+        use crate::model::NeighState;
+        let ns = self.world.link(br).ns;
+        let br_mac = self.world.link(br).mac;
+        let forwarding = self.conf(ns, br, "forwarding") != 0;
+        let Some(r) = self.world.fib_lookup(ns, dst, None) else {
+            self.drop_frame(Some(br), DropReason::IpInNoRoutes, "no route to the DNAT destination");
+            return false;
+        };
+        match r.route.rtype {
+            RouteType::Local => {
+                frame[..6].copy_from_slice(&br_mac.0);
+                true
+            }
+            RouteType::Unicast if r.route.dev == Some(br) => {
+                let nh = r.route.gateway.unwrap_or(dst);
+                let connected = self.world.ns(ns).neigh.get(&(br, nh)).and_then(|n| {
+                    matches!(n.state, NeighState::Reachable | NeighState::Permanent | NeighState::Noarp)
+                        .then_some(n.lladdr)
+                        .flatten()
+                });
+                if let Some(mac) = connected {
+                    // neigh_hh_bridge: only the destination MAC changes.
+                    frame[..6].copy_from_slice(&mac.0);
+                    return true;
+                }
+                // neigh->output, with br_dev_xmit told to go on bridging the
+                // frame (source MAC kept) once the neighbour answers.
+                let tok = self.brdnat_next;
+                self.brdnat_next += 1;
+                let b = BridgedDnat { port, src_mac: eth_src(frame), ct: self.skb_ct.clone(), mark: self.skb_mark };
+                self.brdnat.insert(tok, b);
+                self.neigh_output_tok(ns, br, nh, frame[14..].to_vec(), tok);
+                false
+            }
+            RouteType::Unicast if forwarding => {
+                frame[..6].copy_from_slice(&br_mac.0);
+                true
+            }
+            _ => {
+                self.drop_frame(Some(br), DropReason::IpInAddrErrors, "DNAT destination not reachable from the bridge");
+                false
+            }
+        }
+    }
+
+    /// A bridged-DNAT frame whose next hop just resolved: readdressed and
+    /// bridged from its ingress port with its connection
+    /// (`br_nf_pre_routing_finish_bridge_slow`).
+    pub(super) fn br_dnat_resume(&mut self, br: LinkId, tok: u64, mac: MacAddr, pkt: &[u8]) {
+        let Some(b) = self.brdnat.remove(&tok) else { return };
+        let frame = eth_frame(mac, b.src_mac, ETH_P_IP, pkt);
+        self.skb_ct = b.ct;
+        self.skb_mark = b.mark;
+        self.br_handle_frame_finish(br, b.port, frame, true);
+    }
+
+    /// `br_handle_frame_finish`: learn the source, then deliver locally,
+    /// forward by the FDB or flood.
+    fn br_handle_frame_finish(&mut self, br: LinkId, port: LinkId, frame: Vec<u8>, brnf: bool) {
+        let src = eth_src(&frame);
+        let dst = eth_dst(&frame);
         self.br_fdb_update(br, port, src);
         let promisc = self.world.link(br).promisc > 0 || self.world.link(br).promisc_flag;
         let mut local_rcv = promisc;
@@ -369,12 +458,11 @@ impl Engine {
                 false
             }
             NfVerdict::Reject(code) => {
+                // nf_send_unreach → icmp_send: the error goes out through
+                // OUTPUT and POSTROUTING like any local packet, RELATED to
+                // the rejected packet's connection.
                 if let Some(ip) = Ipv4View::parse(pkt) {
-                    // nf_send_unreach's error is not counted in OUTPUT or
-                    // POSTROUTING (kernel 6.18, checked with verify).
-                    self.nf_bypass = true;
                     self.icmp_send(ns, pkt, ip, 3, code);
-                    self.nf_bypass = false;
                 }
                 self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT");
                 false
@@ -948,6 +1036,8 @@ impl Engine {
         let payload = &pkt[ip.ihl..];
         match ip.proto {
             IPPROTO_ICMP => self.icmp_rcv(ns, dev, pkt, ip, payload),
+            super::socket::IPPROTO_TCP => self.tcp_v4_rcv(ns, dev, pkt, ip),
+            super::socket::IPPROTO_UDP => self.udp_rcv(ns, dev, pkt, ip),
             _ => {
                 self.drop_frame(Some(dev), DropReason::IpNoproto, "protocol not modelled by netsim yet");
             }
@@ -961,6 +1051,8 @@ impl Engine {
         }
         // Raw ICMP sockets (ping) get a copy of every ICMP packet.
         self.deliver_icmp_to_sockets(ns, pkt, ip);
+        // Errors go to the TCP or UDP socket whose packet they quote.
+        self.sock_icmp_error(ns, icmp);
         if icmp[0] == 8 && !ip.dst.is_broadcast() {
             if self.trace.enabled {
                 self.trace.push(self.now, Some(dev), TraceKind::Deliver { what: "icmp echo request: reply".into() });
@@ -1064,7 +1156,7 @@ impl Engine {
             }
         };
         let mut out = out_of(&self.world, &res.route);
-        if let Some(dev) = out.filter(|_| !self.nf_bypass) {
+        if let Some(dev) = out {
             let o = NfCtx { out_dev: out, ..NfCtx::at(Hook::Output) };
             if !self.nf_pass(dev, &o, &mut pkt) {
                 return true;

@@ -637,6 +637,7 @@ impl Engine {
                     }
                 }
             }
+            (Some(Process::Nc(_) | Process::Curl(_) | Process::HttpServer(_)), _) => self.app_signal(pid, sig),
             (None, _) => {}
         }
     }

@@ -8,9 +8,11 @@
 //! (iptables rule evaluation), [`neigh`] (the neighbour state machine),
 //! [`netlink`] (what the kernel does for configuration requests: links,
 //! addresses, carrier events), [`proc`] (ping and tcpdump processes),
+//! [`socket`] (TCP and UDP sockets), [`apps`] (nc, curl, the HTTP server),
 //! [`interp`] (runs a parsed script).
 //! Not here: argument parsing and printing of tools (see [`crate::tools`]).
 
+pub mod apps;
 pub mod conntrack;
 pub mod datapath;
 pub mod interp;
@@ -19,6 +21,7 @@ pub mod netfilter;
 pub mod netlink;
 pub mod proc;
 pub mod rng;
+pub mod socket;
 
 use crate::model::{HostProfile, LinkId, NsId, World};
 use crate::trace::{DropReason, Trace, TraceKind};
@@ -65,6 +68,13 @@ pub enum Event {
     Wake {
         /// The process.
         pid: Pid,
+    },
+    /// A socket timer fires (SYN retransmit, delayed ACK, TIME_WAIT).
+    SockTimer {
+        /// The socket.
+        sock: socket::SockId,
+        /// The timer generation it was armed with (stale when older).
+        gen: u64,
     },
 }
 
@@ -144,19 +154,21 @@ pub struct Engine {
     pub stats: Stats,
     /// The scenario seed.
     pub seed: u64,
+    /// TCP and UDP sockets of every namespace.
+    pub sockets: socket::Sockets,
     /// Capture taps: (device, tcpdump process).
     pub taps: Vec<(LinkId, Pid)>,
     /// `reachable_time` per namespace, drawn on first use.
     reachable: BTreeMap<NsId, u64>,
     /// Carrier of each link at the last refresh (to see carrier events).
     last_carrier: BTreeMap<LinkId, bool>,
-    /// Set while sending a REJECT's ICMP error, which skips OUTPUT and
-    /// POSTROUTING.
-    nf_bypass: bool,
     /// `skb->_nfct` of the packet in the hooks now (see `conntrack`).
     pub(crate) skb_ct: conntrack::SkbCt,
     /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
     pub(crate) skb_mark: u32,
+    /// Bridged-DNAT packets waiting in a neighbour queue, by token.
+    brdnat: BTreeMap<u64, datapath::BridgedDnat>,
+    brdnat_next: u64,
     /// Nesting depth of operations whose carrier events are held back.
     deferring: u32,
     /// A refresh was asked for while held back.
@@ -182,11 +194,13 @@ impl Engine {
             stats: Stats::default(),
             seed,
             taps: Vec::new(),
+            sockets: socket::Sockets::default(),
             reachable: BTreeMap::new(),
             last_carrier: BTreeMap::new(),
-            nf_bypass: false,
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
+            brdnat: BTreeMap::new(),
+            brdnat_next: 1,
             deferring: 0,
             refresh_pending: false,
         }
@@ -217,6 +231,7 @@ impl Engine {
             Event::Rx { link, frame, ct } => self.rx(link, frame, ct),
             Event::NeighTimer { ns, dev, ip } => self.neigh_timer(ns, dev, ip),
             Event::Wake { pid } => self.wake(pid),
+            Event::SockTimer { sock, gen } => self.sock_timer(sock, gen),
             Event::Xmit { link, frame } => {
                 if self.world.link_alive(link) {
                     self.xmit(link, frame);

@@ -44,6 +44,12 @@ impl Engine {
     /// `neigh_resolve_output`: send `pkt` (an IPv4 packet) to next hop `nh`
     /// on `dev`, resolving it first if needed.
     pub(super) fn neigh_output(&mut self, ns: NsId, dev: LinkId, nh: Ipv4Addr, pkt: Vec<u8>) {
+        self.neigh_output_tok(ns, dev, nh, pkt, 0);
+    }
+
+    /// [`Engine::neigh_output`] for a packet with a token: non-zero for a
+    /// bridged-DNAT packet, which goes on being bridged once resolved.
+    pub(super) fn neigh_output_tok(&mut self, ns: NsId, dev: LinkId, nh: Ipv4Addr, pkt: Vec<u8>, tok: u64) {
         let now = self.now;
         let state = self.world.ns(ns).neigh.get(&(dev, nh)).map(|n| (n.state, n.lladdr));
         match state {
@@ -57,6 +63,10 @@ impl Engine {
                 if let Some(n) = self.world.ns_mut(ns).neigh.get_mut(&(dev, nh)) {
                     n.used_ns = now;
                 }
+                if tok != 0 {
+                    self.br_dnat_resume(dev, tok, mac, &pkt);
+                    return;
+                }
                 let frame = eth_frame(mac, self.world.link(dev).mac, ETH_P_IP, &pkt);
                 self.xmit(dev, frame);
             }
@@ -65,7 +75,7 @@ impl Engine {
                 // (skb_peek_tail of arp_queue).
                 let saddr = Ipv4View::parse(&pkt).map(|v| v.src);
                 if let Some(n) = self.world.ns_mut(ns).neigh.get_mut(&(dev, nh)) {
-                    n.queue.push(pkt);
+                    n.queue.push((pkt, tok));
                     n.queue_saddr = saddr.or(n.queue_saddr);
                 }
             }
@@ -90,7 +100,7 @@ impl Engine {
                 e.updated_ns = now;
                 e.used_ns = now;
                 e.queue_saddr = saddr;
-                e.queue.push(pkt);
+                e.queue.push((pkt, tok));
                 self.neigh_arm(ns, dev, nh, now + RETRANS_NS);
                 self.arp_solicit(ns, dev, nh, saddr, None);
             }
@@ -168,7 +178,10 @@ impl Engine {
         self.set_state(ns, dev, ip, NeighState::Failed);
         let queue =
             self.world.ns_mut(ns).neigh.get_mut(&(dev, ip)).map(|n| std::mem::take(&mut n.queue)).unwrap_or_default();
-        for pkt in queue {
+        for (pkt, tok) in queue {
+            if let Some(b) = self.brdnat.remove(&tok) {
+                self.skb_ct = b.ct;
+            }
             if let Some(v) = Ipv4View::parse(&pkt) {
                 self.icmp_send(ns, &pkt, v, 3, 1);
             }
@@ -234,8 +247,8 @@ impl Engine {
                 self.neigh_arm(ns, dev, ip, now + reach);
             }
         }
-        for pkt in queue {
-            self.neigh_output(ns, dev, ip, pkt);
+        for (pkt, tok) in queue {
+            self.neigh_output_tok(ns, dev, ip, pkt, tok);
         }
     }
 

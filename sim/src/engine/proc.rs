@@ -1,5 +1,6 @@
 //! Processes a script starts that live in virtual time: `ping` (iputils)
-//! and `tcpdump` captures.
+//! and `tcpdump` captures; the socket applications (nc, curl, the HTTP
+//! server) are in [`super::apps`].
 //!
 //! A process is a state machine woken by its timers ([`super::Event::Wake`])
 //! and by packets (ICMP to ping's raw socket, frames to a capture tap).
@@ -29,6 +30,12 @@ pub enum Process {
     Ping(Box<Ping>),
     /// `tcpdump`.
     Tcpdump(Box<Tcpdump>),
+    /// netcat-openbsd `nc`.
+    Nc(Box<super::apps::Nc>),
+    /// `curl`.
+    Curl(Box<super::apps::Curl>),
+    /// `python3 -m http.server`.
+    HttpServer(Box<super::apps::HttpServer>),
 }
 
 impl Process {
@@ -42,6 +49,9 @@ impl Process {
         match self {
             Process::Ping(p) => p.exit,
             Process::Tcpdump(t) => t.exit,
+            Process::Nc(n) => n.exit,
+            Process::Curl(c) => c.exit,
+            Process::HttpServer(h) => h.exit,
         }
     }
 }
@@ -168,6 +178,12 @@ impl Engine {
         let pid = self.alloc_pid();
         match &p {
             Process::Ping(_) => self.schedule(self.now, Event::Wake { pid }),
+            // fork and exec take a moment: packets already in flight land
+            // before the new process opens its socket.
+            Process::Nc(_) | Process::Curl(_) => {
+                self.schedule(self.now + super::apps::PROC_START_NS, Event::Wake { pid })
+            }
+            Process::HttpServer(_) => {}
             Process::Tcpdump(t) => {
                 self.taps.push((t.link, pid));
                 if t.promisc {
@@ -182,6 +198,9 @@ impl Engine {
     /// A process timer fired.
     pub(super) fn wake(&mut self, pid: Pid) {
         let now = self.now;
+        if matches!(self.procs.get(&pid), Some(Process::Nc(_) | Process::Curl(_) | Process::HttpServer(_))) {
+            return self.app_wake(pid);
+        }
         let Some(Process::Ping(p)) = self.procs.get_mut(&pid) else {
             return;
         };
@@ -450,6 +469,7 @@ impl Engine {
         match self.procs.get(&pid) {
             Some(Process::Ping(_)) => self.ping_finish(pid),
             Some(Process::Tcpdump(_)) => self.tcpdump_stop(pid, true),
+            Some(Process::Nc(_) | Process::Curl(_) | Process::HttpServer(_)) => self.app_freeze(pid),
             None => {}
         }
     }

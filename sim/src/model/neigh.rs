@@ -66,8 +66,10 @@ pub struct Neigh {
     pub updated_ns: u64,
     /// Last time a packet used the entry.
     pub used_ns: u64,
-    /// Packets waiting for resolution (IPv4 packets without L2 header).
-    pub queue: Vec<Vec<u8>>,
+    /// Packets waiting for resolution (IPv4 packets without L2 header),
+    /// each with the engine's token for what to do once resolved (0: send
+    /// from this device).
+    pub queue: Vec<(Vec<u8>, u64)>,
     /// The source address of the newest queued packet (for `arp_solicit`).
     pub queue_saddr: Option<std::net::Ipv4Addr>,
     /// Added by the user (`ip neigh add`).

@@ -1045,8 +1045,7 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
                 let _ = write!(out, "{:<4} ", i + 1);
             }
             if o.verbose {
-                // xtables_print_num: "%8llu " for both with -x (the header's
-                // "%10s" for bytes does not line up with it).
+                // xtables_print_num: "%8llu " for both under -x (the header says "%10s" for bytes).
                 let (pw, bw) = if o.exact { (8, 8) } else { (5, 5) };
                 let _ = write!(
                     out,

@@ -1464,9 +1464,20 @@ fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
 /// What iptables prints when the kernel refuses; the ruleset is unchanged.
 pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError> {
     // Work on a copy and commit at the end: nothing is half-applied.
+    let existed = rs.table(inv.table).is_some();
     let mut t = rs.table(inv.table).cloned().unwrap_or_else(|| Table::new(inv.table));
     let out = apply_to(&mut t, inv)?;
-    rs.tables.insert(inv.table, t);
+    // Listing, checking, zeroing, flushing or deleting in a table that does
+    // not exist leaves it nonexistent (iptables-nft 1.8.9, checked on the
+    // kernel: `iptables -t nat -L` then `iptables-save` prints nothing, and
+    // conntrack stays off).
+    let creates = matches!(
+        inv.command,
+        Command::Append(_) | Command::Insert(..) | Command::Replace(..) | Command::Policy(..) | Command::NewChain(_)
+    );
+    if existed || creates {
+        rs.tables.insert(inv.table, t);
+    }
     Ok(out)
 }
 

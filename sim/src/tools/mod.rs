@@ -11,10 +11,13 @@
 
 pub mod bridge;
 pub mod conntrack;
+pub mod curl;
 pub mod grep;
+pub mod httpd;
 pub mod ip;
 pub mod iptables;
 pub mod misc;
+pub mod nc;
 pub mod ping;
 pub mod sysctl;
 pub mod tcpdump;
@@ -109,6 +112,10 @@ pub const COMMANDS: &[&str] = &[
     "iptables-nft",
     "iptables-save",
     "iptables-restore",
+    "nc",
+    "netcat",
+    "curl",
+    "python3",
     "conntrack",
 ];
 
@@ -138,6 +145,9 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
             misc::run(ctx, cmd, args)
         }
         "grep" => grep::run(ctx, args),
+        "nc" | "netcat" => nc::run(ctx, args),
+        "curl" => curl::run(ctx, args),
+        "python3" => httpd::run(ctx, args),
         "iptables"
         | "iptables-nft"
         | "iptables-legacy"

@@ -68,6 +68,14 @@
 //!     seed). Masking comes first so the order does not depend on values
 //!     that differ between runs.
 //!
+//! ## Socket applications (nc, curl, python3 -m http.server)
+//!
+//! 11. curl's elapsed times in its error texts: `after 1001 ms` and
+//!     `after 1001 milliseconds` (lines starting `curl: (`) become
+//!     `after T ms` and `after T milliseconds`.
+//! 12. Python `http.server`'s log stamp (`ADDR - - [23/Nov/2026 16:00:08]
+//!     ...`) becomes `[DATE]`: it is the wall clock.
+//!
 //! Not normalised (yet): `ip -j` JSON, IP header ids and TTLs (not printed
 //! by `-nne`).
 //!
@@ -136,6 +144,7 @@ pub fn output_text(text: &str) -> String {
                 line.push_str("DATE");
             }
         }
+        line = socket_apps(&line);
         line = strip_tcpdump_time(&line);
         if line.contains("ICMP echo request, id ") || line.contains("ICMP echo reply, id ") {
             line = rewrite_number_after(&line, ", id ", false, |n| n.parse::<u64>().ok().map(|v| ids.label(v)));
@@ -149,6 +158,21 @@ pub fn output_text(text: &str) -> String {
 
 /// Rule 7: a tcpdump text line printed by the script starts with
 /// `HH:MM:SS.ffffff `; the timestamp is dropped.
+/// Rules 10 and 11: curl's elapsed times and http.server's log stamp.
+fn socket_apps(line: &str) -> String {
+    let mut line = line.to_string();
+    if line.starts_with("curl: (") {
+        line = rewrite_number_after(&line, "after ", false, |_| Some("T".to_string()));
+    }
+    if let (Some(a), Some(b)) = (line.find(" - - ["), line.find("] ")) {
+        let stamp = &line[a + 6..b.max(a + 6)];
+        if b > a && stamp.len() == 20 && stamp.as_bytes().get(2) == Some(&b'/') {
+            line = format!("{}[DATE]{}", &line[..a + 5], &line[b + 1..]);
+        }
+    }
+    line
+}
+
 fn strip_tcpdump_time(line: &str) -> String {
     let b = line.as_bytes();
     let ok = b.len() > 16
@@ -627,6 +651,20 @@ mod tests {
     }
 
     use super::*;
+
+    // Proves conntrack lines from the kernel (hash order, wall-clock
+    // timeouts, random ids and ports) and from the simulator normalise to
+    // the same text: masked first, then each run sorted.
+    #[test]
+    fn conntrack_runs_masked_then_sorted() {
+        let k = "x\nicmp     1 29 src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=20927 src=10.0.1.1 dst=10.0.1.2 type=0 code=0 id=20927 mark=0 use=1\n\
+udp      17 28 src=10.0.0.1 dst=10.0.0.2 sport=56521 dport=54 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=54 dport=56521 mark=0 use=1\ny\n";
+        let s = "x\nudp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=40001 dport=54 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 sport=54 dport=40001 mark=0 use=1\n\
+icmp     1 30 src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=1001 src=10.0.1.1 dst=10.0.1.2 type=0 code=0 id=1001 mark=0 use=1\ny\n";
+        assert_eq!(output_text(k), output_text(s));
+        assert!(output_text(k).contains("icmp     1 T src=10.0.1.2 dst=10.0.1.1 type=8 code=0 id=I "));
+        assert!(output_text(k).contains(" sport=E dport=54 "));
+    }
 
     // Real kernel capture (veth in a fresh netns): background IPv6 goes, ids
     // are mapped, ARP and ICMP stay byte-exact.
