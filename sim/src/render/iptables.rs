@@ -855,7 +855,7 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
         }
     }
     if let Some(t) = &rule.target {
-        target_list(&mut s, t);
+        target_list(&mut s, t, numeric);
     }
     s
 }
@@ -912,7 +912,7 @@ fn conntrack_list(s: &mut String, c: &crate::model::nf::rule::ConntrackMatch, nu
 /// What `-L` prints after the matches for a target (each extension's
 /// `print`): `reject-with`, `to:`, `masq ports:`, `redir ports`, `MARK ...`,
 /// `CONNMARK ...`.
-fn target_list(s: &mut String, t: &Target) {
+fn target_list(s: &mut String, t: &Target, numeric: bool) {
     let flags = |s: &mut String, f: &NatFlags| {
         for (on, name) in [(f.random, " random"), (f.random_fully, " random-fully"), (f.persistent, " persistent")] {
             if on {
@@ -933,6 +933,43 @@ fn target_list(s: &mut String, t: &Target) {
     match t {
         Target::Reject(i) => {
             let _ = write!(s, " reject-with {}", REJECT_TYPES[*i].0);
+        }
+        // LOG_print: numbers with -n, else the level's first name in
+        // syslog.h's prioritynames (what iptables 1.8.9 printed) and the
+        // flags' names.
+        Target::Log { level, prefix, flags } => {
+            if numeric {
+                let _ = write!(s, " LOG flags {flags} level {level}");
+            } else {
+                const NAMES: [(&str, u8); 8] = [
+                    ("alert", 1),
+                    ("crit", 2),
+                    ("debug", 7),
+                    ("emerg", 0),
+                    ("err", 3),
+                    ("info", 6),
+                    ("notice", 5),
+                    ("warn", 4),
+                ];
+                match NAMES.iter().find(|(_, l)| l == level) {
+                    Some((n, _)) => {
+                        let _ = write!(s, " LOG level {n}");
+                    }
+                    None => {
+                        let _ = write!(s, " LOG UNKNOWN level {level}");
+                    }
+                }
+                for (b, n) in
+                    [(1, " tcp-sequence"), (2, " tcp-options"), (4, " ip-options"), (8, " uid"), (32, " macdecode")]
+                {
+                    if flags & b != 0 {
+                        s.push_str(n);
+                    }
+                }
+            }
+            if let Some(p) = prefix.as_ref().filter(|p| !p.is_empty()) {
+                let _ = write!(s, " prefix \"{p}\"");
+            }
         }
         Target::Snat(r, f) | Target::Dnat(r, f) => {
             let _ = write!(s, " to:{}", nat_range(r));
@@ -1084,8 +1121,9 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
             };
             let _ = write!(out, "{opt:<2} ");
             if o.verbose {
+                // print_iface: "*" with -n, else "any".
                 let ifc = |i: &Option<Inv<String>>| match i {
-                    None => "*".to_string(),
+                    None => if o.numeric { "*" } else { "any" }.to_string(),
                     Some(i) => format!("{}{}", if i.inv { "!" } else { "" }, i.val),
                 };
                 // `%-6s ` twice, and the nft variant's extra space.
