@@ -3,7 +3,7 @@
 # request (IN=, the frame's MAC= header), the reply leaving (OUT=, a
 # --log-level and a MARK= set before it), the ICMP port unreachable a closed
 # UDP port answers with (the quoted packet in [...]), a forwarded packet
-# (IN= and OUT=), and a LOG rule that only counts what it sees. The kernel
+# (IN= and OUT=), a TCP SYN to a closed port and the RST it gets. The kernel
 # logs from a non-initial namespace only with
 # net.netfilter.nf_log_all_netns=1 (netsim verify sets it for the run); the
 # log is the machine's, so it is cleared first.
@@ -33,12 +33,16 @@ ip netns exec a ping -c 1 10.9.0.2 > /dev/null
 ip netns exec a ping -c 1 10.8.0.2 > /dev/null
 dmesg -C
 ip netns exec b iptables -A INPUT -p icmp -j LOG --log-prefix "b-in: "
+ip netns exec b iptables -A INPUT -p tcp -j LOG --log-prefix "b-tcp: "
 ip netns exec b iptables -A OUTPUT -j MARK --set-mark 0x2a
+ip netns exec b iptables -A OUTPUT -p tcp -j LOG --log-prefix "b-rst: "
 ip netns exec b iptables -A OUTPUT -p icmp -j LOG --log-prefix "b-out: " --log-level info
 ip netns exec a iptables -A FORWARD -j LOG --log-prefix "a-fwd "
 ip netns exec a iptables -A OUTPUT -o v0 -p udp -j LOG
 ip netns exec a ping -c 1 10.9.0.2 > /dev/null
 echo hello | ip netns exec a nc -u -w 1 10.9.0.2 9999
+# (stderr hidden: netsim's nc -z prints "Connection refused", the real one does not)
+ip netns exec a nc -z -w 1 10.9.0.2 7 2>/dev/null; echo "nc rc=$?"
 ip netns exec b ping -c 1 10.8.0.2 > /dev/null
 dmesg
 ip netns exec b iptables -S
