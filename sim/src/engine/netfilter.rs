@@ -103,15 +103,16 @@ enum Step {
     Confirm,
 }
 
-/// What a hook runs, in priority order (`nf_ip_hook_priorities`).
+/// What a hook runs, in priority order (`nf_ip_hook_priorities`; the
+/// security table's chains at 150, where iptables-nft registers them).
 fn steps_for(hook: Hook) -> &'static [Step] {
     use Step::{Confirm, CtIn, Nat, Table};
-    use TableName::{Filter, Mangle, Raw};
+    use TableName::{Filter, Mangle, Raw, Security};
     match hook {
         Hook::Prerouting => &[Table(Raw), CtIn, Table(Mangle), Nat],
-        Hook::Input => &[Table(Mangle), Table(Filter), Nat, Confirm],
-        Hook::Forward => &[Table(Mangle), Table(Filter)],
-        Hook::Output => &[Table(Raw), CtIn, Table(Mangle), Nat, Table(Filter)],
+        Hook::Input => &[Table(Mangle), Table(Filter), Nat, Table(Security), Confirm],
+        Hook::Forward => &[Table(Mangle), Table(Filter), Table(Security)],
+        Hook::Output => &[Table(Raw), CtIn, Table(Mangle), Nat, Table(Filter), Table(Security)],
         Hook::Postrouting => &[Table(Mangle), Nat, Confirm],
     }
 }
@@ -506,6 +507,8 @@ fn walk(
                 }
                 Act::Next
             }
+            // Checksums in netsim are always complete: nothing to fill.
+            Some(Target::Checksum) => Act::Next,
             // nf_log_ip_packet. The kernel logs from a namespace other than
             // the initial one only with net.netfilter.nf_log_all_netns=1.
             // DIVERGENCE: netsim logs from every namespace, as such a host

@@ -455,6 +455,7 @@ fn target_save(out: &mut String, t: &Target) {
         Target::Mark { mark, mask } => {
             let _ = write!(out, " --set-xmark {}/{}", hex(*mark), hex(*mask));
         }
+        Target::Checksum => out.push_str(" --checksum-fill"),
         Target::Connmark(op) => match op {
             ConnmarkOp::Set { mark, mask } => {
                 let _ = write!(out, " --set-xmark {}/{}", hex(*mark), hex(*mask));
@@ -610,10 +611,11 @@ pub struct SaveOptions {
 }
 
 /// `iptables-save` output: every existing table (or the one asked for), in
-/// the order iptables-nft lists them (filter first).
+/// the order iptables-nft 1.8.9 lists them (its table enum: mangle,
+/// security, raw, filter, nat; checked on the kernel).
 pub fn save(rs: &Ruleset, opts: &SaveOptions) -> String {
     let mut out = String::new();
-    for name in [TableName::Filter, TableName::Raw, TableName::Mangle, TableName::Nat]
+    for name in [TableName::Mangle, TableName::Security, TableName::Raw, TableName::Filter, TableName::Nat]
         .into_iter()
         .filter(|n| opts.table.is_none_or(|t| t == *n))
     {
@@ -990,6 +992,7 @@ fn target_list(s: &mut String, t: &Target, numeric: bool) {
             }
         }
         Target::Mark { mark, mask } => xset(s, "MARK", *mark, *mask),
+        Target::Checksum => s.push_str(" CHECKSUM fill"),
         Target::Connmark(ConnmarkOp::Set { mark, mask }) => xset(s, "CONNMARK", *mark, *mask),
         Target::Connmark(ConnmarkOp::Save { nfmask, ctmask }) => {
             let _ = match (*nfmask, *ctmask) {

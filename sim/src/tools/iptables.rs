@@ -962,6 +962,7 @@ fn new_target(name: &str) -> Option<Target> {
         "REDIRECT" => Target::Redirect { ports: None, random: false },
         "MARK" => Target::Mark { mark: 0, mask: 0 },
         "CONNMARK" => Target::Connmark(ConnmarkOp::Set { mark: 0, mask: 0 }),
+        "CHECKSUM" => Target::Checksum,
         _ => return None,
     })
 }
@@ -988,6 +989,7 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
         Target::Snat(..) => &["--to-source", "--random", "--random-fully", "--persistent"],
         Target::Dnat(..) => &["--to-destination", "--random", "--random-fully", "--persistent"],
         Target::Redirect { .. } => &["--to-ports", "--random"],
+        Target::Checksum => &["--checksum-fill"],
         Target::Mark { .. } => &["--set-xmark", "--set-mark", "--and-mark", "--or-mark", "--xor-mark"],
         Target::Connmark(_) => &[
             "--set-xmark",
@@ -1121,6 +1123,7 @@ fn target_final(b: &TargetB, proto: Option<&Inv<u8>>) -> Result<(), IptablesErro
             perr("MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
         }
         Target::Connmark(_) if b.seen.is_empty() => perr("CONNMARK target: No operation specified"),
+        Target::Checksum if b.seen.is_empty() => perr("CHECKSUM: option \"--checksum-fill\" must be specified\n"),
         _ => Ok(()),
     }
 }
@@ -1411,6 +1414,11 @@ fn check_rule(t: &Table, table: TableName, chain: &str, rule: &Rule, op: &str) -
         }
         Some(Target::Dnat(..)) | Some(Target::Redirect { .. }) => {
             if table != TableName::Nat || hook.is_some_and(|h| !matches!(h, Hook::Prerouting | Hook::Output)) {
+                return einval();
+            }
+        }
+        Some(Target::Checksum) => {
+            if table != TableName::Mangle {
                 return einval();
             }
         }

@@ -484,6 +484,10 @@ pub enum Target {
     },
     /// `CONNMARK`.
     Connmark(ConnmarkOp),
+    /// `CHECKSUM --checksum-fill` (mangle only): completes a checksum left
+    /// to the NIC; netsim's packets always carry complete checksums, so it
+    /// changes nothing.
+    Checksum,
 }
 
 impl Target {
@@ -502,6 +506,7 @@ impl Target {
             Target::Redirect { .. } => "REDIRECT",
             Target::Mark { .. } => "MARK",
             Target::Connmark(_) => "CONNMARK",
+            Target::Checksum => "CHECKSUM",
         }
     }
 }
