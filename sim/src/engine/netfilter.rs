@@ -27,12 +27,14 @@ use super::rng::Rng;
 use super::Engine;
 use crate::model::conntrack::{status, Conn};
 use crate::model::nf::rule::{
-    AddrMask, ConnmarkOp, ConntrackMatch, CtStates, Inv, Match, PortRange, Rule, Target, REJECT_TYPES,
+    AddrMask, ConnmarkOp, ConntrackMatch, CtStates, Inv, Match, PortRange, RecentEntry, RecentMatch, RecentOp,
+    RecentTable, Rule, Target, REJECT_TYPES,
 };
 use crate::model::nf::{Hook, Policy, Ruleset, TableName};
 use crate::model::route::RouteType;
 use crate::model::{LinkId, MacAddr, NsId, World};
 use crate::trace::{DropReason, TraceKind};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 /// Where a packet meets a hook: the devices `-i`/`-o` and `--physdev-*`
@@ -210,7 +212,14 @@ struct Marks {
 /// first that fails ends the test, so a stateful match (`limit`,
 /// `statistic`) counts only the packets that got that far, as in the
 /// kernel's nft rule.
-fn rule_matches(r: &mut Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks, fx: &mut Fx<'_>) -> bool {
+fn rule_matches(
+    r: &mut Rule,
+    p: &Pkt<'_>,
+    e: &Env<'_>,
+    marks: &Marks,
+    fx: &mut Fx<'_>,
+    recent: &mut RecentLists,
+) -> bool {
     if !addr_ok(&r.src, p.src) || !addr_ok(&r.dst, p.dst) {
         return false;
     }
@@ -284,6 +293,7 @@ fn rule_matches(r: &mut Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks, fx: &mut 
         Match::Connmark(m) => e.ct.is_some() && inv(m.inv, marks.ct & m.mask == m.mark),
         Match::Limit(l) => limit_ok(l, e.now),
         Match::Statistic(st) => statistic_ok(st, fx.rng),
+        Match::Recent(m) => recent_ok(m, p, e, recent),
     })
 }
 
@@ -391,6 +401,101 @@ struct Fx<'a> {
     log: Vec<String>,
 }
 
+/// The namespace's `-m recent` lists.
+type RecentLists = BTreeMap<String, RecentTable>;
+
+/// The kernel's HZ on the machine the goldens come from (`CONFIG_HZ=250`):
+/// `-m recent` stamps entries in jiffies.
+const HZ: u64 = 250;
+
+/// `recent_mt` for an IPv4 packet; `lists` are the namespace's.
+fn recent_ok(m: &RecentMatch, p: &Pkt<'_>, e: &Env<'_>, lists: &mut RecentLists) -> bool {
+    let addr = if m.dest { p.dst } else { p.src };
+    let addr = Ipv4Addr::from(u32::from(addr) & u32::from(m.mask));
+    // The TTL as seen before forwarding: the kernel adds one when there is
+    // an output device and no socket (a forwarded packet here).
+    let mut ttl = p.ip.get(8).copied().unwrap_or(0);
+    if e.out_name.is_some() && e.in_name.is_some() {
+        ttl = ttl.wrapping_add(1);
+    }
+    let jiffies = e.now / (crate::model::NS_PER_SEC / HZ);
+    // recent_mt_check sizes a new list's stamp rings.
+    let t = lists.entry(m.name.clone()).or_insert_with(|| RecentTable {
+        size: (m.hit_count.max(IP_PKT_LIST_TOT) as usize).next_power_of_two(),
+        lru: Vec::new(),
+    });
+    let want_ttl = if m.rttl { ttl } else { 0 };
+    let found = t.lru.iter().position(|x| x.addr == addr && (want_ttl == 0 || x.ttl == want_ttl));
+    let mut hit = false;
+    let Some(i) = found else {
+        if m.op != Some(RecentOp::Set) {
+            return m.inv;
+        }
+        // recent_entry_init: the least recently updated entry goes when
+        // the list is full (ip_list_tot).
+        if t.lru.len() >= IP_LIST_TOT {
+            t.lru.remove(0);
+        }
+        let mut stamps = vec![0; t.size];
+        stamps[0] = jiffies;
+        t.lru.push(RecentEntry { addr, ttl, stamps, index: 1, nstamps: 1 });
+        return !m.inv;
+    };
+    let mut i = i;
+    match m.op {
+        Some(RecentOp::Set) => hit = true,
+        Some(RecentOp::Remove) => {
+            t.lru.remove(i);
+            return !m.inv;
+        }
+        _ => {
+            let time = jiffies.wrapping_sub(u64::from(m.seconds) * HZ);
+            let after = |a: u64, b: u64| (b.wrapping_sub(a) as i64) < 0;
+            let x = &t.lru[i];
+            let mut hits = 0;
+            for &s in &x.stamps[..x.nstamps] {
+                if m.seconds != 0 && after(time, s) {
+                    continue;
+                }
+                hits += 1;
+                if m.hit_count == 0 || hits >= m.hit_count {
+                    hit = true;
+                    break;
+                }
+            }
+            // recent_entry_reap: the least recently updated entry goes if
+            // its last stamp is older than the window.
+            if m.reap && i != 0 {
+                let old = &t.lru[0];
+                let last = old.stamps[(old.index + old.stamps.len() - 1) % old.stamps.len()];
+                if after(time, last) {
+                    t.lru.remove(0);
+                    i -= 1;
+                }
+            }
+        }
+    }
+    let ret = inv(m.inv, hit);
+    // As the kernel: an inverted --update stamps when it did not hit.
+    if m.op == Some(RecentOp::Set) || (m.op == Some(RecentOp::Update) && ret) {
+        // recent_entry_update: stamp, and move to the most recent end.
+        let mut x = t.lru.remove(i);
+        x.index %= x.stamps.len();
+        x.stamps[x.index] = jiffies;
+        x.index += 1;
+        x.nstamps = x.nstamps.max(x.index);
+        x.index %= x.stamps.len();
+        x.ttl = ttl;
+        t.lru.push(x);
+    }
+    ret
+}
+
+/// xt_recent's module parameters at their defaults: entries per list and
+/// stamps per entry.
+const IP_LIST_TOT: usize = 100;
+const IP_PKT_LIST_TOT: u32 = 20;
+
 /// Where the walk is: a built-in chain (by index) or a user chain.
 #[derive(Clone)]
 enum At {
@@ -430,7 +535,8 @@ fn walk(
     marks: &mut Marks,
     fx: &mut Fx<'_>,
 ) -> Option<End> {
-    let t = rs.tables.get_mut(&table)?;
+    let Ruleset { tables, recent } = rs;
+    let t = tables.get_mut(&table)?;
     let bi = t.builtins.iter().position(|b| b.hook == hook)?;
     let mut stack: Vec<(At, usize)> = Vec::new();
     let mut at = At::Builtin(bi);
@@ -470,7 +576,7 @@ fn walk(
             }
         }
         let rule = &mut chain.rules[i];
-        if !rule_matches(rule, p, e, marks, fx) {
+        if !rule_matches(rule, p, e, marks, fx, &mut recent.0) {
             i += 1;
             continue;
         }

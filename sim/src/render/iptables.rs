@@ -359,6 +359,52 @@ fn match_save(out: &mut String, mm: &Match) {
             out.push_str(" -m statistic");
             statistic_text(out, st, "--");
         }
+        Match::Recent(r) => {
+            out.push_str(" -m recent");
+            recent_text(out, r, true);
+        }
+    }
+}
+
+/// libxt_recent's `recent_save` (`save`) and `recent_print`.
+fn recent_text(out: &mut String, r: &crate::model::nf::rule::RecentMatch, save: bool) {
+    use crate::model::nf::rule::RecentOp;
+    if r.inv {
+        out.push_str(" !");
+    }
+    if !save {
+        out.push_str(" recent:");
+    }
+    let (op, word) = match r.op {
+        Some(RecentOp::Set) => ("--set", "SET"),
+        Some(RecentOp::Check) => ("--rcheck", "CHECK"),
+        Some(RecentOp::Update) => ("--update", "UPDATE"),
+        Some(RecentOp::Remove) => ("--remove", "REMOVE"),
+        None => ("", ""),
+    };
+    let pick = |s: &'static str, l: &'static str| if save { s } else { l };
+    if !op.is_empty() {
+        let _ = write!(out, " {}", pick(op, word));
+    }
+    if r.seconds != 0 {
+        let _ = write!(out, " {} {}", pick("--seconds", "seconds:"), r.seconds);
+    }
+    if r.reap {
+        let _ = write!(out, " {}", pick("--reap", "reap"));
+    }
+    if r.hit_count != 0 {
+        let _ = write!(out, " {} {}", pick("--hitcount", "hit_count:"), r.hit_count);
+    }
+    if r.rttl {
+        let _ = write!(out, " {}", pick("--rttl", "TTL-Match"));
+    }
+    let _ = write!(out, " {} {}", pick("--name", "name:"), r.name);
+    if save {
+        let _ = write!(out, " --mask {}", r.mask);
+        out.push_str(if r.dest { " --rdest" } else { " --rsource" });
+    } else {
+        out.push_str(if r.dest { " side: dest" } else { " side: source" });
+        let _ = write!(out, " mask: {}", r.mask);
     }
 }
 
@@ -854,6 +900,7 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                 s.push_str(" statistic");
                 statistic_text(&mut s, st, "");
             }
+            Match::Recent(r) => recent_text(&mut s, r, false),
         }
     }
     if let Some(t) = &rule.target {

@@ -18,8 +18,8 @@ use std::net::Ipv4Addr;
 
 use crate::model::nf::rule::{
     AddrMask, AddrtypeMatch, ConnmarkOp, ConntrackMatch, CtStates, IcmpMatch, Inv, IprangeMatch, LimitMatch, MarkMatch,
-    MatchState, MultiportDir, MultiportMatch, NatFlags, NatRange, PhysdevMatch, PortRange, StatisticMatch, TcpMatch,
-    UdpMatch, ADDRTYPE_NAMES, REJECT_TYPES, XT_LIMIT_SCALE,
+    MatchState, MultiportDir, MultiportMatch, NatFlags, NatRange, PhysdevMatch, PortRange, RecentMatch, RecentOp,
+    StatisticMatch, TcpMatch, UdpMatch, ADDRTYPE_NAMES, REJECT_TYPES, XT_LIMIT_SCALE,
 };
 use crate::model::nf::{Hook, Match, Policy, Rule, Ruleset, Table, TableName, Target};
 use crate::model::MacAddr;
@@ -565,6 +565,18 @@ fn new_match(name: &str) -> Result<Match, IptablesError> {
         // limit_init: 3/hour, burst 5.
         "limit" => Match::Limit(LimitMatch { avg: XT_LIMIT_SCALE * 3600 / 3, burst: 5, bucket: MatchState(None) }),
         "statistic" => Match::Statistic(StatisticMatch::default()),
+        // recent_init: list DEFAULT, all-ones mask, source side.
+        "recent" => Match::Recent(RecentMatch {
+            op: None,
+            inv: false,
+            seconds: 0,
+            reap: false,
+            hit_count: 0,
+            rttl: false,
+            name: "DEFAULT".into(),
+            dest: false,
+            mask: Ipv4Addr::BROADCAST,
+        }),
         other => return Err(IptablesError::Unsupported(format!("the `{other}' match"))),
     })
 }
@@ -605,6 +617,20 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
         Match::Iprange(_) => &["--src-range", "--dst-range"],
         Match::Limit(_) => &["--limit", "--limit-burst"],
         Match::Statistic(_) => &["--mode", "--probability", "--every", "--packet"],
+        Match::Recent(_) => &[
+            "--set",
+            "--rcheck",
+            "--update",
+            "--remove",
+            "--seconds",
+            "--reap",
+            "--hitcount",
+            "--rttl",
+            "--name",
+            "--rsource",
+            "--rdest",
+            "--mask",
+        ],
     };
     if !known.contains(&opt) {
         return Ok(false);
@@ -794,6 +820,7 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
             }
         }
         Match::Statistic(st) => statistic_opt(st, opt, inv, a)?,
+        Match::Recent(r) => recent_opt(r, opt, inv, a)?,
     }
     Ok(true)
 }
@@ -919,6 +946,79 @@ fn statistic_final(st: &StatisticMatch, seen: &[String]) -> Result<(), IptablesE
     Ok(())
 }
 
+/// libxt_recent's options (revision 1).
+fn recent_opt(r: &mut RecentMatch, opt: &str, inv: bool, a: &mut Args) -> Result<(), IptablesError> {
+    let op = match opt {
+        "--set" => Some(RecentOp::Set),
+        "--rcheck" => Some(RecentOp::Check),
+        "--update" => Some(RecentOp::Update),
+        "--remove" => Some(RecentOp::Remove),
+        _ => None,
+    };
+    if inv && op.is_none() {
+        return perr(format!("recent: option \"{opt}\" cannot be inverted.\n"));
+    }
+    if let Some(op) = op {
+        r.op = Some(op);
+        r.inv |= inv;
+        return Ok(());
+    }
+    match opt {
+        "--seconds" | "--hitcount" => {
+            let v = a.value(opt)?;
+            let lo = if opt == "--seconds" { 1 } else { 0 };
+            let n = v.parse::<u32>().ok().filter(|n| *n >= lo).ok_or_else(|| {
+                IptablesError::Parameter(format!(
+                    "recent: bad value for option \"{opt}\", or out of range ({lo}-4294967295).\n"
+                ))
+            })?;
+            if opt == "--seconds" {
+                r.seconds = n;
+            } else {
+                r.hit_count = n;
+            }
+        }
+        "--reap" => r.reap = true,
+        "--rttl" => r.rttl = true,
+        "--name" => r.name = a.value(opt)?,
+        "--rsource" => r.dest = false,
+        "--rdest" => r.dest = true,
+        _ => {
+            let v = a.value(opt)?;
+            r.mask = parse_ip(&v).ok_or_else(|| IptablesError::Parameter(format!("host/network `{v}' not found")))?;
+        }
+    }
+    Ok(())
+}
+
+/// `recent_check`, then the option table's `excl`/`also` checks in its
+/// order (set, rcheck, update, remove exclude each other; `--reap` needs
+/// `--seconds`; `--rttl` excludes `--set` and `--remove`).
+fn recent_final(seen: &[String]) -> Result<(), IptablesError> {
+    let has = |o: &str| seen.iter().any(|s| s == o);
+    const OPS: [&str; 4] = ["--set", "--rcheck", "--update", "--remove"];
+    if !OPS.iter().any(|o| has(o)) {
+        return perr("recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
+    }
+    let both = |a: &str, b: &str| perr(format!("recent: option \"{a}\" cannot be used together with \"{b}\".\n"));
+    for a in OPS.iter().filter(|o| has(o)) {
+        if let Some(b) = OPS.iter().find(|b| *b != a && has(b)) {
+            return both(a, b);
+        }
+    }
+    if has("--reap") && !has("--seconds") {
+        return perr("recent: option \"--reap\" also requires \"--seconds\".\n");
+    }
+    if has("--rttl") {
+        for b in ["--set", "--remove"] {
+            if has(b) {
+                return both("--rttl", b);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The checks an extension makes once the whole command line is read.
 fn match_final(b: &MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError> {
     let p = proto.filter(|p| !p.inv).map(|p| p.val);
@@ -945,6 +1045,7 @@ fn match_final(b: &MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError>
         }
         Match::Physdev(_) if b.seen.is_empty() => perr("PHYSDEV: no physdev option specified"),
         Match::Statistic(st) => statistic_final(st, &b.seen),
+        Match::Recent(_) => recent_final(&b.seen),
         _ => Ok(()),
     }
 }
@@ -1430,6 +1531,18 @@ fn check_rule(t: &Table, table: TableName, chain: &str, rule: &Rule, op: &str) -
         _ => {}
     }
     for m in &rule.matches {
+        // recent_mt_check: a hit count below XT_RECENT_MAX_NSTAMPS, no
+        // --seconds/--hitcount/--reap/--rttl with --set or --remove, a name
+        // that can be a /proc file.
+        if let Match::Recent(r) = m {
+            let plain = matches!(r.op, Some(RecentOp::Set | RecentOp::Remove));
+            let bad_name =
+                r.name.is_empty() || r.name == "." || r.name == ".." || r.name.contains('/') || r.name.len() >= 200;
+            if r.hit_count >= 65_536 || (plain && (r.seconds != 0 || r.hit_count != 0 || r.reap || r.rttl)) || bad_name
+            {
+                return einval();
+            }
+        }
         match (m, hook) {
             (Match::Mac(_), Some(h)) if !matches!(h, Hook::Prerouting | Hook::Input | Hook::Forward) => {
                 return einval()

@@ -223,6 +223,11 @@ impl Table {
 pub struct Ruleset {
     /// The tables that exist (iptables-nft creates a table on first use).
     pub tables: BTreeMap<TableName, Table>,
+    /// The namespace's `-m recent` lists by name (run-time state, not part
+    /// of the rules: equal rulesets may hold different lists). A list is
+    /// made when a packet first reaches a rule naming it and lives as long
+    /// as the namespace.
+    pub recent: rule::MatchState<BTreeMap<String, rule::RecentTable>>,
 }
 
 impl Ruleset {

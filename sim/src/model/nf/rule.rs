@@ -315,6 +315,70 @@ pub struct StatisticMatch {
     pub count: MatchState<Option<u32>>,
 }
 
+/// What `-m recent` does with the packet's address (xt_recent's
+/// `check_set` operation bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecentOp {
+    /// `--set`: add the address (or a time stamp to it); always matches.
+    Set,
+    /// `--rcheck`: match when the address is in the list.
+    Check,
+    /// `--update`: as `--rcheck`, and stamp it again when it matches.
+    Update,
+    /// `--remove`: match and remove when it is in the list.
+    Remove,
+}
+
+/// `-m recent` (xt_recent_mtinfo revision 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecentMatch {
+    /// The operation (`None` until one is given; the rule needs one).
+    pub op: Option<RecentOp>,
+    /// `!` before the operation.
+    pub inv: bool,
+    /// `--seconds` (0: not given).
+    pub seconds: u32,
+    /// `--reap`.
+    pub reap: bool,
+    /// `--hitcount` (0: not given).
+    pub hit_count: u32,
+    /// `--rttl`.
+    pub rttl: bool,
+    /// `--name` (the list, shared by every rule of the namespace naming it).
+    pub name: String,
+    /// `--rdest` (else `--rsource`).
+    pub dest: bool,
+    /// `--mask`.
+    pub mask: Ipv4Addr,
+}
+
+/// One address in a `recent` list: its TTL and the jiffies it was seen at
+/// (a ring of the table's size), as xt_recent's `recent_entry`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecentEntry {
+    /// The masked address.
+    pub addr: Ipv4Addr,
+    /// TTL of the packet that created or last updated it.
+    pub ttl: u8,
+    /// Time stamps (jiffies), `nstamps` of them valid.
+    pub stamps: Vec<u64>,
+    /// Next slot to write.
+    pub index: usize,
+    /// Valid stamps.
+    pub nstamps: usize,
+}
+
+/// A `recent` list of one namespace: entries in least-recently-updated
+/// order (first is oldest), each holding up to `size` stamps.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RecentTable {
+    /// Stamps kept per entry: `ip_pkt_list_tot` (20), or the first rule's
+    /// hit count when larger, rounded up to a power of two.
+    pub size: usize,
+    /// Entries, least recently updated first.
+    pub lru: Vec<RecentEntry>,
+}
+
 /// An extension match, in the order the rule gave them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Match {
@@ -348,6 +412,8 @@ pub enum Match {
     Limit(LimitMatch),
     /// `-m statistic`.
     Statistic(StatisticMatch),
+    /// `-m recent`.
+    Recent(RecentMatch),
 }
 
 impl Match {
@@ -369,6 +435,7 @@ impl Match {
             Match::Iprange(_) => "iprange",
             Match::Limit(_) => "limit",
             Match::Statistic(_) => "statistic",
+            Match::Recent(_) => "recent",
         }
     }
 }
