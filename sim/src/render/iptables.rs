@@ -363,6 +363,48 @@ fn match_save(out: &mut String, mm: &Match) {
             out.push_str(" -m recent");
             recent_text(out, r, true);
         }
+        Match::Length(l) => {
+            let (lo, hi) = l.val;
+            let range = if lo == hi { lo.to_string() } else { format!("{lo}:{hi}") };
+            let _ = write!(out, " -m length {}--length {range}", bang(l.inv));
+        }
+        Match::Ttl(t) => {
+            let (not, opt) = match t.mode {
+                0 => ("", "--ttl-eq"),
+                1 => ("! ", "--ttl-eq"),
+                2 => ("", "--ttl-lt"),
+                _ => ("", "--ttl-gt"),
+            };
+            let _ = write!(out, " -m ttl {not}{opt} {}", t.value);
+        }
+        Match::Pkttype(p) => {
+            let _ = write!(out, " -m pkttype {}--pkt-type {}", bang(p.inv), pkttype_name(p.val));
+        }
+    }
+}
+
+/// libxt_pkttype's name for a packet type.
+fn pkttype_name(t: u8) -> &'static str {
+    match t {
+        0 => "unicast",
+        1 => "broadcast",
+        _ => "multicast",
+    }
+}
+
+/// libxt_NFLOG's `nflog_print` with `--` (save) or no prefix (`-L`).
+fn nflog_text(out: &mut String, group: u16, prefix: &str, size: Option<u32>, threshold: u16, dashes: &str) {
+    if !prefix.is_empty() {
+        let _ = write!(out, " {dashes}nflog-prefix {}", save_string(prefix));
+    }
+    if group != 0 {
+        let _ = write!(out, " {dashes}nflog-group {group}");
+    }
+    if let Some(n) = size {
+        let _ = write!(out, " {dashes}nflog-size {n}");
+    }
+    if threshold != 0 {
+        let _ = write!(out, " {dashes}nflog-threshold {threshold}");
     }
 }
 
@@ -502,6 +544,7 @@ fn target_save(out: &mut String, t: &Target) {
             let _ = write!(out, " --set-xmark {}/{}", hex(*mark), hex(*mask));
         }
         Target::Checksum => out.push_str(" --checksum-fill"),
+        Target::Nflog { group, prefix, size, threshold } => nflog_text(out, *group, prefix, *size, *threshold, "--"),
         Target::Connmark(op) => match op {
             ConnmarkOp::Set { mark, mask } => {
                 let _ = write!(out, " --set-xmark {}/{}", hex(*mark), hex(*mask));
@@ -901,6 +944,18 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                 statistic_text(&mut s, st, "");
             }
             Match::Recent(r) => recent_text(&mut s, r, false),
+            Match::Length(l) => {
+                let (lo, hi) = l.val;
+                let range = if lo == hi { lo.to_string() } else { format!("{lo}:{hi}") };
+                let _ = write!(s, " length {}{range}", if l.inv { "!" } else { "" });
+            }
+            Match::Ttl(t) => {
+                let op = ["==", "!=", "<", ">"][usize::from(t.mode.min(3))];
+                let _ = write!(s, " TTL match TTL {op} {}", t.value);
+            }
+            Match::Pkttype(p) => {
+                let _ = write!(s, " PKTTYPE {} {}", if p.inv { "!=" } else { "=" }, pkttype_name(p.val));
+            }
         }
     }
     if let Some(t) = &rule.target {
@@ -1040,6 +1095,7 @@ fn target_list(s: &mut String, t: &Target, numeric: bool) {
         }
         Target::Mark { mark, mask } => xset(s, "MARK", *mark, *mask),
         Target::Checksum => s.push_str(" CHECKSUM fill"),
+        Target::Nflog { group, prefix, size, threshold } => nflog_text(s, *group, prefix, *size, *threshold, ""),
         Target::Connmark(ConnmarkOp::Set { mark, mask }) => xset(s, "CONNMARK", *mark, *mask),
         Target::Connmark(ConnmarkOp::Save { nfmask, ctmask }) => {
             let _ = match (*nfmask, *ctmask) {

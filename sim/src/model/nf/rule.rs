@@ -414,6 +414,21 @@ pub enum Match {
     Statistic(StatisticMatch),
     /// `-m recent`.
     Recent(RecentMatch),
+    /// `-m length --length LO:HI` (the IP datagram's length, inclusive).
+    Length(Inv<(u16, u16)>),
+    /// `-m ttl`.
+    Ttl(TtlMatch),
+    /// `-m pkttype --pkt-type` (PACKET_HOST 0, BROADCAST 1, MULTICAST 2).
+    Pkttype(Inv<u8>),
+}
+
+/// `-m ttl`: `--ttl-eq` (invertible), `--ttl-lt`, `--ttl-gt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TtlMatch {
+    /// 0 eq, 1 ne (`! --ttl-eq`), 2 lt, 3 gt (IPT_TTL_*).
+    pub mode: u8,
+    /// The value.
+    pub value: u8,
 }
 
 impl Match {
@@ -436,6 +451,9 @@ impl Match {
             Match::Limit(_) => "limit",
             Match::Statistic(_) => "statistic",
             Match::Recent(_) => "recent",
+            Match::Length(_) => "length",
+            Match::Ttl(_) => "ttl",
+            Match::Pkttype(_) => "pkttype",
         }
     }
 }
@@ -551,6 +569,17 @@ pub enum Target {
     },
     /// `CONNMARK`.
     Connmark(ConnmarkOp),
+    /// `NFLOG`: the packet goes to nfnetlink_log's group.
+    Nflog {
+        /// `--nflog-group`.
+        group: u16,
+        /// `--nflog-prefix` (at most 127 bytes).
+        prefix: String,
+        /// `--nflog-size` (copy length), if given.
+        size: Option<u32>,
+        /// `--nflog-threshold`.
+        threshold: u16,
+    },
     /// `CHECKSUM --checksum-fill` (mangle only): completes a checksum left
     /// to the NIC; netsim's packets always carry complete checksums, so it
     /// changes nothing.
@@ -574,6 +603,7 @@ impl Target {
             Target::Mark { .. } => "MARK",
             Target::Connmark(_) => "CONNMARK",
             Target::Checksum => "CHECKSUM",
+            Target::Nflog { .. } => "NFLOG",
         }
     }
 }
