@@ -306,6 +306,7 @@ fn rule_matches(
             }
         }
         Match::Pkttype(pt) => inv(pt.inv, pkt_type(e) == pt.val),
+        Match::Rpfilter(f) => inv(*f & 8 != 0, rpfilter_ok(*f, p, e)),
     })
 }
 
@@ -360,6 +361,27 @@ fn ct_state_bits(ct: Option<(&Conn, CtInfo)>) -> u8 {
             b
         }
     }
+}
+
+/// `rpfilter_mt` (what iptables-nft's `fib saddr . iif oif` expressions
+/// compute) before the invert flag: true for loopback and for a
+/// zeronet source to a limited broadcast or local multicast address; else
+/// the route back to the source must exist, be unicast (or local with
+/// `--accept-local`) and, unless `--loose`, leave by the input device.
+/// `--validmark` changes nothing: netsim has no policy routing on marks.
+fn rpfilter_ok(f: u8, p: &Pkt<'_>, e: &Env<'_>) -> bool {
+    if e.in_name == Some("lo") {
+        return true;
+    }
+    let local_mcast = u32::from(p.dst) & 0xffff_ff00 == 0xe000_0000;
+    if p.src.is_unspecified() && (p.dst.is_broadcast() || local_mcast) {
+        return true;
+    }
+    let Some(res) = e.world.fib_lookup(e.ns, p.src, None) else { return false };
+    let r = &res.route;
+    let ok_type = r.rtype == RouteType::Unicast || (r.rtype == RouteType::Local && f & 4 != 0);
+    let dev_name = r.dev.filter(|d| e.world.link_alive(*d)).map(|d| e.world.link(d).name.as_str());
+    ok_type && (f & 1 != 0 || (dev_name.is_some() && dev_name == e.in_name))
 }
 
 /// `skb->pkt_type` as `-m pkttype` reads it: from a received frame's

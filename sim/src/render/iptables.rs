@@ -380,6 +380,19 @@ fn match_save(out: &mut String, mm: &Match) {
         Match::Pkttype(p) => {
             let _ = write!(out, " -m pkttype {}--pkt-type {}", bang(p.inv), pkttype_name(p.val));
         }
+        Match::Rpfilter(f) => {
+            out.push_str(" -m rpfilter");
+            rpfilter_flags(out, *f, "--");
+        }
+    }
+}
+
+/// libxt_rpfilter's flags, with `--` (save) or no prefix (`-L`).
+fn rpfilter_flags(out: &mut String, f: u8, dashes: &str) {
+    for (bit, name) in [(1, "loose"), (2, "validmark"), (4, "accept-local"), (8, "invert")] {
+        if f & bit != 0 {
+            let _ = write!(out, " {dashes}{name}");
+        }
     }
 }
 
@@ -955,6 +968,10 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
             }
             Match::Pkttype(p) => {
                 let _ = write!(s, " PKTTYPE {} {}", if p.inv { "!=" } else { "=" }, pkttype_name(p.val));
+            }
+            Match::Rpfilter(f) => {
+                s.push_str(" rpfilter");
+                rpfilter_flags(&mut s, *f, "");
             }
         }
     }

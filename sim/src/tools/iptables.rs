@@ -568,6 +568,7 @@ fn new_match(name: &str) -> Result<Match, IptablesError> {
         "length" => Match::Length(Inv { inv: false, val: (0, 0) }),
         "ttl" => Match::Ttl(crate::model::nf::rule::TtlMatch { mode: 0, value: 0 }),
         "pkttype" => Match::Pkttype(Inv { inv: false, val: 0 }),
+        "rpfilter" => Match::Rpfilter(0),
         // recent_init: list DEFAULT, all-ones mask, source side.
         "recent" => Match::Recent(RecentMatch {
             op: None,
@@ -623,6 +624,7 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
         Match::Length(_) => &["--length"],
         Match::Ttl(_) => &["--ttl-eq", "--ttl-lt", "--ttl-gt"],
         Match::Pkttype(_) => &["--pkt-type"],
+        Match::Rpfilter(_) => &["--loose", "--validmark", "--accept-local", "--invert"],
         Match::Recent(_) => &[
             "--set",
             "--rcheck",
@@ -859,6 +861,17 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
                 _ => 3,
             };
             *t = crate::model::nf::rule::TtlMatch { mode, value };
+        }
+        Match::Rpfilter(f) => {
+            if inv {
+                return perr(format!("rpfilter: option \"{opt}\" cannot be inverted.\n"));
+            }
+            *f |= match opt {
+                "--loose" => 1,
+                "--validmark" => 2,
+                "--accept-local" => 4,
+                _ => 8,
+            };
         }
         Match::Pkttype(p) => {
             let v = a.value(opt)?;
@@ -1627,6 +1640,12 @@ fn check_rule(t: &Table, table: TableName, chain: &str, rule: &Rule, op: &str) -
         // recent_mt_check: a hit count below XT_RECENT_MAX_NSTAMPS, no
         // --seconds/--hitcount/--reap/--rttl with --set or --remove, a name
         // that can be a /proc file.
+        // rpfilter_check: raw or mangle PREROUTING only.
+        if matches!(m, Match::Rpfilter(_))
+            && (!matches!(table, TableName::Raw | TableName::Mangle) || hook.is_some_and(|h| h != Hook::Prerouting))
+        {
+            return einval();
+        }
         if let Match::Recent(r) = m {
             let plain = matches!(r.op, Some(RecentOp::Set | RecentOp::Remove));
             let bad_name =

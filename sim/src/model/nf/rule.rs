@@ -420,6 +420,8 @@ pub enum Match {
     Ttl(TtlMatch),
     /// `-m pkttype --pkt-type` (PACKET_HOST 0, BROADCAST 1, MULTICAST 2).
     Pkttype(Inv<u8>),
+    /// `-m rpfilter` flags: loose 1, validmark 2, accept-local 4, invert 8.
+    Rpfilter(u8),
 }
 
 /// `-m ttl`: `--ttl-eq` (invertible), `--ttl-lt`, `--ttl-gt`.
@@ -454,6 +456,7 @@ impl Match {
             Match::Length(_) => "length",
             Match::Ttl(_) => "ttl",
             Match::Pkttype(_) => "pkttype",
+            Match::Rpfilter(_) => "rpfilter",
         }
     }
 }
