@@ -4,7 +4,8 @@
 # (here -m state) turns tracking on, and deleting the last such rule turns
 # it off again while the entries already made live out their timeouts.
 # Listing, checking, zeroing or flushing a table that does not exist leaves
-# it nonexistent (iptables-save prints nothing for it).
+# it nonexistent (iptables-save prints nothing for it). And -P zeroes the
+# policy's counters.
 ip link set lo up
 iptables -t nat -L -n > /dev/null
 iptables -t nat -S
@@ -22,3 +23,9 @@ iptables -D INPUT 1
 ping -c 1 127.0.0.2 > /dev/null
 conntrack -L
 iptables-save
+# -P sends the chain with zero counters: the policy's count starts again.
+iptables -P OUTPUT ACCEPT
+ping -c 2 -i 0.2 127.0.0.1 > /dev/null
+iptables -L OUTPUT -v -n
+iptables -P OUTPUT ACCEPT
+iptables -L OUTPUT -v -n

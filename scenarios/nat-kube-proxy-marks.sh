@@ -49,19 +49,22 @@ iptables -t nat -A PREROUTING -d 10.96.0.11/32 -p icmp -j REDIRECT
 # SNAT for client traffic straight to the pod network.
 iptables -t nat -A POSTROUTING -s 10.0.1.0/24 -d 10.244.0.0/24 -j SNAT --to-source 10.244.0.1
 # Connection marks: new connections from the client get 0x7, every packet
-# gets its connection's mark back, FORWARD accepts by mark and state.
+# gets its connection's mark back, FORWARD accepts by mark and state. The
+# service's packets also carry KUBE-MARK-MASQ's 0x4000 (0x4007): `--mark
+# 0x7` matches only the exact value, `--mark 0x7/0x7` the bits.
 iptables -t mangle -A PREROUTING -i veth-c -m state --state NEW -j CONNMARK --set-mark 0x7
 iptables -t mangle -A PREROUTING -j CONNMARK --restore-mark
 iptables -P FORWARD DROP
 iptables -A FORWARD -m mark --mark 0x7 -j ACCEPT
+iptables -A FORWARD -m mark --mark 0x7/0x7 -j ACCEPT
 iptables -A FORWARD -m connmark --mark 0x7 -m state --state ESTABLISHED,RELATED -j ACCEPT
 ip netns exec pod tcpdump -nn -i eth0 -w pod.pcap icmp &
 sleep 1
 ip netns exec client ping -c 2 -i 0.5 10.96.0.10; echo "service: $?"
 ip netns exec client ping -c 1 10.96.0.11; echo "redirect: $?"
 ip netns exec client ping -c 1 10.244.0.5; echo "pod directly: $?"
-# From the pod itself to its own service: DNAT back to itself, no mark, no
-# masquerade (hairpin without SNAT is answered locally in the pod here).
+# From the pod itself to its own service: DNATed back to itself, its
+# connection has no 0x7 mark, so FORWARD's policy drops it.
 ip netns exec pod ping -c 1 -W 1 10.96.0.10; echo "pod to service: $?"
 conntrack -L -p icmp -o extended
 conntrack -L -m 7

@@ -19,6 +19,10 @@
 //!   `sysctl`, `ping`, `tcpdump`, `iptables`, ...): argument parsing and their
 //!   effects.
 //! - [`trace`]: typed events and kernel drop reasons emitted by the engine.
+//! - [`explain`]: a trace turned into one story per packet, with evidence,
+//!   drop reasons and hints (text, JSON, commented pcapng).
+//! - [`graph`]: the topology as a petgraph graph (DOT, Mermaid) and a
+//!   packet's path as a Mermaid sequence diagram.
 //! - [`capture`]: tcpdump filter expressions and pcap files.
 //! - [`render`]: every byte of output the real tools print, as pure functions.
 //! - [`verify`]: run a script on the real kernel in a sandbox and compare.
@@ -26,6 +30,8 @@
 
 pub mod capture;
 pub mod engine;
+pub mod explain;
+pub mod graph;
 pub mod model;
 pub mod render;
 pub mod scenario;

@@ -1,5 +1,7 @@
 //! The `netsim` command line: `run` simulates a script; `verify` runs it on
-//! the real kernel in a sandbox and compares.
+//! the real kernel in a sandbox and compares; `explain`, `graph` and `tui`
+//! tell and show what happened to each packet (their logic lives in the
+//! `explain`, `graph` and `tui` modules).
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -33,6 +35,54 @@ enum Cmd {
         /// Host profile: plain, docker-host, or a profile file.
         #[arg(long, default_value = "plain")]
         host_profile: String,
+        /// Also write every frame at every device to FILE (pcapng), each commented with its story.
+        #[arg(long)]
+        pcapng: Option<PathBuf>,
+    },
+    /// Tell the hop-by-hop story of every packet SCRIPT sends, with drop reasons and hints.
+    Explain {
+        /// The scenario script.
+        script: PathBuf,
+        /// Only packets with a frame this tcpdump filter accepts (e.g. "icmp", "host 10.0.0.1").
+        #[arg(long = "match")]
+        filter: Option<String>,
+        /// Machine-readable output (schema netsim-explain/1, see sim::explain::json).
+        #[arg(long)]
+        json: bool,
+        /// Seed of the one random generator.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Host profile: plain, docker-host, or a profile file.
+        #[arg(long, default_value = "plain")]
+        host_profile: String,
+    },
+    /// Step through SCRIPT's packets interactively: events, stories, layers, tables, topology.
+    Tui {
+        /// The scenario script.
+        script: PathBuf,
+        /// Seed of the one random generator.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Host profile: plain, docker-host, or a profile file.
+        #[arg(long, default_value = "plain")]
+        host_profile: String,
+    },
+    /// Draw the topology SCRIPT builds (DOT or Mermaid), or one packet's path (Mermaid sequence diagram).
+    Graph {
+        /// The scenario script.
+        script: PathBuf,
+        /// dot or mermaid.
+        #[arg(long, default_value = "dot")]
+        format: String,
+        /// Draw this packet's path instead (its number in `netsim explain`).
+        #[arg(long)]
+        packet: Option<u32>,
+        /// Seed of the one random generator.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Host profile: plain, docker-host, or a profile file.
+        #[arg(long, default_value = "plain")]
+        host_profile: String,
     },
     /// Run SCRIPT on the real kernel in a sandbox and in the simulator, and diff.
     Verify {
@@ -46,6 +96,10 @@ enum Cmd {
         record: Option<PathBuf>,
     },
 }
+
+mod explain;
+mod graph;
+mod tui;
 
 fn load_profile(spec: &str) -> Result<HostProfile> {
     if let Some(p) = HostProfile::named(spec) {
@@ -124,8 +178,19 @@ fn run(script: &Path, out: &Path, stats: bool, seed: u64, profile: &str) -> Resu
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
-        Cmd::Run { script, out, stats, seed, host_profile } => run(&script, &out, stats, seed, &host_profile),
+        Cmd::Run { script, out, stats, seed, host_profile, pcapng } => run(&script, &out, stats, seed, &host_profile)
+            .and_then(|code| match pcapng {
+                Some(file) => explain::pcapng(&script, &file, seed, load_profile(&host_profile)?).map(|()| code),
+                None => Ok(code),
+            }),
         Cmd::Verify { script, out, record } => verify::verify(&script, out.as_deref(), record.as_deref()),
+        Cmd::Tui { script, seed, host_profile } => load_profile(&host_profile).and_then(|p| tui::tui(&script, seed, p)),
+        Cmd::Graph { script, format, packet, seed, host_profile } => {
+            load_profile(&host_profile).and_then(|p| graph::graph(&script, &format, packet, seed, p))
+        }
+        Cmd::Explain { script, filter, json, seed, host_profile } => {
+            load_profile(&host_profile).and_then(|p| explain::explain(&script, filter.as_deref(), json, seed, p))
+        }
     };
     match r {
         Ok(c) => c,

@@ -14,9 +14,12 @@
 //! Submodules:
 //! - [`filter`]: [`Filter::parse`] and [`Filter::matches`].
 //! - [`pcap`]: [`PcapWriter`] and [`read_pcap`].
+//! - [`pcapng`]: a pcapng writer with named interfaces and packet comments
+//!   (`netsim run --pcapng`).
 
 pub mod filter;
 pub mod pcap;
+pub mod pcapng;
 
 pub use filter::{Filter, FilterError};
 pub use pcap::{read_pcap, PcapError, PcapWriter};

@@ -248,7 +248,9 @@ fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
         PROTO_UDP => {
             // nf_conntrack_udp_packet: traffic both ways, still active after
             // two seconds: a stream, ASSURED with the long timeout.
-            if c.has(status::SEEN_REPLY) || dir == Dir::Reply {
+            // SEEN_REPLY is set after this runs: the first reply still gets
+            // the unreplied timeout.
+            if c.has(status::SEEN_REPLY) {
                 let mut extra = UDP_TIMEOUT;
                 if now > c.created + 2 * crate::model::NS_PER_SEC {
                     extra = UDP_STREAM_TIMEOUT;
@@ -424,7 +426,12 @@ impl Engine {
                         Track::Ok => {}
                         Track::Invalid => return,
                         Track::Kill => {
-                            table.remove(id);
+                            // nf_ct_kill: gone from the table, but the packet
+                            // keeps it (its state and NAT still apply).
+                            if let Some(dead) = table.remove(id) {
+                                self.skb_ct = SkbCt::Tracked(CtRef::Unconfirmed(Box::new(dead)), info);
+                            }
+                            return;
                         }
                         Track::Reopen => {
                             table.remove(id);

@@ -16,7 +16,7 @@ use crate::model::conntrack::{ConnId, Dir};
 use crate::model::nf::Hook;
 use crate::model::route::RouteType;
 use crate::model::{FdbEntry, FdbFlags, LinkId, LinkKind, MacAddr, NsId, PortState};
-use crate::trace::{DropReason, TraceKind};
+use crate::trace::{BrNfWhy, DropReason, FloodWhy, TraceKind};
 use std::net::Ipv4Addr;
 
 /// Ethertype IPv4.
@@ -203,7 +203,8 @@ impl Engine {
             return;
         }
         if self.trace.enabled {
-            self.trace.push(self.now, Some(link), TraceKind::Tx { len: frame.len() });
+            self.trace.transmitting(link, &frame);
+            self.trace.push(&self.world, self.now, Some(link), TraceKind::Tx { frame: frame.clone() });
         }
         self.tap(link, &frame);
         match &self.world.link(link).kind {
@@ -212,12 +213,19 @@ impl Engine {
                 let st = &mut self.world.link_mut(link).stats;
                 st.tx_packets += 1;
                 st.tx_bytes += frame.len() as u64;
+                if self.trace.enabled {
+                    self.trace.push(&self.world, self.now, Some(link), TraceKind::VethXmit { peer });
+                    self.trace.sent(peer, &frame);
+                }
                 self.schedule(self.now + HOP_NS, Event::Rx { link: peer, frame, ct: None });
             }
             LinkKind::Loopback => {
                 let st = &mut self.world.link_mut(link).stats;
                 st.tx_packets += 1;
                 st.tx_bytes += frame.len() as u64;
+                if self.trace.enabled {
+                    self.trace.sent(link, &frame);
+                }
                 let ct = self.skb_ct.carried();
                 self.schedule(self.now, Event::Rx { link, frame, ct });
             }
@@ -235,6 +243,9 @@ impl Engine {
     pub(super) fn rx(&mut self, link: LinkId, frame: Vec<u8>, ct: Option<(ConnId, CtInfo)>) {
         if !self.world.link_alive(link) {
             return;
+        }
+        if self.trace.enabled {
+            self.trace.arrived(link, &frame);
         }
         self.skb_ct = match ct {
             Some((id, info)) => SkbCt::Tracked(CtRef::Confirmed(id), info),
@@ -259,7 +270,7 @@ impl Engine {
         st.rx_packets += 1;
         st.rx_bytes += frame.len() as u64;
         if self.trace.enabled {
-            self.trace.push(self.now, Some(link), TraceKind::Rx { len: frame.len() });
+            self.trace.push(&self.world, self.now, Some(link), TraceKind::Rx { frame: frame.clone() });
         }
         self.tap(link, &frame);
         if let Some(br) = self.world.link(link).master {
@@ -317,6 +328,9 @@ impl Engine {
         // in = the bridge before the frame is learned or forwarded.
         let brnf = eth_type(&frame) == ETH_P_IP && self.br_nf_active(br);
         if brnf {
+            if self.trace.enabled {
+                self.trace_br_nf(br, Hook::Prerouting);
+            }
             let before = Ipv4View::parse(&frame[14..]).map(|v| v.dst);
             let ctx = NfCtx {
                 in_dev: Some(br),
@@ -416,12 +430,18 @@ impl Engine {
             match self.br_fdb_find(br, dst) {
                 Some((_, true)) => {
                     // A local entry: the frame is for this host.
+                    if self.trace.enabled {
+                        self.trace.push(&self.world, self.now, Some(br), TraceKind::FdbLocal { bridge: br, mac: dst });
+                    }
                     self.br_pass_frame_up_nf(br, frame, brnf);
                     return;
                 }
                 Some((Some(out), false)) => {
                     if self.trace.enabled {
-                        self.trace.push(self.now, Some(br), TraceKind::FdbHit { port: out });
+                        let updated = self.world.link(br).bridge().and_then(|b| b.fdb.get(&dst)).map(|e| e.updated_ns);
+                        let age_s = self.now.saturating_sub(updated.unwrap_or(self.now)) / 1_000_000_000;
+                        let hit = TraceKind::FdbHit { bridge: br, mac: dst, port: out, age_s };
+                        self.trace.push(&self.world, self.now, Some(br), hit);
                     }
                     let now = self.now;
                     if let Some(e) = self.world.link_mut(br).bridge_mut().and_then(|b| b.fdb.get_mut(&dst)) {
@@ -452,6 +472,20 @@ impl Engine {
         self.world.ns(l.ns).brnf.is_some_and(|b| b.call_iptables != 0) || l.bridge().is_some_and(|b| b.nf_call_iptables)
     }
 
+    /// Traces br_netfilter's hand-off of a bridged frame to `hook`, with the
+    /// switch that caused it.
+    #[cold]
+    #[inline(never)]
+    fn trace_br_nf(&mut self, br: LinkId, hook: Hook) {
+        let l = self.world.link(br);
+        let why = if self.world.ns(l.ns).brnf.is_some_and(|b| b.call_iptables != 0) {
+            BrNfWhy::Sysctl
+        } else {
+            BrNfWhy::BridgeOption
+        };
+        self.trace.push(&self.world, self.now, Some(br), TraceKind::BrNetfilter { bridge: br, hook, why });
+    }
+
     /// Runs a hook for a packet in the namespace of `dev`; false when it was
     /// dropped (a REJECT also answers with its ICMP error).
     fn nf_pass(&mut self, dev: LinkId, ctx: &NfCtx, pkt: &mut [u8]) -> bool {
@@ -472,6 +506,14 @@ impl Engine {
                 self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT");
                 false
             }
+            NfVerdict::Reset => {
+                // nf_send_reset: a RST from the address the packet was for.
+                if let Some(rst) = super::socket::tcp_reset_for(pkt) {
+                    self.ip_output_related(ns, rst);
+                }
+                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT (tcp-reset)");
+                false
+            }
         }
     }
 
@@ -481,6 +523,9 @@ impl Engine {
     /// `br_nf_post_routing`).
     fn br_forward(&mut self, br: LinkId, ingress: Option<LinkId>, out: LinkId, mut frame: Vec<u8>, brnf: bool) {
         if brnf && ingress.is_some() {
+            if self.trace.enabled {
+                self.trace_br_nf(br, Hook::Forward);
+            }
             let src = Some(eth_src(&frame));
             let fwd = NfCtx {
                 in_dev: Some(br),
@@ -494,6 +539,9 @@ impl Engine {
             if !self.nf_pass(br, &fwd, &mut frame[14..]) {
                 return;
             }
+            if self.trace.enabled {
+                self.trace_br_nf(br, Hook::Postrouting);
+            }
             let post =
                 NfCtx { out_dev: Some(br), phys_in: ingress, phys_out: Some(out), ..NfCtx::at(Hook::Postrouting) };
             if !self.nf_pass(br, &post, &mut frame[14..]) {
@@ -506,7 +554,8 @@ impl Engine {
     /// Passes a frame up; with br_netfilter it already had PREROUTING.
     fn br_pass_frame_up_nf(&mut self, br: LinkId, frame: Vec<u8>, prerouted: bool) {
         if self.trace.enabled {
-            self.trace.push(self.now, Some(br), TraceKind::PassUp);
+            self.trace.push(&self.world, self.now, Some(br), TraceKind::PassUp { bridge: br });
+            self.trace.push(&self.world, self.now, Some(br), TraceKind::Rx { frame: frame.clone() });
         }
         let st = &mut self.world.link_mut(br).stats;
         st.rx_packets += 1;
@@ -523,11 +572,27 @@ impl Engine {
 
     /// `br_flood`: a copy to every eligible port in `port_list` order.
     fn br_flood(&mut self, br: LinkId, ingress: Option<LinkId>, frame: &[u8], brnf: bool) {
-        if self.trace.enabled {
-            self.trace.push(self.now, Some(br), TraceKind::Flood);
-        }
         let unknown_unicast = !eth_dst(frame).is_multicast();
         let ports = self.world.link(br).bridge().map(|b| b.ports.clone()).unwrap_or_default();
+        if self.trace.enabled {
+            let dst = eth_dst(frame);
+            let why = if dst.is_broadcast() {
+                FloodWhy::Broadcast
+            } else if dst.is_multicast() {
+                FloodWhy::Multicast
+            } else {
+                FloodWhy::UnknownUnicast
+            };
+            let to = ports
+                .iter()
+                .copied()
+                .filter(|p| {
+                    (!unknown_unicast || self.world.link(*p).port.as_ref().is_some_and(|x| x.flood))
+                        && self.br_should_deliver(*p, ingress)
+                })
+                .collect();
+            self.trace.push(&self.world, self.now, Some(br), TraceKind::Flood { bridge: br, why, ports: to });
+        }
         for p in ports {
             let flood_ok = !unknown_unicast || self.world.link(p).port.as_ref().is_some_and(|x| x.flood);
             if flood_ok && self.br_should_deliver(p, ingress) {
@@ -545,6 +610,16 @@ impl Engine {
         }
         match self.br_fdb_find(br, dst) {
             Some((Some(out), false)) => {
+                if self.trace.enabled {
+                    let updated = self.world.link(br).bridge().and_then(|b| b.fdb.get(&dst)).map(|e| e.updated_ns);
+                    let age_s = self.now.saturating_sub(updated.unwrap_or(self.now)) / 1_000_000_000;
+                    self.trace.push(
+                        &self.world,
+                        self.now,
+                        Some(br),
+                        TraceKind::FdbHit { bridge: br, mac: dst, port: out, age_s },
+                    );
+                }
                 if self.br_should_deliver(out, None) {
                     self.xmit(out, frame);
                 }
@@ -570,21 +645,25 @@ impl Engine {
         if !learning || b.ageing_time_ns == 0 {
             return;
         }
-        match b.fdb.get_mut(&src) {
-            Some(e) if e.flags.local => {} // own address as source: kept
+        let learned = match b.fdb.get_mut(&src) {
+            Some(e) if e.flags.local => None, // own address as source: kept
             Some(e) => {
+                let old = e.port;
                 e.port = Some(port);
                 e.updated_ns = now;
+                (old != Some(port)).then_some(old)
             }
             None => {
                 b.fdb.insert(
                     src,
                     FdbEntry { port: Some(port), flags: FdbFlags::default(), updated_ns: now, used_ns: now },
                 );
-                if trace {
-                    self.trace.push(now, Some(port), TraceKind::FdbLearn { bridge: br, mac: src.to_string() });
-                }
+                Some(None)
             }
+        };
+        if let (true, Some(moved_from)) = (trace, learned) {
+            let ev = TraceKind::FdbLearn { bridge: br, mac: src, port, moved_from };
+            self.trace.push(&self.world, now, Some(port), ev);
         }
     }
 
@@ -657,23 +736,37 @@ impl Engine {
                     // `goto out_consume_skb` whether or not a reply goes
                     // out: an ignored or filtered request for a local
                     // address does not update the sender's entry either.
-                    if self.arp_ignore_ok(ns, dev, sip, tip) && self.arp_filter_ok(ns, dev, sip, tip) {
+                    let ignore_ok = self.arp_ignore_ok(ns, dev, sip, tip);
+                    if ignore_ok && self.arp_filter_ok(ns, dev, sip, tip) {
                         self.neigh_event_ns(ns, dev, sip, sha);
                         let mac = self.world.link(dev).mac;
                         if self.trace.enabled {
-                            self.trace.push(
-                                self.now,
-                                Some(dev),
-                                TraceKind::Deliver { what: format!("arp reply {tip} is-at {mac}") },
-                            );
+                            let outcome = format!("reply: {tip} is-at {mac}");
+                            self.trace_arp(dev, op, sip, tip, outcome);
                         }
                         self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
+                    } else if self.trace.enabled {
+                        let outcome = if ignore_ok {
+                            format!(
+                                "ignored: arp_filter={} and the route back to {sip} does not leave through this device",
+                                self.conf(ns, dev, "arp_filter")
+                            )
+                        } else {
+                            format!(
+                                "ignored: arp_ignore={} forbids answering on this device",
+                                self.conf(ns, dev, "arp_ignore")
+                            )
+                        };
+                        self.trace_arp(dev, op, sip, tip, outcome);
                     }
                     return;
                 }
                 Some(RouteType::Unicast) if self.arp_fwd_proxy(ns, dev, tip) => {
                     self.neigh_event_ns(ns, dev, sip, sha);
                     let mac = self.world.link(dev).mac;
+                    if self.trace.enabled {
+                        self.trace_arp(dev, op, sip, tip, format!("proxy reply: {tip} is-at {mac}"));
+                    }
                     if pt == PktType::Host {
                         self.arp_send(dev, ARPOP_REPLY, sha, mac, tip, sha, sip);
                     } else {
@@ -683,8 +776,27 @@ impl Engine {
                         let body = arp_body(ARPOP_REPLY, mac, tip, sha, sip);
                         let frame = eth_frame(sha, mac, ETH_P_ARP, &body);
                         self.stats.packets += 1;
+                        if self.trace.enabled {
+                            let prev = self.trace.begin();
+                            let origin = TraceKind::Origin { ns, by: "proxy arp reply", frame: frame.clone() };
+                            self.trace.push(&self.world, self.now, Some(dev), origin);
+                            self.trace.delay(dev, &frame);
+                            self.trace.restore(prev);
+                        }
                         self.schedule(self.now + delay, Event::Xmit { link: dev, frame });
                     }
+                    return;
+                }
+                None if self.trace.enabled
+                    && self.is_local_addr(ns, tip)
+                    && !self.fib_validate_source(ns, dev, sip) =>
+                {
+                    // The reverse-path check of the sender failed: the
+                    // request is consumed with no reply.
+                    self.trace_rpfilter(ns, dev, sip);
+                    let outcome = "ignored: the reverse-path check of the sender failed, so no reply".to_string();
+                    self.trace_arp(dev, op, sip, tip, outcome);
+                    self.neigh_update_from_arp(ns, dev, sip, sha, false);
                     return;
                 }
                 _ => {}
@@ -693,7 +805,51 @@ impl Engine {
         // Update an existing entry for the sender (any ARP), or create one
         // for a reply if arp_accept allows.
         let reachable = op == ARPOP_REPLY && pt == PktType::Host;
+        if self.trace.enabled {
+            let outcome = match (self.world.ns(ns).neigh.contains_key(&(dev, sip)), op == ARPOP_REPLY) {
+                (true, true) => format!("learned: {sip} is-at {sha}"),
+                (true, false) => format!("request for {tip}, not a local address: sender entry {sip} refreshed"),
+                (false, true) => "no neighbour entry was waiting for this reply: ignored".to_string(),
+                (false, false) => format!("request for {tip}, not a local address: ignored"),
+            };
+            self.trace_arp(dev, op, sip, tip, outcome);
+        }
         self.neigh_update_from_arp(ns, dev, sip, sha, reachable);
+    }
+
+    /// Traces what `arp_process` did with an ARP packet.
+    #[cold]
+    #[inline(never)]
+    fn trace_arp(&mut self, dev: LinkId, op: u16, sip: Ipv4Addr, tip: Ipv4Addr, outcome: String) {
+        let op = if op == ARPOP_REQUEST { "request" } else { "reply" };
+        self.trace.push(&self.world, self.now, Some(dev), TraceKind::Arp { dev, op, sip, tip, outcome });
+    }
+
+    /// Traces a failed reverse-path check of `src` arriving on `dev`, with
+    /// the effective rp_filter and the route back.
+    #[cold]
+    #[inline(never)]
+    fn trace_rpfilter(&mut self, ns: NsId, dev: LinkId, src: Ipv4Addr) {
+        let mode = self.conf(ns, dev, "rp_filter");
+        let route_back =
+            self.world.fib_lookup(ns, src, None).map(|r| crate::render::iproute::route_text(&self.world, &r.route));
+        self.trace.push(&self.world, self.now, Some(dev), TraceKind::RpFilter { ns, dev, src, mode, route_back });
+    }
+
+    /// Traces a route lookup.
+    #[cold]
+    #[inline(never)]
+    fn trace_route(
+        &mut self,
+        ns: NsId,
+        input: bool,
+        dst: Ipv4Addr,
+        route: Option<&crate::model::Route>,
+        result: &'static str,
+    ) {
+        let route = route.map(|r| crate::render::iproute::route_text(&self.world, r));
+        let link = None;
+        self.trace.push(&self.world, self.now, link, TraceKind::Route { ns, input, dst, route, result });
     }
 
     /// The input route lookup `arp_process` does for a request:
@@ -903,7 +1059,16 @@ impl Engine {
         let body = arp_body(op, sha, sip, tha, tip);
         let frame = eth_frame(dst, self.world.link(dev).mac, ETH_P_ARP, &body);
         self.stats.packets += 1;
+        if !self.trace.enabled {
+            self.xmit(dev, frame);
+            return;
+        }
+        let prev = self.trace.begin();
+        let ns = self.world.link(dev).ns;
+        let by = if op == ARPOP_REQUEST { "arp request" } else { "arp reply" };
+        self.trace.push(&self.world, self.now, Some(dev), TraceKind::Origin { ns, by, frame: frame.clone() });
         self.xmit(dev, frame);
+        self.trace.restore(prev);
     }
 
     /// `arp_solicit` (net/ipv4/arp.c): a request for `target`, broadcast or
@@ -976,18 +1141,39 @@ impl Engine {
         let Some(ip) = Ipv4View::parse(pkt) else { return };
         let route = self.world.fib_lookup(ns, ip.dst, None);
         let is_bcast = ip.dst.is_broadcast() || route.as_ref().is_some_and(|r| r.route.rtype == RouteType::Broadcast);
+        if self.trace.enabled {
+            let result = match &route {
+                _ if is_bcast => "broadcast",
+                Some(r) if r.route.rtype == RouteType::Local => "local",
+                Some(r) if r.route.rtype == RouteType::Unicast => "forward",
+                Some(r) => r.route.rtype.as_str(),
+                None => "no route",
+            };
+            let r = route.as_ref().map(|r| r.route.clone());
+            self.trace_route(ns, true, ip.dst, r.as_ref(), result);
+        }
         if !lo_in && !self.fib_validate_source(ns, dev, ip.src) {
+            if self.trace.enabled {
+                self.trace_rpfilter(ns, dev, ip.src);
+            }
             self.drop_frame(Some(dev), DropReason::IpRpfilter, "reverse-path check failed (martian source)");
             return;
         }
         match route {
             Some(r) if r.route.rtype == RouteType::Local || is_bcast => {
                 let ctx = NfCtx::received(Hook::Input, dev, mac);
+                // INPUT's source NAT (a reply to a DNATed connection) may
+                // have rewritten the source.
                 if self.nf_pass(dev, &ctx, pkt) {
-                    self.ip_local_deliver(ns, dev, pkt, ip);
+                    if let Some(ip) = Ipv4View::parse(pkt) {
+                        self.ip_local_deliver(ns, dev, pkt, ip);
+                    }
                 }
             }
             _ if self.conf(ns, dev, "forwarding") == 0 => {
+                if self.trace.enabled {
+                    self.trace.push(&self.world, self.now, Some(dev), TraceKind::ForwardingOff { ns, dev });
+                }
                 self.drop_frame(Some(dev), DropReason::IpInAddrErrors, "not for this host and forwarding is off");
             }
             None => {
@@ -1033,6 +1219,12 @@ impl Engine {
             }
             RouteType::Unreachable => {
                 self.icmp_send(ns, pkt, ip, 3, 1);
+                // ip_error frees it with reason NOT_SPECIFIED (EHOSTUNREACH).
+                self.drop_frame(
+                    None,
+                    DropReason::NotSpecified,
+                    "the route is `unreachable`: host unreachable sent back",
+                );
             }
             _ => self.drop_frame(None, DropReason::IpOutNoRoutes, "route type does not forward"),
         }
@@ -1060,9 +1252,20 @@ impl Engine {
         self.deliver_icmp_to_sockets(ns, pkt, ip);
         // Errors go to the TCP or UDP socket whose packet they quote.
         self.sock_icmp_error(ns, icmp);
+        if self.trace.enabled && (icmp[0] != 8 || ip.dst.is_broadcast()) {
+            let what = match icmp[0] {
+                0 => "icmp echo reply: handed to the ICMP sockets (ping)".to_string(),
+                3 => format!("icmp destination unreachable (code {}): handed to the ICMP sockets (ping)", icmp[1]),
+                11 => "icmp time exceeded: handed to the ICMP sockets (ping)".to_string(),
+                8 => "icmp echo request to a broadcast address: not answered".to_string(),
+                t => format!("icmp type {t}: handed to the ICMP sockets"),
+            };
+            self.trace.push(&self.world, self.now, Some(dev), TraceKind::Deliver { what });
+        }
         if icmp[0] == 8 && !ip.dst.is_broadcast() {
             if self.trace.enabled {
-                self.trace.push(self.now, Some(dev), TraceKind::Deliver { what: "icmp echo request: reply".into() });
+                let what = "icmp echo request: the kernel answers with an echo reply".to_string();
+                self.trace.push(&self.world, self.now, Some(dev), TraceKind::Deliver { what });
             }
             let mut reply = icmp.to_vec();
             reply[0] = 0;
@@ -1072,7 +1275,9 @@ impl Engine {
             reply[2..4].copy_from_slice(&c.to_be_bytes());
             let id = self.ip_ident();
             let out = ipv4_packet(ip.dst, ip.src, IPPROTO_ICMP, 64, id, false, &reply);
+            let prev = self.trace.cur;
             self.ip_output_local(ns, out, None);
+            self.trace.restore(prev);
         }
     }
 
@@ -1112,8 +1317,13 @@ impl Engine {
         out[10..12].fill(0);
         let c = checksum(&out[..20]);
         out[10..12].copy_from_slice(&c.to_be_bytes());
-        // nf_ct_attach: the error belongs to the connection of the packet it
-        // is about, RELATED in the other direction.
+        self.ip_output_related(ns, out);
+    }
+
+    /// Sends a packet the stack makes about the packet in the hooks (an
+    /// ICMP error, netfilter's RST): `nf_ct_attach` gives it that packet's
+    /// connection, RELATED in the other direction, so NAT translates it.
+    fn ip_output_related(&mut self, ns: NsId, out: Vec<u8>) {
         let attached = match &self.skb_ct {
             SkbCt::Tracked(r, info) => {
                 let related = if info.dir() == Dir::Orig { CtInfo::RelatedReply } else { CtInfo::Related };
@@ -1123,7 +1333,9 @@ impl Engine {
         };
         let saved = std::mem::replace(&mut self.skb_ct, attached);
         let mark = std::mem::take(&mut self.skb_mark);
+        let prev = self.trace.cur;
         self.ip_output_ct(ns, out, None);
+        self.trace.restore(prev);
         self.skb_ct = saved;
         self.skb_mark = mark;
     }
@@ -1148,17 +1360,39 @@ impl Engine {
         let Some(mut ip) = Ipv4View::parse(&pkt) else {
             return false;
         };
-        let Some(mut res) = self.world.fib_lookup(ns, ip.dst, oif) else {
+        let res = self.world.fib_lookup(ns, ip.dst, oif);
+        if self.trace.enabled {
+            // A new packet (the caller restores its own when it goes on); a
+            // ping's request is the process's own, not caused by another.
+            let echo_request = ip.proto == IPPROTO_ICMP && pkt.get(ip.ihl) == Some(&8);
+            if echo_request {
+                self.trace.cur = 0;
+            }
+            self.trace.begin();
+            let by = match (ip.proto, pkt.get(ip.ihl)) {
+                (IPPROTO_ICMP, Some(8)) => "icmp echo request (ping)",
+                (IPPROTO_ICMP, Some(0)) => "icmp echo reply (the kernel answering a ping)",
+                (IPPROTO_ICMP, Some(3)) => "icmp destination unreachable (the kernel reporting an error)",
+                (IPPROTO_ICMP, Some(11)) => "icmp time exceeded (the kernel reporting an error)",
+                (6, _) => "tcp segment (a socket, or the kernel's reset)",
+                (17, _) => "udp datagram (a socket)",
+                _ => "local output",
+            };
+            let frame = eth_frame(MacAddr::ZERO, MacAddr::ZERO, ETH_P_IP, &pkt);
+            self.trace.push(&self.world, self.now, None, TraceKind::Origin { ns, by, frame });
+            let route = res.as_ref().map(|r| r.route.clone());
+            let result = match &route {
+                None => "no route",
+                Some(r) if r.rtype == RouteType::Local => "local",
+                Some(r) if matches!(r.rtype, RouteType::Unicast | RouteType::Broadcast) => "output",
+                Some(r) => r.rtype.as_str(),
+            };
+            self.trace_route(ns, false, ip.dst, route.as_ref(), result);
+        }
+        let Some(mut res) = res else {
             self.drop_frame(None, DropReason::IpOutNoRoutes, "no route");
             return false;
         };
-        if self.trace.enabled {
-            self.trace.push(
-                self.now,
-                res.route.dev,
-                TraceKind::Route { route: format!("{}/{}", res.route.dst, res.route.prefix_len) },
-            );
-        }
         // OUTPUT, then POSTROUTING, with out = the route's device (lo for
         // a local destination).
         let out_of = |w: &crate::model::World, r: &crate::model::Route| {
@@ -1182,6 +1416,9 @@ impl Engine {
                     return true;
                 };
                 res = r;
+                if self.trace.enabled {
+                    self.trace_route(ns, false, ip.dst, Some(&res.route), "output after DNAT");
+                }
                 out = out_of(&self.world, &res.route);
             }
             let post = NfCtx {

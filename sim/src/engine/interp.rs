@@ -532,8 +532,12 @@ impl<'e> Interp<'e> {
                 for pid in &targets {
                     self.wait_pid(*pid, sc.span, "wait")?;
                 }
-                // Waited-for jobs leave the table.
+                // Waited-for jobs leave the table. A bare `wait` returns 0
+                // whatever the jobs' statuses (bash); `wait ID...` the last's.
                 self.jobs.retain(|(_, p)| !targets.contains(p));
+                if argv.len() == 1 {
+                    self.status = 0;
+                }
                 Ok(None)
             }
             "kill" => {

@@ -232,6 +232,8 @@ impl Engine {
         let ev = self.pending.remove(&seq).expect("every queued seq has its event");
         self.now = t;
         self.stats.events += 1;
+        // Each event starts outside any packet; rx and xmit find theirs.
+        self.trace.cur = 0;
         match ev {
             Event::Rx { link, frame, ct } => self.rx(link, frame, ct),
             Event::NeighTimer { ns, dev, ip } => self.neigh_timer(ns, dev, ip),
@@ -302,7 +304,7 @@ impl Engine {
     /// Records a drop in the trace.
     pub fn drop_frame(&mut self, link: Option<LinkId>, reason: DropReason, why: &str) {
         if self.trace.enabled {
-            self.trace.push(self.now, link, TraceKind::Drop { reason, why: why.to_string() });
+            self.trace.push(&self.world, self.now, link, TraceKind::Drop { reason, why: why.to_string() });
         }
     }
 }

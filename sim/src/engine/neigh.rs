@@ -8,7 +8,7 @@
 use super::datapath::{eth_frame, Ipv4View, ETH_P_IP};
 use super::{Engine, Event};
 use crate::model::{LinkId, MacAddr, Neigh, NeighState, NsId, NS_PER_SEC};
-use crate::trace::DropReason;
+use crate::trace::{DropReason, TraceKind};
 use std::net::Ipv4Addr;
 
 /// `retrans_time`.
@@ -52,6 +52,20 @@ impl Engine {
     pub(super) fn neigh_output_tok(&mut self, ns: NsId, dev: LinkId, nh: Ipv4Addr, pkt: Vec<u8>, tok: u64) {
         let now = self.now;
         let state = self.world.ns(ns).neigh.get(&(dev, nh)).map(|n| (n.state, n.lladdr));
+        if self.trace.enabled {
+            let (st, lladdr) = state.map_or(("NONE", None), |(s, l)| (s.as_str(), l));
+            let action = match state {
+                Some((s, Some(_))) if s.valid() => "send",
+                Some((NeighState::Incomplete, _)) => "queue",
+                _ => "solicit",
+            };
+            let lladdr = lladdr.filter(|_| action == "send");
+            let ev = TraceKind::Neigh { dev, ip: nh, state: st, lladdr, action };
+            self.trace.push(&self.world, now, Some(dev), ev);
+            if action != "send" {
+                self.trace.park(&pkt);
+            }
+        }
         match state {
             Some((st, Some(mac))) if st.valid() => {
                 if st == NeighState::Stale {
@@ -179,6 +193,11 @@ impl Engine {
         let queue =
             self.world.ns_mut(ns).neigh.get_mut(&(dev, ip)).map(|n| std::mem::take(&mut n.queue)).unwrap_or_default();
         for (pkt, tok) in queue {
+            if self.trace.enabled {
+                self.trace.unpark(&pkt);
+                let ev = TraceKind::Neigh { dev, ip, state: "FAILED", lladdr: None, action: "failed" };
+                self.trace.push(&self.world, self.now, Some(dev), ev);
+            }
             if let Some(b) = self.brdnat.remove(&tok) {
                 self.skb_ct = b.ct;
             }
@@ -248,6 +267,9 @@ impl Engine {
             }
         }
         for (pkt, tok) in queue {
+            if self.trace.enabled {
+                self.trace.unpark(&pkt);
+            }
             self.neigh_output_tok(ns, dev, ip, pkt, tok);
         }
     }

@@ -33,7 +33,7 @@ use crate::model::nf::rule::{
 use crate::model::nf::{Hook, Policy, Ruleset, TableName};
 use crate::model::route::RouteType;
 use crate::model::{LinkId, MacAddr, NsId, World};
-use crate::trace::{DropReason, TraceKind};
+use crate::trace::{NfTableWalk, TraceKind};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -90,6 +90,8 @@ pub enum NfVerdict {
     Drop,
     /// Dropped, answered with an ICMP destination unreachable of this code.
     Reject(u8),
+    /// Dropped, answered with a TCP RST (`--reject-with tcp-reset`).
+    Reset,
 }
 
 /// One thing a hook runs.
@@ -125,14 +127,10 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
     for t in rs.tables.values() {
         let chains = t.builtins.iter().map(|b| &b.chain).chain(t.user.values());
         for rule in chains.flat_map(|c| c.rules.iter()) {
-            match &rule.target {
-                Some(Target::Reject(i)) if REJECT_TYPES[*i].0 == "tcp-reset" => {
-                    return Some("REJECT --reject-with tcp-reset (TCP is not modelled yet)".into())
+            if let Some(Target::Log { flags, .. }) = &rule.target {
+                if flags & 8 != 0 {
+                    return Some("LOG --log-uid (the socket owner is not known at the hooks)".into());
                 }
-                Some(Target::Log { flags, .. }) if flags & 8 != 0 => {
-                    return Some("LOG --log-uid (the socket owner is not known at the hooks)".into())
-                }
-                _ => {}
             }
         }
     }
@@ -631,6 +629,7 @@ fn walk(
             None => Act::Next,
             Some(Target::Accept) => Act::Verdict(NfVerdict::Accept),
             Some(Target::Drop) => Act::Verdict(NfVerdict::Drop),
+            Some(Target::Reject(k)) if REJECT_TYPES[*k].0 == "tcp-reset" => Act::Verdict(NfVerdict::Reset),
             Some(Target::Reject(k)) => Act::Verdict(NfVerdict::Reject(match REJECT_TYPES[*k].0 {
                 "icmp-net-unreachable" => 0,
                 "icmp-host-unreachable" => 1,
@@ -745,14 +744,24 @@ impl Engine {
     pub fn nf_hook(&mut self, ns: NsId, ctx: &NfCtx, pkt: &mut [u8]) -> NfVerdict {
         let n = self.world.ns(ns);
         if (n.nf.tables.is_empty() && !n.ct.enabled) || pkt.len() < 20 {
+            if self.trace.enabled {
+                self.trace_nf(ns, ctx, Vec::new(), "ACCEPT");
+            }
             return NfVerdict::Accept;
         }
         let has_nat = n.nf.table(TableName::Nat).is_some();
         let mut rs = std::mem::take(&mut self.world.ns_mut(ns).nf);
+        let before = self.trace.enabled.then(|| crate::trace::nf::snapshot(&rs));
+        let addrs_before = self.trace.enabled.then(|| crate::trace::nf::addresses(pkt));
         let mut decided = None;
         for step in steps_for(ctx.hook) {
             match *step {
-                Step::CtIn => self.ct_in(ns, pkt),
+                Step::CtIn => {
+                    self.ct_in(ns, pkt);
+                    if self.trace.enabled && self.world.ns(ns).ct.enabled {
+                        self.trace_ct(ns);
+                    }
+                }
                 Step::Confirm => self.ct_confirm(ns),
                 Step::Table(table) => {
                     if let Some(End::Verdict(v, why)) = self.nf_walk(&mut rs, ns, ctx, table, pkt) {
@@ -771,21 +780,66 @@ impl Engine {
                 Step::Nat => {}
             }
         }
-        self.world.ns_mut(ns).nf = rs;
-        let Some((verdict, table, why)) = decided else { return NfVerdict::Accept };
-        if self.trace.enabled {
-            let why = match why {
-                Some((chain, 0)) => format!("{} {chain} policy DROP", table.as_str()),
-                Some((chain, rule)) => format!("{} {chain} rule {rule}", table.as_str()),
-                None => table.as_str().to_string(),
+        if let Some(before) = before {
+            let v = match decided.as_ref().map(|d| d.0) {
+                Some(NfVerdict::Drop) => "DROP",
+                Some(NfVerdict::Reject(_)) => "REJECT",
+                _ => "ACCEPT",
             };
-            self.trace.push(
-                self.now,
-                ctx.in_dev.or(ctx.out_dev),
-                TraceKind::Drop { reason: DropReason::NetfilterDrop, why },
-            );
+            let order: Vec<TableName> = steps_for(ctx.hook)
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Table(t) => Some(*t),
+                    Step::Nat if has_nat => Some(TableName::Nat),
+                    _ => None,
+                })
+                .collect();
+            let walks = crate::trace::nf::walks(&before, &rs, ctx.hook, &order, decided.as_ref().map(|d| (d.1, v)));
+            self.world.ns_mut(ns).nf = rs;
+            self.trace_nf(ns, ctx, walks, v);
+            if let Some(b) = addrs_before.filter(|b| *b != crate::trace::nf::addresses(pkt)) {
+                let after = crate::trace::nf::addresses(pkt);
+                let ev = TraceKind::Nat { ns, hook: ctx.hook, before: b, after };
+                self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);
+            }
+        } else {
+            self.world.ns_mut(ns).nf = rs;
         }
+        let Some((verdict, _, _)) = decided else { return NfVerdict::Accept };
         verdict
+    }
+
+    /// Traces what connection tracking made of the packet.
+    #[cold]
+    #[inline(never)]
+    fn trace_ct(&mut self, ns: NsId) {
+        use super::conntrack::CtInfo;
+        let (state, entry) = match self.skb_conn(ns) {
+            None => ("INVALID", None),
+            Some((c, info)) => {
+                let state = match info {
+                    CtInfo::New => "NEW",
+                    CtInfo::Established => "ESTABLISHED",
+                    CtInfo::EstablishedReply => "ESTABLISHED reply",
+                    CtInfo::Related => "RELATED",
+                    CtInfo::RelatedReply => "RELATED reply",
+                };
+                let mut line = String::new();
+                crate::render::conntrack::line(&mut line, c, self.now, false);
+                (state, Some(line.trim_end().to_string()))
+            }
+        };
+        self.trace.push(&self.world, self.now, None, TraceKind::Conntrack { ns, state, entry });
+    }
+
+    /// Traces a hook's traversal.
+    #[cold]
+    #[inline(never)]
+    fn trace_nf(&mut self, ns: NsId, ctx: &NfCtx, tables: Vec<NfTableWalk>, verdict: &'static str) {
+        let mark = self.skb_mark;
+        let ev =
+            TraceKind::NfHook { ns, hook: ctx.hook, in_dev: ctx.in_dev, out_dev: ctx.out_dev, tables, verdict, mark };
+        self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);
     }
 
     /// Walks one table's chain for the packet as it is now, then stores

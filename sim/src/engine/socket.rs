@@ -209,6 +209,28 @@ struct TcpHdr {
     wscale: Option<u8>,
 }
 
+/// The RST `tcp_v4_send_reset` (and netfilter's `nf_send_reset`) sends in
+/// reply to the IPv4 TCP packet `pkt`; `None` for a RST or a non-TCP packet.
+pub fn tcp_reset_for(pkt: &[u8]) -> Option<Vec<u8>> {
+    let ip = Ipv4View::parse(pkt)?;
+    if ip.proto != IPPROTO_TCP {
+        return None;
+    }
+    let seg = pkt.get(ip.ihl..ip.total_len)?;
+    let h = parse_tcp(seg)?;
+    if h.flags & RST != 0 {
+        return None;
+    }
+    let len = (seg.len() - h.doff) as u32;
+    let (seq, ack, flags) = if h.flags & ACK != 0 {
+        (h.ack, 0, RST)
+    } else {
+        (0, h.seq.wrapping_add(len + u32::from(h.flags & SYN != 0) + u32::from(h.flags & FIN != 0)), RST | ACK)
+    };
+    let out = tcp_segment(ip.dst, h.dport, ip.src, h.sport, seq, ack, flags, 0, &[], &[]);
+    Some(ipv4_packet(ip.dst, ip.src, IPPROTO_TCP, 64, 0, true, &out))
+}
+
 fn parse_tcp(seg: &[u8]) -> Option<TcpHdr> {
     if seg.len() < 20 {
         return None;
@@ -681,24 +703,9 @@ impl Engine {
     /// in reply to the IPv4 packet `pkt` received in `ns`, as
     /// `tcp_v4_send_reset` builds it (nothing for a RST).
     pub fn tcp_send_reset(&mut self, ns: NsId, pkt: &[u8]) {
-        let Some(ip) = Ipv4View::parse(pkt) else { return };
-        if ip.proto != IPPROTO_TCP {
-            return;
+        if let Some(rst) = tcp_reset_for(pkt) {
+            self.ip_output_local(ns, rst, None);
         }
-        let seg = &pkt[ip.ihl..ip.total_len];
-        let Some(h) = parse_tcp(seg) else { return };
-        if h.flags & RST != 0 {
-            return;
-        }
-        let len = (seg.len() - h.doff) as u32;
-        let (seq, ack, flags) = if h.flags & ACK != 0 {
-            (h.ack, 0, RST)
-        } else {
-            (0, h.seq.wrapping_add(len + u32::from(h.flags & SYN != 0) + u32::from(h.flags & FIN != 0)), RST | ACK)
-        };
-        let out = tcp_segment(ip.dst, h.dport, ip.src, h.sport, seq, ack, flags, 0, &[], &[]);
-        let rst = ipv4_packet(ip.dst, ip.src, IPPROTO_TCP, 64, 0, true, &out);
-        self.ip_output_local(ns, rst, None);
     }
 
     fn tcp_lookup(&mut self, ns: NsId, ip: &Ipv4View, h: &TcpHdr) -> Option<SockId> {
@@ -744,6 +751,10 @@ impl Engine {
             return;
         };
         let state = self.sockets.map[&id].state;
+        if self.trace.enabled {
+            let what = format!("tcp segment: to the socket on port {} (state {state:?})", h.dport);
+            self.trace.push(&self.world, self.now, Some(dev), crate::trace::TraceKind::Deliver { what });
+        }
         match state {
             TcpState::Listen => self.tcp_listen_rcv(ns, id, &ip, &h, pkt),
             TcpState::SynSent => self.tcp_synsent_rcv(id, &h, ns, pkt),
@@ -1062,6 +1073,10 @@ impl Engine {
             self.icmp_send(ns, pkt, ip, 3, 3);
             return;
         };
+        if self.trace.enabled {
+            let what = format!("udp datagram: to the socket on port {dport}");
+            self.trace.push(&self.world, self.now, Some(dev), crate::trace::TraceKind::Deliver { what });
+        }
         if let Some(s) = self.sockets.map.get_mut(&id) {
             s.dgrams.push(((ip.src, sport), ip.dst, payload));
         }

@@ -813,6 +813,12 @@ pub fn dump_order(w: &World, ns: NsId, table: u32) -> Vec<&Route> {
     v
 }
 
+/// One IPv4 route as `ip route show table all` prints it, without the
+/// newline (for the explainer's evidence).
+pub fn route_text(w: &World, r: &Route) -> String {
+    route_line(w, r, true, false).trim_end().to_string()
+}
+
 /// One IPv4 route line.
 fn route_line(w: &World, r: &Route, show_table: bool, hide_dev: bool) -> String {
     let mut s = String::new();

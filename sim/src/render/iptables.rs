@@ -842,6 +842,18 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                         let _ = write!(s, " {n}{sep}{}{}", if p.inv { "!" } else { "" }, list_ports(p.val, 6, numeric));
                     }
                 }
+                // libxt_tcp print_flags / print_option.
+                if let Some(f) = &t.flags {
+                    let inv = if f.inv { "!" } else { "" };
+                    if numeric {
+                        let _ = write!(s, " flags:{inv}0x{:02X}/0x{:02X}", f.val.0, f.val.1);
+                    } else {
+                        let _ = write!(s, " flags:{inv}{}/{}", tcp_flag_list(f.val.0), tcp_flag_list(f.val.1));
+                    }
+                }
+                if let Some(o) = &t.option {
+                    let _ = write!(s, " option={}{}", if o.inv { "!" } else { "" }, o.val);
+                }
             }
             Match::Udp(u) => {
                 s.push_str(" udp");
@@ -979,6 +991,17 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
         target_list(&mut s, t, numeric);
     }
     s
+}
+
+/// `print_tcpf`: flag names in FIN SYN RST PSH ACK URG order, `NONE` for 0.
+fn tcp_flag_list(f: u8) -> String {
+    const NAMES: [(u8, &str); 6] = [(1, "FIN"), (2, "SYN"), (4, "RST"), (8, "PSH"), (16, "ACK"), (32, "URG")];
+    let out: Vec<&str> = NAMES.iter().filter(|(b, _)| f & b != 0).map(|(_, n)| *n).collect();
+    if out.is_empty() {
+        "NONE".into()
+    } else {
+        out.join(",")
+    }
 }
 
 /// `conntrack_mt_print` (revision 3): each option given, in this order.

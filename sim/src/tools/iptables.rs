@@ -1796,6 +1796,9 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
             b.policy = pol;
             b.created = true;
             b.stats = true;
+            // iptables-nft sends the chain with zero counters: -P resets
+            // the policy's packets and bytes (kernel 6.18, checked).
+            b.counters = Default::default();
         }
         Command::NewChain(c) => {
             check_new_chain_name(c)?;
