@@ -983,4 +983,64 @@ mod tests {
         let n = (0..10_000).filter(|_| statistic_ok(&mut half, &mut rng)).count();
         assert!((4_700..5_300).contains(&n), "{n}");
     }
+
+    // Proves xt_recent's bookkeeping: --set adds and stamps, --update with a
+    // hit count matches from the Nth stamp on and stamps again, --seconds
+    // ignores old stamps, --remove forgets the address.
+    #[test]
+    fn recent_lists() {
+        let world = World::new(crate::model::profile::HostProfile::plain());
+        let pkt = [0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        let p = Pkt {
+            ip: &pkt,
+            src: Ipv4Addr::new(10, 0, 0, 1),
+            dst: Ipv4Addr::new(10, 0, 0, 2),
+            proto: 1,
+            frag_off: 0,
+            l4: &[],
+            len: 20,
+        };
+        let env = |now: u64| Env {
+            world: &world,
+            ns: World::ROOT,
+            in_name: Some("v1"),
+            out_name: None,
+            phys_in: None,
+            phys_out: None,
+            src_mac: None,
+            dst_mac: None,
+            ct: None,
+            now,
+        };
+        let m = |op, seconds, hit_count| RecentMatch {
+            op: Some(op),
+            inv: false,
+            seconds,
+            reap: false,
+            hit_count,
+            rttl: false,
+            name: "x".into(),
+            dest: false,
+            mask: Ipv4Addr::BROADCAST,
+        };
+        let mut lists = RecentLists::new();
+        let update = m(RecentOp::Update, 60, 3);
+        let set = m(RecentOp::Set, 0, 0);
+        let mut seen = Vec::new();
+        for i in 0..5u64 {
+            let e = env(i * S / 5);
+            let dropped = recent_ok(&update, &p, &e, &mut lists);
+            if !dropped {
+                assert!(recent_ok(&set, &p, &e, &mut lists));
+            }
+            seen.push(dropped);
+        }
+        assert_eq!(seen, [false, false, false, true, true]);
+        assert_eq!(lists["x"].lru[0].nstamps, 5);
+        let window = m(RecentOp::Check, 1, 0);
+        assert!(recent_ok(&window, &p, &env(S + S / 2), &mut lists));
+        assert!(!recent_ok(&window, &p, &env(3 * S), &mut lists));
+        assert!(recent_ok(&m(RecentOp::Remove, 0, 0), &p, &env(3 * S), &mut lists));
+        assert!(!recent_ok(&m(RecentOp::Check, 0, 0), &p, &env(3 * S), &mut lists));
+    }
 }
