@@ -6,7 +6,7 @@
 # margins (0.4 s) absorb the real ping's and sleep's timer slack. statistic nth
 # (--every 3 --packet 1 drops the 2nd, 5th, 8th ... packet it sees) and
 # random mode at probabilities 0 and 1, whose picks do not depend on the
-# random numbers. Then the canonical -S/-L forms and a few refusals.
+# random numbers; -Z restarts nth's count. Then the canonical -S/-L forms and a few refusals.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 for n in a b; do
   ip netns add $n
@@ -32,7 +32,13 @@ ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -m statistic 
 ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -m statistic --mode random ! --probability 1 -j DROP
 ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -m statistic --mode nth ! --every 2 --packet 0
 ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -m statistic --mode random --probability 1.0
-ip netns exec a ping -c 9 -i 0.05 10.9.0.2
+ip netns exec a ping -c 8 -i 0.05 10.9.0.2
+ip netns exec b iptables -L INPUT -n -v -x
+# iptables-nft zeroes counters by replacing the rules: nth counts from the
+# start again: of the next 3 pings the second is dropped (without the
+# reset, after 8 pings, it would be the third).
+ip netns exec b iptables -Z INPUT
+ip netns exec a ping -c 3 -i 0.05 10.9.0.2
 ip netns exec b iptables -L INPUT -n -v -x
 ip netns exec b iptables -A INPUT -m limit
 ip netns exec b iptables -A INPUT -m limit --limit 7/m --limit-burst 0

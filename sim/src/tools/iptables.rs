@@ -1889,6 +1889,11 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
                     for (i, r) in ch.rules.iter_mut().enumerate() {
                         if n.is_none_or(|k| k == i + 1) {
                             r.counters = Default::default();
+                            // iptables-nft zeroes a rule by replacing it: a
+                            // limit's bucket starts full again, nth's count
+                            // from 0 (checked on the kernel); recent lists,
+                            // kept by name, stay.
+                            r.reset_state();
                         }
                     }
                 }

@@ -644,6 +644,17 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Forgets the run-time state of the rule's matches (a new rule's).
+    pub fn reset_state(&mut self) {
+        for m in &mut self.matches {
+            match m {
+                Match::Limit(l) => l.bucket = MatchState(None),
+                Match::Statistic(s) => s.count = MatchState(None),
+                _ => {}
+            }
+        }
+    }
+
     /// Equality as `-D`/`-C` compare rules: everything but the counters.
     pub fn same_spec(&self, other: &Rule) -> bool {
         self.src == other.src
