@@ -132,6 +132,16 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
                     return Some("LOG --log-uid (the socket owner is not known at the hooks)".into());
                 }
             }
+            // TCPMSS on packets that may not be SYNs would add an MSS
+            // option to them (tcpmss_mangle_packet); netsim only rewrites
+            // an existing one.
+            let syn_only = rule
+                .matches
+                .iter()
+                .any(|m| matches!(m, Match::Tcp(t) if t.flags.as_ref().is_some_and(|f| !f.inv && f.val.1 & 0x02 != 0)));
+            if matches!(rule.target, Some(Target::Tcpmss(_))) && !syn_only {
+                return Some("TCPMSS without a SYN match (--syn or --tcp-flags ... SYN)".into());
+            }
         }
     }
     None
@@ -442,6 +452,8 @@ fn conntrack_ok(m: &ConntrackMatch, e: &Env<'_>) -> bool {
 struct Fx<'a> {
     rng: &'a mut Rng,
     log: Vec<String>,
+    /// TCPMSS targets met, in order: `Some(mss)` or `None` for clamping.
+    mss: Vec<Option<u16>>,
 }
 
 /// The namespace's `-m recent` lists.
@@ -659,6 +671,11 @@ fn walk(
             }
             // Checksums in netsim are always complete: nothing to fill.
             Some(Target::Checksum) => Act::Next,
+            // Applied to the packet once the walk is over (nf_walk).
+            Some(Target::Tcpmss(mss)) => {
+                fx.mss.push(*mss);
+                Act::Next
+            }
             // DIVERGENCE (of a kind): netsim has no nfnetlink_log listener
             // (ulogd, `tcpdump -i nflog:N`), so NFLOG hands the packet to
             // nobody and it goes on, as on a kernel where no program is
@@ -844,7 +861,7 @@ impl Engine {
 
     /// Walks one table's chain for the packet as it is now, then stores
     /// the marks the walk set on the packet and its connection.
-    fn nf_walk(&mut self, rs: &mut Ruleset, ns: NsId, ctx: &NfCtx, table: TableName, pkt: &[u8]) -> Option<End> {
+    fn nf_walk(&mut self, rs: &mut Ruleset, ns: NsId, ctx: &NfCtx, table: TableName, pkt: &mut [u8]) -> Option<End> {
         let ihl = usize::from(pkt[0] & 0xf) * 4;
         let p = Pkt {
             ip: pkt,
@@ -861,6 +878,7 @@ impl Engine {
         let before = Marks { nf: self.skb_mark, ct: ct.map_or(0, |(c, _)| c.mark) };
         let mut marks = before;
         let log;
+        let mss;
         let end = {
             let w = &self.world;
             let name = |l: Option<LinkId>| l.filter(|l| w.link_alive(*l)).map(|l| w.link(l).name.as_str());
@@ -876,11 +894,15 @@ impl Engine {
                 ct,
                 now: self.now,
             };
-            let mut fx = Fx { rng: &mut rng, log: Vec::new() };
+            let mut fx = Fx { rng: &mut rng, log: Vec::new(), mss: Vec::new() };
             let end = walk(rs, table, ctx.hook, &p, &env, &mut marks, &mut fx);
             log = fx.log;
+            mss = fx.mss;
             end
         };
+        for m in mss {
+            self.tcpmss(ns, ctx, pkt, m);
+        }
         self.rng = rng;
         for line in log {
             self.kmsg.push((self.now, line));
@@ -890,6 +912,66 @@ impl Engine {
             self.set_ct_mark(ns, marks.ct);
         }
         end
+    }
+
+    /// `tcpmss_mangle_packet`: lower the MSS option of a TCP segment to
+    /// `mss`, or with `None` to the smaller of the output route's and the
+    /// reverse route's device MTU less 40; never raise it. A segment
+    /// without the option is left alone (the kernel would add one; such
+    /// rules are refused, see [`unsupported`]).
+    fn tcpmss(&self, ns: NsId, ctx: &NfCtx, pkt: &mut [u8], mss: Option<u16>) {
+        let ihl = usize::from(pkt[0] & 0xf) * 4;
+        let frag = u16::from_be_bytes([pkt[6], pkt[7]]) & 0x1fff;
+        if pkt[9] != 6 || frag != 0 || pkt.len() < ihl + 20 {
+            return;
+        }
+        let mtu = |l: Option<LinkId>| l.filter(|l| self.world.link_alive(*l)).map(|l| self.world.link(l).mtu);
+        let newmss = match mss {
+            Some(n) => n,
+            None => {
+                let src = Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]);
+                let back = self.world.fib_lookup(ns, src, None).and_then(|r| mtu(r.route.dev)).unwrap_or(u32::MAX);
+                let min = mtu(ctx.out_dev).unwrap_or(u32::MAX).min(back);
+                if min <= 40 || min == u32::MAX {
+                    return;
+                }
+                (min - 40).min(65_535) as u16
+            }
+        };
+        let tcp = &mut pkt[ihl..];
+        let doff = usize::from(tcp[12] >> 4) * 4;
+        if doff < 20 || tcp.len() < doff {
+            return;
+        }
+        let mut i = 20;
+        while i + 4 <= doff {
+            match tcp[i] {
+                0 => return,
+                1 => i += 1,
+                2 if tcp[i + 1] == 4 => {
+                    let old = u16::from_be_bytes([tcp[i + 2], tcp[i + 3]]);
+                    if old <= newmss {
+                        return;
+                    }
+                    tcp[i + 2..i + 4].copy_from_slice(&newmss.to_be_bytes());
+                    // inet_proto_csum_replace2: RFC 1624's incremental update.
+                    let c = u16::from_be_bytes([tcp[16], tcp[17]]);
+                    let mut sum = u32::from(!c) + u32::from(!old) + u32::from(newmss);
+                    while sum > 0xffff {
+                        sum = (sum & 0xffff) + (sum >> 16);
+                    }
+                    tcp[16..18].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+                    return;
+                }
+                _ => {
+                    let len = usize::from(tcp[i + 1]);
+                    if len < 2 {
+                        return;
+                    }
+                    i += len;
+                }
+            }
+        }
     }
 
     /// NAT at a hook (`nf_nat_ipv4_fn`): translate a RELATED ICMP error;

@@ -557,6 +557,10 @@ fn target_save(out: &mut String, t: &Target) {
             let _ = write!(out, " --set-xmark {}/{}", hex(*mark), hex(*mask));
         }
         Target::Checksum => out.push_str(" --checksum-fill"),
+        Target::Tcpmss(Some(n)) => {
+            let _ = write!(out, " --set-mss {n}");
+        }
+        Target::Tcpmss(None) => out.push_str(" --clamp-mss-to-pmtu"),
         Target::Nflog { group, prefix, size, threshold } => nflog_text(out, *group, prefix, *size, *threshold, "--"),
         Target::Connmark(op) => match op {
             ConnmarkOp::Set { mark, mask } => {
@@ -1135,6 +1139,10 @@ fn target_list(s: &mut String, t: &Target, numeric: bool) {
         }
         Target::Mark { mark, mask } => xset(s, "MARK", *mark, *mask),
         Target::Checksum => s.push_str(" CHECKSUM fill"),
+        Target::Tcpmss(Some(n)) => {
+            let _ = write!(s, " TCPMSS set {n}");
+        }
+        Target::Tcpmss(None) => s.push_str(" TCPMSS clamp to PMTU"),
         Target::Nflog { group, prefix, size, threshold } => nflog_text(s, *group, prefix, *size, *threshold, ""),
         Target::Connmark(ConnmarkOp::Set { mark, mask }) => xset(s, "CONNMARK", *mark, *mask),
         Target::Connmark(ConnmarkOp::Save { nfmask, ctmask }) => {

@@ -1140,6 +1140,7 @@ fn new_target(name: &str) -> Option<Target> {
         "MARK" => Target::Mark { mark: 0, mask: 0 },
         "CONNMARK" => Target::Connmark(ConnmarkOp::Set { mark: 0, mask: 0 }),
         "CHECKSUM" => Target::Checksum,
+        "TCPMSS" => Target::Tcpmss(Some(0)),
         "NFLOG" => Target::Nflog { group: 0, prefix: String::new(), size: None, threshold: 0 },
         _ => return None,
     })
@@ -1168,6 +1169,7 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
         Target::Dnat(..) => &["--to-destination", "--random", "--random-fully", "--persistent"],
         Target::Redirect { .. } => &["--to-ports", "--random"],
         Target::Checksum => &["--checksum-fill"],
+        Target::Tcpmss(_) => &["--set-mss", "--clamp-mss-to-pmtu"],
         Target::Nflog { .. } => {
             &["--nflog-group", "--nflog-prefix", "--nflog-size", "--nflog-threshold", "--nflog-range"]
         }
@@ -1230,6 +1232,18 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
             "--random-fully" => f.random_fully = true,
             _ => f.persistent = true,
         },
+        Target::Tcpmss(mss) => {
+            *mss = if opt == "--set-mss" {
+                let v = a.value(opt)?;
+                Some(v.parse::<u16>().ok().filter(|n| *n <= 65_515).ok_or_else(|| {
+                    IptablesError::Parameter(
+                        "TCPMSS: bad value for option \"--set-mss\", or out of range (0-65515).\n".into(),
+                    )
+                })?)
+            } else {
+                None
+            };
+        }
         Target::Nflog { group, prefix, size, threshold } => {
             let v = a.value(opt)?;
             let range = |max: u64| {
@@ -1330,6 +1344,7 @@ fn target_final(b: &TargetB, proto: Option<&Inv<u8>>) -> Result<(), IptablesErro
             perr("MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
         }
         Target::Connmark(_) if b.seen.is_empty() => perr("CONNMARK target: No operation specified"),
+        Target::Tcpmss(_) if b.seen.is_empty() => perr("TCPMSS target: At least one parameter is required"),
         Target::Checksum if b.seen.is_empty() => perr("CHECKSUM: option \"--checksum-fill\" must be specified\n"),
         _ => Ok(()),
     }
@@ -1626,6 +1641,15 @@ fn check_rule(t: &Table, table: TableName, chain: &str, rule: &Rule, op: &str) -
         }
         Some(Target::Checksum) => {
             if table != TableName::Mangle {
+                return einval();
+            }
+        }
+        // xt_TCPMSS: TCP only; path-MTU clamping only at FORWARD, OUTPUT
+        // and POSTROUTING.
+        Some(Target::Tcpmss(mss)) => {
+            let tcp = rule.proto == Some(Inv { inv: false, val: 6 });
+            let clamp_ok = hook.is_none_or(|h| matches!(h, Hook::Forward | Hook::Output | Hook::Postrouting));
+            if !tcp || (mss.is_none() && !clamp_ok) {
                 return einval();
             }
         }

@@ -583,6 +583,8 @@ pub enum Target {
         /// `--nflog-threshold`.
         threshold: u16,
     },
+    /// `TCPMSS`: `--set-mss N` (`Some`) or `--clamp-mss-to-pmtu` (`None`).
+    Tcpmss(Option<u16>),
     /// `CHECKSUM --checksum-fill` (mangle only): completes a checksum left
     /// to the NIC; netsim's packets always carry complete checksums, so it
     /// changes nothing.
@@ -607,6 +609,7 @@ impl Target {
             Target::Connmark(_) => "CONNMARK",
             Target::Checksum => "CHECKSUM",
             Target::Nflog { .. } => "NFLOG",
+            Target::Tcpmss(_) => "TCPMSS",
         }
     }
 }
