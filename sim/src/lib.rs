@@ -13,11 +13,12 @@
 //!   neighbours, FDB, sysctls, iptables rulesets. Data and invariants; no
 //!   time, no packets in flight.
 //! - [`engine`]: virtual clock, the seeded generator, the event queue, the
-//!   datapath with its netfilter hooks, the processes (ping, tcpdump, the
-//!   script itself) and the interpreter that runs a script against a world.
+//!   datapath with its netfilter hooks, TCP and UDP sockets, the processes
+//!   (ping, tcpdump, nc, curl, the HTTP server, the script itself) and the
+//!   interpreter that runs a script against a world.
 //! - [`tools`]: the command-line tools a script calls (`ip`, `bridge`, `brctl`,
-//!   `sysctl`, `ping`, `tcpdump`, `iptables`, ...): argument parsing and their
-//!   effects.
+//!   `sysctl`, `ping`, `tcpdump`, `iptables`, `nc`, `curl`, ...): argument
+//!   parsing and their effects.
 //! - [`trace`]: typed events and kernel drop reasons emitted by the engine.
 //! - [`explain`]: a trace turned into one story per packet, with evidence,
 //!   drop reasons and hints (text, JSON, commented pcapng).

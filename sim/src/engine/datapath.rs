@@ -272,7 +272,9 @@ impl Engine {
         if self.trace.enabled {
             self.trace.push(&self.world, self.now, Some(link), TraceKind::Rx { frame: frame.clone() });
         }
-        self.tap(link, &frame);
+        if !self.world.link(link).is_loopback() {
+            self.tap(link, &frame);
+        }
         if let Some(br) = self.world.link(link).master {
             self.br_handle_frame(br, link, frame);
         } else {

@@ -610,6 +610,11 @@ fn walk(
                 None => return Some(End::Verdict(NfVerdict::Accept, None)),
             },
         };
+        // A long chain's index skips rules that cannot match this
+        // destination; the first match is the same as walking every rule.
+        if let Some(ix) = &chain.index {
+            i = ix.next(i, p.dst).unwrap_or(usize::MAX);
+        }
         if i >= chain.rules.len() {
             match stack.pop() {
                 Some((back, next)) => {

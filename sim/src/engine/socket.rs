@@ -15,9 +15,11 @@
 //!
 //! Not modelled (each named `DIVERGENCE:` where it matters): retransmission
 //! of data and FIN (the simulated links do not lose segments), congestion
-//! and flow control (segments go out at once, at most one MSS each), window
+//! and flow control (segments go out at once, at most one MSS each, where
+//! Linux sends GSO super-segments on a veth), window
 //! growth as data arrives, SYN-ACK retransmits, SACK, out-of-order data,
-//! urgent data, TIME_WAIT reuse, ICMP error rate limiting.
+//! urgent data, TIME_WAIT reuse. ICMP port unreachables are rate limited
+//! per destination as `icmpv4_xrlim_allow` does.
 
 use super::datapath::{checksum, ipv4_packet, Ipv4View};
 use super::proc::Pid;
@@ -194,6 +196,9 @@ pub struct Sockets {
     /// All sockets by handle.
     pub map: BTreeMap<SockId, Socket>,
     next: u32,
+    /// ICMP error rate limiter per (namespace, destination): the
+    /// inet_peer's `rate_tokens` and `rate_last` (ns).
+    icmp_peers: BTreeMap<(NsId, Ipv4Addr), (u64, u64)>,
 }
 
 /// A parsed TCP header.
@@ -319,6 +324,13 @@ fn tcp_segment(
     s
 }
 
+/// `ipv4_default_advmss`: the MTU (at most IPV4_MAX_PMTU, 65535) less the
+/// IP and TCP headers, at least `ip_rt_min_advmss`; 65495 on lo.
+fn advmss(mtu: u32) -> u32 {
+    // ip_rt_min_advmss (256) is the floor.
+    mtu.min(65535).saturating_sub(40).max(256)
+}
+
 /// `tcp_select_initial_window`'s window scale for a receive space.
 fn wscale_for(space: u32) -> u8 {
     let mut space = space;
@@ -349,12 +361,20 @@ impl Sockets {
         id
     }
 
-    fn port_used(&self, ns: NsId, proto: SockProto, port: u16) -> bool {
-        self.map.values().any(|s| s.ns == ns && s.proto == proto && s.local_port == port && s.state != TcpState::Closed)
-            || self
-                .map
-                .values()
-                .any(|s| s.ns == ns && s.proto == proto && s.local_port == port && proto == SockProto::Udp && !s.orphan)
+    /// Whether `port` is taken. A listener (nc, Python: both set
+    /// SO_REUSEADDR) conflicts only with another listener; an ephemeral
+    /// port must be free of every socket, TIME_WAIT included.
+    fn port_used(&self, ns: NsId, proto: SockProto, port: u16, for_listen: bool) -> bool {
+        self.map.values().any(|s| {
+            s.ns == ns
+                && s.proto == proto
+                && s.local_port == port
+                && match (proto, for_listen) {
+                    (SockProto::Udp, _) => true,
+                    (SockProto::Tcp, true) => s.state == TcpState::Listen,
+                    (SockProto::Tcp, false) => s.state != TcpState::Closed,
+                }
+        })
     }
 }
 
@@ -417,7 +437,7 @@ impl Engine {
                     continue;
                 }
             }
-            if !self.sockets.port_used(ns, proto, p) {
+            if !self.sockets.port_used(ns, proto, p, false) {
                 return Some(p);
             }
         }
@@ -436,7 +456,7 @@ impl Engine {
         let syn = flags & SYN != 0;
         let (opts, win) = if syn {
             let mut o = vec![2, 4];
-            o.extend_from_slice(&(s.mss_adv_for_syn() as u16).to_be_bytes());
+            o.extend_from_slice(&(s.mss as u16).to_be_bytes());
             o.extend_from_slice(&[4, 2, 8, 10]);
             o.extend_from_slice(&ts.to_be_bytes());
             o.extend_from_slice(&(if flags & ACK != 0 { s.ts_recent } else { 0 }).to_be_bytes());
@@ -528,7 +548,7 @@ impl Engine {
         s.snd_una = s.iss;
         s.snd_nxt = s.iss.wrapping_add(1);
         s.ts_off = self.rng.next_u64() as u32;
-        s.mss = mtu - 40;
+        s.mss = advmss(mtu);
         s.rcv_wscale = wscale_for(TCP_RMEM_MAX);
         s.rcv_wnd = initial_window(s.mss);
         let id = self.sockets.alloc(s);
@@ -542,7 +562,7 @@ impl Engine {
     /// # Errors
     /// EADDRINUSE when the port is taken.
     pub fn tcp_listen(&mut self, ns: NsId, owner: Pid, ip: Ipv4Addr, port: u16) -> Result<SockId, SockErr> {
-        if self.sockets.port_used(ns, SockProto::Tcp, port) {
+        if self.sockets.port_used(ns, SockProto::Tcp, port, true) {
             return Err(SockErr::AddrInUse);
         }
         if !ip.is_unspecified() && !self.is_local_addr(ns, ip) {
@@ -576,7 +596,9 @@ impl Engine {
             return;
         }
         // DIVERGENCE: no congestion window or peer window limits; segments
-        // leave at once and are never retransmitted.
+        // leave at once, MSS-sized, and are never retransmitted. Linux on a
+        // veth sends GSO super-segments (several MSS in one capture line,
+        // sized by tcp_tso_autosize) paced by the congestion window.
         let mss = (s.mss as usize).saturating_sub(12).max(1);
         let chunks: Vec<&[u8]> = data.chunks(mss).collect();
         let n = chunks.len();
@@ -791,7 +813,7 @@ impl Engine {
         c.rcv_nxt = h.seq.wrapping_add(1);
         c.ts_off = self.rng.next_u64() as u32;
         c.ts_recent = h.ts.map(|t| t.0).unwrap_or(0);
-        c.mss = mtu - 40;
+        c.mss = advmss(mtu);
         c.rcv_wscale = if h.wscale.is_some() { wscale_for(TCP_RMEM_MAX) } else { 0 };
         // The SYN-ACK's window counts whole segments of the MSS less the
         // timestamp option.
@@ -970,7 +992,7 @@ impl Engine {
         let port = if port == 0 {
             self.ephemeral_port(ns, SockProto::Udp).ok_or(SockErr::AddrNotAvail)?
         } else {
-            if self.sockets.port_used(ns, SockProto::Udp, port) {
+            if self.sockets.port_used(ns, SockProto::Udp, port, true) {
                 return Err(SockErr::AddrInUse);
             }
             port
@@ -1069,8 +1091,9 @@ impl Engine {
         }
         let Some((_, id)) = best else {
             self.drop_frame(Some(dev), DropReason::NoSocket, "no socket for this UDP port");
-            // DIVERGENCE: ICMP rate limiting (icmp_ratelimit) is not modelled.
-            self.icmp_send(ns, pkt, ip, 3, 3);
+            if self.icmp_xrlim_allow(ns, ip.src) {
+                self.icmp_send(ns, pkt, ip, 3, 3);
+            }
             return;
         };
         if self.trace.enabled {
@@ -1081,6 +1104,37 @@ impl Engine {
             s.dgrams.push(((ip.src, sport), ip.dst, payload));
         }
         self.wake_owner(id);
+    }
+
+    /// `icmpv4_xrlim_allow` with the defaults `icmp_ratelimit` = 1 s and
+    /// `icmp_ratemask` covering destination unreachable: a token bucket per
+    /// destination (`inet_peer_xrlim_allow`) holding up to
+    /// `XRLIM_BURST_FACTOR` (6) seconds, a new peer starting full; one
+    /// error costs a second. Errors to a local address are never limited.
+    /// Kernel runs show it: ten datagrams in a row to a closed port get six
+    /// port unreachables, the next one a second later.
+    ///
+    /// DIVERGENCE: only the UDP port unreachable goes through it; the
+    /// datapath's other ICMP errors (host unreachable, time exceeded) and
+    /// the global `icmp_msgs_per_sec` limit are not modelled.
+    pub fn icmp_xrlim_allow(&mut self, ns: NsId, dst: Ipv4Addr) -> bool {
+        const TIMEOUT: u64 = NS_PER_SEC;
+        const BURST: u64 = 6 * TIMEOUT;
+        if self.is_local_addr(ns, dst) {
+            return true;
+        }
+        let now = self.now;
+        // A new peer's rate_last lies 60 s back: its bucket starts full.
+        let mut token = match self.sockets.icmp_peers.get(&(ns, dst)) {
+            Some(&(tokens, last)) => (tokens + now.saturating_sub(last)).min(BURST),
+            None => BURST,
+        };
+        let allow = token >= TIMEOUT;
+        if allow {
+            token -= TIMEOUT;
+        }
+        self.sockets.icmp_peers.insert((ns, dst), (token, now));
+        allow
     }
 
     /// An ICMP error arrived in `ns` (`icmp_unreach` → `tcp_v4_err` /
@@ -1150,11 +1204,6 @@ impl Engine {
 }
 
 impl Socket {
-    /// The MSS a SYN or SYN-ACK advertises (the route's MTU less headers).
-    fn mss_adv_for_syn(&self) -> u32 {
-        self.mss
-    }
-
     /// Whether the socket's connection is established (or half-closed by
     /// the peer).
     pub fn connected(&self) -> bool {
@@ -1175,6 +1224,8 @@ mod tests {
         assert_eq!(initial_window(1460), 64240);
         assert_eq!(initial_window(1448), 65160);
         assert_eq!(initial_window(65495), 65495);
+        assert_eq!(advmss(65536), 65495);
+        assert_eq!(advmss(1500), 1460);
     }
 
     // Options parse back from a segment we build.

@@ -16,7 +16,10 @@ use crate::engine::Sink;
 use std::net::Ipv4Addr;
 
 fn seconds(v: &str) -> Result<u64, Unsupported> {
-    super::misc::parse_duration(v).ok_or_else(|| Unsupported(format!("curl: bad time value '{v}'")))
+    // Capped at about 3 years so virtual time cannot overflow.
+    super::misc::parse_duration(v)
+        .map(|d| d.min(100_000_000 * SEC))
+        .ok_or_else(|| Unsupported(format!("curl: bad time value '{v}'")))
 }
 
 /// Runs `curl`.
@@ -148,6 +151,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         None => ctx.stdio.out.clone(),
         Some("/dev/null") => Sink::Null,
         Some("-") => ctx.stdio.out.clone(),
+        Some(f) if f.starts_with('/') || f.contains("..") => {
+            return Err(Unsupported(format!(
+                "curl -o {f}: only /dev/null or a file in the current directory is modelled"
+            )))
+        }
         Some(f) => {
             ctx.eng.files.insert(f.to_string(), Vec::new());
             Sink::File(f.to_string())
@@ -166,6 +174,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         ns: ctx.ns,
         stdio: ctx.stdio.clone(),
         exit: None,
+        exiting: None,
         host,
         addr,
         port,

@@ -12,12 +12,16 @@ use crate::engine::apps::HttpServer;
 use crate::engine::proc::Process;
 use std::net::Ipv4Addr;
 
-/// Runs `python3 ARGS`.
+/// What the command line asks for: the port and the bind address, or the
+/// usage error argparse prints.
+type Parsed = Result<(u16, Option<Ipv4Addr>), String>;
+
+/// Parses `python3 ARGS` (also the pre-run check).
 ///
 /// # Errors
 /// [`Unsupported`] for anything but `-m http.server` with a port and
-/// `--bind`/`-b`, or a busy port.
-pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+/// `--bind`/`-b`.
+pub fn parse(args: &[String]) -> Result<Parsed, Unsupported> {
     let (Some(m), Some(module)) = (args.first(), args.get(1)) else {
         return Err(Unsupported("python3: only 'python3 -m http.server [PORT] [--bind ADDR]' is modelled".into()));
     };
@@ -50,11 +54,23 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             s => match s.parse::<u16>() {
                 Ok(p) => port = p,
                 Err(_) => {
-                    return ctx.fail(&format!("usage: server.py [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [port]\nserver.py: error: argument port: invalid int value: '{s}'"), 2);
+                    return Ok(Err(format!("usage: server.py [-h] [--cgi] [-b ADDRESS] [-d DIRECTORY] [-p VERSION] [port]\nserver.py: error: argument port: invalid int value: '{s}'")));
                 }
             },
         }
     }
+    Ok(Ok((port, bind)))
+}
+
+/// Runs `python3 ARGS`.
+///
+/// # Errors
+/// [`Unsupported`] as [`parse`], or when the address cannot be bound.
+pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    let (port, bind) = match parse(args)? {
+        Ok(v) => v,
+        Err(usage) => return ctx.fail(&usage, 2),
+    };
     let h = HttpServer {
         ns: ctx.ns,
         stdio: ctx.stdio.clone(),

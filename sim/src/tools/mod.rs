@@ -126,6 +126,41 @@ pub fn is_known(name: &str) -> bool {
     COMMANDS.contains(&name)
 }
 
+/// The pre-run check for the socket applications (`nc`, `curl`,
+/// `python3`): their arguments are parsed against a scratch engine, so a
+/// script using an option netsim does not model is refused before verify
+/// runs it as root. `None` stands for a word only known at run time; it is
+/// refused for `curl` and `python3` (an `-o` path or a Python module must be
+/// literal) and taken as an address for `nc`.
+///
+/// # Errors
+/// What is not modelled, as the tool would report it at run time.
+pub fn check_socket_app(cmd: &str, args: &[Option<String>]) -> Result<(), String> {
+    let known: Vec<String> = match cmd {
+        "nc" | "netcat" => args.iter().map(|a| a.clone().unwrap_or_else(|| "10.0.0.1".into())).collect(),
+        "curl" | "python3" => match args.iter().cloned().collect::<Option<Vec<String>>>() {
+            Some(v) => v,
+            None => return Err(format!("{cmd}: arguments must be literal words (verify runs the script as root)")),
+        },
+        _ => return Ok(()),
+    };
+    if cmd == "python3" {
+        // Parsed only: binding needs the script's addresses.
+        return httpd::parse(&known).map(|_| ()).map_err(|e| e.0);
+    }
+    let mut eng = Engine::new(crate::model::HostProfile::default(), 0);
+    let null = crate::engine::Sink::Null;
+    let mut ctx = Ctx {
+        eng: &mut eng,
+        ns: crate::model::World::ROOT,
+        stdio: Stdio { out: null.clone(), err: null },
+        stdin: String::new(),
+    };
+    let mut argv = vec![cmd.to_string()];
+    argv.extend(known);
+    run(&mut ctx, &argv).map(|_| ()).map_err(|e| e.0)
+}
+
 /// Runs a tool by name (builtins of the shell are handled by the
 /// interpreter, not here).
 ///

@@ -3,9 +3,8 @@
 //!
 //! Modelled: TCP client and server (`-l`, `-p` with `-l`, `-k`), UDP client
 //! and server (`-u`), `-z`, `-v`, `-n`, `-q`, `-w`, `-N`, `-4`. Refused:
-//! host names, port ranges, a source port or address for a client, `-u`
-//! with `-z` or `-v` (the UDP probe is not modelled), proxies, and every
-//! other option.
+//! host names, port ranges, a source port or address for a client,
+//! proxies, and every other option.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::engine::apps::{Nc, NcPhase, SEC};
@@ -18,6 +17,10 @@ const USAGE: &str = "usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] 
 \t  [-w timeout] [-X proxy_protocol] [-x proxy_address[:port]]
 \t  [destination] [port]
 ";
+
+/// Longest `-q`/`-w` netsim keeps (about 3 years; longer never ends a
+/// scenario anyway, and virtual time must not overflow).
+const MAX_SECS: u64 = 100_000_000;
 
 /// Options that take an argument (OpenBSD's getopt string).
 const WITH_ARG: &str = "IiMmOPpqsTVWwXx";
@@ -82,11 +85,11 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         match c {
             'q' => {
                 let q: i64 = v.parse().map_err(|_| Unsupported(format!("nc -q {v}: not a number")))?;
-                quit_ns = (q >= 0).then(|| q as u64 * SEC);
+                quit_ns = (q >= 0).then(|| (q as u64).min(MAX_SECS) * SEC);
             }
             'w' => {
                 let w: u64 = v.parse().map_err(|_| Unsupported(format!("nc -w {v}: not a number")))?;
-                wait_ns = Some(w * SEC);
+                wait_ns = Some(w.min(MAX_SECS) * SEC);
             }
             'p' => lport = Some(v.clone()),
             other => {
@@ -98,12 +101,15 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     }
     let listen = has('l');
     let udp = has('u');
-    if udp && (has('z') || has('v')) {
-        return Err(Unsupported("nc -u with -z or -v (the UDP probe) is not modelled".into()));
-    }
     let parse_port = |ctx: &mut Ctx<'_>, p: &str| -> Result<Option<u16>, Unsupported> {
         if p.contains('-') {
             return Err(Unsupported("nc: port ranges are not modelled".into()));
+        }
+        if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() {
+            return match p.parse::<u16>() {
+                Ok(n) if n > 0 => Ok(Some(n)),
+                _ => Err(Unsupported(format!("nc: port {p} (0 or above 65535) is not modelled"))),
+            };
         }
         match p.parse::<u16>() {
             Ok(n) if n > 0 => Ok(Some(n)),
@@ -163,6 +169,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         ns: ctx.ns,
         stdio: ctx.stdio.clone(),
         exit: None,
+        exiting: None,
         listen,
         host,
         port,
@@ -181,6 +188,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         quit_at: None,
         last_ns: ctx.eng.now,
         stdin_done: false,
+        shutdown_at: None,
+        probes: 0,
+        probe_at: None,
     };
     let pid = ctx.eng.spawn(Process::Nc(Box::new(n)));
     Ok(Outcome::Spawned(pid))

@@ -75,10 +75,12 @@
 //!     `after T ms` and `after T milliseconds`.
 //! 12. Python `http.server`'s log stamp (`ADDR - - [23/Nov/2026 16:00:08]
 //!     ...`) becomes `[DATE]`: it is the wall clock.
+//! 13. nc's `Connection received on HOST PORT`: an ephemeral PORT is mapped
+//!     like the other ephemeral ports.
 //!
 //! ## The kernel log (`dmesg`)
 //!
-//! 13. Lines `dmesg` prints (`[SSSSS.UUUUUU] TEXT`): the kernel's log is
+//! 14. Lines `dmesg` prints (`[SSSSS.UUUUUU] TEXT`): the kernel's log is
 //!     shared by the whole machine, so lines that are not a netfilter `LOG`
 //!     line (no `IN=` followed by ` OUT=`) are dropped: interfaces entering
 //!     promiscuous mode, bridge port states and whatever else runs on the
@@ -169,13 +171,14 @@ pub fn output_text(text: &str) -> String {
             line = rewrite_number_after(&line, ", id ", false, |n| n.parse::<u64>().ok().map(|v| ids.label(v)));
         }
         line = map_ports(&line, &mut ports);
+        line = nc_received_port(&line, &mut ports);
         out.push_str(&line);
         out.push_str(end);
     }
     sort_neighbour_runs(&out)
 }
 
-/// Rule 13: the text after `dmesg`'s `[SSSSS.UUUUUU] ` stamp (or `[T] `,
+/// Rule 14: the text after `dmesg`'s `[SSSSS.UUUUUU] ` stamp (or `[T] `,
 /// already normalised), if the line has one.
 fn dmesg_text(line: &str) -> Option<&str> {
     let rest = line.strip_prefix('[')?;
@@ -191,7 +194,7 @@ fn dmesg_text(line: &str) -> Option<&str> {
     ok.then(|| &rest[close + 2..])
 }
 
-/// Rule 13: a netfilter `LOG` line with its stamp, ids and ephemeral ports
+/// Rule 14: a netfilter `LOG` line with its stamp, ids and ephemeral ports
 /// masked; `None` for any other kernel message.
 fn nf_log_line(text: &str) -> Option<String> {
     let i = text.find("IN=")?;
@@ -207,7 +210,19 @@ fn nf_log_line(text: &str) -> Option<String> {
 
 /// Rule 7: a tcpdump text line printed by the script starts with
 /// `HH:MM:SS.ffffff `; the timestamp is dropped.
-/// Rules 10 and 11: curl's elapsed times and http.server's log stamp.
+/// Rule 13: the peer's ephemeral port in nc's `Connection received on`.
+fn nc_received_port(line: &str, ports: &mut Labels) -> String {
+    if let Some(rest) = line.strip_prefix("Connection received on ") {
+        if let Some((host, port)) = rest.rsplit_once(' ') {
+            if let Some(v) = ephemeral(port) {
+                return format!("Connection received on {host} {}", ports.label(v));
+            }
+        }
+    }
+    line.to_string()
+}
+
+/// Rules 11 and 12: curl's elapsed times and http.server's log stamp.
 fn socket_apps(line: &str) -> String {
     let mut line = line.to_string();
     if line.starts_with("curl: (") {
@@ -837,7 +852,7 @@ tcp      6 119 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=E1 dport=80 src=10.0.0.
         assert_eq!(output_text("we saw 2 packets captured\n"), "we saw 2 packets captured\n");
     }
 
-    // Rule 13: other kernel messages go, LOG lines keep their text with the
+    // Rule 14: other kernel messages go, LOG lines keep their text with the
     // stamp, ids and ephemeral ports masked; idempotent.
     #[test]
     fn dmesg_log_lines() {
@@ -849,5 +864,30 @@ tcp      6 119 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=E1 dport=80 src=10.0.0.
         assert_eq!(output_text(kernel), want);
         assert_eq!(output_text(want), want);
         assert_eq!(output_text("[    0.000009] in: IN=v1 OUT= ID=7 \n"), "[T] in: IN=v1 OUT= ID=I \n");
+    }
+
+    // Rules 11 and 12: curl's elapsed times and http.server's log stamp are
+    // masked; other lines with "after" or brackets are left alone.
+    #[test]
+    fn socket_app_timings() {
+        assert_eq!(
+            output_text("curl: (7) Failed to connect to 10.0.0.2 port 8001 after 0 ms: Couldn't connect to server\n"),
+            "curl: (7) Failed to connect to 10.0.0.2 port 8001 after T ms: Couldn't connect to server\n"
+        );
+        assert_eq!(
+            output_text("curl: (28) Connection timed out after 1001 milliseconds\n"),
+            "curl: (28) Connection timed out after T milliseconds\n"
+        );
+        assert_eq!(
+            output_text("10.0.0.1 - - [23/Nov/2026 16:00:08] \"GET / HTTP/1.1\" 200 -\n"),
+            "10.0.0.1 - - [DATE] \"GET / HTTP/1.1\" 200 -\n"
+        );
+        assert_eq!(output_text("after 5 ms\n"), "after 5 ms\n");
+        // Rule 13: nc's peer port, mapped like every ephemeral port.
+        assert_eq!(
+            output_text("Connection received on localhost 44070\nConnection received on 127.0.0.1 80\n"),
+            "Connection received on localhost E1\nConnection received on 127.0.0.1 80\n"
+        );
+        assert_eq!(output_text("a - - [x] b\n"), "a - - [x] b\n");
     }
 }

@@ -118,10 +118,65 @@ impl Policy {
 }
 
 /// A chain: its rules in evaluation order.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Chain {
     /// Rules, first evaluated first.
     pub rules: Vec<Rule>,
+    /// For a long chain, which rules can match which destination (see
+    /// [`ChainIndex`]); rebuilt by [`Ruleset::reindex`] after every change.
+    pub index: Option<ChainIndex>,
+}
+
+/// Chains are equal when their rules are: the index is derived data.
+impl PartialEq for Chain {
+    fn eq(&self, other: &Chain) -> bool {
+        self.rules == other.rules
+    }
+}
+
+impl Eq for Chain {}
+
+/// A first-match-preserving index of a long chain (kube-proxy's
+/// KUBE-SERVICES: one `-d VIP/32` rule per service). Rules that can match
+/// only one destination address (`-d A/32`, not inverted) are listed under
+/// that address; every other rule is listed in `other`. The candidates for a
+/// packet are the union of its address's list and `other`, visited in rule
+/// order, so the first rule that matches is the same as in a linear walk
+/// (the kernel walks linearly; this changes the cost, not the result).
+#[derive(Clone, Debug, Default)]
+pub struct ChainIndex {
+    by_dst: BTreeMap<std::net::Ipv4Addr, Vec<u32>>,
+    other: Vec<u32>,
+}
+
+impl ChainIndex {
+    /// Chains shorter than this are walked linearly.
+    pub const MIN_RULES: usize = 64;
+
+    /// Indexes `rules`.
+    pub fn build(rules: &[Rule]) -> ChainIndex {
+        let mut ix = ChainIndex::default();
+        for (i, r) in rules.iter().enumerate() {
+            match &r.dst {
+                Some(d) if !d.inv && d.val.prefix_len() == Some(32) => {
+                    ix.by_dst.entry(d.val.addr).or_default().push(i as u32)
+                }
+                _ => ix.other.push(i as u32),
+            }
+        }
+        ix
+    }
+
+    /// The first rule at or after `from` that may match a packet to `dst`.
+    pub fn next(&self, from: usize, dst: std::net::Ipv4Addr) -> Option<usize> {
+        let first = |v: &[u32]| v.get(v.partition_point(|&i| (i as usize) < from)).map(|&i| i as usize);
+        let a = self.by_dst.get(&dst).and_then(|v| first(v));
+        let b = first(&self.other);
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 /// A built-in chain: rules plus policy and the policy's counters.
@@ -263,6 +318,25 @@ impl Ruleset {
             })
     }
 
+    /// Rebuilds the index of every long chain (and drops it from short
+    /// ones). Call after changing rules.
+    pub fn reindex(&mut self) {
+        for t in self.tables.values_mut() {
+            let chains = t.builtins.iter_mut().map(|b| &mut b.chain).chain(t.user.values_mut());
+            for c in chains {
+                c.index = None;
+                if c.rules.len() >= ChainIndex::MIN_RULES {
+                    let ix = ChainIndex::build(&c.rules);
+                    // Worth it only when most rules are keyed by address;
+                    // otherwise the lookups cost more than they skip.
+                    if ix.other.len() * 2 <= c.rules.len() {
+                        c.index = Some(ix);
+                    }
+                }
+            }
+        }
+    }
+
     /// The table, created with its built-in chains if it did not exist.
     pub fn table_mut(&mut self, name: TableName) -> &mut Table {
         self.tables.entry(name).or_insert_with(|| Table::new(name))
@@ -272,6 +346,49 @@ impl Ruleset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Proves the index visits, from any position, exactly the rules a
+    // linear walk would have to test for that destination (the ones keyed
+    // by it and every unkeyed one), in order: the first match is unchanged.
+    #[test]
+    fn chain_index_candidates_equal_linear_filter() {
+        use rule::AddrMask;
+        use std::net::Ipv4Addr;
+        let addr = |k: u8| Ipv4Addr::new(10, 96, 0, k);
+        let mut rules = Vec::new();
+        for i in 0..200u32 {
+            let dst = match i % 7 {
+                0 => None,
+                1 => Some(Inv { inv: true, val: AddrMask { addr: addr(3), mask: Ipv4Addr::BROADCAST } }),
+                2 => Some(Inv {
+                    inv: false,
+                    val: AddrMask { addr: Ipv4Addr::new(10, 96, 0, 0), mask: Ipv4Addr::new(255, 255, 255, 0) },
+                }),
+                _ => Some(Inv { inv: false, val: AddrMask { addr: addr((i % 5) as u8), mask: Ipv4Addr::BROADCAST } }),
+            };
+            rules.push(Rule { dst, ..Rule::default() });
+        }
+        let ix = ChainIndex::build(&rules);
+        for k in 0..7u8 {
+            let d = addr(k);
+            let want: Vec<usize> = (0..rules.len())
+                .filter(|&i| match &rules[i].dst {
+                    Some(m) if !m.inv && m.val.prefix_len() == Some(32) => m.val.addr == d,
+                    _ => true,
+                })
+                .collect();
+            for from in [0, 1, 57, 199] {
+                let mut got = Vec::new();
+                let mut i = from;
+                while let Some(n) = ix.next(i, d) {
+                    got.push(n);
+                    i = n + 1;
+                }
+                let expect: Vec<usize> = want.iter().copied().filter(|&i| i >= from).collect();
+                assert_eq!(got, expect, "dst {d} from {from}");
+            }
+        }
+    }
 
     // Proves a new table has the kernel's built-in chains in hook order with
     // ACCEPT policies, and that tables come into being on first use only.
