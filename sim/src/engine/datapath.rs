@@ -304,8 +304,8 @@ impl Engine {
         match eth_type(&frame) {
             ETH_P_ARP => self.arp_rcv(link, &frame[14..], pt),
             ETH_P_IP => {
-                let src = eth_src(&frame);
-                self.ip_rcv(link, &mut frame[14..], pt, prerouted, src)
+                let macs = (eth_src(&frame), eth_dst(&frame));
+                self.ip_rcv(link, &mut frame[14..], pt, prerouted, macs)
             }
             0x86dd => {} // IPv6 is not modelled; nothing is sent, nothing arrives.
             _ => self.drop_frame(Some(link), DropReason::UnhandledProto, "no handler for ethertype"),
@@ -334,8 +334,13 @@ impl Engine {
                 self.trace_br_nf(br, Hook::Prerouting);
             }
             let before = Ipv4View::parse(&frame[14..]).map(|v| v.dst);
-            let ctx =
-                NfCtx { in_dev: Some(br), phys_in: Some(port), src_mac: Some(src), ..NfCtx::at(Hook::Prerouting) };
+            let ctx = NfCtx {
+                in_dev: Some(br),
+                phys_in: Some(port),
+                src_mac: Some(src),
+                dst_mac: Some(eth_dst(&frame)),
+                ..NfCtx::at(Hook::Prerouting)
+            };
             if !self.nf_pass(br, &ctx, &mut frame[14..]) {
                 return;
             }
@@ -530,6 +535,7 @@ impl Engine {
                 phys_in: ingress,
                 phys_out: Some(out),
                 src_mac: src,
+                dst_mac: Some(eth_dst(&frame)),
                 ..NfCtx::at(Hook::Forward)
             };
             if !self.nf_pass(br, &fwd, &mut frame[14..]) {
@@ -1113,7 +1119,7 @@ impl Engine {
 
     /// `ip_rcv` → PREROUTING → `ip_rcv_finish` → `ip_route_input` →
     /// INPUT and delivery, or forwarding.
-    fn ip_rcv(&mut self, dev: LinkId, pkt: &mut [u8], pt: PktType, prerouted: bool, src_mac: MacAddr) {
+    fn ip_rcv(&mut self, dev: LinkId, pkt: &mut [u8], pt: PktType, prerouted: bool, macs: (MacAddr, MacAddr)) {
         if pt == PktType::OtherHost {
             self.drop_frame(Some(dev), DropReason::OtherHost, "frame not addressed to this host");
             return;
@@ -1125,9 +1131,10 @@ impl Engine {
         let pkt = &mut pkt[..ip.total_len];
         let ns = self.world.link(dev).ns;
         let lo_in = self.world.link(dev).is_loopback();
-        let mac = (!lo_in).then_some(src_mac);
+        // The frame's source and destination MACs (none on loopback).
+        let mac = (!lo_in).then_some(macs);
         if !prerouted {
-            let ctx = NfCtx { in_dev: Some(dev), src_mac: mac, ..NfCtx::at(Hook::Prerouting) };
+            let ctx = NfCtx::received(Hook::Prerouting, dev, mac);
             if !self.nf_pass(dev, &ctx, pkt) {
                 return;
             }
@@ -1156,7 +1163,7 @@ impl Engine {
         }
         match route {
             Some(r) if r.route.rtype == RouteType::Local || is_bcast => {
-                let ctx = NfCtx { in_dev: Some(dev), src_mac: mac, ..NfCtx::at(Hook::Input) };
+                let ctx = NfCtx::received(Hook::Input, dev, mac);
                 // INPUT's source NAT (a reply to a DNATed connection) may
                 // have rewritten the source.
                 if self.nf_pass(dev, &ctx, pkt) {
@@ -1187,7 +1194,7 @@ impl Engine {
         pkt: &[u8],
         ip: Ipv4View,
         route: crate::model::Route,
-        mac: Option<MacAddr>,
+        mac: Option<(MacAddr, MacAddr)>,
     ) {
         if ip.ttl <= 1 {
             self.icmp_send(ns, pkt, ip, 11, 0);
@@ -1202,7 +1209,7 @@ impl Engine {
         p[10..12].copy_from_slice(&c.to_be_bytes());
         match route.rtype {
             RouteType::Unicast => {
-                let fwd = NfCtx { in_dev: Some(in_dev), out_dev: route.dev, src_mac: mac, ..NfCtx::at(Hook::Forward) };
+                let fwd = NfCtx { out_dev: route.dev, ..NfCtx::received(Hook::Forward, in_dev, mac) };
                 let post = NfCtx {
                     out_dev: route.dev,
                     nexthop: Some(route.gateway.unwrap_or(ip.dst)),
@@ -1305,7 +1312,13 @@ impl Engine {
         };
         let src = self.world.route_source(ns, &route.route, ip.src).unwrap_or(Ipv4Addr::UNSPECIFIED);
         let id = self.ip_ident();
-        let out = ipv4_packet(src, ip.src, IPPROTO_ICMP, 64, id, false, &body);
+        let mut out = ipv4_packet(src, ip.src, IPPROTO_ICMP, 64, id, false, &body);
+        // An error goes at precedence "internetwork control", keeping the
+        // datagram's TOS bits (RT_TOS(tos) | IPTOS_PREC_INTERNETCONTROL).
+        out[1] = (pkt[1] & 0x1e) | 0xc0;
+        out[10..12].fill(0);
+        let c = checksum(&out[..20]);
+        out[10..12].copy_from_slice(&c.to_be_bytes());
         self.ip_output_related(ns, out);
     }
 

@@ -19,6 +19,7 @@ pub mod interp;
 pub mod neigh;
 pub mod netfilter;
 pub mod netlink;
+pub mod nf_log;
 pub mod proc;
 pub mod rng;
 pub mod socket;
@@ -187,6 +188,9 @@ pub struct Engine {
     pub(crate) skb_ct: conntrack::SkbCt,
     /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
     pub(crate) skb_mark: u32,
+    /// The kernel log (`printk` ring buffer) `dmesg` reads: when (ns of
+    /// virtual time) and the line (`LOG` target lines only).
+    pub kmsg: Vec<(u64, String)>,
     /// Bridged-DNAT packets waiting in a neighbour queue, by token.
     brdnat: BTreeMap<u64, datapath::BridgedDnat>,
     brdnat_next: u64,
@@ -222,6 +226,7 @@ impl Engine {
             last_carrier: Vec::new(),
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
+            kmsg: Vec::new(),
             brdnat: BTreeMap::new(),
             brdnat_next: 1,
             deferring: 0,

@@ -12,20 +12,29 @@
 //! Marks: `MARK` sets the packet's mark (`Engine::skb_mark`), `CONNMARK`
 //! its connection's; `-m mark`/`-m connmark` read them.
 //!
-//! What is not here yet: `LOG` (refused when the rule is added, see
-//! [`unsupported`]). The hook placement (which device is
+//! Stateful matches keep their state in the rule: `-m limit` (nft_limit's
+//! token bucket, since iptables-nft hands the kernel an nft `limit`) and
+//! `-m statistic` (nft `numgen inc` for nth mode, `meta random` for random
+//! mode, drawn from the engine's generator).
+//!
+//! `LOG` writes `nf_log_syslog`'s line (see `engine::nf_log`) to the
+//! kernel log `dmesg` reads. Not here: `LOG --log-uid` (refused when the
+//! rule is added, see [`unsupported`]). The hook placement (which device is
 //! `-i`/`-o`, br_netfilter's bridged pass) is the datapath's.
 
 use super::conntrack::{CtInfo, Manip, Range};
+use super::rng::Rng;
 use super::Engine;
 use crate::model::conntrack::{status, Conn};
 use crate::model::nf::rule::{
-    AddrMask, ConnmarkOp, ConntrackMatch, CtStates, Inv, Match, PortRange, Rule, Target, REJECT_TYPES,
+    AddrMask, ConnmarkOp, ConntrackMatch, CtStates, Inv, Match, PortRange, RecentEntry, RecentMatch, RecentOp,
+    RecentTable, Rule, Target, REJECT_TYPES,
 };
 use crate::model::nf::{Hook, Policy, Ruleset, TableName};
 use crate::model::route::RouteType;
 use crate::model::{LinkId, MacAddr, NsId, World};
 use crate::trace::{NfTableWalk, TraceKind};
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 /// Where a packet meets a hook: the devices `-i`/`-o` and `--physdev-*`
@@ -44,6 +53,8 @@ pub struct NfCtx {
     pub phys_out: Option<LinkId>,
     /// Source MAC of the frame (not at OUTPUT/POSTROUTING).
     pub src_mac: Option<MacAddr>,
+    /// Its destination MAC (for `LOG`'s `MAC=`).
+    pub dst_mac: Option<MacAddr>,
     /// The route's next hop at POSTROUTING (`rt_nexthop`, for MASQUERADE).
     pub nexthop: Option<Ipv4Addr>,
 }
@@ -51,7 +62,22 @@ pub struct NfCtx {
 impl NfCtx {
     /// A hook with no devices yet; fill in what applies.
     pub fn at(hook: Hook) -> NfCtx {
-        NfCtx { hook, in_dev: None, out_dev: None, phys_in: None, phys_out: None, src_mac: None, nexthop: None }
+        NfCtx {
+            hook,
+            in_dev: None,
+            out_dev: None,
+            phys_in: None,
+            phys_out: None,
+            src_mac: None,
+            dst_mac: None,
+            nexthop: None,
+        }
+    }
+
+    /// A hook for a packet received on `dev` in a frame with these
+    /// (source, destination) MACs (`None` on loopback).
+    pub fn received(hook: Hook, dev: LinkId, macs: Option<(MacAddr, MacAddr)>) -> NfCtx {
+        NfCtx { in_dev: Some(dev), src_mac: macs.map(|m| m.0), dst_mac: macs.map(|m| m.1), ..NfCtx::at(hook) }
     }
 }
 
@@ -81,15 +107,16 @@ enum Step {
     Confirm,
 }
 
-/// What a hook runs, in priority order (`nf_ip_hook_priorities`).
+/// What a hook runs, in priority order (`nf_ip_hook_priorities`; the
+/// security table's chains at 150, where iptables-nft registers them).
 fn steps_for(hook: Hook) -> &'static [Step] {
     use Step::{Confirm, CtIn, Nat, Table};
-    use TableName::{Filter, Mangle, Raw};
+    use TableName::{Filter, Mangle, Raw, Security};
     match hook {
         Hook::Prerouting => &[Table(Raw), CtIn, Table(Mangle), Nat],
-        Hook::Input => &[Table(Mangle), Table(Filter), Nat, Confirm],
-        Hook::Forward => &[Table(Mangle), Table(Filter)],
-        Hook::Output => &[Table(Raw), CtIn, Table(Mangle), Nat, Table(Filter)],
+        Hook::Input => &[Table(Mangle), Table(Filter), Nat, Table(Security), Confirm],
+        Hook::Forward => &[Table(Mangle), Table(Filter), Table(Security)],
+        Hook::Output => &[Table(Raw), CtIn, Table(Mangle), Nat, Table(Filter), Table(Security)],
         Hook::Postrouting => &[Table(Mangle), Nat, Confirm],
     }
 }
@@ -100,8 +127,20 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
     for t in rs.tables.values() {
         let chains = t.builtins.iter().map(|b| &b.chain).chain(t.user.values());
         for rule in chains.flat_map(|c| c.rules.iter()) {
-            if let Some(t @ Target::Log { .. }) = &rule.target {
-                return Some(format!("the {} target (not modelled yet)", t.name()));
+            if let Some(Target::Log { flags, .. }) = &rule.target {
+                if flags & 8 != 0 {
+                    return Some("LOG --log-uid (the socket owner is not known at the hooks)".into());
+                }
+            }
+            // TCPMSS on packets that may not be SYNs would add an MSS
+            // option to them (tcpmss_mangle_packet); netsim only rewrites
+            // an existing one.
+            let syn_only = rule
+                .matches
+                .iter()
+                .any(|m| matches!(m, Match::Tcp(t) if t.flags.as_ref().is_some_and(|f| !f.inv && f.val.1 & 0x02 != 0)));
+            if matches!(rule.target, Some(Target::Tcpmss(_))) && !syn_only {
+                return Some("TCPMSS without a SYN match (--syn or --tcp-flags ... SYN)".into());
             }
         }
     }
@@ -110,6 +149,8 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
 
 /// The fields of a packet the matches read.
 struct Pkt<'a> {
+    /// The whole IPv4 packet (for `LOG`).
+    ip: &'a [u8],
     src: Ipv4Addr,
     dst: Ipv4Addr,
     proto: u8,
@@ -136,6 +177,7 @@ struct Env<'a> {
     phys_in: Option<&'a str>,
     phys_out: Option<&'a str>,
     src_mac: Option<MacAddr>,
+    dst_mac: Option<MacAddr>,
     ct: Option<(&'a Conn, CtInfo)>,
     now: u64,
 }
@@ -174,7 +216,18 @@ struct Marks {
     ct: u32,
 }
 
-fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks) -> bool {
+/// Whether a rule matches the packet. Matches are tried in order and the
+/// first that fails ends the test, so a stateful match (`limit`,
+/// `statistic`) counts only the packets that got that far, as in the
+/// kernel's nft rule.
+fn rule_matches(
+    r: &mut Rule,
+    p: &Pkt<'_>,
+    e: &Env<'_>,
+    marks: &Marks,
+    fx: &mut Fx<'_>,
+    recent: &mut RecentLists,
+) -> bool {
     if !addr_ok(&r.src, p.src) || !addr_ok(&r.dst, p.dst) {
         return false;
     }
@@ -194,7 +247,7 @@ fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks) -> bool {
             return false;
         }
     }
-    r.matches.iter().all(|m| match m {
+    r.matches.iter_mut().all(|m| match m {
         Match::Tcp(t) => {
             p.proto == 6
                 && p.ports().is_some_and(|(s, d)| port_ok(&t.sport, s) && port_ok(&t.dport, d))
@@ -246,7 +299,58 @@ fn rule_matches(r: &Rule, p: &Pkt<'_>, e: &Env<'_>, marks: &Marks) -> bool {
         Match::State(st) => inv(st.inv, ct_state_bits(e.ct) & st.val.0 != 0),
         Match::Conntrack(c) => conntrack_ok(c, e),
         Match::Connmark(m) => e.ct.is_some() && inv(m.inv, marks.ct & m.mask == m.mark),
+        Match::Limit(l) => limit_ok(l, e.now),
+        Match::Statistic(st) => statistic_ok(st, fx.rng),
+        Match::Recent(m) => recent_ok(m, p, e, recent),
+        // `meta length`: the datagram's length as the hook sees it.
+        Match::Length(l) => inv(l.inv, l.val.0 as u64 <= p.len && p.len <= l.val.1 as u64),
+        Match::Ttl(t) => {
+            let ttl = p.ip.get(8).copied().unwrap_or(0);
+            match t.mode {
+                0 => ttl == t.value,
+                1 => ttl != t.value,
+                2 => ttl < t.value,
+                _ => ttl > t.value,
+            }
+        }
+        Match::Pkttype(pt) => inv(pt.inv, pkt_type(e) == pt.val),
+        Match::Rpfilter(f) => inv(*f & 8 != 0, rpfilter_ok(*f, p, e)),
     })
+}
+
+/// `-m limit` as the kernel runs what iptables-nft gives it: nft_limit's
+/// packet token bucket (`nft_limit_eval`), in nanoseconds of (virtual)
+/// monotonic time. Each packet costs `unit * 10^9 / rate` ns; the bucket
+/// holds `burst` packets' worth, starts full when the rule is added, and
+/// refills with the time elapsed since the last packet that reached it.
+/// (Not xt_limit's jiffy-based credits: iptables 1.8.9 (nf_tables)
+/// translates `-m limit` to nft's native `limit` expression.)
+fn limit_ok(l: &mut crate::model::nf::rule::LimitMatch, now: u64) -> bool {
+    let (cost, max) = l.cost_and_max();
+    let (tokens, last) = l.bucket.0.unwrap_or((max, now));
+    let tokens = (tokens + now.saturating_sub(last)).min(max);
+    let (left, hit) = if tokens >= cost { (tokens - cost, true) } else { (tokens, false) };
+    l.bucket.0 = Some((left, now));
+    hit
+}
+
+/// `-m statistic` as iptables-nft gives it to the kernel. nth mode:
+/// `numgen inc mod N == P` (the first packet draws 0, so `--every 3
+/// --packet 0` picks packets 1, 4, 7, ...; verified on the kernel).
+/// Random mode: `meta random & 0x7fffffff < lround(P * 2^31)`.
+// DIVERGENCE: random mode draws from the engine's seeded generator, not the
+// kernel's get_random_u32(), so the fraction of packets picked follows the
+// probability but which packets are picked differs from any kernel run.
+fn statistic_ok(st: &mut crate::model::nf::rule::StatisticMatch, rng: &mut Rng) -> bool {
+    let hit = if st.nth {
+        let modulus = u64::from(st.value) + 1;
+        let n = st.count.0.map_or(0, |c| ((u64::from(c) + 1) % modulus) as u32);
+        st.count.0 = Some(n);
+        n == st.packet
+    } else {
+        ((rng.next_u64() >> 32) as u32 & 0x7fff_ffff) < st.value
+    };
+    inv(st.inv, hit)
 }
 
 /// The `state`/`conntrack --ctstate` bits of a packet: INVALID without a
@@ -264,6 +368,38 @@ fn ct_state_bits(ct: Option<(&Conn, CtInfo)>) -> u8 {
             }
             b
         }
+    }
+}
+
+/// `rpfilter_mt` (what iptables-nft's `fib saddr . iif oif` expressions
+/// compute) before the invert flag: true for loopback and for a
+/// zeronet source to a limited broadcast or local multicast address; else
+/// the route back to the source must exist, be unicast (or local with
+/// `--accept-local`) and, unless `--loose`, leave by the input device.
+/// `--validmark` changes nothing: netsim has no policy routing on marks.
+fn rpfilter_ok(f: u8, p: &Pkt<'_>, e: &Env<'_>) -> bool {
+    if e.in_name == Some("lo") {
+        return true;
+    }
+    let local_mcast = u32::from(p.dst) & 0xffff_ff00 == 0xe000_0000;
+    if p.src.is_unspecified() && (p.dst.is_broadcast() || local_mcast) {
+        return true;
+    }
+    let Some(res) = e.world.fib_lookup(e.ns, p.src, None) else { return false };
+    let r = &res.route;
+    let ok_type = r.rtype == RouteType::Unicast || (r.rtype == RouteType::Local && f & 4 != 0);
+    let dev_name = r.dev.filter(|d| e.world.link_alive(*d)).map(|d| e.world.link(d).name.as_str());
+    ok_type && (f & 1 != 0 || (dev_name.is_some() && dev_name == e.in_name))
+}
+
+/// `skb->pkt_type` as `-m pkttype` reads it: from a received frame's
+/// destination MAC (a bridged frame for another host counts as HOST, as
+/// br_netfilter makes it), HOST for local output and loopback.
+fn pkt_type(e: &Env<'_>) -> u8 {
+    match e.dst_mac {
+        Some(m) if m.is_broadcast() => 1,
+        Some(m) if m.is_multicast() => 2,
+        _ => 0,
     }
 }
 
@@ -311,6 +447,110 @@ fn conntrack_ok(m: &ConntrackMatch, e: &Env<'_>) -> bool {
         && m.dir_reply.is_none_or(|reply| (info.dir() == crate::model::conntrack::Dir::Reply) == reply)
 }
 
+/// What a walk may do besides deciding: draw random numbers (`-m statistic`)
+/// and write kernel log lines (`LOG`).
+struct Fx<'a> {
+    rng: &'a mut Rng,
+    log: Vec<String>,
+    /// TCPMSS targets met, in order: `Some(mss)` or `None` for clamping.
+    mss: Vec<Option<u16>>,
+}
+
+/// The namespace's `-m recent` lists.
+type RecentLists = BTreeMap<String, RecentTable>;
+
+/// The kernel's HZ on the machine the goldens come from (`CONFIG_HZ=250`):
+/// `-m recent` stamps entries in jiffies.
+const HZ: u64 = 250;
+
+/// `recent_mt` for an IPv4 packet; `lists` are the namespace's.
+fn recent_ok(m: &RecentMatch, p: &Pkt<'_>, e: &Env<'_>, lists: &mut RecentLists) -> bool {
+    let addr = if m.dest { p.dst } else { p.src };
+    let addr = Ipv4Addr::from(u32::from(addr) & u32::from(m.mask));
+    // The TTL as seen before forwarding: the kernel adds one when there is
+    // an output device and no socket (a forwarded packet here).
+    let mut ttl = p.ip.get(8).copied().unwrap_or(0);
+    if e.out_name.is_some() && e.in_name.is_some() {
+        ttl = ttl.wrapping_add(1);
+    }
+    let jiffies = e.now / (crate::model::NS_PER_SEC / HZ);
+    // recent_mt_check sizes a new list's stamp rings.
+    let t = lists.entry(m.name.clone()).or_insert_with(|| RecentTable {
+        size: (m.hit_count.max(IP_PKT_LIST_TOT) as usize).next_power_of_two(),
+        lru: Vec::new(),
+    });
+    let want_ttl = if m.rttl { ttl } else { 0 };
+    let found = t.lru.iter().position(|x| x.addr == addr && (want_ttl == 0 || x.ttl == want_ttl));
+    let mut hit = false;
+    let Some(i) = found else {
+        if m.op != Some(RecentOp::Set) {
+            return m.inv;
+        }
+        // recent_entry_init: the least recently updated entry goes when
+        // the list is full (ip_list_tot).
+        if t.lru.len() >= IP_LIST_TOT {
+            t.lru.remove(0);
+        }
+        let mut stamps = vec![0; t.size];
+        stamps[0] = jiffies;
+        t.lru.push(RecentEntry { addr, ttl, stamps, index: 1, nstamps: 1 });
+        return !m.inv;
+    };
+    let mut i = i;
+    match m.op {
+        Some(RecentOp::Set) => hit = true,
+        Some(RecentOp::Remove) => {
+            t.lru.remove(i);
+            return !m.inv;
+        }
+        _ => {
+            let time = jiffies.wrapping_sub(u64::from(m.seconds) * HZ);
+            let after = |a: u64, b: u64| (b.wrapping_sub(a) as i64) < 0;
+            let x = &t.lru[i];
+            let mut hits = 0;
+            for &s in &x.stamps[..x.nstamps] {
+                if m.seconds != 0 && after(time, s) {
+                    continue;
+                }
+                hits += 1;
+                if m.hit_count == 0 || hits >= m.hit_count {
+                    hit = true;
+                    break;
+                }
+            }
+            // recent_entry_reap: the least recently updated entry goes if
+            // its last stamp is older than the window.
+            if m.reap && i != 0 {
+                let old = &t.lru[0];
+                let last = old.stamps[(old.index + old.stamps.len() - 1) % old.stamps.len()];
+                if after(time, last) {
+                    t.lru.remove(0);
+                    i -= 1;
+                }
+            }
+        }
+    }
+    let ret = inv(m.inv, hit);
+    // As the kernel: an inverted --update stamps when it did not hit.
+    if m.op == Some(RecentOp::Set) || (m.op == Some(RecentOp::Update) && ret) {
+        // recent_entry_update: stamp, and move to the most recent end.
+        let mut x = t.lru.remove(i);
+        x.index %= x.stamps.len();
+        x.stamps[x.index] = jiffies;
+        x.index += 1;
+        x.nstamps = x.nstamps.max(x.index);
+        x.index %= x.stamps.len();
+        x.ttl = ttl;
+        t.lru.push(x);
+    }
+    ret
+}
+
+/// xt_recent's module parameters at their defaults: entries per list and
+/// stamps per entry.
+const IP_LIST_TOT: usize = 100;
+const IP_PKT_LIST_TOT: u32 = 20;
+
 /// Where the walk is: a built-in chain (by index) or a user chain.
 #[derive(Clone)]
 enum At {
@@ -341,8 +581,17 @@ type Decider = Option<(String, usize)>;
 
 /// Walks one table's chain for a hook, updating counters. Returns the
 /// verdict and, for a drop or reject, what decided it.
-fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>, marks: &mut Marks) -> Option<End> {
-    let t = rs.tables.get_mut(&table)?;
+fn walk(
+    rs: &mut Ruleset,
+    table: TableName,
+    hook: Hook,
+    p: &Pkt<'_>,
+    e: &Env<'_>,
+    marks: &mut Marks,
+    fx: &mut Fx<'_>,
+) -> Option<End> {
+    let Ruleset { tables, recent } = rs;
+    let t = tables.get_mut(&table)?;
     let bi = t.builtins.iter().position(|b| b.hook == hook)?;
     let mut stack: Vec<(At, usize)> = Vec::new();
     let mut at = At::Builtin(bi);
@@ -387,7 +636,7 @@ fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>
             }
         }
         let rule = &mut chain.rules[i];
-        if !rule_matches(rule, p, e, marks) {
+        if !rule_matches(rule, p, e, marks, fx, &mut recent.0) {
             i += 1;
             continue;
         }
@@ -425,11 +674,38 @@ fn walk(rs: &mut Ruleset, table: TableName, hook: Hook, p: &Pkt<'_>, e: &Env<'_>
                 }
                 Act::Next
             }
+            // Checksums in netsim are always complete: nothing to fill.
+            Some(Target::Checksum) => Act::Next,
+            // Applied to the packet once the walk is over (nf_walk).
+            Some(Target::Tcpmss(mss)) => {
+                fx.mss.push(*mss);
+                Act::Next
+            }
+            // DIVERGENCE (of a kind): netsim has no nfnetlink_log listener
+            // (ulogd, `tcpdump -i nflog:N`), so NFLOG hands the packet to
+            // nobody and it goes on, as on a kernel where no program is
+            // bound to the group.
+            Some(Target::Nflog { .. }) => Act::Next,
+            // nf_log_ip_packet. The kernel logs from a namespace other than
+            // the initial one only with net.netfilter.nf_log_all_netns=1.
+            // DIVERGENCE: netsim logs from every namespace, as such a host
+            // does (netsim verify sets it for the run); with the default 0
+            // the kernel's log stays empty for a container's LOG rules.
+            Some(Target::Log { prefix, flags, .. }) => {
+                let c = super::nf_log::LogCtx {
+                    in_name: e.in_name,
+                    out_name: e.out_name,
+                    phys_in: e.phys_in,
+                    phys_out: e.phys_out,
+                    macs: e.src_mac.zip(e.dst_mac),
+                    mark: marks.nf,
+                };
+                fx.log.push(super::nf_log::log_line(prefix.as_deref().unwrap_or(""), *flags, &c, p.ip));
+                Act::Next
+            }
             Some(t @ (Target::Masquerade { .. } | Target::Snat(..) | Target::Dnat(..) | Target::Redirect { .. })) => {
                 Act::Nat(t.clone())
             }
-            // Refused when the rule was added (see `unsupported`).
-            Some(_) => Act::Next,
         };
         match step {
             Act::Next => i += 1,
@@ -590,9 +866,10 @@ impl Engine {
 
     /// Walks one table's chain for the packet as it is now, then stores
     /// the marks the walk set on the packet and its connection.
-    fn nf_walk(&mut self, rs: &mut Ruleset, ns: NsId, ctx: &NfCtx, table: TableName, pkt: &[u8]) -> Option<End> {
+    fn nf_walk(&mut self, rs: &mut Ruleset, ns: NsId, ctx: &NfCtx, table: TableName, pkt: &mut [u8]) -> Option<End> {
         let ihl = usize::from(pkt[0] & 0xf) * 4;
         let p = Pkt {
+            ip: pkt,
             src: Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]),
             dst: Ipv4Addr::new(pkt[16], pkt[17], pkt[18], pkt[19]),
             proto: pkt[9],
@@ -600,9 +877,13 @@ impl Engine {
             l4: pkt.get(ihl..).unwrap_or(&[]),
             len: pkt.len() as u64,
         };
+        // The generator is moved out for the walk (`skb_conn` borrows all of self).
+        let mut rng = std::mem::replace(&mut self.rng, Rng::new(0));
         let ct = self.skb_conn(ns);
         let before = Marks { nf: self.skb_mark, ct: ct.map_or(0, |(c, _)| c.mark) };
         let mut marks = before;
+        let log;
+        let mss;
         let end = {
             let w = &self.world;
             let name = |l: Option<LinkId>| l.filter(|l| w.link_alive(*l)).map(|l| w.link(l).name.as_str());
@@ -614,16 +895,88 @@ impl Engine {
                 phys_in: name(ctx.phys_in),
                 phys_out: name(ctx.phys_out),
                 src_mac: ctx.src_mac,
+                dst_mac: ctx.dst_mac,
                 ct,
                 now: self.now,
             };
-            walk(rs, table, ctx.hook, &p, &env, &mut marks)
+            let mut fx = Fx { rng: &mut rng, log: Vec::new(), mss: Vec::new() };
+            let end = walk(rs, table, ctx.hook, &p, &env, &mut marks, &mut fx);
+            log = fx.log;
+            mss = fx.mss;
+            end
         };
+        for m in mss {
+            self.tcpmss(ns, ctx, pkt, m);
+        }
+        self.rng = rng;
+        for line in log {
+            self.kmsg.push((self.now, line));
+        }
         self.skb_mark = marks.nf;
         if marks.ct != before.ct {
             self.set_ct_mark(ns, marks.ct);
         }
         end
+    }
+
+    /// `tcpmss_mangle_packet`: lower the MSS option of a TCP segment to
+    /// `mss`, or with `None` to the smaller of the output route's and the
+    /// reverse route's device MTU less 40; never raise it. A segment
+    /// without the option is left alone (the kernel would add one; such
+    /// rules are refused, see [`unsupported`]).
+    fn tcpmss(&self, ns: NsId, ctx: &NfCtx, pkt: &mut [u8], mss: Option<u16>) {
+        let ihl = usize::from(pkt[0] & 0xf) * 4;
+        let frag = u16::from_be_bytes([pkt[6], pkt[7]]) & 0x1fff;
+        if pkt[9] != 6 || frag != 0 || pkt.len() < ihl + 20 {
+            return;
+        }
+        let mtu = |l: Option<LinkId>| l.filter(|l| self.world.link_alive(*l)).map(|l| self.world.link(l).mtu);
+        let newmss = match mss {
+            Some(n) => n,
+            None => {
+                let src = Ipv4Addr::new(pkt[12], pkt[13], pkt[14], pkt[15]);
+                let back = self.world.fib_lookup(ns, src, None).and_then(|r| mtu(r.route.dev)).unwrap_or(u32::MAX);
+                let min = mtu(ctx.out_dev).unwrap_or(u32::MAX).min(back);
+                if min <= 40 || min == u32::MAX {
+                    return;
+                }
+                (min - 40).min(65_535) as u16
+            }
+        };
+        let tcp = &mut pkt[ihl..];
+        let doff = usize::from(tcp[12] >> 4) * 4;
+        if doff < 20 || tcp.len() < doff {
+            return;
+        }
+        let mut i = 20;
+        while i + 4 <= doff {
+            match tcp[i] {
+                0 => return,
+                1 => i += 1,
+                2 if tcp[i + 1] == 4 => {
+                    let old = u16::from_be_bytes([tcp[i + 2], tcp[i + 3]]);
+                    if old <= newmss {
+                        return;
+                    }
+                    tcp[i + 2..i + 4].copy_from_slice(&newmss.to_be_bytes());
+                    // inet_proto_csum_replace2: RFC 1624's incremental update.
+                    let c = u16::from_be_bytes([tcp[16], tcp[17]]);
+                    let mut sum = u32::from(!c) + u32::from(!old) + u32::from(newmss);
+                    while sum > 0xffff {
+                        sum = (sum & 0xffff) + (sum >> 16);
+                    }
+                    tcp[16..18].copy_from_slice(&(!(sum as u16)).to_be_bytes());
+                    return;
+                }
+                _ => {
+                    let len = usize::from(tcp[i + 1]);
+                    if len < 2 {
+                        return;
+                    }
+                    i += len;
+                }
+            }
+        }
     }
 
     /// NAT at a hook (`nf_nat_ipv4_fn`): translate a RELATED ICMP error;
@@ -679,5 +1032,102 @@ impl Engine {
             }
             _ => return Ok(None),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::nf::rule::{LimitMatch, MatchState, StatisticMatch};
+
+    const S: u64 = crate::model::NS_PER_SEC;
+
+    // Proves the token bucket: full at first (burst packets pass), then one
+    // packet per 1/rate of elapsed time, never more than burst saved up.
+    #[test]
+    fn limit_bucket_refills_with_time() {
+        // 1/sec burst 3.
+        let mut l = LimitMatch { avg: 10_000, burst: 3, bucket: MatchState(None) };
+        let flood = |l: &mut LimitMatch, t0: u64| (0..6).filter(|i| limit_ok(l, t0 + i * S / 100)).count();
+        assert_eq!(flood(&mut l, 0), 3);
+        assert_eq!(flood(&mut l, 3 * S), 3, "bucket full again after 3 s");
+        assert_eq!(flood(&mut l, 5 * S + S / 2), 2, "2.5 s of refill is 2 packets");
+        assert_eq!(flood(&mut l, 100 * S), 3, "never more than burst");
+    }
+
+    // Proves nth mode draws 0, 1, ..., N-1 from the first packet on (nft
+    // numgen), and random mode's extremes do not depend on the draw.
+    #[test]
+    fn statistic_nth_and_random_extremes() {
+        let mut rng = Rng::new(1);
+        let mut st = StatisticMatch { nth: true, inv: false, value: 2, packet: 1, ..Default::default() };
+        let picks: Vec<bool> = (0..7).map(|_| statistic_ok(&mut st, &mut rng)).collect();
+        assert_eq!(picks, [false, true, false, false, true, false, false]);
+        let mut never = StatisticMatch { value: 0, ..Default::default() };
+        let mut always = StatisticMatch { value: 0x8000_0000, ..Default::default() };
+        assert!((0..100).all(|_| !statistic_ok(&mut never, &mut rng) && statistic_ok(&mut always, &mut rng)));
+        let mut half = StatisticMatch { value: 0x4000_0000, ..Default::default() };
+        let n = (0..10_000).filter(|_| statistic_ok(&mut half, &mut rng)).count();
+        assert!((4_700..5_300).contains(&n), "{n}");
+    }
+
+    // Proves xt_recent's bookkeeping: --set adds and stamps, --update with a
+    // hit count matches from the Nth stamp on and stamps again, --seconds
+    // ignores old stamps, --remove forgets the address.
+    #[test]
+    fn recent_lists() {
+        let world = World::new(crate::model::profile::HostProfile::plain());
+        let pkt = [0x45u8, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+        let p = Pkt {
+            ip: &pkt,
+            src: Ipv4Addr::new(10, 0, 0, 1),
+            dst: Ipv4Addr::new(10, 0, 0, 2),
+            proto: 1,
+            frag_off: 0,
+            l4: &[],
+            len: 20,
+        };
+        let env = |now: u64| Env {
+            world: &world,
+            ns: World::ROOT,
+            in_name: Some("v1"),
+            out_name: None,
+            phys_in: None,
+            phys_out: None,
+            src_mac: None,
+            dst_mac: None,
+            ct: None,
+            now,
+        };
+        let m = |op, seconds, hit_count| RecentMatch {
+            op: Some(op),
+            inv: false,
+            seconds,
+            reap: false,
+            hit_count,
+            rttl: false,
+            name: "x".into(),
+            dest: false,
+            mask: Ipv4Addr::BROADCAST,
+        };
+        let mut lists = RecentLists::new();
+        let update = m(RecentOp::Update, 60, 3);
+        let set = m(RecentOp::Set, 0, 0);
+        let mut seen = Vec::new();
+        for i in 0..5u64 {
+            let e = env(i * S / 5);
+            let dropped = recent_ok(&update, &p, &e, &mut lists);
+            if !dropped {
+                assert!(recent_ok(&set, &p, &e, &mut lists));
+            }
+            seen.push(dropped);
+        }
+        assert_eq!(seen, [false, false, false, true, true]);
+        assert_eq!(lists["x"].lru[0].nstamps, 5);
+        let window = m(RecentOp::Check, 1, 0);
+        assert!(recent_ok(&window, &p, &env(S + S / 2), &mut lists));
+        assert!(!recent_ok(&window, &p, &env(3 * S), &mut lists));
+        assert!(recent_ok(&m(RecentOp::Remove, 0, 0), &p, &env(3 * S), &mut lists));
+        assert!(!recent_ok(&m(RecentOp::Check, 0, 0), &p, &env(3 * S), &mut lists));
     }
 }

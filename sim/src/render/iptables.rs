@@ -14,7 +14,8 @@
 use std::fmt::Write as _;
 
 use crate::model::nf::rule::{
-    AddrMask, ConnmarkOp, CtStates, Inv, MultiportDir, NatFlags, NatRange, PortRange, ADDRTYPE_NAMES, REJECT_TYPES,
+    AddrMask, ConnmarkOp, CtStates, Inv, LimitMatch, MultiportDir, NatFlags, NatRange, PortRange, StatisticMatch,
+    ADDRTYPE_NAMES, LIMIT_UNITS, REJECT_TYPES,
 };
 use crate::model::nf::{Match, Rule, Ruleset, Table, TableName, Target};
 
@@ -348,6 +349,137 @@ fn match_save(out: &mut String, mm: &Match) {
                 let _ = write!(out, " {}--dst-range {}-{}", bang(s.inv), s.val.0, s.val.1);
             }
         }
+        Match::Limit(l) => {
+            let _ = write!(out, " -m limit --limit {}", limit_rate(l));
+            if l.burst != 5 {
+                let _ = write!(out, " --limit-burst {}", l.burst);
+            }
+        }
+        Match::Statistic(st) => {
+            out.push_str(" -m statistic");
+            statistic_text(out, st, "--");
+        }
+        Match::Recent(r) => {
+            out.push_str(" -m recent");
+            recent_text(out, r, true);
+        }
+        Match::Length(l) => {
+            let (lo, hi) = l.val;
+            let range = if lo == hi { lo.to_string() } else { format!("{lo}:{hi}") };
+            let _ = write!(out, " -m length {}--length {range}", bang(l.inv));
+        }
+        Match::Ttl(t) => {
+            let (not, opt) = match t.mode {
+                0 => ("", "--ttl-eq"),
+                1 => ("! ", "--ttl-eq"),
+                2 => ("", "--ttl-lt"),
+                _ => ("", "--ttl-gt"),
+            };
+            let _ = write!(out, " -m ttl {not}{opt} {}", t.value);
+        }
+        Match::Pkttype(p) => {
+            let _ = write!(out, " -m pkttype {}--pkt-type {}", bang(p.inv), pkttype_name(p.val));
+        }
+        Match::Rpfilter(f) => {
+            out.push_str(" -m rpfilter");
+            rpfilter_flags(out, *f, "--");
+        }
+    }
+}
+
+/// libxt_rpfilter's flags, with `--` (save) or no prefix (`-L`).
+fn rpfilter_flags(out: &mut String, f: u8, dashes: &str) {
+    for (bit, name) in [(1, "loose"), (2, "validmark"), (4, "accept-local"), (8, "invert")] {
+        if f & bit != 0 {
+            let _ = write!(out, " {dashes}{name}");
+        }
+    }
+}
+
+/// libxt_pkttype's name for a packet type.
+fn pkttype_name(t: u8) -> &'static str {
+    match t {
+        0 => "unicast",
+        1 => "broadcast",
+        _ => "multicast",
+    }
+}
+
+/// libxt_NFLOG's `nflog_print` with `--` (save) or no prefix (`-L`).
+fn nflog_text(out: &mut String, group: u16, prefix: &str, size: Option<u32>, threshold: u16, dashes: &str) {
+    if !prefix.is_empty() {
+        let _ = write!(out, " {dashes}nflog-prefix {}", save_string(prefix));
+    }
+    if group != 0 {
+        let _ = write!(out, " {dashes}nflog-group {group}");
+    }
+    if let Some(n) = size {
+        let _ = write!(out, " {dashes}nflog-size {n}");
+    }
+    if threshold != 0 {
+        let _ = write!(out, " {dashes}nflog-threshold {threshold}");
+    }
+}
+
+/// libxt_recent's `recent_save` (`save`) and `recent_print`.
+fn recent_text(out: &mut String, r: &crate::model::nf::rule::RecentMatch, save: bool) {
+    use crate::model::nf::rule::RecentOp;
+    if r.inv {
+        out.push_str(" !");
+    }
+    if !save {
+        out.push_str(" recent:");
+    }
+    let (op, word) = match r.op {
+        Some(RecentOp::Set) => ("--set", "SET"),
+        Some(RecentOp::Check) => ("--rcheck", "CHECK"),
+        Some(RecentOp::Update) => ("--update", "UPDATE"),
+        Some(RecentOp::Remove) => ("--remove", "REMOVE"),
+        None => ("", ""),
+    };
+    let pick = |s: &'static str, l: &'static str| if save { s } else { l };
+    if !op.is_empty() {
+        let _ = write!(out, " {}", pick(op, word));
+    }
+    if r.seconds != 0 {
+        let _ = write!(out, " {} {}", pick("--seconds", "seconds:"), r.seconds);
+    }
+    if r.reap {
+        let _ = write!(out, " {}", pick("--reap", "reap"));
+    }
+    if r.hit_count != 0 {
+        let _ = write!(out, " {} {}", pick("--hitcount", "hit_count:"), r.hit_count);
+    }
+    if r.rttl {
+        let _ = write!(out, " {}", pick("--rttl", "TTL-Match"));
+    }
+    let _ = write!(out, " {} {}", pick("--name", "name:"), r.name);
+    if save {
+        let _ = write!(out, " --mask {}", r.mask);
+        out.push_str(if r.dest { " --rdest" } else { " --rsource" });
+    } else {
+        out.push_str(if r.dest { " side: dest" } else { " side: source" });
+        let _ = write!(out, " mask: {}", r.mask);
+    }
+}
+
+/// libxt_limit's `print_rate`: `N/unit` in the largest unit that shows it.
+fn limit_rate(l: &LimitMatch) -> String {
+    let (rate, unit) = l.rate();
+    format!("{rate}/{}", LIMIT_UNITS[unit].0)
+}
+
+/// libxt_statistic's `print_match`, with `--` (save) or no prefix (`-L`).
+fn statistic_text(out: &mut String, st: &StatisticMatch, prefix: &str) {
+    let not = if st.inv { " !" } else { "" };
+    if st.nth {
+        let _ = write!(out, " {prefix}mode nth{not} {prefix}every {}", u64::from(st.value) + 1);
+        if st.packet != 0 || !prefix.is_empty() {
+            let _ = write!(out, " {prefix}packet {}", st.packet);
+        }
+    } else {
+        let p = f64::from(st.value) / f64::from(0x8000_0000u32);
+        let _ = write!(out, " {prefix}mode random{not} {prefix}probability {p:.11}");
     }
 }
 
@@ -424,6 +556,12 @@ fn target_save(out: &mut String, t: &Target) {
         Target::Mark { mark, mask } => {
             let _ = write!(out, " --set-xmark {}/{}", hex(*mark), hex(*mask));
         }
+        Target::Checksum => out.push_str(" --checksum-fill"),
+        Target::Tcpmss(Some(n)) => {
+            let _ = write!(out, " --set-mss {n}");
+        }
+        Target::Tcpmss(None) => out.push_str(" --clamp-mss-to-pmtu"),
+        Target::Nflog { group, prefix, size, threshold } => nflog_text(out, *group, prefix, *size, *threshold, "--"),
         Target::Connmark(op) => match op {
             ConnmarkOp::Set { mark, mask } => {
                 let _ = write!(out, " --set-xmark {}/{}", hex(*mark), hex(*mask));
@@ -579,10 +717,11 @@ pub struct SaveOptions {
 }
 
 /// `iptables-save` output: every existing table (or the one asked for), in
-/// the order iptables-nft lists them (filter first).
+/// the order iptables-nft 1.8.9 lists them (its table enum: mangle,
+/// security, raw, filter, nat; checked on the kernel).
 pub fn save(rs: &Ruleset, opts: &SaveOptions) -> String {
     let mut out = String::new();
-    for name in [TableName::Filter, TableName::Raw, TableName::Mangle, TableName::Nat]
+    for name in [TableName::Mangle, TableName::Security, TableName::Raw, TableName::Filter, TableName::Nat]
         .into_iter()
         .filter(|n| opts.table.is_none_or(|t| t == *n))
     {
@@ -831,10 +970,34 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                 let inv = if mk.inv { "!" } else { "" };
                 let _ = write!(s, " connmark match {inv} {}", mark_text(mk.mark, mk.mask));
             }
+            Match::Limit(l) => {
+                let _ = write!(s, " limit: avg {} burst {}", limit_rate(l), l.burst);
+            }
+            Match::Statistic(st) => {
+                s.push_str(" statistic");
+                statistic_text(&mut s, st, "");
+            }
+            Match::Recent(r) => recent_text(&mut s, r, false),
+            Match::Length(l) => {
+                let (lo, hi) = l.val;
+                let range = if lo == hi { lo.to_string() } else { format!("{lo}:{hi}") };
+                let _ = write!(s, " length {}{range}", if l.inv { "!" } else { "" });
+            }
+            Match::Ttl(t) => {
+                let op = ["==", "!=", "<", ">"][usize::from(t.mode.min(3))];
+                let _ = write!(s, " TTL match TTL {op} {}", t.value);
+            }
+            Match::Pkttype(p) => {
+                let _ = write!(s, " PKTTYPE {} {}", if p.inv { "!=" } else { "=" }, pkttype_name(p.val));
+            }
+            Match::Rpfilter(f) => {
+                s.push_str(" rpfilter");
+                rpfilter_flags(&mut s, *f, "");
+            }
         }
     }
     if let Some(t) = &rule.target {
-        target_list(&mut s, t);
+        target_list(&mut s, t, numeric);
     }
     s
 }
@@ -902,7 +1065,7 @@ fn conntrack_list(s: &mut String, c: &crate::model::nf::rule::ConntrackMatch, nu
 /// What `-L` prints after the matches for a target (each extension's
 /// `print`): `reject-with`, `to:`, `masq ports:`, `redir ports`, `MARK ...`,
 /// `CONNMARK ...`.
-fn target_list(s: &mut String, t: &Target) {
+fn target_list(s: &mut String, t: &Target, numeric: bool) {
     let flags = |s: &mut String, f: &NatFlags| {
         for (on, name) in [(f.random, " random"), (f.random_fully, " random-fully"), (f.persistent, " persistent")] {
             if on {
@@ -924,6 +1087,43 @@ fn target_list(s: &mut String, t: &Target) {
         Target::Reject(i) => {
             let _ = write!(s, " reject-with {}", REJECT_TYPES[*i].0);
         }
+        // LOG_print: numbers with -n, else the level's first name in
+        // syslog.h's prioritynames (what iptables 1.8.9 printed) and the
+        // flags' names.
+        Target::Log { level, prefix, flags } => {
+            if numeric {
+                let _ = write!(s, " LOG flags {flags} level {level}");
+            } else {
+                const NAMES: [(&str, u8); 8] = [
+                    ("alert", 1),
+                    ("crit", 2),
+                    ("debug", 7),
+                    ("emerg", 0),
+                    ("err", 3),
+                    ("info", 6),
+                    ("notice", 5),
+                    ("warn", 4),
+                ];
+                match NAMES.iter().find(|(_, l)| l == level) {
+                    Some((n, _)) => {
+                        let _ = write!(s, " LOG level {n}");
+                    }
+                    None => {
+                        let _ = write!(s, " LOG UNKNOWN level {level}");
+                    }
+                }
+                for (b, n) in
+                    [(1, " tcp-sequence"), (2, " tcp-options"), (4, " ip-options"), (8, " uid"), (32, " macdecode")]
+                {
+                    if flags & b != 0 {
+                        s.push_str(n);
+                    }
+                }
+            }
+            if let Some(p) = prefix.as_ref().filter(|p| !p.is_empty()) {
+                let _ = write!(s, " prefix \"{p}\"");
+            }
+        }
         Target::Snat(r, f) | Target::Dnat(r, f) => {
             let _ = write!(s, " to:{}", nat_range(r));
             flags(s, f);
@@ -943,6 +1143,12 @@ fn target_list(s: &mut String, t: &Target) {
             }
         }
         Target::Mark { mark, mask } => xset(s, "MARK", *mark, *mask),
+        Target::Checksum => s.push_str(" CHECKSUM fill"),
+        Target::Tcpmss(Some(n)) => {
+            let _ = write!(s, " TCPMSS set {n}");
+        }
+        Target::Tcpmss(None) => s.push_str(" TCPMSS clamp to PMTU"),
+        Target::Nflog { group, prefix, size, threshold } => nflog_text(s, *group, prefix, *size, *threshold, ""),
         Target::Connmark(ConnmarkOp::Set { mark, mask }) => xset(s, "CONNMARK", *mark, *mask),
         Target::Connmark(ConnmarkOp::Save { nfmask, ctmask }) => {
             let _ = match (*nfmask, *ctmask) {

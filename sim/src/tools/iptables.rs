@@ -10,16 +10,16 @@
 //!
 //! What it does not do: it is not wired into `tools::run` yet (the datapath
 //! does not traverse the hooks yet, and netsim never accepts a command whose
-//! effect it does not simulate). Extensions netsim does not model (`-m limit`,
+//! effect it does not simulate). Extensions netsim does not model (`-m hashlimit`,
 //! `-j CT`, ...) are refused as [`IptablesError::Unsupported`], not with a
 //! fake iptables message. Host names are not resolved.
 
 use std::net::Ipv4Addr;
 
 use crate::model::nf::rule::{
-    AddrMask, AddrtypeMatch, ConnmarkOp, ConntrackMatch, CtStates, IcmpMatch, Inv, IprangeMatch, MarkMatch,
-    MultiportDir, MultiportMatch, NatFlags, NatRange, PhysdevMatch, PortRange, TcpMatch, UdpMatch, ADDRTYPE_NAMES,
-    REJECT_TYPES,
+    AddrMask, AddrtypeMatch, ConnmarkOp, ConntrackMatch, CtStates, IcmpMatch, Inv, IprangeMatch, LimitMatch, MarkMatch,
+    MatchState, MultiportDir, MultiportMatch, NatFlags, NatRange, PhysdevMatch, PortRange, RecentMatch, RecentOp,
+    StatisticMatch, TcpMatch, UdpMatch, ADDRTYPE_NAMES, REJECT_TYPES, XT_LIMIT_SCALE,
 };
 use crate::model::nf::{Hook, Match, Policy, Rule, Ruleset, Table, TableName, Target};
 use crate::model::MacAddr;
@@ -535,7 +535,7 @@ struct TargetB {
 
 fn once(seen: &mut Vec<String>, ext: &str, opt: &str) -> Result<(), IptablesError> {
     if seen.iter().any(|s| s == opt) {
-        return perr(format!("{ext}: option \"{opt}\" can only be used once."));
+        return perr(format!("{ext}: option \"{opt}\" can only be used once.\n"));
     }
     seen.push(opt.to_string());
     Ok(())
@@ -562,6 +562,25 @@ fn new_match(name: &str) -> Result<Match, IptablesError> {
         }
         "mac" => Match::Mac(Inv { inv: false, val: MacAddr::ZERO }),
         "iprange" => Match::Iprange(IprangeMatch::default()),
+        // limit_init: 3/hour, burst 5.
+        "limit" => Match::Limit(LimitMatch { avg: XT_LIMIT_SCALE * 3600 / 3, burst: 5, bucket: MatchState(None) }),
+        "statistic" => Match::Statistic(StatisticMatch::default()),
+        "length" => Match::Length(Inv { inv: false, val: (0, 0) }),
+        "ttl" => Match::Ttl(crate::model::nf::rule::TtlMatch { mode: 0, value: 0 }),
+        "pkttype" => Match::Pkttype(Inv { inv: false, val: 0 }),
+        "rpfilter" => Match::Rpfilter(0),
+        // recent_init: list DEFAULT, all-ones mask, source side.
+        "recent" => Match::Recent(RecentMatch {
+            op: None,
+            inv: false,
+            seconds: 0,
+            reap: false,
+            hit_count: 0,
+            rttl: false,
+            name: "DEFAULT".into(),
+            dest: false,
+            mask: Ipv4Addr::BROADCAST,
+        }),
         other => return Err(IptablesError::Unsupported(format!("the `{other}' match"))),
     })
 }
@@ -600,6 +619,26 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
         Match::Mark(_) | Match::Connmark(_) => &["--mark"],
         Match::Mac(_) => &["--mac-source"],
         Match::Iprange(_) => &["--src-range", "--dst-range"],
+        Match::Limit(_) => &["--limit", "--limit-burst"],
+        Match::Statistic(_) => &["--mode", "--probability", "--every", "--packet"],
+        Match::Length(_) => &["--length"],
+        Match::Ttl(_) => &["--ttl-eq", "--ttl-lt", "--ttl-gt"],
+        Match::Pkttype(_) => &["--pkt-type"],
+        Match::Rpfilter(_) => &["--loose", "--validmark", "--accept-local", "--invert"],
+        Match::Recent(_) => &[
+            "--set",
+            "--rcheck",
+            "--update",
+            "--remove",
+            "--seconds",
+            "--reap",
+            "--hitcount",
+            "--rttl",
+            "--name",
+            "--rsource",
+            "--rdest",
+            "--mask",
+        ],
     };
     if !known.contains(&opt) {
         return Ok(false);
@@ -708,7 +747,7 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
         },
         Match::Comment(c) => {
             if inv {
-                return perr("comment: option \"--comment\" cannot be inverted.");
+                return perr("comment: option \"--comment\" cannot be inverted.\n");
             }
             *c = a.value(opt)?;
         }
@@ -772,14 +811,281 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
                 r.dst = Some(v);
             }
         }
+        Match::Limit(l) => {
+            if inv {
+                return perr(format!("limit: option \"{opt}\" cannot be inverted.\n"));
+            }
+            let v = a.value(opt)?;
+            if opt == "--limit" {
+                l.avg = limit_rate(&v)?;
+            } else {
+                // nft_limit_init: a packet limit's burst 0 means 5.
+                l.burst = match v.parse::<u32>() {
+                    Ok(0) => 5,
+                    Ok(b) if b <= 10_000 => b,
+                    _ => return perr("limit: bad value for option \"--limit-burst\", or out of range (0-10000).\n"),
+                };
+            }
+        }
+        Match::Statistic(st) => statistic_opt(st, opt, inv, a)?,
+        Match::Recent(r) => recent_opt(r, opt, inv, a)?,
+        Match::Length(l) => {
+            // xtables' XTTYPE_UINT16RC: LO, LO:HI, :HI, LO:, ':'.
+            let v = a.value(opt)?;
+            let bad = |x: &str| {
+                IptablesError::Parameter(format!(
+                    "length: bad value for option \"--length\" near \"{x}\", or out of range (0-65535).\n"
+                ))
+            };
+            let num = |x: &str, dflt: u16| if x.is_empty() { Ok(dflt) } else { x.parse::<u16>().map_err(|_| bad(x)) };
+            let val = match v.split_once(':') {
+                Some((lo, hi)) => (num(lo, 0)?, num(hi, u16::MAX)?),
+                None => {
+                    let n = num(&v, 0).and_then(|n| if v.is_empty() { Err(bad(&v)) } else { Ok(n) })?;
+                    (n, n)
+                }
+            };
+            *l = Inv { inv, val };
+        }
+        Match::Ttl(t) => {
+            if inv && opt != "--ttl-eq" {
+                return perr(format!("ttl: option \"{opt}\" cannot be inverted.\n"));
+            }
+            let v = a.value(opt)?;
+            let value = v.parse::<u8>().map_err(|_| {
+                IptablesError::Parameter(format!("ttl: bad value for option \"{opt}\", or out of range (0-255).\n"))
+            })?;
+            let mode = match opt {
+                "--ttl-eq" => u8::from(inv),
+                "--ttl-lt" => 2,
+                _ => 3,
+            };
+            *t = crate::model::nf::rule::TtlMatch { mode, value };
+        }
+        Match::Rpfilter(f) => {
+            if inv {
+                return perr(format!("rpfilter: option \"{opt}\" cannot be inverted.\n"));
+            }
+            *f |= match opt {
+                "--loose" => 1,
+                "--validmark" => 2,
+                "--accept-local" => 4,
+                _ => 8,
+            };
+        }
+        Match::Pkttype(p) => {
+            let v = a.value(opt)?;
+            let t = match v.to_ascii_lowercase().as_str() {
+                "unicast" | "host" => 0,
+                "broadcast" | "bcast" => 1,
+                "multicast" | "mcast" => 2,
+                _ => return perr(format!("Bad packet type '{v}'")),
+            };
+            *p = Inv { inv, val: t };
+        }
     }
     Ok(true)
+}
+
+/// libxt_limit's `parse_rate`: `N[/second|minute|hour|day]` (any prefix of
+/// the unit) as seconds per packet times `XT_LIMIT_SCALE`.
+fn limit_rate(v: &str) -> Result<u32, IptablesError> {
+    let bad = || IptablesError::Parameter(format!("bad rate \"{v}\"'"));
+    let (num, unit) = match v.split_once('/') {
+        Some((n, u)) => (n, Some(u)),
+        None => (v, None),
+    };
+    let mult: u32 = match unit {
+        None => 1,
+        Some("") => return Err(bad()),
+        Some(u) => {
+            let is = |full: &str| u.len() <= full.len() && full[..u.len()].eq_ignore_ascii_case(u);
+            if is("second") {
+                1
+            } else if is("minute") {
+                60
+            } else if is("hour") {
+                3600
+            } else if is("day") {
+                86_400
+            } else {
+                return Err(bad());
+            }
+        }
+    };
+    // atoi: leading digits (after optional blanks and sign), 0 when none.
+    let t = num.trim_start();
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let n: i64 = digits
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .take(11)
+        .fold(0, |acc, c| acc * 10 + i64::from(c.to_digit(10).unwrap_or(0)));
+    let r = (if neg { -n } else { n }) as i32 as u32;
+    if r == 0 {
+        return Err(bad());
+    }
+    let avg = XT_LIMIT_SCALE * mult / r;
+    if avg == 0 {
+        return perr(format!("Rate too fast \"{v}\""));
+    }
+    Ok(avg)
+}
+
+/// libxt_statistic's `statistic_parse`: `--mode random|nth`,
+/// `--probability P` (0..1, stored as `lround(P * 2^31)`), `--every N`
+/// (stored as N - 1), `--packet P`; any `!` inverts the match.
+fn statistic_opt(st: &mut StatisticMatch, opt: &str, inv: bool, a: &mut Args) -> Result<(), IptablesError> {
+    if opt == "--mode" && inv {
+        return perr("statistic: option \"--mode\" cannot be inverted.\n");
+    }
+    let v = a.value(opt)?;
+    st.inv |= inv;
+    match opt {
+        "--mode" => {
+            st.nth = match v.as_str() {
+                "random" => false,
+                "nth" => true,
+                _ => return perr(format!("Bad mode \"{v}\"")),
+            }
+        }
+        "--probability" => {
+            let p = v.trim().parse::<f64>().ok().filter(|p| (0.0..=1.0).contains(p)).ok_or_else(|| {
+                IptablesError::Parameter(
+                    "statistic: bad value for option \"--probability\", or out of range (0-1).\n".into(),
+                )
+            })?;
+            st.value = (p * f64::from(0x8000_0000u32)).round() as u32;
+        }
+        _ => {
+            let (lo, name) = if opt == "--every" { (1, "every") } else { (0, "packet") };
+            let n = v.parse::<u32>().ok().filter(|n| *n >= lo).ok_or_else(|| {
+                IptablesError::Parameter(format!(
+                    "statistic: bad value for option \"--{name}\", or out of range ({lo}-4294967295).\n"
+                ))
+            })?;
+            if opt == "--every" {
+                st.value = n - 1;
+            } else {
+                st.packet = n;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `statistic_check`, then the option table's mandatory, `also` and
+/// `excl` checks (`xtables_options_fcheck`), in that order.
+fn statistic_final(st: &StatisticMatch, seen: &[String]) -> Result<(), IptablesError> {
+    let has = |o: &str| seen.iter().any(|s| s == o);
+    if !st.nth && !has("--probability") {
+        return perr("--probability must be specified when using random mode");
+    }
+    if st.nth && !has("--every") && !has("--packet") {
+        return perr("--every and --packet must be specified when using nth mode");
+    }
+    if st.packet > st.value {
+        return perr("the --packet p must be 0 <= p <= n-1");
+    }
+    if !has("--mode") {
+        return perr("statistic: option \"--mode\" must be specified\n");
+    }
+    if has("--probability") {
+        for other in ["--every", "--packet"] {
+            if has(other) {
+                return perr(format!(
+                    "statistic: option \"--probability\" cannot be used together with \"{other}\".\n"
+                ));
+            }
+        }
+    }
+    if has("--every") && !has("--packet") {
+        return perr("statistic: option \"--every\" also requires \"--packet\".\n");
+    }
+    Ok(())
+}
+
+/// libxt_recent's options (revision 1).
+fn recent_opt(r: &mut RecentMatch, opt: &str, inv: bool, a: &mut Args) -> Result<(), IptablesError> {
+    let op = match opt {
+        "--set" => Some(RecentOp::Set),
+        "--rcheck" => Some(RecentOp::Check),
+        "--update" => Some(RecentOp::Update),
+        "--remove" => Some(RecentOp::Remove),
+        _ => None,
+    };
+    if inv && op.is_none() {
+        return perr(format!("recent: option \"{opt}\" cannot be inverted.\n"));
+    }
+    if let Some(op) = op {
+        r.op = Some(op);
+        r.inv |= inv;
+        return Ok(());
+    }
+    match opt {
+        "--seconds" | "--hitcount" => {
+            let v = a.value(opt)?;
+            let lo = if opt == "--seconds" { 1 } else { 0 };
+            let n = v.parse::<u32>().ok().filter(|n| *n >= lo).ok_or_else(|| {
+                IptablesError::Parameter(format!(
+                    "recent: bad value for option \"{opt}\", or out of range ({lo}-4294967295).\n"
+                ))
+            })?;
+            if opt == "--seconds" {
+                r.seconds = n;
+            } else {
+                r.hit_count = n;
+            }
+        }
+        "--reap" => r.reap = true,
+        "--rttl" => r.rttl = true,
+        "--name" => r.name = a.value(opt)?,
+        "--rsource" => r.dest = false,
+        "--rdest" => r.dest = true,
+        _ => {
+            let v = a.value(opt)?;
+            r.mask = parse_ip(&v).ok_or_else(|| IptablesError::Parameter(format!("host/network `{v}' not found")))?;
+        }
+    }
+    Ok(())
+}
+
+/// `recent_check`, then the option table's `excl`/`also` checks in its
+/// order (set, rcheck, update, remove exclude each other; `--reap` needs
+/// `--seconds`; `--rttl` excludes `--set` and `--remove`).
+fn recent_final(seen: &[String]) -> Result<(), IptablesError> {
+    let has = |o: &str| seen.iter().any(|s| s == o);
+    const OPS: [&str; 4] = ["--set", "--rcheck", "--update", "--remove"];
+    if !OPS.iter().any(|o| has(o)) {
+        return perr("recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'");
+    }
+    let both = |a: &str, b: &str| perr(format!("recent: option \"{a}\" cannot be used together with \"{b}\".\n"));
+    for a in OPS.iter().filter(|o| has(o)) {
+        if let Some(b) = OPS.iter().find(|b| *b != a && has(b)) {
+            return both(a, b);
+        }
+    }
+    if has("--reap") && !has("--seconds") {
+        return perr("recent: option \"--reap\" also requires \"--seconds\".\n");
+    }
+    if has("--rttl") {
+        for b in ["--set", "--remove"] {
+            if has(b) {
+                return both("--rttl", b);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The checks an extension makes once the whole command line is read.
 fn match_final(b: &MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError> {
     let p = proto.filter(|p| !p.inv).map(|p| p.val);
-    let missing = |ext: &str, opt: &str| perr(format!("{ext}: option \"{opt}\" must be specified"));
+    // xtables_options_fcheck's text ends in a newline: a blank line follows.
+    let missing = |ext: &str, opt: &str| perr(format!("{ext}: option \"{opt}\" must be specified\n"));
     match &b.m {
         Match::Tcp(_) if p != Some(6) => perr("TCP match requires '-p tcp'"),
         Match::Udp(_) if p != Some(17) => perr("UDP match requires '-p udp'"),
@@ -801,6 +1107,21 @@ fn match_final(b: &MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError>
             perr("iprange match: You must specify `--src-range' or `--dst-range'")
         }
         Match::Physdev(_) if b.seen.is_empty() => perr("PHYSDEV: no physdev option specified"),
+        Match::Statistic(st) => statistic_final(st, &b.seen),
+        Match::Recent(_) => recent_final(&b.seen),
+        Match::Length(_) if b.seen.is_empty() => missing("length", "--length"),
+        Match::Ttl(_) if b.seen.is_empty() => {
+            perr("TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt")
+        }
+        Match::Ttl(_) if b.seen.len() > 1 => {
+            // The option table's excl, in its order (eq, lt, gt).
+            let order = ["--ttl-eq", "--ttl-lt", "--ttl-gt"];
+            let has = |o: &str| b.seen.iter().any(|s| s == o);
+            let a = order.iter().find(|o| has(o)).copied().unwrap_or("--ttl-eq");
+            let o = order.iter().find(|o| **o != a && has(o)).copied().unwrap_or("--ttl-gt");
+            perr(format!("ttl: option \"{o}\" cannot be used together with \"{a}\".\n"))
+        }
+        Match::Pkttype(_) if b.seen.is_empty() => missing("pkttype", "--pkt-type"),
         _ => Ok(()),
     }
 }
@@ -818,6 +1139,9 @@ fn new_target(name: &str) -> Option<Target> {
         "REDIRECT" => Target::Redirect { ports: None, random: false },
         "MARK" => Target::Mark { mark: 0, mask: 0 },
         "CONNMARK" => Target::Connmark(ConnmarkOp::Set { mark: 0, mask: 0 }),
+        "CHECKSUM" => Target::Checksum,
+        "TCPMSS" => Target::Tcpmss(Some(0)),
+        "NFLOG" => Target::Nflog { group: 0, prefix: String::new(), size: None, threshold: 0 },
         _ => return None,
     })
 }
@@ -844,6 +1168,11 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
         Target::Snat(..) => &["--to-source", "--random", "--random-fully", "--persistent"],
         Target::Dnat(..) => &["--to-destination", "--random", "--random-fully", "--persistent"],
         Target::Redirect { .. } => &["--to-ports", "--random"],
+        Target::Checksum => &["--checksum-fill"],
+        Target::Tcpmss(_) => &["--set-mss", "--clamp-mss-to-pmtu"],
+        Target::Nflog { .. } => {
+            &["--nflog-group", "--nflog-prefix", "--nflog-size", "--nflog-threshold", "--nflog-range"]
+        }
         Target::Mark { .. } => &["--set-xmark", "--set-mark", "--and-mark", "--or-mark", "--xor-mark"],
         Target::Connmark(_) => &[
             "--set-xmark",
@@ -863,7 +1192,7 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
         return Ok(false);
     }
     if inv {
-        return perr(format!("{name}: option \"{opt}\" cannot be inverted."));
+        return perr(format!("{name}: option \"{opt}\" cannot be inverted.\n"));
     }
     once(&mut b.seen, &name, opt)?;
     let mark_err =
@@ -903,6 +1232,44 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
             "--random-fully" => f.random_fully = true,
             _ => f.persistent = true,
         },
+        Target::Tcpmss(mss) => {
+            *mss = if opt == "--set-mss" {
+                let v = a.value(opt)?;
+                Some(v.parse::<u16>().ok().filter(|n| *n <= 65_515).ok_or_else(|| {
+                    IptablesError::Parameter(
+                        "TCPMSS: bad value for option \"--set-mss\", or out of range (0-65515).\n".into(),
+                    )
+                })?)
+            } else {
+                None
+            };
+        }
+        Target::Nflog { group, prefix, size, threshold } => {
+            let v = a.value(opt)?;
+            let range = |max: u64| {
+                IptablesError::Parameter(format!("NFLOG: bad value for option \"{opt}\", or out of range (0-{max}).\n"))
+            };
+            match opt {
+                "--nflog-group" => *group = v.parse().map_err(|_| range(65_535))?,
+                "--nflog-threshold" => *threshold = v.parse().map_err(|_| range(65_535))?,
+                "--nflog-size" => *size = Some(v.parse().map_err(|_| range(4_294_967_295))?),
+                "--nflog-prefix" => {
+                    // iptables-nft passes it as an nft log prefix: cut to
+                    // 127 bytes (checked on the kernel), not xt's 63.
+                    let mut p = v;
+                    while p.len() > 127 {
+                        p.pop();
+                    }
+                    *prefix = p;
+                }
+                _ => {
+                    return Err(IptablesError::Unsupported(
+                        "NFLOG --nflog-range (iptables 1.8.9 warns and ignores it; netsim does not print the warning)"
+                            .into(),
+                    ))
+                }
+            }
+        }
         Target::Redirect { ports, random } => match opt {
             "--to-ports" => {
                 let v = a.value(opt)?;
@@ -977,6 +1344,8 @@ fn target_final(b: &TargetB, proto: Option<&Inv<u8>>) -> Result<(), IptablesErro
             perr("MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
         }
         Target::Connmark(_) if b.seen.is_empty() => perr("CONNMARK target: No operation specified"),
+        Target::Tcpmss(_) if b.seen.is_empty() => perr("TCPMSS target: At least one parameter is required"),
+        Target::Checksum if b.seen.is_empty() => perr("CHECKSUM: option \"--checksum-fill\" must be specified\n"),
         _ => Ok(()),
     }
 }
@@ -1282,6 +1651,20 @@ fn check_rule(t: &Table, table: TableName, chain: &str, rule: &Rule, op: &str) -
                 return einval();
             }
         }
+        Some(Target::Checksum) => {
+            if table != TableName::Mangle {
+                return einval();
+            }
+        }
+        // xt_TCPMSS: TCP only; path-MTU clamping only at FORWARD, OUTPUT
+        // and POSTROUTING.
+        Some(Target::Tcpmss(mss)) => {
+            let tcp = rule.proto == Some(Inv { inv: false, val: 6 });
+            let clamp_ok = hook.is_none_or(|h| matches!(h, Hook::Forward | Hook::Output | Hook::Postrouting));
+            if !tcp || (mss.is_none() && !clamp_ok) {
+                return einval();
+            }
+        }
         Some(Target::Reject(6)) => {
             if rule.proto != Some(Inv { inv: false, val: 6 }) {
                 return einval();
@@ -1290,6 +1673,24 @@ fn check_rule(t: &Table, table: TableName, chain: &str, rule: &Rule, op: &str) -
         _ => {}
     }
     for m in &rule.matches {
+        // recent_mt_check: a hit count below XT_RECENT_MAX_NSTAMPS, no
+        // --seconds/--hitcount/--reap/--rttl with --set or --remove, a name
+        // that can be a /proc file.
+        // rpfilter_check: raw or mangle PREROUTING only.
+        if matches!(m, Match::Rpfilter(_))
+            && (!matches!(table, TableName::Raw | TableName::Mangle) || hook.is_some_and(|h| h != Hook::Prerouting))
+        {
+            return einval();
+        }
+        if let Match::Recent(r) = m {
+            let plain = matches!(r.op, Some(RecentOp::Set | RecentOp::Remove));
+            let bad_name =
+                r.name.is_empty() || r.name == "." || r.name == ".." || r.name.contains('/') || r.name.len() >= 200;
+            if r.hit_count >= 65_536 || (plain && (r.seconds != 0 || r.hit_count != 0 || r.reap || r.rttl)) || bad_name
+            {
+                return einval();
+            }
+        }
         match (m, hook) {
             (Match::Mac(_), Some(h)) if !matches!(h, Hook::Prerouting | Hook::Input | Hook::Forward) => {
                 return einval()
@@ -1532,6 +1933,11 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
                     for (i, r) in ch.rules.iter_mut().enumerate() {
                         if n.is_none_or(|k| k == i + 1) {
                             r.counters = Default::default();
+                            // iptables-nft zeroes a rule by replacing it: a
+                            // limit's bucket starts full again, nth's count
+                            // from 0 (checked on the kernel); recent lists,
+                            // kept by name, stay.
+                            r.reset_state();
                         }
                     }
                 }

@@ -12,6 +12,7 @@
 pub mod bridge;
 pub mod conntrack;
 pub mod curl;
+pub mod dmesg;
 pub mod grep;
 pub mod httpd;
 pub mod ip;
@@ -117,6 +118,7 @@ pub const COMMANDS: &[&str] = &[
     "curl",
     "python3",
     "conntrack",
+    "dmesg",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -194,6 +196,7 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
             iptables::tool(ctx, &name, args)
         }
         "conntrack" => conntrack::run(ctx, args),
+        "dmesg" => dmesg::run(ctx, args),
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))

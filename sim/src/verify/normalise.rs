@@ -78,6 +78,18 @@
 //! 13. nc's `Connection received on HOST PORT`: an ephemeral PORT is mapped
 //!     like the other ephemeral ports.
 //!
+//! ## The kernel log (`dmesg`)
+//!
+//! 14. Lines `dmesg` prints (`[SSSSS.UUUUUU] TEXT`): the kernel's log is
+//!     shared by the whole machine, so lines that are not a netfilter `LOG`
+//!     line (no `IN=` followed by ` OUT=`) are dropped: interfaces entering
+//!     promiscuous mode, bridge port states and whatever else runs on the
+//!     host (netsim's log holds only `LOG` lines). In the `LOG` lines the
+//!     time since boot becomes `[T]`, every `ID=N` (the IP header's id and
+//!     the ICMP echo id) becomes `ID=I`, and ephemeral `SPT=`/`DPT=` ports
+//!     become `E`. A scenario that reads the log clears it first
+//!     (`dmesg -C`), so lines from earlier runs do not count.
+//!
 //! Not normalised (yet): `ip -j` JSON, IP header ids and TTLs (not printed
 //! by `-nne`).
 //!
@@ -126,6 +138,13 @@ pub fn output_text(text: &str) -> String {
         if is_tcpdump_counter(line) {
             continue;
         }
+        if let Some(text) = dmesg_text(line) {
+            if let Some(l) = nf_log_line(text) {
+                out.push_str(&l);
+                out.push_str(end);
+            }
+            continue;
+        }
         let mut line = if line.contains("icmp_seq=") {
             rewrite_number_after(line, "time=", true, |_| Some("T".to_string()))
         } else {
@@ -157,6 +176,36 @@ pub fn output_text(text: &str) -> String {
         out.push_str(end);
     }
     sort_neighbour_runs(&out)
+}
+
+/// Rule 14: the text after `dmesg`'s `[SSSSS.UUUUUU] ` stamp (or `[T] `,
+/// already normalised), if the line has one.
+fn dmesg_text(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('[')?;
+    let close = rest.find("] ")?;
+    let stamp = rest[..close].trim_start();
+    let ok = stamp == "T"
+        || stamp.split_once('.').is_some_and(|(s, us)| {
+            !s.is_empty()
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && us.len() == 6
+                && us.bytes().all(|b| b.is_ascii_digit())
+        });
+    ok.then(|| &rest[close + 2..])
+}
+
+/// Rule 14: a netfilter `LOG` line with its stamp, ids and ephemeral ports
+/// masked; `None` for any other kernel message.
+fn nf_log_line(text: &str) -> Option<String> {
+    let i = text.find("IN=")?;
+    if !text[i..].contains(" OUT=") {
+        return None;
+    }
+    let mut line = rewrite_number_after(text, "ID=", false, |_| Some("I".to_string()));
+    for key in ["SPT=", "DPT="] {
+        line = rewrite_number_after(&line, key, false, |n| ephemeral(n).map(|_| "E".to_string()));
+    }
+    Some(format!("[T] {line}"))
 }
 
 /// Rule 7: a tcpdump text line printed by the script starts with
@@ -801,6 +850,20 @@ tcp      6 119 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=E1 dport=80 src=10.0.0.
     fn counters_exact() {
         assert_eq!(output_text("1 packet captured\n"), "");
         assert_eq!(output_text("we saw 2 packets captured\n"), "we saw 2 packets captured\n");
+    }
+
+    // Rule 14: other kernel messages go, LOG lines keep their text with the
+    // stamp, ids and ephemeral ports masked; idempotent.
+    #[test]
+    fn dmesg_log_lines() {
+        let kernel = "[ 9912.721427] va: left promiscuous mode\n\
+[ 9920.797370] in: IN=v1 OUT= SRC=10.9.0.1 DST=10.9.0.2 LEN=84 TTL=64 ID=55007 DF PROTO=UDP SPT=40000 DPT=53 LEN=14 \n\
+[12345.000001] docker0: port 2(veth3) entered forwarding state\n";
+        let want =
+            "[T] in: IN=v1 OUT= SRC=10.9.0.1 DST=10.9.0.2 LEN=84 TTL=64 ID=I DF PROTO=UDP SPT=E DPT=53 LEN=14 \n";
+        assert_eq!(output_text(kernel), want);
+        assert_eq!(output_text(want), want);
+        assert_eq!(output_text("[    0.000009] in: IN=v1 OUT= ID=7 \n"), "[T] in: IN=v1 OUT= ID=I \n");
     }
 
     // Rules 11 and 12: curl's elapsed times and http.server's log stamp are

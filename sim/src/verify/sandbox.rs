@@ -233,6 +233,7 @@ pub fn run_in_sandbox(script: &Path, out_dir: &Path, timeout: Duration) -> Resul
     std::fs::create_dir_all(out_dir).map_err(|source| VerifyError::Io { path: out_dir.to_path_buf(), source })?;
     let out_dir = out_dir.canonicalize().map_err(|source| VerifyError::Io { path: out_dir.to_path_buf(), source })?;
     let before = list_files(&out_dir)?;
+    let _nf_log = NfLogAllNetns::enable_for(&script);
 
     let grace_steps = CAPTURE_GRACE.as_millis() / 50;
     let mut command = Command::new("unshare");
@@ -313,6 +314,40 @@ pub fn run_in_sandbox(script: &Path, out_dir: &Path, timeout: Duration) -> Resul
     let files =
         after.into_iter().filter(|(path, stamp)| before.get(path) != Some(stamp)).map(|(path, _)| path).collect();
     Ok(KernelRun { stdout, stderr, exit_code, files, timed_out, profile })
+}
+
+/// The kernel's `net.netfilter.nf_log_all_netns` (only the initial namespace
+/// has it): 0 by default, and then the `LOG` target of any other namespace,
+/// the sandbox's included, writes nothing. For a script that uses `LOG`
+/// (its text has `-j LOG`), netsim verify sets it to 1 for the run and puts
+/// the old value back when the run ends (this guard's drop). It is a
+/// machine-wide switch: while it is on, `LOG` rules in other namespaces of
+/// the machine log too.
+struct NfLogAllNetns {
+    old: Option<String>,
+}
+
+const NF_LOG_ALL_NETNS: &str = "/proc/sys/net/netfilter/nf_log_all_netns";
+
+impl NfLogAllNetns {
+    fn enable_for(script: &Path) -> NfLogAllNetns {
+        let uses_log = std::fs::read_to_string(script).is_ok_and(|t| t.contains("-j LOG"));
+        let old = std::fs::read_to_string(NF_LOG_ALL_NETNS).ok().map(|v| v.trim().to_string());
+        match old {
+            Some(v) if uses_log && v != "1" && std::fs::write(NF_LOG_ALL_NETNS, "1\n").is_ok() => {
+                NfLogAllNetns { old: Some(v) }
+            }
+            _ => NfLogAllNetns { old: None },
+        }
+    }
+}
+
+impl Drop for NfLogAllNetns {
+    fn drop(&mut self) {
+        if let Some(v) = &self.old {
+            let _ = std::fs::write(NF_LOG_ALL_NETNS, format!("{v}\n"));
+        }
+    }
 }
 
 /// Kills the sandbox (SIGKILL to `unshare`, which takes PID 1 with it) if it

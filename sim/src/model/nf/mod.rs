@@ -34,11 +34,14 @@ pub enum TableName {
     Nat,
     /// `filter`.
     Filter,
+    /// `security` (SELinux marks; its chains run after filter's and nat's).
+    Security,
 }
 
 impl TableName {
     /// All tables.
-    pub const ALL: [TableName; 4] = [TableName::Raw, TableName::Mangle, TableName::Nat, TableName::Filter];
+    pub const ALL: [TableName; 5] =
+        [TableName::Raw, TableName::Mangle, TableName::Nat, TableName::Filter, TableName::Security];
 
     /// The name iptables uses.
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl TableName {
             TableName::Mangle => "mangle",
             TableName::Nat => "nat",
             TableName::Filter => "filter",
+            TableName::Security => "security",
         }
     }
 
@@ -61,7 +65,7 @@ impl TableName {
             TableName::Raw => &[Hook::Prerouting, Hook::Output],
             TableName::Mangle => &[Hook::Prerouting, Hook::Input, Hook::Forward, Hook::Output, Hook::Postrouting],
             TableName::Nat => &[Hook::Prerouting, Hook::Input, Hook::Output, Hook::Postrouting],
-            TableName::Filter => &[Hook::Input, Hook::Forward, Hook::Output],
+            TableName::Filter | TableName::Security => &[Hook::Input, Hook::Forward, Hook::Output],
         }
     }
 }
@@ -274,6 +278,11 @@ impl Table {
 pub struct Ruleset {
     /// The tables that exist (iptables-nft creates a table on first use).
     pub tables: BTreeMap<TableName, Table>,
+    /// The namespace's `-m recent` lists by name (run-time state, not part
+    /// of the rules: equal rulesets may hold different lists). A list is
+    /// made when a packet first reaches a rule naming it and lives as long
+    /// as the namespace.
+    pub recent: rule::MatchState<BTreeMap<String, rule::RecentTable>>,
 }
 
 impl Ruleset {

@@ -229,6 +229,156 @@ pub struct IprangeMatch {
     pub dst: Option<Inv<(Ipv4Addr, Ipv4Addr)>>,
 }
 
+/// `XT_LIMIT_SCALE`: `-m limit` stores its average as seconds per packet
+/// times this.
+pub const XT_LIMIT_SCALE: u32 = 10_000;
+
+/// The units `-m limit` prints, largest first, as `XT_LIMIT_SCALE` times
+/// their length in seconds (libxt_limit's `rates`).
+pub const LIMIT_UNITS: [(&str, u32); 4] = [
+    ("day", XT_LIMIT_SCALE * 24 * 60 * 60),
+    ("hour", XT_LIMIT_SCALE * 60 * 60),
+    ("min", XT_LIMIT_SCALE * 60),
+    ("sec", XT_LIMIT_SCALE),
+];
+
+/// Run-time state of a rule's match (a token bucket, a packet counter):
+/// the kernel keeps it per rule, it is not part of the rule's spec, so two
+/// rules compare equal (`-D`, `-C`) whatever their states.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MatchState<T>(pub T);
+
+impl<T> PartialEq for MatchState<T> {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl<T> Eq for MatchState<T> {}
+
+/// `-m limit`, as iptables-nft hands it to the kernel: an nft `limit`
+/// expression (`nft_limit_pkts`) of `rate` packets per `unit` seconds and
+/// `burst`, derived from xt_rateinfo's `avg` exactly as iptables does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LimitMatch {
+    /// xt_rateinfo's `avg`: seconds per packet times [`XT_LIMIT_SCALE`].
+    pub avg: u32,
+    /// `--limit-burst` (the kernel turns 0 into 5).
+    pub burst: u32,
+    /// Tokens (ns) left and when they were last counted: `None` until the
+    /// first packet (the bucket starts full).
+    pub bucket: MatchState<Option<(u64, u64)>>,
+}
+
+impl LimitMatch {
+    /// The rate as printed and as iptables-nft gives it to the kernel:
+    /// (packets, index into [`LIMIT_UNITS`]) (`print_rate`, `add_nft_limit`).
+    pub fn rate(&self) -> (u32, usize) {
+        let avg = self.avg.max(1);
+        let mut i = 1;
+        while i < LIMIT_UNITS.len() {
+            let m = LIMIT_UNITS[i].1;
+            if avg > m || m / avg < m % avg {
+                break;
+            }
+            i += 1;
+        }
+        (LIMIT_UNITS[i - 1].1 / avg, i - 1)
+    }
+
+    /// nft_limit's cost of one packet in ns (`unit * NSEC_PER_SEC / rate`)
+    /// and the bucket's size (`cost * burst`).
+    pub fn cost_and_max(&self) -> (u64, u64) {
+        let (rate, u) = self.rate();
+        let unit = u64::from(LIMIT_UNITS[u].1 / XT_LIMIT_SCALE);
+        let cost = unit * 1_000_000_000 / u64::from(rate.max(1));
+        (cost, cost * u64::from(self.burst))
+    }
+}
+
+/// `-m statistic` as xt_statistic_info holds it. iptables-nft gives the
+/// kernel `meta random & 0x7fffffff < value` (random mode) or
+/// `numgen inc mod (value + 1) == packet` (nth mode).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct StatisticMatch {
+    /// `--mode nth` (else random).
+    pub nth: bool,
+    /// `!` before any option.
+    pub inv: bool,
+    /// The union's first word: `lround(P * 2^31)` in random mode, N - 1 in
+    /// nth mode.
+    pub value: u32,
+    /// `--packet P`.
+    pub packet: u32,
+    /// nft numgen's counter: the number the last packet drew, `None` before
+    /// the first (which draws 0).
+    pub count: MatchState<Option<u32>>,
+}
+
+/// What `-m recent` does with the packet's address (xt_recent's
+/// `check_set` operation bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecentOp {
+    /// `--set`: add the address (or a time stamp to it); always matches.
+    Set,
+    /// `--rcheck`: match when the address is in the list.
+    Check,
+    /// `--update`: as `--rcheck`, and stamp it again when it matches.
+    Update,
+    /// `--remove`: match and remove when it is in the list.
+    Remove,
+}
+
+/// `-m recent` (xt_recent_mtinfo revision 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecentMatch {
+    /// The operation (`None` until one is given; the rule needs one).
+    pub op: Option<RecentOp>,
+    /// `!` before the operation.
+    pub inv: bool,
+    /// `--seconds` (0: not given).
+    pub seconds: u32,
+    /// `--reap`.
+    pub reap: bool,
+    /// `--hitcount` (0: not given).
+    pub hit_count: u32,
+    /// `--rttl`.
+    pub rttl: bool,
+    /// `--name` (the list, shared by every rule of the namespace naming it).
+    pub name: String,
+    /// `--rdest` (else `--rsource`).
+    pub dest: bool,
+    /// `--mask`.
+    pub mask: Ipv4Addr,
+}
+
+/// One address in a `recent` list: its TTL and the jiffies it was seen at
+/// (a ring of the table's size), as xt_recent's `recent_entry`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecentEntry {
+    /// The masked address.
+    pub addr: Ipv4Addr,
+    /// TTL of the packet that created or last updated it.
+    pub ttl: u8,
+    /// Time stamps (jiffies), `nstamps` of them valid.
+    pub stamps: Vec<u64>,
+    /// Next slot to write.
+    pub index: usize,
+    /// Valid stamps.
+    pub nstamps: usize,
+}
+
+/// A `recent` list of one namespace: entries in least-recently-updated
+/// order (first is oldest), each holding up to `size` stamps.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RecentTable {
+    /// Stamps kept per entry: `ip_pkt_list_tot` (20), or the first rule's
+    /// hit count when larger, rounded up to a power of two.
+    pub size: usize,
+    /// Entries, least recently updated first.
+    pub lru: Vec<RecentEntry>,
+}
+
 /// An extension match, in the order the rule gave them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Match {
@@ -258,6 +408,29 @@ pub enum Match {
     Mac(Inv<MacAddr>),
     /// `-m iprange`.
     Iprange(IprangeMatch),
+    /// `-m limit`.
+    Limit(LimitMatch),
+    /// `-m statistic`.
+    Statistic(StatisticMatch),
+    /// `-m recent`.
+    Recent(RecentMatch),
+    /// `-m length --length LO:HI` (the IP datagram's length, inclusive).
+    Length(Inv<(u16, u16)>),
+    /// `-m ttl`.
+    Ttl(TtlMatch),
+    /// `-m pkttype --pkt-type` (PACKET_HOST 0, BROADCAST 1, MULTICAST 2).
+    Pkttype(Inv<u8>),
+    /// `-m rpfilter` flags: loose 1, validmark 2, accept-local 4, invert 8.
+    Rpfilter(u8),
+}
+
+/// `-m ttl`: `--ttl-eq` (invertible), `--ttl-lt`, `--ttl-gt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TtlMatch {
+    /// 0 eq, 1 ne (`! --ttl-eq`), 2 lt, 3 gt (IPT_TTL_*).
+    pub mode: u8,
+    /// The value.
+    pub value: u8,
 }
 
 impl Match {
@@ -277,6 +450,13 @@ impl Match {
             Match::Connmark(_) => "connmark",
             Match::Mac(_) => "mac",
             Match::Iprange(_) => "iprange",
+            Match::Limit(_) => "limit",
+            Match::Statistic(_) => "statistic",
+            Match::Recent(_) => "recent",
+            Match::Length(_) => "length",
+            Match::Ttl(_) => "ttl",
+            Match::Pkttype(_) => "pkttype",
+            Match::Rpfilter(_) => "rpfilter",
         }
     }
 }
@@ -392,6 +572,23 @@ pub enum Target {
     },
     /// `CONNMARK`.
     Connmark(ConnmarkOp),
+    /// `NFLOG`: the packet goes to nfnetlink_log's group.
+    Nflog {
+        /// `--nflog-group`.
+        group: u16,
+        /// `--nflog-prefix` (at most 127 bytes).
+        prefix: String,
+        /// `--nflog-size` (copy length), if given.
+        size: Option<u32>,
+        /// `--nflog-threshold`.
+        threshold: u16,
+    },
+    /// `TCPMSS`: `--set-mss N` (`Some`) or `--clamp-mss-to-pmtu` (`None`).
+    Tcpmss(Option<u16>),
+    /// `CHECKSUM --checksum-fill` (mangle only): completes a checksum left
+    /// to the NIC; netsim's packets always carry complete checksums, so it
+    /// changes nothing.
+    Checksum,
 }
 
 impl Target {
@@ -410,6 +607,9 @@ impl Target {
             Target::Redirect { .. } => "REDIRECT",
             Target::Mark { .. } => "MARK",
             Target::Connmark(_) => "CONNMARK",
+            Target::Checksum => "CHECKSUM",
+            Target::Nflog { .. } => "NFLOG",
+            Target::Tcpmss(_) => "TCPMSS",
         }
     }
 }
@@ -447,6 +647,17 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// Forgets the run-time state of the rule's matches (a new rule's).
+    pub fn reset_state(&mut self) {
+        for m in &mut self.matches {
+            match m {
+                Match::Limit(l) => l.bucket = MatchState(None),
+                Match::Statistic(s) => s.count = MatchState(None),
+                _ => {}
+            }
+        }
+    }
+
     /// Equality as `-D`/`-C` compare rules: everything but the counters.
     pub fn same_spec(&self, other: &Rule) -> bool {
         self.src == other.src
@@ -472,6 +683,31 @@ mod tests {
         assert_eq!(m("255.255.255.255").prefix_len(), Some(32));
         assert_eq!(m("0.0.0.0").prefix_len(), Some(0));
         assert_eq!(m("255.0.255.0").prefix_len(), None);
+    }
+
+    // Proves -m limit prints the rate in the unit iptables picks and the
+    // kernel's per-packet cost follows from it.
+    #[test]
+    fn limit_rate_and_cost() {
+        let l = |avg: u32| LimitMatch { avg, burst: 5, bucket: MatchState(None) };
+        let show = |avg: u32| {
+            let (r, u) = l(avg).rate();
+            format!("{r}/{}", LIMIT_UNITS[u].0)
+        };
+        assert_eq!(show(10_000), "1/sec");
+        assert_eq!(show(10_000 * 3600 / 1000), "1000/hour");
+        assert_eq!(show(10_000 * 60 / 7), "7/min");
+        assert_eq!(show(10_000 / 7), "7/sec");
+        assert_eq!(show(10_000 * 86_400), "1/day");
+        assert_eq!(l(10_000 * 60 / 7).cost_and_max(), (60_000_000_000 / 7, 60_000_000_000 / 7 * 5));
+    }
+
+    // Proves a stateful match's state is not part of the rule's spec.
+    #[test]
+    fn match_state_ignored_by_equality() {
+        let a = LimitMatch { avg: 1, burst: 5, bucket: MatchState(None) };
+        let b = LimitMatch { bucket: MatchState(Some((3, 4))), ..a.clone() };
+        assert_eq!(a, b);
     }
 
     // Proves -D/-C equality ignores counters but not the target.
