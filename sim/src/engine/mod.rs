@@ -158,6 +158,8 @@ pub struct Engine {
     pub sockets: socket::Sockets,
     /// Capture taps: (device, tcpdump process).
     pub taps: Vec<(LinkId, Pid)>,
+    /// The Docker daemon's networks and containers (`tools::docker`, `tools::clab`).
+    pub docker: crate::tools::docker::Daemon,
     /// `reachable_time` per namespace, drawn on first use.
     reachable: BTreeMap<NsId, u64>,
     /// Carrier of each link at the last refresh (to see carrier events).
@@ -194,6 +196,7 @@ impl Engine {
             stats: Stats::default(),
             seed,
             taps: Vec::new(),
+            docker: crate::tools::docker::Daemon::default(),
             sockets: socket::Sockets::default(),
             reachable: BTreeMap::new(),
             last_carrier: BTreeMap::new(),

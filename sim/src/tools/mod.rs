@@ -11,7 +11,9 @@
 
 pub mod bridge;
 pub mod conntrack;
+pub mod clab;
 pub mod curl;
+pub mod docker;
 pub mod grep;
 pub mod httpd;
 pub mod ip;
@@ -117,6 +119,9 @@ pub const COMMANDS: &[&str] = &[
     "curl",
     "python3",
     "conntrack",
+    "docker",
+    "clab",
+    "containerlab",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -159,6 +164,9 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
             iptables::tool(ctx, &name, args)
         }
         "conntrack" => conntrack::run(ctx, args),
+        "docker" => docker::run(ctx, args),
+        "clab" | "containerlab" => clab::run(ctx, args),
+        "nft" => Err(Unsupported("nft (nftables) is not modelled yet; use iptables (netsim models iptables-nft)".into())),
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))
