@@ -63,7 +63,9 @@ fn unquote(s: &str) -> String {
 fn scalar_or_flow(v: &str) -> Yaml {
     let v = v.trim();
     if let Some(inner) = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-        return Yaml::List(inner.split(',').filter(|x| !x.trim().is_empty()).map(|x| Yaml::Scalar(unquote(x))).collect());
+        return Yaml::List(
+            inner.split(',').filter(|x| !x.trim().is_empty()).map(|x| Yaml::Scalar(unquote(x))).collect(),
+        );
     }
     Yaml::Scalar(unquote(v))
 }
@@ -111,7 +113,10 @@ fn parse_yaml(src: &str) -> Result<Yaml, String> {
 fn block(lines: &mut Vec<Line>, i: &mut usize, indent: usize) -> Result<Yaml, String> {
     if lines[*i].text.starts_with("- ") || lines[*i].text == "-" {
         let mut items = Vec::new();
-        while *i < lines.len() && lines[*i].indent == indent && (lines[*i].text.starts_with("- ") || lines[*i].text == "-") {
+        while *i < lines.len()
+            && lines[*i].indent == indent
+            && (lines[*i].text.starts_with("- ") || lines[*i].text == "-")
+        {
             let rest = lines[*i].text[1..].trim_start().to_string();
             if rest.is_empty() {
                 *i += 1;
@@ -161,10 +166,8 @@ fn block(lines: &mut Vec<Line>, i: &mut usize, indent: usize) -> Result<Yaml, St
 }
 
 fn key_of(s: &str) -> Option<(String, &str)> {
-    if s.starts_with('"') || s.starts_with('\'') || s.starts_with('[') {
-        if s.starts_with('[') {
-            return None;
-        }
+    if s.starts_with('[') {
+        return None;
     }
     let p = s.find(": ").or_else(|| s.ends_with(':').then(|| s.len() - 1))?;
     Some((s[..p].to_string(), &s[p + 1..]))
@@ -201,9 +204,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             }
         }
     }
+    // `--cleanup` also deletes the lab directory, which netsim does not keep.
     let _ = cleanup;
     let Some(topo) = topo else {
-        return Err(Unsupported(format!("clab {sub} without -t (finding a topology file in the directory) is not modelled")));
+        return Err(Unsupported(format!(
+            "clab {sub} without -t (finding a topology file in the directory) is not modelled"
+        )));
     };
     let src = if topo == "-" {
         ctx.stdin.clone()
@@ -255,7 +261,9 @@ fn nodes_of(y: &Yaml) -> Result<Vec<Node>, String> {
         match kind.as_str() {
             "linux" => {
                 if n.get("network-mode").and_then(Yaml::str) != Some("none") {
-                    return Err(format!("clab: node {name}: only network-mode: none is modelled (the management network is not)"));
+                    return Err(format!(
+                        "clab: node {name}: only network-mode: none is modelled (the management network is not)"
+                    ));
                 }
             }
             "bridge" => {}
@@ -354,8 +362,7 @@ fn deploy(ctx: &mut Ctx<'_>, lab: &str, y: &Yaml, nodes: &[Node]) -> ToolResult 
                 docker::quiet(ctx, root, &["ip", "link", "set", ifname, "master", node], "")?;
             }
         }
-        for (k, (node, ifname)) in eps.iter().enumerate() {
-            let _ = k;
+        for (node, ifname) in eps {
             let kind = nodes.iter().find(|n| &n.name == node).map(|n| n.kind.clone()).unwrap_or_default();
             let ns = if kind == "bridge" {
                 root
@@ -419,7 +426,9 @@ fn words(line: &str) -> Result<Vec<String>, String> {
         out.push(cur);
     }
     if out.iter().any(|w| w == ">" || w == "|" || w == ">>") {
-        return Err("containerlab runs exec lines without a shell, so redirections and pipes are words; not modelled".into());
+        return Err(
+            "containerlab runs exec lines without a shell, so redirections and pipes are words; not modelled".into()
+        );
     }
     Ok(out)
 }
@@ -435,7 +444,8 @@ fn tmp_name(ctx: &mut Ctx<'_>) -> String {
 
 fn destroy(ctx: &mut Ctx<'_>, lab: &str) -> Result<(), Unsupported> {
     let prefix = format!("clab-{lab}-");
-    let mine: Vec<Container> = ctx.eng.docker.containers.iter().filter(|c| c.name.starts_with(&prefix)).cloned().collect();
+    let mine: Vec<Container> =
+        ctx.eng.docker.containers.iter().filter(|c| c.name.starts_with(&prefix)).cloned().collect();
     ctx.eng.docker.containers.retain(|c| !c.name.starts_with(&prefix));
     for c in mine {
         docker::remove(ctx, &c)?;

@@ -116,7 +116,10 @@ pub fn quiet(ctx: &mut Ctx<'_>, ns: NsId, argv: &[&str], stdin: &str) -> Result<
 fn must(ctx: &mut Ctx<'_>, ns: NsId, argv: &[&str], stdin: &str) -> Result<(), Unsupported> {
     match quiet(ctx, ns, argv, stdin)? {
         0 => Ok(()),
-        c => Err(Unsupported(format!("docker: setting up '{}' failed (exit {c}) in this script's state", argv.join(" ")))),
+        c => Err(Unsupported(format!(
+            "docker: setting up '{}' failed (exit {c}) in this script's state",
+            argv.join(" ")
+        ))),
     }
 }
 
@@ -341,7 +344,14 @@ pub fn create(
         return Ok(Ok(Container { name: name.into(), id: id.into(), ns, owns_ns: false, net: None, ports: vec![] }));
     }
     if network == "host" {
-        return Ok(Ok(Container { name: name.into(), id: id.into(), ns: root, owns_ns: false, net: None, ports: vec![] }));
+        return Ok(Ok(Container {
+            name: name.into(),
+            id: id.into(),
+            ns: root,
+            owns_ns: false,
+            net: None,
+            ports: vec![],
+        }));
     }
     let ns = ctx.eng.world.add_netns_raw();
     must(ctx, ns, &["ip", "link", "set", "lo", "up"], "")?;
@@ -366,7 +376,10 @@ pub fn create(
         }
         if off == net.last {
             destroy_ns(ctx, ns);
-            return Ok(Err("docker: Error response from daemon: no available IPv4 addresses on this network's address pools.".into()));
+            return Ok(Err(
+                "docker: Error response from daemon: no available IPv4 addresses on this network's address pools."
+                    .into(),
+            ));
         }
     }
     ctx.eng.docker.networks[k].used.push(off);
@@ -400,13 +413,35 @@ pub fn create(
         must(
             ctx,
             root,
-            &["iptables", "-I", "DOCKER", "1", "-d", &ip32, "!", "-i", br, "-o", br, "-p", proto, "-m", proto, "--dport", &cs, "-j", "ACCEPT"],
+            &[
+                "iptables", "-I", "DOCKER", "1", "-d", &ip32, "!", "-i", br, "-o", br, "-p", proto, "-m", proto,
+                "--dport", &cs, "-j", "ACCEPT",
+            ],
             "",
         )?;
         must(
             ctx,
             root,
-            &["iptables", "-t", "nat", "-A", "DOCKER", "!", "-i", br, "-p", proto, "-m", proto, "--dport", &hs, "-j", "DNAT", "--to-destination", &to],
+            &[
+                "iptables",
+                "-t",
+                "nat",
+                "-A",
+                "DOCKER",
+                "!",
+                "-i",
+                br,
+                "-p",
+                proto,
+                "-m",
+                proto,
+                "--dport",
+                &hs,
+                "-j",
+                "DNAT",
+                "--to-destination",
+                &to,
+            ],
             "",
         )?;
     }
@@ -529,8 +564,7 @@ fn shell_c(ctx: &mut Ctx<'_>, src: &str, who: &str) -> ToolResult {
             let mut argv = Vec::new();
             for w in &sc.words {
                 argv.push(
-                    w.as_literal()
-                        .ok_or_else(|| Unsupported(format!("{who} sh -c: variables are not modelled")))?,
+                    w.as_literal().ok_or_else(|| Unsupported(format!("{who} sh -c: variables are not modelled")))?,
                 );
             }
             status = match in_ns_inner(ctx, &argv, who)? {
@@ -557,7 +591,9 @@ fn rm(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     for a in args {
         match a.as_str() {
             "-f" | "--force" => force = true,
-            f if f.starts_with('-') => return Err(Unsupported(format!("docker rm {f} is not modelled; supported: -f"))),
+            f if f.starts_with('-') => {
+                return Err(Unsupported(format!("docker rm {f} is not modelled; supported: -f")))
+            }
             n => names.push(n.to_string()),
         }
     }
@@ -592,13 +628,35 @@ pub fn remove(ctx: &mut Ctx<'_>, c: &Container) -> Result<(), Unsupported> {
                 must(
                     ctx,
                     World::ROOT,
-                    &["iptables", "-D", "DOCKER", "-d", &ip32, "!", "-i", br, "-o", br, "-p", proto, "-m", proto, "--dport", &cs, "-j", "ACCEPT"],
+                    &[
+                        "iptables", "-D", "DOCKER", "-d", &ip32, "!", "-i", br, "-o", br, "-p", proto, "-m", proto,
+                        "--dport", &cs, "-j", "ACCEPT",
+                    ],
                     "",
                 )?;
                 must(
                     ctx,
                     World::ROOT,
-                    &["iptables", "-t", "nat", "-D", "DOCKER", "!", "-i", br, "-p", proto, "-m", proto, "--dport", &hs, "-j", "DNAT", "--to-destination", &to],
+                    &[
+                        "iptables",
+                        "-t",
+                        "nat",
+                        "-D",
+                        "DOCKER",
+                        "!",
+                        "-i",
+                        br,
+                        "-p",
+                        proto,
+                        "-m",
+                        proto,
+                        "--dport",
+                        &hs,
+                        "-j",
+                        "DNAT",
+                        "--to-destination",
+                        &to,
+                    ],
                     "",
                 )?;
             }
@@ -641,7 +699,9 @@ fn network(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 };
                 let net = ctx.eng.docker.networks[k].clone();
                 if matches!(net.name.as_str(), "bridge" | "host" | "none") {
-                    ctx.err(&format!("Error response from daemon: {n} is a pre-defined network and cannot be removed\n"));
+                    ctx.err(&format!(
+                        "Error response from daemon: {n} is a pre-defined network and cannot be removed\n"
+                    ));
                     code = 1;
                     continue;
                 }
@@ -676,7 +736,9 @@ fn network_create(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             }
             f if f.starts_with("--subnet=") => subnet = Some(f["--subnet=".len()..].to_string()),
             f if f.starts_with('-') => {
-                return Err(Unsupported(format!("docker network create {f} is not modelled; supported: --subnet, -d bridge")))
+                return Err(Unsupported(format!(
+                    "docker network create {f} is not modelled; supported: --subnet, -d bridge"
+                )))
             }
             n => name = Some(n.to_string()),
         }
@@ -698,7 +760,9 @@ fn network_create(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             // Docker's default pools: 172.17-31.0.0/16, the first not in use.
             let used: Vec<Ipv4Addr> = ctx.eng.docker.networks.iter().map(|n| n.subnet.0).collect();
             let Some(b) = (18..=31u8).find(|b| !used.contains(&Ipv4Addr::new(172, *b, 0, 0))) else {
-                return Err(Unsupported("docker network create: the default pools beyond 172.31 are not modelled".into()));
+                return Err(Unsupported(
+                    "docker network create: the default pools beyond 172.31 are not modelled".into(),
+                ));
             };
             (Ipv4Addr::new(172, b, 0, 0), 16)
         }

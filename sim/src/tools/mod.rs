@@ -10,8 +10,8 @@
 //! per tool.
 
 pub mod bridge;
-pub mod conntrack;
 pub mod clab;
+pub mod conntrack;
 pub mod curl;
 pub mod docker;
 pub mod grep;
@@ -166,7 +166,9 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         "conntrack" => conntrack::run(ctx, args),
         "docker" => docker::run(ctx, args),
         "clab" | "containerlab" => clab::run(ctx, args),
-        "nft" => Err(Unsupported("nft (nftables) is not modelled yet; use iptables (netsim models iptables-nft)".into())),
+        "nft" => {
+            Err(Unsupported("nft (nftables) is not modelled yet; use iptables (netsim models iptables-nft)".into()))
+        }
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))
