@@ -111,3 +111,36 @@ fn docker_refuses_what_it_does_not_model() {
     };
     assert_eq!(err, "Error response from daemon: No such container: nope\n");
 }
+
+#[test]
+fn seed001_ctr_matches_the_kernel_run_of_its_plain_equivalent() {
+    use sim::verify::{simulated, Golden};
+    let kernel = Golden::load(&root().join("golden/ctr-equivalent")).expect("golden");
+    let rel = "scenarios/seeds/seed001-ctr.sh";
+    let src = std::fs::read_to_string(root().join(rel)).expect("readable");
+    let out = sim::simulate(&src, rel, kernel.profile.clone(), 0, false).unwrap_or_else(|f| panic!("{}", f.error));
+    let sim = simulated(&out, kernel.profile.clone());
+    // ctr's own lines: the task tables, and `ip netns exec PID` failing
+    // before the article's `ln -s` names the namespace.
+    let own: Vec<&str> = sim.stdout.lines().filter(|l| l.starts_with("TASK ") || l.starts_with("busybox-")).collect();
+    assert_eq!(
+        own,
+        [
+            "TASK         PID     STATUS    ",
+            "busybox-1    1000    RUNNING",
+            "TASK         PID     STATUS    ",
+            "busybox-1    1000    RUNNING",
+            "busybox-2    1003    RUNNING"
+        ]
+    );
+    let rest: String = sim
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with("TASK ") && !l.starts_with("busybox-"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(rest, kernel.stdout);
+    assert_eq!(sim.stderr, "Cannot open network namespace \"1000\": No such file or directory\n");
+    assert_eq!(sim.captures, kernel.captures);
+    assert_eq!(sim.exit_code, kernel.exit_code);
+}

@@ -81,6 +81,8 @@ pub struct Daemon {
     pub networks: Vec<Network>,
     /// Containers in creation order.
     pub containers: Vec<Container>,
+    /// containerd tasks (`ctr run`), in creation order.
+    pub tasks: Vec<super::ctr::Task>,
 }
 
 impl Daemon {

@@ -12,6 +12,7 @@
 pub mod bridge;
 pub mod clab;
 pub mod conntrack;
+pub mod ctr;
 pub mod curl;
 pub mod docker;
 pub mod grep;
@@ -122,6 +123,8 @@ pub const COMMANDS: &[&str] = &[
     "docker",
     "clab",
     "containerlab",
+    "ctr",
+    "ln",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -166,6 +169,8 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         "conntrack" => conntrack::run(ctx, args),
         "docker" => docker::run(ctx, args),
         "clab" | "containerlab" => clab::run(ctx, args),
+        "ctr" => ctr::run(ctx, args),
+        "ln" => ctr::ln(ctx, args),
         "nft" => {
             Err(Unsupported("nft (nftables) is not modelled yet; use iptables (netsim models iptables-nft)".into()))
         }
