@@ -38,10 +38,10 @@ fn section(text: &str, from: &str, to: &str) -> String {
 fn seed002_docker_matches_the_kernel_run_of_its_plain_equivalent() {
     let (out, err, code) = stdout("scenarios/seeds/seed002-docker.sh");
     assert_eq!(code, 0, "{err}");
-    assert_eq!(err, "");
+    assert_eq!(err, "conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n");
     let kernel = std::fs::read_to_string(root().join("golden/docker0-equivalent/stdout")).expect("golden");
     // The daemon's rules, byte for byte as the kernel printed them.
-    assert_eq!(section(&out, "-P INPUT ACCEPT", "Chain"), section(&kernel, "-P INPUT ACCEPT", "\u{0}"));
+    assert_eq!(section(&out, "-P INPUT ACCEPT", "PING"), section(&kernel, "-P INPUT ACCEPT", "\u{0}"));
     // Inside containerA: ifconfig (IPv6 is on under docker, off in the
     // equivalent), route -n, arp -n.
     let ifc: String = section(&out, "eth0: flags=4163<UP,BROADCAST,RUNNING,MULTICAST>  mtu 1500", "Kernel")
@@ -58,6 +58,52 @@ fn seed002_docker_matches_the_kernel_run_of_its_plain_equivalent() {
     assert!(out.contains("3 packets transmitted, 3 received, 0% packet loss"));
     // The article's POSTROUTING listing: MASQUERADE for 172.17.0.0/16 out of anything but docker0.
     assert!(out.contains("MASQUERADE  0    --  *      !docker0  172.17.0.0/16        0.0.0.0/0"), "{out}");
+    // The hand-made veth into docker0 (ns1) reaches containerB and the host.
+    assert!(out.contains("PING 172.17.0.100 (172.17.0.100) 56(84) bytes of data.\n64 bytes from 172.17.0.100"));
+    // MASQUERADE: the entry's reply goes to the host's eth0 address.
+    assert!(
+        out.contains("src=172.17.0.3 dst=8.8.8.8 type=8 code=0 id=1006 src=8.8.8.8 dst=10.3.8.6 type=0 code=0 id=1006"),
+        "{out}"
+    );
+    assert!(out.contains(
+        "default via 172.17.0.1 dev veth-ns1 \n172.17.0.0/16 dev veth-ns1 proto kernel scope link src 172.17.0.100 \n"
+    ));
+    let o = sim::simulate(
+        &std::fs::read_to_string(root().join("scenarios/seeds/seed002-docker.sh")).expect("readable"),
+        "seed002-docker.sh",
+        sim::model::HostProfile::plain(),
+        0,
+        false,
+    )
+    .expect("runs");
+    let text = |name: &str| {
+        let frames = sim::capture::pcap::read_pcap(&o.files[name]).expect("pcap");
+        frames.len()
+    };
+    // Two echoes and their replies on each side of the NAT.
+    assert_eq!(text("eth0.pcap"), 4);
+    assert_eq!(text("docker0.pcap"), 4);
+}
+
+#[test]
+fn docker_publish_port_and_network_isolation() {
+    let (out, err, code) = stdout("scenarios/seeds/docker-publish.sh");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("200\n"), "{out}");
+    assert!(
+        out.contains(
+            "    1    60 ACCEPT     6    --  !docker0 docker0  0.0.0.0/0            172.17.0.2           tcp dpt:80"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("    1    60 DNAT       6    --  !docker0 *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 to:172.17.0.2:80"));
+    assert!(out.contains("eth0@if8         UP             172.18.0.2/16"));
+    assert_eq!(out.matches("1 packets transmitted, 0 received, 100% packet loss").count(), 2);
+    assert!(out.contains("web\ndb\nbackend\n"));
+    // After docker rm and network rm only the daemon's docker0 rules are left.
+    assert!(
+        out.ends_with("-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\n-A DOCKER -i docker0 -j RETURN\n")
+    );
 }
 
 #[test]

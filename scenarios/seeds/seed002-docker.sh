@@ -6,6 +6,18 @@
 # their machine, here the addresses follow creation order, so containerB is
 # started first to match. Commands inside print as iputils/net-tools do, not as
 # the image's busybox.
+# Preamble (the author's host has an uplink, eth0 10.3.8.6): an "upstream"
+# namespace behind eth0 holds 8.8.8.8 on its loopback; the host routes to it.
+ip netns add upstream
+ip link add eth0 type veth peer name eth0 netns upstream
+ip addr add 10.3.8.6/24 dev eth0
+ip link set eth0 up
+ip -n upstream addr add 10.3.8.1/24 dev eth0
+ip -n upstream link set eth0 up
+ip -n upstream link set lo up
+ip -n upstream addr add 8.8.8.8/32 dev lo
+ip route add default via 10.3.8.1
+# --- the article ---
 
 # 172.17.0.2
 docker run -d --name containerB nginx:alpine > /dev/null
@@ -20,4 +32,32 @@ brctl show
 docker exec containerB ping -c 3 172.17.0.1
 iptables -S
 iptables -t nat -S
+
+# veth pair into docker0 by hand (the article's `ip netns exec ns1 /bin/bash`
+# session written as ip netns exec ns1 CMD).
+ip netns add ns1
+ip link add veth-ns1 type veth peer name veth-host
+ip link set veth-ns1 netns ns1
+ip netns exec ns1 ip link set lo up
+ip netns exec ns1 ip addr add 172.17.0.100/16 dev veth-ns1
+ip netns exec ns1 ip link set veth-ns1 up
+brctl addif docker0 veth-host
+ip link set veth-host up
+ip netns exec ns1 ping -c 2 172.17.0.2
+ping -c 2 172.17.0.100
+
+# containerA reaches 8.8.8.8 through MASQUERADE; captures on eth0 and docker0.
+tcpdump -i eth0 -nn host 8.8.8.8 -w eth0.pcap 2>/dev/null &
+tcpdump -i docker0 -nn host 8.8.8.8 -w docker0.pcap 2>/dev/null &
+sleep 1
+docker exec containerA ping -c 2 8.8.8.8
+conntrack -L -d 8.8.8.8 -o extended
+sleep 2
+kill -INT %1 %2
+wait
 iptables -t nat -L POSTROUTING -n -v
+
+# ns1 with docker0 as its gateway.
+ip netns exec ns1 ip route add default via 172.17.0.1
+ip netns exec ns1 ip route show
+ip netns exec ns1 ping -c 2 8.8.8.8
