@@ -3,7 +3,8 @@
 # ctr step replaced by what it does to the network: `ctr run` is a new
 # namespace with lo up (named here by the task's PID, as the article's
 # `ln -s /proc/PID/ns/net /var/run/netns/PID` names it), `ctr task exec` is
-# `ip netns exec`, and busybox-3 (--with-ns) is busybox-1's namespace. There
+# `ip netns exec` (ping and arp as the busybox image's applets), and
+# busybox-3 (--with-ns) is busybox-1's namespace. There
 # is no containerd here, so this is what the kernel judges; tests/seeds.rs
 # holds the ctr script to the same output.
 ip netns add lan
@@ -29,8 +30,8 @@ ip netns ls
 ip netns exec 1000 ip addr add 172.16.100.101/24 dev veth-2
 ip netns exec 1000 ip route add default  dev veth-2 # 为容器添加默认路由
 ip netns exec 1000 ip -br a
-ip netns exec 1000 ping -c 2 172.16.100.1
-ip netns exec 1000 ping -c 2 192.168.64.6
+ip netns exec 1000 busybox ping -c 2 172.16.100.1
+ip netns exec 1000 busybox ping -c 2 192.168.64.6
 
 ip netns add 1003
 ip -n 1003 link set lo up
@@ -44,9 +45,9 @@ sleep 2
 tcpdump -n -i br-0 icmp or arp > /dev/null 2>&1 &
 ip netns exec 1003 tcpdump -n -i veth-4 -w veth-4.pcap icmp or arp 2>/dev/null &
 sleep 1
-ip netns exec 1003 ping -c 2 172.16.100.101
-ip netns exec 1003 ping -c 2 172.16.100.1
-ip netns exec 1003 arp -a
+ip netns exec 1003 busybox ping -c 2 172.16.100.101
+ip netns exec 1003 busybox ping -c 2 172.16.100.1
+ip netns exec 1003 busybox arp -a
 sleep 2
 kill -INT %2
 wait %2
@@ -54,9 +55,9 @@ sysctl net.bridge.bridge-nf-call-iptables
 sysctl -w net.bridge.bridge-nf-call-arptables=0
 sysctl -w net.bridge.bridge-nf-call-ip6tables=0
 sysctl -w net.bridge.bridge-nf-call-iptables=0
-ip netns exec 1003 ping -c 2 172.16.100.101
+ip netns exec 1003 busybox ping -c 2 172.16.100.101
 
 ip netns exec 1000 ip -br a
-ip netns exec 1000 ping -c 1 172.16.100.102
+ip netns exec 1000 busybox ping -c 1 172.16.100.102
 kill -INT %1
 wait

@@ -77,11 +77,12 @@ ip -n containerA addr add 172.17.0.3/16 brd 172.17.255.255 dev eth0
 ip -n containerA link set eth0 up
 ip -n containerA route add default via 172.17.0.1 dev eth0
 sleep 2
-# Seed 002, inside containerA: ifconfig, route -n, ping containerB, arp -n.
+# Seed 002, inside containerA: ifconfig, route -n, ping containerB, arp -n
+# (ping and arp are BusyBox's in nginx:alpine).
 ip netns exec containerA ifconfig eth0 | grep -v packets
 ip netns exec containerA route -n
-ip netns exec containerA ping -c 2 172.17.0.2
-ip netns exec containerA arp -n
+ip netns exec containerA busybox ping -c 2 172.17.0.2
+ip netns exec containerA busybox arp -n
 # On the host: the bridge, its ports, and a capture on containerB's veth while it pings docker0.
 brctl show
 # txqueuelen 0, as Docker creates its devices: iproute2 prints no qlen.
@@ -89,7 +90,7 @@ ip link show veth63935af
 ip -j link show docker0
 tcpdump -i veth63935af -nn -c 5 -w veth63935af.pcap icmp 2>/dev/null &
 sleep 1
-ip netns exec containerB ping -c 3 172.17.0.1
+ip netns exec containerB busybox ping -c 3 172.17.0.1
 wait
 iptables -S
 iptables -t nat -S

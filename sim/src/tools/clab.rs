@@ -178,6 +178,7 @@ fn key_of(s: &str) -> Option<(String, &str)> {
 struct Node {
     name: String,
     kind: String,
+    image: String,
     exec: Vec<String>,
 }
 
@@ -273,7 +274,8 @@ fn nodes_of(y: &Yaml) -> Result<Vec<Node>, String> {
             Some(Yaml::List(l)) => l.iter().filter_map(Yaml::str).map(str::to_string).collect(),
             _ => vec![],
         };
-        out.push(Node { name: name.clone(), kind, exec });
+        let image = n.get("image").and_then(Yaml::str).unwrap_or("").to_string();
+        out.push(Node { name: name.clone(), kind, image, exec });
     }
     Ok(out)
 }
@@ -318,7 +320,10 @@ fn deploy(ctx: &mut Ctx<'_>, lab: &str, y: &Yaml, nodes: &[Node]) -> ToolResult 
     for n in nodes.iter().filter(|n| n.kind == "linux") {
         let id = docker::random_id(ctx);
         let c = match docker::create(ctx, &cname(lab, &n.name), &id, "none", &[])? {
-            Ok(c) => c,
+            Ok(mut c) => {
+                c.busybox = docker::busybox_image(&n.image);
+                c
+            }
             Err(m) => return ctx.fail(&m, 1),
         };
         ctx.eng.docker.containers.push(c);
@@ -383,7 +388,8 @@ fn deploy(ctx: &mut Ctx<'_>, lab: &str, y: &Yaml, nodes: &[Node]) -> ToolResult 
             }
             let out = ctx.stdio.clone();
             ctx.stdio = crate::engine::Stdio { out: crate::engine::Sink::Null, err: crate::engine::Sink::Null };
-            let r = docker::in_ns(ctx, ns, &argv, &format!("clab exec on node {}", n.name));
+            let bb = docker::busybox_image(&n.image);
+            let r = docker::in_ns(ctx, ns, &argv, &format!("clab exec on node {}", n.name), bb);
             ctx.stdio = out;
             if let Outcome::Spawned(pid) = r? {
                 ctx.eng.run_while(|e| e.procs.get(&pid).is_none_or(|p| p.exited()));

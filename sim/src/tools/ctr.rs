@@ -13,8 +13,9 @@
 //! `ip netns`; `ip link set DEV netns PID` (in `ip`) moves a device into a
 //! task's namespace through [`netns_of_pid`].
 //!
-//! What it does not: images (nothing of the image runs; commands inside print
-//! as the host's iproute2/iputils do, not as busybox's applets), snapshots,
+//! What it does not: images (nothing of the image runs; in a busybox or
+//! alpine task `ping` and `arp` are BusyBox's applets, the other commands
+//! print as the host's iproute2/net-tools do), snapshots,
 //! `ctr task exec` without a command (an interactive shell), other `ln` uses.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
@@ -29,6 +30,8 @@ pub struct Task {
     pub pid: u32,
     /// Its network namespace.
     pub ns: NsId,
+    /// Whether its image's userland is BusyBox.
+    pub busybox: bool,
 }
 
 /// The namespace of the task with process id `pid`.
@@ -107,7 +110,7 @@ fn run_task(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             "ctr run without -d runs the image's program in the foreground; netsim does not run images".into(),
         ));
     }
-    let [_image, id, cmd @ ..] = pos.as_slice() else {
+    let [image, id, cmd @ ..] = pos.as_slice() else {
         return ctx.fail("ctr: image ref and container id must be provided", 1);
     };
     if !cmd.is_empty() {
@@ -133,7 +136,8 @@ fn run_task(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         }
     };
     let pid = ctx.eng.alloc_pid().0;
-    ctx.eng.docker.tasks.push(Task { id: id.clone(), pid, ns });
+    let busybox = super::docker::busybox_image(image);
+    ctx.eng.docker.tasks.push(Task { id: id.clone(), pid, ns, busybox });
     Ok(Outcome::Exited(0))
 }
 
@@ -169,7 +173,7 @@ fn task_exec(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     if cmd.is_empty() {
         return ctx.fail("ctr: command must be provided", 1);
     }
-    super::docker::in_ns(ctx, t.ns, cmd, &format!("ctr task exec {id}"))
+    super::docker::in_ns(ctx, t.ns, cmd, &format!("ctr task exec {id}"), t.busybox)
 }
 
 /// `ln -s /proc/PID/ns/net /var/run/netns/NAME` (or `/run/netns/NAME`).

@@ -70,6 +70,17 @@ pub struct Container {
     pub net: Option<(String, u32)>,
     /// Published ports: (proto, host port, container port).
     pub ports: Vec<(String, u16, u16)>,
+    /// Whether its image's userland is BusyBox (alpine, busybox): `ping`
+    /// and `arp` inside run as BusyBox's applets.
+    pub busybox: bool,
+}
+
+/// Whether an image reference names a BusyBox userland: `busybox`,
+/// `alpine`, or a tag built on alpine (`nginx:alpine`, `python:3-alpine`).
+pub fn busybox_image(image: &str) -> bool {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let (repo, tag) = last.split_once(':').unwrap_or((last, ""));
+    matches!(repo, "busybox" | "alpine") || tag.contains("alpine")
 }
 
 /// The daemon's state.
@@ -319,7 +330,8 @@ fn run_container(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let id = random_id(ctx);
     let c = create(ctx, &name, &id, &network, &ports)?;
     match c {
-        Ok(c) => {
+        Ok(mut c) => {
+            c.busybox = busybox_image(image);
             ctx.eng.docker.containers.push(c);
             ctx.out(&format!("{id}\n"));
             Ok(Outcome::Exited(0))
@@ -343,7 +355,15 @@ pub fn create(
             return Ok(Err(format!("docker: Error response from daemon: No such container: {x}.")));
         };
         let ns = ctx.eng.docker.containers[k].ns;
-        return Ok(Ok(Container { name: name.into(), id: id.into(), ns, owns_ns: false, net: None, ports: vec![] }));
+        return Ok(Ok(Container {
+            name: name.into(),
+            id: id.into(),
+            ns,
+            owns_ns: false,
+            net: None,
+            ports: vec![],
+            busybox: false,
+        }));
     }
     if network == "host" {
         return Ok(Ok(Container {
@@ -353,11 +373,20 @@ pub fn create(
             owns_ns: false,
             net: None,
             ports: vec![],
+            busybox: false,
         }));
     }
     let ns = ctx.eng.world.add_netns_raw();
     must(ctx, ns, &["ip", "link", "set", "lo", "up"], "")?;
-    let mut c = Container { name: name.into(), id: id.into(), ns, owns_ns: true, net: None, ports: ports.to_vec() };
+    let mut c = Container {
+        name: name.into(),
+        id: id.into(),
+        ns,
+        owns_ns: true,
+        net: None,
+        ports: ports.to_vec(),
+        busybox: false,
+    };
     if network == "none" {
         return Ok(Ok(c));
     }
@@ -505,21 +534,22 @@ fn exec(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     if cmd.is_empty() {
         return ctx.fail("\"docker exec\" requires at least 2 arguments.\nSee 'docker exec --help'.\n\nUsage:  docker exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\nExecute a command in a running container", 1);
     }
-    let ns = ctx.eng.docker.containers[k].ns;
-    in_ns(ctx, ns, cmd, &format!("docker exec {key}"))
+    let (ns, bb) = (ctx.eng.docker.containers[k].ns, ctx.eng.docker.containers[k].busybox);
+    in_ns(ctx, ns, cmd, &format!("docker exec {key}"), bb)
 }
 
 /// Runs `cmd` (a modelled command, or `sh -c STRING` of simple commands
-/// joined by `;`, `&&`, `||`) in `ns`, waiting for each in turn.
-pub fn in_ns(ctx: &mut Ctx<'_>, ns: NsId, cmd: &[String], who: &str) -> ToolResult {
+/// joined by `;`, `&&`, `||`) in `ns`, waiting for each in turn; with
+/// `busybox`, `ping` and `arp` are BusyBox's applets.
+pub fn in_ns(ctx: &mut Ctx<'_>, ns: NsId, cmd: &[String], who: &str, busybox: bool) -> ToolResult {
     let saved = ctx.ns;
     ctx.ns = ns;
-    let r = in_ns_inner(ctx, cmd, who);
+    let r = in_ns_inner(ctx, cmd, who, busybox);
     ctx.ns = saved;
     r
 }
 
-fn in_ns_inner(ctx: &mut Ctx<'_>, cmd: &[String], who: &str) -> ToolResult {
+fn in_ns_inner(ctx: &mut Ctx<'_>, cmd: &[String], who: &str, busybox: bool) -> ToolResult {
     let shell = matches!(cmd[0].as_str(), "sh" | "/bin/sh" | "bash" | "/bin/bash" | "ash");
     if shell {
         if cmd.get(1).map(String::as_str) != Some("-c") || cmd.len() < 3 {
@@ -528,7 +558,7 @@ fn in_ns_inner(ctx: &mut Ctx<'_>, cmd: &[String], who: &str) -> ToolResult {
                 cmd.join(" ")
             )));
         }
-        return shell_c(ctx, &cmd[2], who);
+        return shell_c(ctx, &cmd[2], who, busybox);
     }
     if !super::is_known(&cmd[0]) || matches!(cmd[0].as_str(), "kill" | "wait" | "set" | "exit" | "docker" | "clab") {
         return Err(Unsupported(format!(
@@ -537,10 +567,15 @@ fn in_ns_inner(ctx: &mut Ctx<'_>, cmd: &[String], who: &str) -> ToolResult {
             super::COMMANDS.join(", ")
         )));
     }
+    if busybox && super::busybox::APPLETS.contains(&cmd[0].as_str()) {
+        let mut argv = vec!["busybox".to_string()];
+        argv.extend(cmd.iter().cloned());
+        return super::run(ctx, &argv);
+    }
     super::run(ctx, cmd)
 }
 
-fn shell_c(ctx: &mut Ctx<'_>, src: &str, who: &str) -> ToolResult {
+fn shell_c(ctx: &mut Ctx<'_>, src: &str, who: &str, busybox: bool) -> ToolResult {
     use crate::scenario::{AndOrOp, Command};
     let script =
         crate::scenario::parse(src, "sh -c").map_err(|e| Unsupported(format!("{who} sh -c: cannot parse: {e}")))?;
@@ -569,7 +604,7 @@ fn shell_c(ctx: &mut Ctx<'_>, src: &str, who: &str) -> ToolResult {
                     w.as_literal().ok_or_else(|| Unsupported(format!("{who} sh -c: variables are not modelled")))?,
                 );
             }
-            status = match in_ns_inner(ctx, &argv, who)? {
+            status = match in_ns_inner(ctx, &argv, who, busybox)? {
                 Outcome::Exited(c) => c,
                 Outcome::Spawned(pid) => {
                     let done = ctx.eng.run_while(|e| e.procs.get(&pid).is_none_or(|p| p.exited()));

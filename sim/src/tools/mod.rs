@@ -10,6 +10,7 @@
 //! per tool.
 
 pub mod bridge;
+pub mod busybox;
 pub mod clab;
 pub mod conntrack;
 pub mod ctr;
@@ -125,6 +126,7 @@ pub const COMMANDS: &[&str] = &[
     "containerlab",
     "ctr",
     "ln",
+    "busybox",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -171,6 +173,7 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         "clab" | "containerlab" => clab::run(ctx, args),
         "ctr" => ctr::run(ctx, args),
         "ln" => ctr::ln(ctx, args),
+        "busybox" => busybox::run(ctx, args),
         "nft" => {
             Err(Unsupported("nft (nftables) is not modelled yet; use iptables (netsim models iptables-nft)".into()))
         }

@@ -36,8 +36,9 @@
 //!
 //! # Printed output ([`output_text`], input: a script's stdout or stderr)
 //!
-//! 1. ping round-trip times (lines with `icmp_seq=`): `time=0.240 ms` becomes
-//!    `time=T ms`.
+//! 1. ping round-trip times (lines with `icmp_seq=`, or busybox's `seq=`):
+//!    `time=0.240 ms` becomes `time=T ms`; busybox's `round-trip min/avg/max`
+//!    values become `T`.
 //! 2. ping's statistics: `, time 1025ms` becomes `, time Tms`, and everything
 //!    after `rtt min/avg/max/mdev = ` becomes `T`.
 //! 3. tcpdump's closing counters are dropped: the lines `N packets captured`,
@@ -125,12 +126,16 @@ pub fn output_text(text: &str) -> String {
         if is_tcpdump_counter(line) {
             continue;
         }
-        let mut line = if line.contains("icmp_seq=") {
+        let mut line = if line.contains("icmp_seq=") || (line.contains(": seq=") && line.contains(" ttl=")) {
             rewrite_number_after(line, "time=", true, |_| Some("T".to_string()))
         } else {
             line.to_string()
         };
         line = rewrite_ping_total_time(&line);
+        if let Some(pos) = line.find("round-trip min/avg/max = ") {
+            line.truncate(pos + "round-trip min/avg/max = ".len());
+            line.push('T');
+        }
         if let Some(pos) = line.find("rtt min/avg/max/mdev = ") {
             line.truncate(pos + "rtt min/avg/max/mdev = ".len());
             line.push('T');
