@@ -1,5 +1,5 @@
 #!/bin/bash
-# BusyBox's ping and arp applets, as alpine and busybox containers run it (seeds 001
+# BusyBox's ping, arp and ifconfig applets, as alpine and busybox containers run it (seeds 001
 # and 002 show its output): "N data bytes", seq from 0, "packets received",
 # "round-trip min/avg/max"; exit 1 when nothing came back; an ICMP error is
 # ignored silently; a missing route fails at sendto after the opening line.
@@ -13,6 +13,13 @@ ip link set v0 up
 ip -n c addr add 10.0.0.2/24 dev eth0
 ip -n c link set eth0 up
 ip -n c link set lo up
+ip -n c link set eth0 txqueuelen 0
+ip -n c link add br9 address 02:00:00:00:00:09 type bridge
+# ifconfig in BusyBox's (net-tools 1.60) layout; counters left out (the
+# kernel's IGMP reports, not simulated, count there).
+ip netns exec c busybox ifconfig | grep -v -E 'packets|bytes'
+ip netns exec c busybox ifconfig -a | grep -v -E 'packets|bytes'
+ip netns exec c busybox ifconfig nope; echo "exit $?"
 tcpdump -i v0 -nn -w v0.pcap icmp 2>/dev/null &
 sleep 1
 ip netns exec c busybox ping -c 2 10.0.0.1; echo "exit $?"

@@ -7,8 +7,8 @@
 # to the same output. Seed 002's container commands follow.
 modprobe br_netfilter 2>/dev/null
 # IPv6 off (its background chatter would perturb the capture); Docker leaves
-# it on. ifconfig's packet counters are left out: the kernel's IGMP reports
-# (not simulated) count there.
+# it on. ifconfig's counters are left out: the kernel's IGMP reports (not
+# simulated) count there.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 # The daemon starts: docker0, ip_forward (was 0, so FORWARD policy DROP), its chains.
 ip link add docker0 address 02:42:7f:7c:68:0f type bridge
@@ -78,8 +78,8 @@ ip -n containerA link set eth0 up
 ip -n containerA route add default via 172.17.0.1 dev eth0
 sleep 2
 # Seed 002, inside containerA: ifconfig, route -n, ping containerB, arp -n
-# (ping and arp are BusyBox's in nginx:alpine).
-ip netns exec containerA ifconfig eth0 | grep -v packets
+# (ifconfig, ping and arp are BusyBox's in nginx:alpine).
+ip netns exec containerA busybox ifconfig | grep -v -E 'packets|bytes'
 ip netns exec containerA route -n
 ip netns exec containerA busybox ping -c 2 172.17.0.2
 ip netns exec containerA busybox arp -n
