@@ -192,3 +192,106 @@ fn seed001_ctr_matches_the_kernel_run_of_its_plain_equivalent() {
     assert_eq!(sim.captures, kernel.captures);
     assert_eq!(sim.exit_code, kernel.exit_code);
 }
+
+#[test]
+fn random_container_commands_never_panic() {
+    // A small deterministic generator over the new tools' words: every
+    // script must end in output, a tool's error, or a clear refusal.
+    const HEADS: &[&str] = &[
+        "docker",
+        "docker run -d",
+        "docker exec",
+        "docker network",
+        "docker rm -f",
+        "ctr",
+        "ctr run -d",
+        "ctr task exec --exec-id 1",
+        "ctr task ls",
+        "ln -s",
+        "busybox",
+        "busybox ping -c 1 -W 1",
+        "busybox ifconfig",
+        "busybox arp",
+        "clab deploy -t -",
+        "clab destroy -t -",
+        "ip link set x0 netns",
+    ];
+    const WORDS: &[&str] = &[
+        "run",
+        "exec",
+        "-d",
+        "--name",
+        "a",
+        "b",
+        "--network",
+        "none",
+        "host",
+        "container:a",
+        "bridge",
+        "n1",
+        "-p",
+        "8080:80",
+        "80",
+        "8080:80/udp",
+        "nginx:alpine",
+        "alpine",
+        "busybox",
+        "sh",
+        "-c",
+        "ping -c 1 172.17.0.1",
+        "ip a",
+        "create",
+        "ls",
+        "rm",
+        "--subnet",
+        "10.9.0.0/24",
+        "task",
+        "1000",
+        "1001",
+        "/proc/1000/ns/net",
+        "/var/run/netns/p",
+        "--with-ns",
+        "network:/var/run/netns/p",
+        "ping",
+        "arp",
+        "ifconfig",
+        "-a",
+        "-n",
+        "eth0",
+        "-",
+        "é",
+        "-é",
+        "172.17.0.2",
+        "x0",
+        "",
+    ];
+    let yaml = ["name: l\ntopology:\n  nodes:\n    a:\n      kind: linux\n      network-mode: none\n    b:\n      kind: linux\n      network-mode: none\n  links:\n    - endpoints: [\"a:e1\", \"b:e1\"]\n",
+        "name: l\ntopology:\n  nodes:\n    a: {}\n", "- x\n  y: :\n", "name: l\ntopology:\n  links:\n    - endpoints: [\"a:e1\"]\n"];
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for i in 0..400 {
+        let mut src = String::from(
+            "ip link add x0 type veth peer name x1\ndocker run -d --name a alpine > /dev/null\nctr run -d busybox t1\n",
+        );
+        for _ in 0..(1 + next() % 6) {
+            let head = HEADS[(next() % HEADS.len() as u64) as usize];
+            let mut line = head.to_string();
+            for _ in 0..(next() % 5) {
+                let w = WORDS[(next() % WORDS.len() as u64) as usize];
+                line.push_str(&format!(" '{w}'"));
+            }
+            if head.starts_with("clab") {
+                line.push_str(&format!(" <<'EOF'\n{}EOF", yaml[(next() % yaml.len() as u64) as usize]));
+            }
+            src.push_str(&line);
+            src.push('\n');
+        }
+        let r = std::panic::catch_unwind(|| sim::simulate(&src, "fuzz.sh", sim::model::HostProfile::plain(), i, false));
+        assert!(r.is_ok(), "panicked on:\n{src}");
+    }
+}

@@ -24,7 +24,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
 /// [`Unsupported`] for options netsim does not model in this mode.
 pub fn run_busybox(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     for a in args {
-        if a.starts_with('-') && !matches!(&a[..2.min(a.len())], "-c" | "-W" | "-s" | "-4") {
+        if a.starts_with('-') && !matches!(a.get(..2), Some("-c" | "-W" | "-s" | "-4")) {
             return Err(Unsupported(format!("busybox ping option '{a}' is not modelled; supported: -c -W -s -4")));
         }
     }
