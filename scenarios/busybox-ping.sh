@@ -1,5 +1,5 @@
 #!/bin/bash
-# BusyBox's ping, arp and ifconfig applets, as alpine and busybox containers run it (seeds 001
+# BusyBox's ping, arp, ifconfig and ip applets, as alpine and busybox containers run it (seeds 001
 # and 002 show its output): "N data bytes", seq from 0, "packets received",
 # "round-trip min/avg/max"; exit 1 when nothing came back; an ICMP error is
 # ignored silently; a missing route fails at sendto after the opening line.
@@ -20,6 +20,16 @@ ip -n c link add br9 address 02:00:00:00:00:09 type bridge
 ip netns exec c busybox ifconfig | grep -v -E 'packets|bytes'
 ip netns exec c busybox ifconfig -a | grep -v -E 'packets|bytes'
 ip netns exec c busybox ifconfig nope; echo "exit $?"
+# BusyBox's ip: no state/group/link-netnsid, qlen only when not 0, a veth's
+# peer index looked up in its own namespace (eth0's peer v0 has ifindex 2 in
+# the host, which here is eth0 itself).
+ip -n c link add p0 address 02:00:00:00:00:10 type veth peer name p1
+ip -n c link set p1 address 02:00:00:00:00:11
+ip -n c link set p0 master br9
+ip -n c link set p0 up
+ip netns exec c busybox ip a
+ip netns exec c busybox ip link show p0
+ip netns exec c busybox ip a s nope; echo "exit $?"
 tcpdump -i v0 -nn -w v0.pcap icmp 2>/dev/null &
 sleep 1
 ip netns exec c busybox ping -c 2 10.0.0.1; echo "exit $?"

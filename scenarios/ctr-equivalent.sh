@@ -3,7 +3,7 @@
 # ctr step replaced by what it does to the network: `ctr run` is a new
 # namespace with lo up (named here by the task's PID, as the article's
 # `ln -s /proc/PID/ns/net /var/run/netns/PID` names it), `ctr task exec` is
-# `ip netns exec` (ping and arp as the busybox image's applets), and
+# `ip netns exec` (ping, arp and ip a as the busybox image's applets), and
 # busybox-3 (--with-ns) is busybox-1's namespace. There
 # is no containerd here, so this is what the kernel judges; tests/seeds.rs
 # holds the ctr script to the same output.
@@ -18,7 +18,7 @@ ip link add br-0 address ae:d6:21:1e:15:ca type bridge
 
 ip netns add 1000
 ip -n 1000 link set lo up
-ip netns exec 1000 ip a
+ip netns exec 1000 busybox ip a
 ip link add veth-1 type veth peer name veth-2
 ip link set veth-2 address 56:28:03:e9:d6:ad
 ip link set veth-2 up netns 1000
@@ -29,7 +29,7 @@ ip addr add 172.16.100.1/24 dev br-0
 ip netns ls
 ip netns exec 1000 ip addr add 172.16.100.101/24 dev veth-2
 ip netns exec 1000 ip route add default  dev veth-2 # 为容器添加默认路由
-ip netns exec 1000 ip -br a
+ip netns exec 1000 busybox ip a
 ip netns exec 1000 busybox ping -c 2 172.16.100.1
 ip netns exec 1000 busybox ping -c 2 192.168.64.6
 
@@ -57,7 +57,7 @@ sysctl -w net.bridge.bridge-nf-call-ip6tables=0
 sysctl -w net.bridge.bridge-nf-call-iptables=0
 ip netns exec 1003 busybox ping -c 2 172.16.100.101
 
-ip netns exec 1000 ip -br a
+ip netns exec 1000 busybox ip a
 ip netns exec 1000 busybox ping -c 1 172.16.100.102
 kill -INT %1
 wait

@@ -20,7 +20,7 @@ iptables -L DOCKER -n -v
 iptables -t nat -L DOCKER -n -v
 docker network create backend > /dev/null
 docker run -d --name db --network backend alpine sleep infinity > /dev/null
-docker exec db ip -br addr show eth0
+docker exec db ip addr show eth0
 docker exec db ping -c 1 -W 1 172.17.0.2
 docker exec web ping -c 1 -W 1 172.18.0.2
 iptables -L DOCKER-ISOLATION-STAGE-2 -n -v

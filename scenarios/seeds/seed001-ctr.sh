@@ -7,7 +7,7 @@
 # Adaptations: the task PIDs are the ones `ctr task ls` prints here (1000,
 # 1003; the author's were 2592 and 6306); the interactive `sh` sessions are
 # `ctr task exec ... CMD`; `^C`-ended pings are `ping -c 2`; `ls /proc/PID/net/`
-# is left out. Commands inside print as iproute2/iputils do, not as busybox.
+# is left out. ip a, ping and arp inside are BusyBox's applets.
 ip netns add lan
 ip link add ens3 type veth peer name lan0 netns lan
 ip addr add 192.168.64.6/24 dev ens3
@@ -32,7 +32,7 @@ ln -s /proc/1000/ns/net /var/run/netns/1000
 ip netns ls
 ip netns exec 1000 ip addr add 172.16.100.101/24 dev veth-2
 ip netns exec 1000 ip route add default  dev veth-2 # 为容器添加默认路由
-ctr task exec -t --exec-id 123 busybox-1 ip -br a
+ctr task exec -t --exec-id 123 busybox-1 ip a
 ctr task exec -t --exec-id 123 busybox-1 ping -c 2 172.16.100.1
 ctr task exec -t --exec-id 123 busybox-1 ping -c 2 192.168.64.6
 
@@ -62,7 +62,7 @@ sysctl -w net.bridge.bridge-nf-call-iptables=0
 ctr task exec -t --exec-id 7 busybox-2 ping -c 2 172.16.100.101
 
 ctr run -t -d --with-ns network:/var/run/netns/1000  docker.io/library/busybox:latest busybox-3
-ctr task exec -t --exec-id 444 busybox-3 ip -br a
+ctr task exec -t --exec-id 444 busybox-3 ip a
 ctr task exec -t --exec-id 444 busybox-3 ping -c 1 172.16.100.102
 kill -INT %1
 wait

@@ -4,18 +4,23 @@
 //! `ifconfig [-a] [DEV]` (the old net-tools 1.60 layout BusyBox keeps:
 //! `Link encap:Ethernet  HWaddr 02:42:AC:...`, interfaces sorted by name).
 //!
-//! What it does not: the other applets. Inside a container `ip` and
-//! `route` print as the host's iproute2 and net-tools do (BusyBox's `route
-//! -n` prints the same table; its `ip` drops `state`/`group`): a divergence
-//! listed in README. `ifconfig` setting addresses or flags, and address
-//! labels (`eth0:1`), are not modelled.
+//! `ip a`/`ip addr [show] [DEV]` and `ip link [show] [DEV]` print as BusyBox's
+//! `ip` (old iproute2 code): no `state`, `group` or `link-netnsid`, `qlen`
+//! only when not 0, and a veth's `@PEER` resolved by ifindex in the caller's
+//! own namespace (`@ifN` when no device there has it, and then `M-DOWN`, as
+//! its flag lookup finds nothing up); every other `ip` command is iproute2's.
+//!
+//! What it does not: the other applets; BusyBox's `ip route`/`ip neigh`
+//! listings (iproute2's are printed: a divergence listed in README; its
+//! `route -n` prints the same table as net-tools). `ifconfig` setting
+//! addresses or flags, and address labels (`eth0:1`), are not modelled.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 /// The applets netsim runs in BusyBox's form.
-pub const APPLETS: &[&str] = &["ping", "arp", "ifconfig"];
+pub const APPLETS: &[&str] = &["ping", "arp", "ifconfig", "ip"];
 
 /// `busybox APPLET ARGS`.
 ///
@@ -26,7 +31,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         Some("ping") => super::ping::run_busybox(ctx, &args[1..]),
         Some("arp") => arp(ctx, &args[1..]),
         Some("ifconfig") => ifconfig(ctx, &args[1..]),
-        Some(a) => Err(Unsupported(format!("busybox {a} is not modelled; supported: busybox ping, arp, ifconfig"))),
+        Some("ip") => ip(ctx, &args[1..]),
+        Some(a) => Err(Unsupported(format!("busybox {a} is not modelled; supported: busybox ping, arp, ifconfig, ip"))),
         None => Err(Unsupported("busybox without an applet is not modelled".into())),
     }
 }
@@ -151,4 +157,104 @@ fn ifconfig(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     }
     ctx.out(&out);
     Ok(Outcome::Exited(0))
+}
+
+fn ip(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (obj, rest) = match words.split_first() {
+        Some((o, r)) => (*o, r),
+        None => return super::run(ctx, &[String::from("ip")]),
+    };
+    if obj.starts_with('-') {
+        return Err(Unsupported(format!("busybox ip {obj}: options are not modelled for BusyBox's ip")));
+    }
+    let link = match obj {
+        "a" | "addr" | "address" => false,
+        "l" | "link" => true,
+        _ => return ip_iproute2(ctx, args),
+    };
+    let rest = match rest.split_first() {
+        Some((v, r)) if matches!(*v, "show" | "s" | "list" | "ls" | "lst") => r,
+        Some(_) => return ip_iproute2(ctx, args),
+        None => rest,
+    };
+    let dev = match rest {
+        [] => None,
+        ["dev", d] | [d] => Some(d.to_string()),
+        _ => {
+            return Err(Unsupported(format!("busybox ip {}: only ip a|link [show] [DEV] is modelled", args.join(" "))))
+        }
+    };
+    let w = &ctx.eng.world;
+    if let Some(d) = &dev {
+        if w.link_by_name(ctx.ns, d).is_none() {
+            return ctx.fail(&format!("ip: can't find device '{d}'"), 1);
+        }
+    }
+    let opts = crate::render::iproute::IpOpts::default();
+    let text = if link {
+        crate::render::iproute::ip_link_show(w, ctx.ns, dev.as_deref(), &opts)
+    } else {
+        crate::render::iproute::ip_addr_show(w, ctx.ns, dev.as_deref(), &opts)
+    };
+    let Ok(text) = text else {
+        return Err(Unsupported("busybox ip: listing failed".into()));
+    };
+    let mut out = String::new();
+    for line in text.lines() {
+        if let Some(h) = header(w, ctx.ns, line) {
+            out.push_str(&h);
+        } else if line.starts_with("    link/") {
+            let cut = line.find(" link-netns").unwrap_or(line.len());
+            out.push_str(&line[..cut]);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    ctx.out(&out);
+    Ok(Outcome::Exited(0))
+}
+
+/// Commands BusyBox's `ip` runs like iproute2 (changes print nothing).
+fn ip_iproute2(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    let mut argv = vec![String::from("ip")];
+    argv.extend(args.iter().cloned());
+    super::run(ctx, &argv)
+}
+
+/// A link record's first line as BusyBox's `print_linkinfo` prints it.
+fn header(w: &crate::model::World, ns: crate::model::NsId, line: &str) -> Option<String> {
+    let (idx, _) = line.split_once(": ")?;
+    let idx: u32 = idx.parse().ok()?;
+    let id = w.links_in(ns).find(|l| w.link(*l).ifindex == idx)?;
+    let l = w.link(id);
+    let mut s = format!("{idx}: {}", l.name);
+    let mut m_down = false;
+    if let Some(p) = l.veth_peer().filter(|p| w.link_alive(*p)) {
+        let iflink = w.link(p).ifindex;
+        match w.links_in(ns).find(|x| w.link(*x).ifindex == iflink) {
+            Some(x) => {
+                s.push_str(&format!("@{}", w.link(x).name));
+                m_down = !w.link(x).admin_up;
+            }
+            None => {
+                s.push_str(&format!("@if{iflink}"));
+                m_down = true;
+            }
+        }
+    }
+    let mut flags: Vec<&str> =
+        crate::render::iproute::link_flags(w, id).into_iter().filter(|f| *f != "M-DOWN").collect();
+    if m_down {
+        flags.push("M-DOWN");
+    }
+    s.push_str(&format!(": <{}> mtu {} qdisc {} ", flags.join(","), l.mtu, crate::render::iproute::qdisc(l)));
+    if let Some(m) = l.master.filter(|m| w.link_alive(*m)) {
+        s.push_str(&format!("master {} ", w.link(m).name));
+    }
+    if l.qlen != 0 {
+        s.push_str(&format!("qlen {}", l.qlen));
+    }
+    Some(s)
 }
