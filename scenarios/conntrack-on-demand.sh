@@ -29,3 +29,8 @@ ping -c 2 -i 0.2 127.0.0.1 > /dev/null
 iptables -L OUTPUT -v -n
 iptables -P OUTPUT ACCEPT
 iptables -L OUTPUT -v -n
+# Without -n: "any" for no interface, service names, and 127.0.0.1 named
+# from /etc/hosts.
+iptables -A FORWARD -i eth0 -p tcp --dport 80 -j ACCEPT
+iptables -A FORWARD -o lo -s 127.0.0.1 -j DROP
+iptables -L FORWARD -v

@@ -1,9 +1,13 @@
-//! The `netsim` command line: `run` simulates a script; `verify` runs it on
-//! the real kernel in a sandbox and compares; `explain`, `graph` and `tui`
-//! tell and show what happened to each packet (their logic lives in the
-//! `explain`, `graph` and `tui` modules).
+//! The `netsim` command line: `run` simulates a script (or sweeps many, see
+//! [`sweep`]); `verify` runs it on the real kernel in a sandbox and compares;
+//! `explain`, `graph` and `tui` tell and show what happened to each packet
+//! (their logic lives in the `explain`, `graph` and `tui` modules); `gen`
+//! writes large scenarios (see [`gen`]).
 
-use anyhow::{bail, Context, Result};
+mod gen;
+mod sweep;
+
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use sim::model::HostProfile;
 use std::io::Write;
@@ -20,9 +24,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Simulate SCRIPT: print what its commands print; write its files to DIR.
+    /// Given several scripts, run them in parallel, each into DIR/NAME/, and
+    /// print a summary (exit 2 if any was refused).
     Run {
-        /// The scenario script (a bash script the real kernel can run as root).
-        script: PathBuf,
+        /// The scenario script(s) (bash scripts the real kernel can run as root).
+        #[arg(required = true)]
+        scripts: Vec<PathBuf>,
         /// Where files the script writes (tcpdump -w) go.
         #[arg(long, default_value = ".")]
         out: PathBuf,
@@ -95,6 +102,56 @@ enum Cmd {
         #[arg(long)]
         record: Option<PathBuf>,
     },
+    /// Write a large generated scenario to stdout (or -o FILE).
+    Gen {
+        /// What to generate.
+        #[command(subcommand)]
+        kind: GenKind,
+        /// Write the script here instead of stdout.
+        #[arg(short, long, global = true)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum GenKind {
+    /// Namespaces spread over bridges the host routes between, and pings.
+    Bridges {
+        /// Namespaces.
+        #[arg(long, default_value_t = 1000)]
+        namespaces: usize,
+        /// Bridges (at most 250).
+        #[arg(long, default_value_t = 10)]
+        bridges: usize,
+        /// Pings at the end.
+        #[arg(long, default_value_t = 10)]
+        pings: usize,
+    },
+    /// A kube-proxy-style ruleset (iptables-restore) the host forwards through.
+    KubeProxy {
+        /// Services (two filter rules each).
+        #[arg(long, default_value_t = 10000)]
+        services: usize,
+        /// Endpoints per service (nat table only).
+        #[arg(long, default_value_t = 3)]
+        endpoints: usize,
+        /// Also write the nat table (with more than one endpoint it needs the statistic match, not modelled yet).
+        #[arg(long)]
+        nat: bool,
+    },
+}
+
+fn gen(kind: GenKind, output: Option<&Path>) -> Result<ExitCode> {
+    let text = match kind {
+        GenKind::Bridges { namespaces, bridges, pings } => gen::bridges(gen::Bridges { namespaces, bridges, pings }),
+        GenKind::KubeProxy { services, endpoints, nat } => gen::kube_proxy(gen::KubeProxy { services, endpoints, nat }),
+    }
+    .map_err(|e| anyhow::anyhow!(e))?;
+    match output {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("writing {}", p.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 mod explain;
@@ -140,8 +197,8 @@ fn print_output(out: &[(sim::engine::Stream, String)]) {
 fn run(script: &Path, out: &Path, stats: bool, seed: u64, profile: &str) -> Result<ExitCode> {
     let profile = load_profile(profile)?;
     let src = std::fs::read(script).with_context(|| format!("cannot read {}", script.display()))?;
-    let Ok(src) = String::from_utf8(src) else { bail!("{}: not valid UTF-8 text", script.display()) };
     let name = script.display().to_string();
+    let src = sim::scenario::decode(&src, &name)?;
     // --stats reports real wall time; the simulation itself never reads a clock.
     #[allow(clippy::disallowed_methods)]
     let started = std::time::Instant::now();
@@ -178,11 +235,14 @@ fn run(script: &Path, out: &Path, stats: bool, seed: u64, profile: &str) -> Resu
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.cmd {
-        Cmd::Run { script, out, stats, seed, host_profile, pcapng } => run(&script, &out, stats, seed, &host_profile)
-            .and_then(|code| match pcapng {
-                Some(file) => explain::pcapng(&script, &file, seed, load_profile(&host_profile)?).map(|()| code),
+        Cmd::Run { scripts, out, stats, seed, host_profile, pcapng } => match (scripts.as_slice(), pcapng) {
+            ([script], pcapng) => run(script, &out, stats, seed, &host_profile).and_then(|code| match pcapng {
+                Some(file) => explain::pcapng(script, &file, seed, load_profile(&host_profile)?).map(|()| code),
                 None => Ok(code),
             }),
+            (_, Some(_)) => Err(anyhow::anyhow!("--pcapng takes one script")),
+            (many, None) => load_profile(&host_profile).map(|p| sweep::sweep(many, &out, seed, &p)),
+        },
         Cmd::Verify { script, out, record } => verify::verify(&script, out.as_deref(), record.as_deref()),
         Cmd::Tui { script, seed, host_profile } => load_profile(&host_profile).and_then(|p| tui::tui(&script, seed, p)),
         Cmd::Graph { script, format, packet, seed, host_profile } => {
@@ -191,6 +251,7 @@ fn main() -> ExitCode {
         Cmd::Explain { script, filter, json, seed, host_profile } => {
             load_profile(&host_profile).and_then(|p| explain::explain(&script, filter.as_deref(), json, seed, p))
         }
+        Cmd::Gen { kind, output } => gen(kind, output.as_deref()),
     };
     match r {
         Ok(c) => c,

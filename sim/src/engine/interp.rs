@@ -179,6 +179,9 @@ impl<'e> Interp<'e> {
         // Let in-flight packets settle, then stop the leftovers.
         let settle = self.eng.now + super::HOP_NS * 1000;
         self.eng.run_until(settle);
+        if let Some(last) = script.items.last() {
+            self.check_budget(last.span, "(end of script)")?;
+        }
         let running: Vec<Pid> = self.eng.procs.iter().filter(|(_, p)| !p.exited()).map(|(k, _)| *k).collect();
         for pid in running {
             self.eng.interrupt(pid);
@@ -297,7 +300,8 @@ impl<'e> Interp<'e> {
             match c {
                 Command::Simple(sc) => {
                     if let Some(pid) = self.simple(sc, stdio, input, false)? {
-                        self.wait_pid(pid, sc.span, "command")?;
+                        let name = sc.words.first().and_then(|w| w.as_literal()).unwrap_or_else(|| "command".into());
+                        self.wait_pid(pid, sc.span, &name)?;
                     }
                 }
                 other => {
@@ -305,6 +309,13 @@ impl<'e> Interp<'e> {
                         return Ok(Flow::Exit);
                     }
                 }
+            }
+            if self.eng.budget_exhausted.is_some() {
+                let name = match c {
+                    Command::Simple(sc) => sc.words.first().and_then(|w| w.as_literal()).unwrap_or_default(),
+                    _ => String::new(),
+                };
+                self.check_budget(c.span(), &name)?;
             }
             if self.exit.is_some() {
                 return Ok(Flow::Exit);
@@ -394,8 +405,18 @@ impl<'e> Interp<'e> {
         }
     }
 
+    /// Stops the run when the engine's event budget ran out during the
+    /// command at `span`.
+    fn check_budget(&self, span: Span, cmd: &str) -> Result<(), RunError> {
+        match &self.eng.budget_exhausted {
+            Some(why) => Err(self.err_at(span, cmd, why.clone())),
+            None => Ok(()),
+        }
+    }
+
     fn wait_pid(&mut self, pid: Pid, span: Span, cmd: &str) -> Result<(), RunError> {
         let done = self.eng.run_while(|e| e.procs.get(&pid).is_none_or(Process::exited));
+        self.check_budget(span, cmd)?;
         if !done {
             return Err(self.err_at(span, cmd, "this process never exits by itself (e.g. tcpdump without -c); run it in the background with & and stop it with kill".into()));
         }
@@ -591,6 +612,13 @@ impl<'e> Interp<'e> {
                         if background {
                             Ok(Some(pid))
                         } else {
+                            if let Some(Process::Ping(p)) = self.eng.procs.get(&pid) {
+                                if p.count == 0 && p.deadline_ns.is_none() {
+                                    // The real one runs until Ctrl-C: the
+                                    // script would never get past it.
+                                    return Err(self.err_at(sc.span, &cmd, "ping without -c or -w never exits by itself; give it -c COUNT or -w SECONDS, or run it in the background with & and stop it with kill -INT".into()));
+                                }
+                            }
                             self.wait_pid(pid, sc.span, &cmd)?;
                             Ok(None)
                         }

@@ -35,6 +35,18 @@ use std::net::Ipv4Addr;
 /// takes about a microsecond; the exact value only spaces capture timestamps.
 pub const HOP_NS: u64 = 1_000;
 
+/// How many events one run may process before it is stopped (see
+/// [`Engine::event_budget`]): some seconds of wall time, far more than any
+/// scenario in `scenarios/` needs (the largest takes a few thousand), and a
+/// bound on a broadcast storm, which would otherwise run until the script's
+/// last `sleep` ends (or, with a topology that multiplies frames, forever).
+pub const DEFAULT_EVENT_BUDGET: u64 = 50_000_000;
+
+/// How many frames may be in flight at once before the run is stopped like
+/// an exhausted event budget: a loop that multiplies frames (three links
+/// between two bridges) would otherwise fill memory long before the budget.
+pub const MAX_IN_FLIGHT: usize = 1_000_000;
+
 /// Something scheduled to happen.
 #[derive(Debug)]
 pub enum Event {
@@ -152,6 +164,13 @@ pub struct Engine {
     pub trace: Trace,
     /// Counters.
     pub stats: Stats,
+    /// The most events this run may process. When it is spent the queue is
+    /// emptied, [`Engine::budget_exhausted`] says why, and the interpreter
+    /// stops the script with that explanation.
+    pub event_budget: u64,
+    /// Set when [`Engine::event_budget`] ran out: an explanation naming the
+    /// frames that were still in flight and where.
+    pub budget_exhausted: Option<String>,
     /// The scenario seed.
     pub seed: u64,
     /// TCP and UDP sockets of every namespace.
@@ -163,7 +182,9 @@ pub struct Engine {
     /// `reachable_time` per namespace, drawn on first use.
     reachable: BTreeMap<NsId, u64>,
     /// Carrier of each link at the last refresh (to see carrier events).
-    last_carrier: BTreeMap<LinkId, bool>,
+    /// Indexed by `LinkId` (ids are dense and never reused): a map here made
+    /// every configuration command cost a tree insert per link.
+    last_carrier: Vec<Option<bool>>,
     /// `skb->_nfct` of the packet in the hooks now (see `conntrack`).
     pub(crate) skb_ct: conntrack::SkbCt,
     /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
@@ -194,12 +215,14 @@ impl Engine {
             pipes: Vec::new(),
             trace: Trace::default(),
             stats: Stats::default(),
+            event_budget: DEFAULT_EVENT_BUDGET,
+            budget_exhausted: None,
             seed,
             taps: Vec::new(),
             docker: crate::tools::docker::Daemon::default(),
             sockets: socket::Sockets::default(),
             reachable: BTreeMap::new(),
-            last_carrier: BTreeMap::new(),
+            last_carrier: Vec::new(),
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
             brdnat: BTreeMap::new(),
@@ -222,8 +245,13 @@ impl Engine {
         self.queue.peek().map(|Reverse((t, _))| *t)
     }
 
-    /// Runs one event. Returns false when the queue is empty.
+    /// Runs one event. Returns false when the queue is empty, or was emptied
+    /// because the event budget ran out.
     pub fn step(&mut self) -> bool {
+        if self.stats.events >= self.event_budget || self.pending.len() > MAX_IN_FLIGHT {
+            self.exhaust_budget();
+            return false;
+        }
         let Some(Reverse((t, seq))) = self.queue.pop() else {
             return false;
         };
@@ -244,6 +272,47 @@ impl Engine {
             }
         }
         true
+    }
+
+    /// Stops the simulation: explains what was in flight when the budget ran
+    /// out, then drops every pending event.
+    // DIVERGENCE: the kernel keeps a broadcast storm going for as long as the
+    // loop exists (saturating CPUs and links); netsim stops the run with an
+    // error once the budget is spent.
+    fn exhaust_budget(&mut self) {
+        if self.budget_exhausted.is_none() {
+            let mut frames: BTreeMap<String, u64> = BTreeMap::new();
+            let mut in_flight = 0u64;
+            for ev in self.pending.values() {
+                if let Event::Rx { link, .. } | Event::Xmit { link, .. } = ev {
+                    in_flight += 1;
+                    let l = self.world.link(*link);
+                    let ns = self.world.ns_name(l.ns).unwrap_or("root").to_string();
+                    *frames.entry(format!("{} (netns {ns})", l.name)).or_default() += 1;
+                }
+            }
+            let mut busiest: Vec<(String, u64)> = frames.into_iter().collect();
+            busiest.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let places: Vec<String> = busiest.iter().take(4).map(|(d, n)| format!("{n} arriving at {d}")).collect();
+            let limit = if self.stats.events >= self.event_budget {
+                format!("the event budget ({}) ran out", self.event_budget)
+            } else {
+                format!("more than {MAX_IN_FLIGHT} frames were in flight")
+            };
+            self.budget_exhausted = Some(format!(
+                "{limit}: the simulation stopped after {} events at virtual time {}.{:09}s with {} frame(s) still in flight ({}): \
+                 frames that never stop circulating are most likely a bridge loop (a broadcast storm: Linux bridges \
+                 run without STP unless `stp_state 1` is set, and netsim does not model STP) or a forwarding loop \
+                 without a TTL to end it",
+                self.stats.events,
+                self.now / 1_000_000_000,
+                self.now % 1_000_000_000,
+                in_flight,
+                if places.is_empty() { "none".to_string() } else { places.join(", ") },
+            ));
+        }
+        self.queue.clear();
+        self.pending.clear();
     }
 
     /// Runs events up to and including time `t`, then sets the clock to `t`.

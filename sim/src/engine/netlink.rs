@@ -32,7 +32,11 @@ impl Engine {
         }
         for id in ids {
             let carrier = self.world.carrier(id);
-            let changed = self.last_carrier.insert(id, carrier) != Some(carrier);
+            let i = id.0 as usize;
+            if self.last_carrier.len() <= i {
+                self.last_carrier.resize(i + 1, None);
+            }
+            let changed = self.last_carrier[i].replace(carrier) != Some(carrier);
             let l = self.world.link(id);
             let (admin_up, ll6, lo, ns, conf) = (l.admin_up, l.ll6, l.is_loopback(), l.ns, l.conf);
             if changed && l.veth_peer().is_some() {
@@ -601,7 +605,12 @@ impl Engine {
         if n.nsids.contains_key(&other) {
             return;
         }
-        let id = (0..).find(|i| !n.nsids.values().any(|v| v == i)).unwrap_or(0);
+        // The lowest free id (idr_alloc), without a scan of the map per
+        // candidate: quadratic per call once thousands of namespaces exist.
+        let mut used: Vec<_> = n.nsids.values().copied().collect();
+        used.sort_unstable();
+        used.dedup();
+        let id = used.iter().zip(0..).find(|(v, i)| **v != *i).map_or(used.len() as _, |(_, i)| i);
         n.nsids.insert(other, id);
     }
 }

@@ -664,6 +664,11 @@ fn list_addr(a: &Option<Inv<AddrMask>>, numeric: bool) -> String {
             }
         }
         Some(a) => match a.val.prefix_len() {
+            // xtables_ipaddr_to_anyname: gethostbyaddr, which finds only
+            // /etc/hosts' `127.0.0.1 localhost` in a sandbox without DNS.
+            // DIVERGENCE: a host whose resolver names other addresses prints
+            // those names; netsim prints the numbers.
+            Some(32) if !numeric && a.val.addr == std::net::Ipv4Addr::LOCALHOST => "localhost".into(),
             Some(32) => a.val.addr.to_string(),
             Some(0) if !numeric => "anywhere".into(),
             _ => addr(&a.val),
@@ -1070,7 +1075,8 @@ pub fn list(t: &Table, chain: Option<&str>, o: &ListOptions) -> String {
             let _ = write!(out, "{opt:<2} ");
             if o.verbose {
                 let ifc = |i: &Option<Inv<String>>| match i {
-                    None => "*".to_string(),
+                    // print_ifaces: "*" under -n, "any" without.
+                    None => if o.numeric { "*" } else { "any" }.to_string(),
                     Some(i) => format!("{}{}", if i.inv { "!" } else { "" }, i.val),
                 };
                 // `%-6s ` twice, and the nft variant's extra space.

@@ -51,8 +51,10 @@ pub use expand::{expand_heredoc, expand_word, expand_word_single, unquoted_glob_
 
 /// How deeply compound commands (and `${...:-...}` defaults) may nest: far
 /// beyond any real scenario, low enough that recursion cannot exhaust the
-/// stack on hostile input.
-const MAX_NESTING: usize = 100;
+/// stack on hostile input. (100 nested `for` loops overflowed a 2 MiB test
+/// thread's stack in a debug build: a level of parser recursion takes about
+/// 20 KiB there.)
+const MAX_NESTING: usize = 50;
 
 /// Parses a scenario script. `file` is only used in error messages.
 ///
@@ -63,6 +65,30 @@ const MAX_NESTING: usize = 100;
 /// subset (reported at the construct, naming it and listing what is supported).
 pub fn parse(src: &str, file: &str) -> Result<Script, ScenarioError> {
     parser::parse_tokens(lexer::tokenize(src, file), file)
+}
+
+/// Decodes a script file's bytes as UTF-8 text, as [`parse`] needs it.
+///
+/// # Errors
+///
+/// The first byte that is not UTF-8, as `file:line:col` (column in
+/// characters, like every other position).
+pub fn decode(bytes: &[u8], file: &str) -> Result<String, ScenarioError> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let good = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+            let line = good.matches('\n').count() + 1;
+            let col = good.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+            let span = Span::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX));
+            let byte = bytes[e.valid_up_to()];
+            Err(ScenarioError::new(
+                file,
+                span,
+                ScenarioErrorKind::Syntax(format!("byte 0x{byte:02x} is not UTF-8 text; scripts must be UTF-8")),
+            ))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1148,12 +1148,12 @@ mod tests {
         // exhausting the stack, while ordinary nesting parses.
         let deep = "( ".repeat(10_000);
         let (l, c, m) = err(&deep);
-        assert_eq!((l, c), (1, 201), "{m}");
+        assert_eq!((l, c), (1, 101), "{m}");
         assert!(m.contains("nesting"), "{m}");
         let braces = format!("echo {}", "${X:-".repeat(10_000));
         let (_, _, m) = err(&braces);
         assert!(m.contains("nesting"), "{m}");
-        let ok_src = format!("{}a{}", "( ".repeat(50), " )".repeat(50));
+        let ok_src = format!("{}a{}", "( ".repeat(40), " )".repeat(40));
         ok(&ok_src);
     }
 }

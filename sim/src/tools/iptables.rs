@@ -515,7 +515,7 @@ impl Args<'_> {
     /// An optional positional argument (not starting with `-` or `!`).
     fn optional(&mut self) -> Option<String> {
         match self.peek() {
-            Some(s) if !s.starts_with('-') && s != "!" => self.next(),
+            Some(s) if !s.starts_with('-') && !s.starts_with('!') => self.next(),
             _ => None,
         }
     }
@@ -1097,6 +1097,10 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
                     return perr(format!("multiple -{} flags not allowed", if input { 'i' } else { 'o' }));
                 }
                 let v = iface(&a.value(t)?)?;
+                // xtables_parse_interface (physdev parses its own and takes "").
+                if v.is_empty() {
+                    return perr("Empty interface is likely to be undesired");
+                }
                 // `-i +` matches every interface: iptables drops it.
                 if v != "+" || was_inv {
                     *slot = Some(Inv { inv: was_inv, val: v });
@@ -1202,6 +1206,14 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
         return perr("no command specified");
     }
     let command = command.ok_or_else(|| IptablesError::Parameter("no command specified".into()))?;
+    // generic_opt_check: -n, -x and --line-numbers (`-0`) go only with -L.
+    if !matches!(command, Command::List(..)) {
+        for (set, flag) in [(numeric, 'n'), (exact, 'x'), (line_numbers, '0')] {
+            if set {
+                return perr(format!("Illegal option `-{flag}' with this command"));
+            }
+        }
+    }
     for mb in &matches {
         match_final(mb, rule.proto.as_ref())?;
     }
@@ -1305,10 +1317,11 @@ fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
     if name.len() > 28 {
         return perr(format!("chain name `{name}' too long (must be under 29 chars)"));
     }
-    if name.starts_with('-') {
-        return perr("chain name not allowed to start with `-'");
+    if let Some(c @ ('-' | '!')) = name.chars().next() {
+        return perr(format!("chain name not allowed to start with `{c}'"));
     }
-    if new_target(name).is_some() || UNMODELLED_TARGETS.contains(&name) {
+    // "" is the standard target's name: xtables_find_target finds it.
+    if name.is_empty() || new_target(name).is_some() || UNMODELLED_TARGETS.contains(&name) {
         return perr("chain name may not clash with target name");
     }
     Ok(())
@@ -1425,6 +1438,11 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
         }
         Command::NewChain(c) => {
             check_new_chain_name(c)?;
+            // assert_valid_chain_name's last check; only -N makes it (in
+            // iptables 1.8.9 `-E old 'a b'` is accepted).
+            if c.chars().any(|ch| matches!(ch, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r')) {
+                return perr(format!("Invalid chain name `{c}'"));
+            }
             if t.chain(c).is_some() {
                 return Err(IptablesError::Kernel("Chain already exists".into()));
             }
@@ -1460,7 +1478,8 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
             if !t.user.contains_key(old) {
                 return Err(no_chain());
             }
-            check_new_chain_name(new)?;
+            // iptables 1.8.9 checks no new name for -E (a long one, one with
+            // spaces, even "" or a target's name are renamed to).
             if t.chain(new).is_some() {
                 return Err(IptablesError::Kernel("File exists".into()));
             }
@@ -1616,6 +1635,14 @@ pub struct RestoreError {
     pub cause: Option<IptablesError>,
 }
 
+impl RestoreError {
+    /// The exit status: a rule's parameter problem exits with its own
+    /// status (2), anything else with 1.
+    pub fn status(&self) -> i32 {
+        self.cause.as_ref().map_or(1, IptablesError::status)
+    }
+}
+
 /// `iptables-restore` options.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RestoreOptions {
@@ -1723,14 +1750,34 @@ pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<()
         });
         if let Err(e) = result {
             let msg = match &e {
-                IptablesError::Parameter(m) | IptablesError::Bare(m) | IptablesError::Kernel(m) => m.clone(),
+                // The kernel's refusal comes back from the batch, in another format.
+                IptablesError::Kernel(m) => {
+                    return Err(RestoreError {
+                        line: n,
+                        text: format!("iptables-restore: line {n} failed: {m}."),
+                        cause: Some(e),
+                    })
+                }
+                IptablesError::Parameter(m) | IptablesError::Bare(m) => m.clone(),
                 other => other.to_string(),
             };
-            return Err(fail(n, msg, Some(e)));
+            // iptables-nft resolves jump targets when the batch is
+            // committed: that error names the COMMIT line.
+            let at = if msg.starts_with("Chain '") && msg.ends_with("' does not exist") {
+                input.lines().enumerate().skip(n).find(|(_, l)| l.trim() == "COMMIT").map_or(n, |(k, _)| k + 1)
+            } else {
+                n
+            };
+            return Err(fail(at, msg, Some(e)));
         }
     }
-    if let Some(t) = table {
-        return Err(fail(input.lines().count(), format!("COMMIT expected for table {}", t.as_str()), None));
+    if table.is_some() {
+        let n = input.lines().count() + 1;
+        return Err(RestoreError {
+            line: n,
+            text: format!("iptables-restore: COMMIT expected at line {n}"),
+            cause: None,
+        });
     }
     if !opts.test {
         *rs = work;
@@ -1811,7 +1858,7 @@ pub fn tool(ctx: &mut super::Ctx<'_>, cmd: &str, args: &[String]) -> super::Tool
                 Err(RestoreError { cause: Some(IptablesError::Unsupported(what)), .. }) => {
                     return Err(Unsupported(format!("iptables-restore: {what} is not modelled yet")))
                 }
-                Err(e) => (String::new(), format!("{}\n", e.text), 1),
+                Err(e) => (String::new(), format!("{}\n", e.text), e.status()),
             }
         }
         _ => return Err(Unsupported(format!("{cmd} is not modelled"))),

@@ -54,7 +54,25 @@ fn start(ctx: &mut Ctx<'_>, args: &[String], busybox: bool) -> ToolResult {
                 .ok_or_else(|| Unsupported(format!("ping: option {name} needs a value")))
         };
         match flag {
-            "-c" => count = val("-c")?.parse().map_err(|_| Unsupported("ping: bad -c value".into()))?,
+            "-c" => {
+                // iputils' strtoll_or_err: 0 is out of range (it would mean
+                // "forever" inside ping, which only the default count does).
+                let v = val("-c")?;
+                let digits = v.strip_prefix(['-', '+']).unwrap_or(&v);
+                match v.parse::<i64>() {
+                    Ok(n) if n >= 1 => count = u32::try_from(n).unwrap_or(u32::MAX),
+                    Ok(_) => {
+                        return ctx.fail(
+                            &format!("ping: invalid argument: '{v}': out of range: 1 <= value <= 9223372036854775807"),
+                            1,
+                        )
+                    }
+                    Err(_) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+                        return ctx.fail(&format!("ping: invalid argument: '{v}': Numerical result out of range"), 1)
+                    }
+                    Err(_) => return ctx.fail(&format!("ping: invalid argument: '{v}'"), 1),
+                }
+            }
             "-i" => {
                 interval =
                     super::misc::parse_duration(&val("-i")?).ok_or_else(|| Unsupported("ping: bad -i value".into()))?

@@ -168,9 +168,9 @@ pub enum VerifyScriptError {
 /// A refused script, or a sandbox that cannot run (see
 /// [`VerifyError::is_skip`]).
 pub fn verify_script(script: &std::path::Path, out_dir: &std::path::Path) -> Result<Verified, VerifyScriptError> {
-    let src =
-        std::fs::read_to_string(script).map_err(|source| VerifyError::Io { path: script.to_path_buf(), source })?;
+    let bytes = std::fs::read(script).map_err(|source| VerifyError::Io { path: script.to_path_buf(), source })?;
     let name = script.display().to_string();
+    let src = crate::scenario::decode(&bytes, &name).map_err(crate::SimError::from)?;
     let parsed = crate::scenario::parse(&src, &name).map_err(crate::SimError::from)?;
     crate::engine::interp::check(&parsed, &name).map_err(crate::SimError::from)?;
     check_preconditions()?;
