@@ -121,6 +121,8 @@ fn seed000_clab_veth_pair_pings_across_mtu_9500() {
     assert!(out.contains("Request who-has 192.168.1.3 tell 192.168.1.2, length 28"));
     assert!(out.contains("192.168.1.3 > 192.168.1.2: ICMP echo reply, id"));
     assert!(out.contains("1 packets transmitted, 1 received, 0% packet loss"));
+    // The article's aside: 223.5.5.5 over `default dev veth1` is only ARP, three times.
+    assert_eq!(out.matches("Request who-has 223.5.5.5 tell 192.168.1.2, length 28").count(), 3);
 }
 
 #[test]
@@ -295,4 +297,18 @@ fn random_container_commands_never_panic() {
         let r = std::panic::catch_unwind(|| sim::simulate(&src, "fuzz.sh", sim::model::HostProfile::plain(), i, false));
         assert!(r.is_ok(), "panicked on:\n{src}");
     }
+}
+
+#[test]
+fn seed000_clab_bridge_lab_needs_a_route_back_under_strict_rp_filter() {
+    let (out, err, code) = stdout("scenarios/seeds/seed000-clab-bridge-route.sh");
+    assert_eq!(code, 0, "{err}");
+    // host1 reaches host2 across br0 (Docker's rules play no part in a clab lab).
+    assert!(out.contains("64 bytes from 10.0.0.11: icmp_seq=1"), "{out}");
+    // Three unanswered ARP requests for the host's LAN address, as the article captures.
+    assert_eq!(out.matches("Request who-has 192.168.2.56 tell 10.0.0.10, length 28").count(), 4);
+    assert!(out.contains("From 10.0.0.10 icmp_seq=1 Destination Host Unreachable"));
+    // After `ip route add 10.0.0.0/24 dev br0` the host answers.
+    assert!(out.contains("Reply 192.168.2.56 is-at"));
+    assert!(out.contains("64 bytes from 192.168.2.56: icmp_seq=1"));
 }

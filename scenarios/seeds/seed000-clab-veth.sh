@@ -40,3 +40,8 @@ docker exec clab-basic-veth-pair-host2 tcpdump -pne -i veth1 -c 4 &
 sleep 1
 docker exec clab-basic-veth-pair-host1 ping -c 1 192.168.1.3
 wait
+# 题外话: host1 pings 223.5.5.5 over `default dev veth1`: only ARP, three times.
+docker exec clab-basic-veth-pair-host2 tcpdump -pne -i veth1 -c 3 arp &
+sleep 1
+docker exec clab-basic-veth-pair-host1 ping -c 1 -W 4 223.5.5.5
+wait

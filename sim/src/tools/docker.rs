@@ -2,7 +2,8 @@
 //! 28.0 sets it up (the rules of moby's iptablesdoc `new-daemon`, commit
 //! 10338053f066, in `../shared/conformance/rulesets/docker-moby/`).
 //!
-//! What it does. The daemon "starts" at the script's first `docker` command:
+//! What it does. The daemon "starts" at the script's first `docker run` or
+//! `docker network create|ls` (not at `docker exec` into a containerlab node):
 //! it loads br_netfilter, creates `docker0` (172.17.0.1/16, MAC 02:42:xx random),
 //! and, when `net.ipv4.ip_forward` was 0, sets it to 1 and the FORWARD policy
 //! to DROP (Docker leaves both alone on a host that already forwards); then it
@@ -241,7 +242,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         return Err(Unsupported("docker without a subcommand is not modelled".into()));
     };
     let rest = &args[1..];
-    start(ctx)?;
+    // The daemon's networking appears with the first container or network
+    // it creates; `docker exec` into a containerlab node leaves the host's
+    // firewall as the lab left it.
+    if sub == "run" || (sub == "network" && rest.first().is_some_and(|a| a != "rm" && a != "remove")) {
+        start(ctx)?;
+    }
     match sub.as_str() {
         "run" => run_container(ctx, rest),
         "exec" => exec(ctx, rest),
