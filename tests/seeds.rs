@@ -312,3 +312,25 @@ fn seed000_clab_bridge_lab_needs_a_route_back_under_strict_rp_filter() {
     assert!(out.contains("Reply 192.168.2.56 is-at"));
     assert!(out.contains("64 bytes from 192.168.2.56: icmp_seq=1"));
 }
+
+#[test]
+fn docker_network_modes_share_and_release_namespaces() {
+    let src = "docker run -d --name a alpine > /dev/null\n\
+               docker run -d --name b --network container:a alpine > /dev/null\n\
+               docker run -d --name h --network host alpine > /dev/null\n\
+               docker run -d --name n --network none alpine > /dev/null\n\
+               docker exec b ip a show eth0\n\
+               docker exec h ip link show docker0\n\
+               docker exec n ip a\n\
+               docker rm -f a b h n > /dev/null\n\
+               ip -br link\n";
+    let o = sim::simulate(src, "t.sh", sim::model::HostProfile::plain(), 0, false).expect("runs");
+    let out: String = o.output.iter().filter(|(k, _)| *k == Stream::Out).map(|(_, t)| t.as_str()).collect();
+    // b sees a's eth0; h sees the host's docker0; n has only lo.
+    assert!(out.contains("inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0"), "{out}");
+    assert!(out.contains("2: docker0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue \n"), "{out}");
+    assert!(out.contains("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\n"));
+    // Once a and b (which shared a's namespace) are gone, so is the veth.
+    let tail = &out[out.rfind("lo               ").expect("ip -br link")..];
+    assert!(!tail.contains("veth"), "{tail}");
+}

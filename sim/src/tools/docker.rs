@@ -705,8 +705,13 @@ pub fn remove(ctx: &mut Ctx<'_>, c: &Container) -> Result<(), Unsupported> {
             }
         }
     }
-    let shared = ctx.eng.docker.containers.iter().any(|o| o.ns == c.ns);
-    if c.owns_ns && !shared && ctx.eng.world.netns.get(c.ns.0 as usize).is_some_and(Option::is_some) {
+    // The namespace lives while any container (`container:X` included) or
+    // task uses it, or a name in /run/netns holds it.
+    let d = &ctx.eng.docker;
+    let used = d.containers.iter().any(|o| o.ns == c.ns)
+        || d.tasks.iter().any(|t| t.ns == c.ns)
+        || ctx.eng.world.ns_names.values().any(|n| *n == c.ns);
+    if c.ns != World::ROOT && !used && ctx.eng.world.netns.get(c.ns.0 as usize).is_some_and(Option::is_some) {
         destroy_ns(ctx, c.ns);
     }
     Ok(())
