@@ -334,3 +334,21 @@ fn docker_network_modes_share_and_release_namespaces() {
     let tail = &out[out.rfind("lo               ").expect("ip -br link")..];
     assert!(!tail.contains("veth"), "{tail}");
 }
+
+#[test]
+fn ip_netns_del_of_a_task_link_keeps_the_task_namespace() {
+    let src = "ctr run -d docker.io/library/busybox:latest t1\n\
+               ip link add v0 type veth peer name v1\n\
+               ip link set v1 up netns 1000\n\
+               ln -s /proc/1000/ns/net /var/run/netns/t1\n\
+               ip netns exec t1 ip addr add 10.1.0.2/24 dev v1\n\
+               ip netns del t1\n\
+               ip netns list\n\
+               ctr task exec --exec-id 1 t1 ip a show v1\n\
+               ip netns exec t1 true\n";
+    let o = sim::simulate(src, "t.sh", sim::model::HostProfile::plain(), 0, false).expect("runs");
+    let out: String = o.output.iter().filter(|(k, _)| *k == Stream::Out).map(|(_, t)| t.as_str()).collect();
+    let err: String = o.output.iter().filter(|(k, _)| *k == Stream::Err).map(|(_, t)| t.as_str()).collect();
+    assert!(out.contains("inet 10.1.0.2/24 scope global v1"), "{out}");
+    assert_eq!(err, "Cannot open network namespace \"t1\": No such file or directory\n");
+}
