@@ -38,7 +38,13 @@ fn section(text: &str, from: &str, to: &str) -> String {
 fn seed002_docker_matches_the_kernel_run_of_its_plain_equivalent() {
     let (out, err, code) = stdout("scenarios/seeds/seed002-docker.sh");
     assert_eq!(code, 0, "{err}");
-    assert_eq!(err, "conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n");
+    assert_eq!(
+        err,
+        "tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\n\
+         listening on veth5eeeef4, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n\
+         5 packets captured\n5 packets received by filter\n0 packets dropped by kernel\n\
+         conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.\n"
+    );
     let kernel = std::fs::read_to_string(root().join("golden/docker0-equivalent/stdout")).expect("golden");
     // The daemon's rules, byte for byte as the kernel printed them.
     assert_eq!(section(&out, "-P INPUT ACCEPT", "PING"), section(&kernel, "-P INPUT ACCEPT", "\u{0}"));
@@ -57,13 +63,16 @@ fn seed002_docker_matches_the_kernel_run_of_its_plain_equivalent() {
     assert!(kernel.contains(arp) && out.contains(arp), "{out}");
     assert!(out.contains("PING 172.17.0.2 (172.17.0.2): 56 data bytes\n64 bytes from 172.17.0.2: seq=0 ttl=64 time="));
     assert!(out.contains("3 packets transmitted, 3 packets received, 0% packet loss"));
+    // The capture on containerB's host veth sees its pings of docker0 (seq from 0, as busybox).
+    assert!(out.contains(" IP 172.17.0.2 > 172.17.0.1: ICMP echo request, id 1003, seq 0, length 64\n"), "{out}");
+    assert!(out.contains("\t02:42:ac:11:00:02\tno\t"), "{out}");
     // The article's POSTROUTING listing: MASQUERADE for 172.17.0.0/16 out of anything but docker0.
     assert!(out.contains("MASQUERADE  0    --  *      !docker0  172.17.0.0/16        0.0.0.0/0"), "{out}");
     // The hand-made veth into docker0 (ns1) reaches containerB and the host.
     assert!(out.contains("PING 172.17.0.100 (172.17.0.100) 56(84) bytes of data.\n64 bytes from 172.17.0.100"));
     // MASQUERADE: the entry's reply goes to the host's eth0 address.
     assert!(
-        out.contains("src=172.17.0.3 dst=8.8.8.8 type=8 code=0 id=1006 src=8.8.8.8 dst=10.3.8.6 type=0 code=0 id=1006"),
+        out.contains("src=172.17.0.3 dst=8.8.8.8 type=8 code=0 id=1008 src=8.8.8.8 dst=10.3.8.6 type=0 code=0 id=1008"),
         "{out}"
     );
     assert!(out.contains(

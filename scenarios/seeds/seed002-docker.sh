@@ -29,7 +29,16 @@ docker exec containerA route -n
 docker exec -it containerA ping -c 2 172.17.0.2
 docker exec containerA arp -n
 brctl show
+ip a show docker0
+# The article captures on containerB's host end (its veth63935af; here
+# veth5eeeef4, the @if5 of containerB's eth0) while both containers ping
+# docker0. containerB's ARP cache is cold here, so its ARP exchange shows too.
+tcpdump -i veth5eeeef4 -nn -c 5 &
+sleep 1
+docker exec containerA ping -c 3 172.17.0.1
 docker exec containerB ping -c 3 172.17.0.1
+wait
+brctl showmacs docker0
 iptables -S
 iptables -t nat -S
 
