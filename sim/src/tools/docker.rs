@@ -1,6 +1,8 @@
-//! `docker`: the Docker daemon's networking on one host, as Docker Engine
-//! 28.0 sets it up (the rules of moby's iptablesdoc `new-daemon`, commit
-//! 10338053f066, in `../shared/conformance/rulesets/docker-moby/`).
+//! `docker`: the Docker daemon's networking on one host, with the rules of
+//! moby's iptablesdoc `new-daemon` at commit 10338053f066
+//! (`../shared/conformance/rulesets/docker-moby/`): the Docker Engine 28.0
+//! generation (classic DOCKER-ISOLATION-STAGE-1/2 chains plus the DOCKER
+//! chain's default DROP; not the later ipset or DOCKER-FORWARD forms).
 //!
 //! What it does. The daemon "starts" at the script's first `docker run` or
 //! `docker network create|ls` (not at `docker exec` into a containerlab node):
