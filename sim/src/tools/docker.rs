@@ -67,8 +67,6 @@ pub struct Container {
     pub id: String,
     /// Its network namespace.
     pub ns: NsId,
-    /// Whether it owns `ns` (not `host` nor `container:X`).
-    pub owns_ns: bool,
     /// The network it is attached to, with its address offset.
     pub net: Option<(String, u32)>,
     /// Published ports: (proto, host port, container port).
@@ -363,22 +361,13 @@ pub fn create(
             return Ok(Err(format!("docker: Error response from daemon: No such container: {x}.")));
         };
         let ns = ctx.eng.docker.containers[k].ns;
-        return Ok(Ok(Container {
-            name: name.into(),
-            id: id.into(),
-            ns,
-            owns_ns: false,
-            net: None,
-            ports: vec![],
-            busybox: false,
-        }));
+        return Ok(Ok(Container { name: name.into(), id: id.into(), ns, net: None, ports: vec![], busybox: false }));
     }
     if network == "host" {
         return Ok(Ok(Container {
             name: name.into(),
             id: id.into(),
             ns: root,
-            owns_ns: false,
             net: None,
             ports: vec![],
             busybox: false,
@@ -386,15 +375,7 @@ pub fn create(
     }
     let ns = ctx.eng.world.add_netns_raw();
     must(ctx, ns, &["ip", "link", "set", "lo", "up"], "")?;
-    let mut c = Container {
-        name: name.into(),
-        id: id.into(),
-        ns,
-        owns_ns: true,
-        net: None,
-        ports: ports.to_vec(),
-        busybox: false,
-    };
+    let mut c = Container { name: name.into(), id: id.into(), ns, net: None, ports: ports.to_vec(), busybox: false };
     if network == "none" {
         return Ok(Ok(c));
     }
