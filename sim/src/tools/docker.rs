@@ -17,8 +17,9 @@
 //! free address of the network and the MAC Docker derives from it
 //! (02:42:ac:11:00:02 for 172.17.0.2), a default route via the gateway; `-p`
 //! adds the DNAT rule (nat DOCKER) and its accept (filter DOCKER). `docker
-//! exec [-i -t -d] N CMD` runs a modelled command (or `sh -c 'A; B && C'`) in
-//! the container's namespace. `docker network create [--subnet S] NET` makes
+//! exec [-i -t -u -w -e] N CMD` runs a modelled command (or `sh -c 'A; B &&
+//! C'`) in the container's namespace; in a busybox or alpine image `ping`,
+//! `arp`, `ifconfig` and `ip` are BusyBox's applets (`tools::busybox`). `docker network create [--subnet S] NET` makes
 //! `br-<12 hex of its id>` with 172.18.0.0/16, 172.19.0.0/16, ... and its
 //! rules; `docker network ls`, `docker network rm`, `docker rm -f`.
 //!
@@ -26,10 +27,9 @@
 //! netsim models; an image's own program, e.g. nginx, is not started, so its
 //! ports refuse connections), pull output, `docker ps`, `docker network
 //! inspect`, docker-proxy (the userland proxy for 127.0.0.1), interactive
-//! shells (`docker exec -it N sh` without a command), IPv6. Commands inside a
-//! container print as the host's iproute2/iputils/net-tools do, not as the
-//! image's busybox would.
-//! Registry of containers is shared with `clab`, whose nodes are containers
+//! shells (`docker exec -it N sh` without a command), IPv6. Other commands
+//! inside a container print as the host's tools do.
+//! The registry of containers is shared with `clab`, whose nodes are containers
 //! `clab-LAB-NODE` with `network-mode: none`.
 
 use std::fmt::Write as _;
