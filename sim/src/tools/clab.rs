@@ -92,7 +92,7 @@ fn parse_yaml(src: &str) -> Result<Yaml, String> {
         if t.trim().is_empty() || t.trim() == "---" {
             continue;
         }
-        if t.contains('\t') && t.trim_start().len() != t.len() && t.starts_with('\t') {
+        if t.starts_with('\t') {
             return Err(format!("yaml: line {}: found character that cannot start any token", no + 1));
         }
         let indent = t.len() - t.trim_start().len();
