@@ -458,3 +458,31 @@ fn destroy(ctx: &mut Ctx<'_>, lab: &str) -> Result<(), Unsupported> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_seed_topology() {
+        let src = "name: basic-bridge-lab\ntopology:\n  nodes:\n    br0:\n        kind: bridge\n\n    host1:\n        kind: linux\n        image: nicolaka/netshoot\n        network-mode: none\n        exec:\n        - ip addr add 10.0.0.10/24 dev eth1 \n        # a comment\n        - ip route add default via 10.0.0.1 dev eth1\n  links:\n     - endpoints: [\"br0:eth1\", \"host1:eth1\"]\n";
+        let y = parse_yaml(src).expect("parses");
+        assert_eq!(y.get("name").and_then(Yaml::str), Some("basic-bridge-lab"));
+        let nodes = nodes_of(&y).expect("nodes");
+        assert_eq!(nodes.len(), 2);
+        assert_eq!(nodes[1].exec, ["ip addr add 10.0.0.10/24 dev eth1", "ip route add default via 10.0.0.1 dev eth1"]);
+        let Some(Yaml::List(links)) = y.get("topology").and_then(|t| t.get("links")) else { panic!("links") };
+        let Some(Yaml::List(eps)) = links[0].get("endpoints") else { panic!("endpoints") };
+        assert_eq!(eps.iter().filter_map(Yaml::str).collect::<Vec<_>>(), ["br0:eth1", "host1:eth1"]);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_read() {
+        assert!(parse_yaml("name: a\n  b: c\n").is_err());
+        assert!(parse_yaml("\tname: a\n").is_err());
+        let y = parse_yaml("name: a\ntopology:\n  nodes:\n    x:\n      kind: vr-sros\n").expect("parses");
+        assert!(nodes_of(&y).is_err());
+        assert_eq!(words("echo \"a b\" 'c'").expect("words"), ["echo", "a b", "c"]);
+        assert!(words("echo x > /etc/resolv.conf").is_err());
+    }
+}
