@@ -178,6 +178,8 @@ pub struct Engine {
     pub sockets: socket::Sockets,
     /// Capture taps: (device, tcpdump process).
     pub taps: Vec<(LinkId, Pid)>,
+    /// The Docker daemon's networks and containers (`tools::docker`, `tools::clab`).
+    pub docker: crate::tools::docker::Daemon,
     /// `reachable_time` per namespace, drawn on first use.
     reachable: BTreeMap<NsId, u64>,
     /// Carrier of each link at the last refresh (to see carrier events).
@@ -221,6 +223,7 @@ impl Engine {
             budget_exhausted: None,
             seed,
             taps: Vec::new(),
+            docker: crate::tools::docker::Daemon::default(),
             sockets: socket::Sockets::default(),
             reachable: BTreeMap::new(),
             last_carrier: Vec::new(),

@@ -105,6 +105,9 @@ pub struct Ping {
     pub exit: Option<i32>,
     /// Output sinks.
     pub stdio: Stdio,
+    /// BusyBox's ping (alpine/busybox containers, `busybox ping`): its
+    /// lines, statistics and exit status (`tools::ping`).
+    pub busybox: bool,
 }
 
 /// A capture on one device.
@@ -337,8 +340,16 @@ impl Engine {
         p.pipesize = p.pipesize.max(p.ntransmitted - p.nreceived - p.nerrors);
         p.nreceived += 1;
         p.rtts.push(rtt);
-        // iputils times a probe only when the payload holds a timeval.
-        let line = if p.size >= 16 {
+        // iputils times a probe only when the payload holds a timeval;
+        // busybox when it holds its 32-bit microsecond stamp.
+        let line = if p.busybox {
+            let timed = if p.size >= 4 {
+                format!(" time={}.{:03} ms", rtt / 1_000_000, (rtt / 1000) % 1000)
+            } else {
+                String::new()
+            };
+            format!("{} bytes from {}: seq={} ttl={}{timed}\n", icmp_len, ip.src, seq, ip.ttl)
+        } else if p.size >= 16 {
             format!(
                 "{} bytes from {}: icmp_seq={} ttl={} time={} ms\n",
                 icmp_len,
@@ -363,7 +374,9 @@ impl Engine {
         let Some(Process::Ping(p)) = self.procs.get_mut(&pid) else {
             return;
         };
-        if p.ident != id {
+        // BusyBox's raw socket reads an error's unused id field as the
+        // echo id, which is never its own: errors pass silently.
+        if p.ident != id || p.busybox {
             return;
         }
         p.pipesize = p.pipesize.max(p.ntransmitted - p.nreceived - p.nerrors);
@@ -389,6 +402,7 @@ impl Engine {
         let text = crate::render::ping::summary(p);
         // With a deadline, success means every awaited reply came.
         let ok = match p.deadline_ns {
+            _ if p.busybox => p.nreceived > 0,
             Some(_) if p.count != 0 => p.nreceived >= p.count,
             _ => p.nreceived > 0,
         };

@@ -345,7 +345,10 @@ fn link_line1(w: &World, id: LinkId, mode: bool, short: bool) -> String {
     let mut s = format!("{}: {}: <{}> mtu {} ", l.ifindex, display_name(w, id), link_flags(w, id).join(","), l.mtu);
     if short {
         // `ip -6 addr`: the AF_INET6 link dump carries no qdisc/group.
-        let _ = write!(s, "state {} qlen {}", w.operstate(id).as_str(), l.qlen);
+        let _ = write!(s, "state {} ", w.operstate(id).as_str());
+        if l.qlen != 0 {
+            let _ = write!(s, "qlen {}", l.qlen);
+        }
         return s;
     }
     let _ = write!(s, "qdisc {} ", qdisc(l));
@@ -356,7 +359,12 @@ fn link_line1(w: &World, id: LinkId, mode: bool, short: bool) -> String {
     if mode {
         s.push_str("mode DEFAULT ");
     }
-    let _ = write!(s, "group default qlen {}", l.qlen);
+    // iproute2's print_queuelen prints nothing for a zero txqueuelen
+    // (Docker's and containerlab's devices), leaving "group default ".
+    s.push_str("group default ");
+    if l.qlen != 0 {
+        let _ = write!(s, "qlen {}", l.qlen);
+    }
     s
 }
 
@@ -649,7 +657,9 @@ fn link_json(w: &World, id: LinkId, addrs: bool, nsids: &BTreeMap<NsId, u32>) ->
         o.push(("linkmode", J::s("DEFAULT")));
     }
     o.push(("group", J::s("default")));
-    o.push(("txqlen", J::Num(u64::from(l.qlen))));
+    if l.qlen != 0 {
+        o.push(("txqlen", J::Num(u64::from(l.qlen))));
+    }
     if l.is_loopback() {
         o.push(("link_type", J::s("loopback")));
         o.push(("address", J::s(l.mac.to_string())));

@@ -70,6 +70,9 @@ fn isqrt(v: u64) -> u64 {
 
 /// The closing statistics block.
 pub fn summary(p: &Ping) -> String {
+    if p.busybox {
+        return busybox_summary(p);
+    }
     let mut s = String::new();
     let _ = write!(s, "\n--- {} ping statistics ---\n", p.dst);
     let _ = write!(s, "{} packets transmitted, {} received", p.ntransmitted, p.nreceived);
@@ -112,6 +115,38 @@ pub fn summary(p: &Ping) -> String {
         let _ = write!(s, "pipe {}", p.pipesize);
     }
     s.push('\n');
+    s
+}
+
+/// BusyBox ping's closing block (`print_stats_and_exit`): whole-percent
+/// loss, `round-trip min/avg/max` in microseconds when any reply was timed.
+fn busybox_summary(p: &Ping) -> String {
+    let mut s = format!(
+        "\n--- {} ping statistics ---\n{} packets transmitted, {} packets received, ",
+        p.dst, p.ntransmitted, p.nreceived
+    );
+    let loss = if p.ntransmitted > 0 {
+        u64::from(p.ntransmitted - p.nreceived.min(p.ntransmitted)) * 100 / u64::from(p.ntransmitted)
+    } else {
+        0
+    };
+    let _ = writeln!(s, "{loss}% packet loss");
+    if p.nreceived > 0 && p.size >= 4 {
+        let us: Vec<u64> = p.rtts.iter().map(|r| r / 1000).collect();
+        let min = us.iter().copied().min().unwrap_or(0);
+        let max = us.iter().copied().max().unwrap_or(0);
+        let avg = us.iter().sum::<u64>() / us.len() as u64;
+        let _ = writeln!(
+            s,
+            "round-trip min/avg/max = {}.{:03}/{}.{:03}/{}.{:03} ms",
+            min / 1000,
+            min % 1000,
+            avg / 1000,
+            avg % 1000,
+            max / 1000,
+            max % 1000
+        );
+    }
     s
 }
 

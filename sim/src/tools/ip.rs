@@ -118,6 +118,16 @@ fn netns(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             let Some(name) = args.get(1) else {
                 return ctx.fail("No netns name specified", 255);
             };
+            // A name `ln -s /proc/PID/ns/net` made for a container's
+            // namespace: iproute2's umount fails quietly on the link and
+            // unlink removes only the name; the container keeps its namespace.
+            if let Some(ns) = ctx.eng.world.ns_names.get(name).copied() {
+                let d = &ctx.eng.docker;
+                if d.tasks.iter().any(|t| t.ns == ns) || d.containers.iter().any(|c| c.ns == ns) {
+                    ctx.eng.world.ns_names.remove(name);
+                    return Ok(Outcome::Exited(0));
+                }
+            }
             match ctx.eng.netns_del(name) {
                 Ok(()) => Ok(Outcome::Exited(0)),
                 Err(_) => ctx
@@ -392,15 +402,16 @@ fn link_set(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 None => return ctx.fail(&format!("Error: argument \"{v}\" is wrong: Device does not exist\n\n"), 255),
             },
             "netns" => {
-                if v.parse::<u32>().is_ok() {
-                    // A PID: no netsim process owns a namespace yet
-                    // (containers arrive with issue 5), so none can match.
-                    return Err(Unsupported(format!(
-                        "ip link set ... netns {v}: namespaces by process id are not modelled yet; use a name from ip netns add"
-                    )));
-                }
+                // iproute2 tries a name first, then a process id
+                // (IFLA_NET_NS_PID); a task's namespace (`ctr`) is the
+                // only one netsim gives a process id.
                 match ctx.eng.world.ns_names.get(&v).copied() {
                     Some(n) => target_ns = Some(n),
+                    None if v.parse::<u32>().is_ok() => match super::ctr::netns_of_pid(ctx.eng, v.parse().unwrap_or(0))
+                    {
+                        Some(n) => target_ns = Some(n),
+                        None => return ctx.fail("RTNETLINK answers: No such process", 2),
+                    },
                     None => {
                         return ctx.fail(&format!("Error: argument \"{v}\" is wrong: Invalid \"netns\" value\n\n"), 255)
                     }

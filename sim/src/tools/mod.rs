@@ -10,9 +10,13 @@
 //! per tool.
 
 pub mod bridge;
+pub mod busybox;
+pub mod clab;
 pub mod conntrack;
+pub mod ctr;
 pub mod curl;
 pub mod dmesg;
+pub mod docker;
 pub mod grep;
 pub mod httpd;
 pub mod ip;
@@ -119,6 +123,12 @@ pub const COMMANDS: &[&str] = &[
     "python3",
     "conntrack",
     "dmesg",
+    "docker",
+    "clab",
+    "containerlab",
+    "ctr",
+    "ln",
+    "busybox",
 ];
 
 /// Whether `name` is a command netsim runs.
@@ -197,6 +207,14 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         }
         "conntrack" => conntrack::run(ctx, args),
         "dmesg" => dmesg::run(ctx, args),
+        "docker" => docker::run(ctx, args),
+        "clab" | "containerlab" => clab::run(ctx, args),
+        "ctr" => ctr::run(ctx, args),
+        "ln" => ctr::ln(ctx, args),
+        "busybox" => busybox::run(ctx, args),
+        "nft" => {
+            Err(Unsupported("nft (nftables) is not modelled yet; use iptables (netsim models iptables-nft)".into()))
+        }
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))

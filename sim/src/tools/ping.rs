@@ -1,5 +1,9 @@
 //! iputils `ping`: options, source address choice and the opening line; the
-//! running process is [`crate::engine::proc::Ping`].
+//! running process is [`crate::engine::proc::Ping`]. [`run_busybox`] is
+//! BusyBox's `ping` applet (`busybox ping`, and `ping` inside alpine and
+//! busybox containers): `-c -W -s`, its opening line, sequence numbers
+//! from 0, `sendto` failing on a missing route; `-w`, `-i`, `-I`, `-t`, `-q` are
+//! refused in that mode.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::engine::proc::{Ping, Process};
@@ -11,6 +15,23 @@ use std::net::Ipv4Addr;
 /// # Errors
 /// [`Unsupported`] for options netsim does not model or a host name.
 pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    start(ctx, args, false)
+}
+
+/// BusyBox's `ping` applet.
+///
+/// # Errors
+/// [`Unsupported`] for options netsim does not model in this mode.
+pub fn run_busybox(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    for a in args {
+        if a.starts_with('-') && !matches!(a.get(..2), Some("-c" | "-W" | "-s" | "-4")) {
+            return Err(Unsupported(format!("busybox ping option '{a}' is not modelled; supported: -c -W -s -4")));
+        }
+    }
+    start(ctx, args, true)
+}
+
+fn start(ctx: &mut Ctx<'_>, args: &[String], busybox: bool) -> ToolResult {
     let mut count = 0u32;
     let mut interval = NS_PER_SEC;
     let mut linger = 10 * NS_PER_SEC;
@@ -100,11 +121,17 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     }
     // iputils connects a UDP probe socket to learn the source address.
     let Some(res) = ctx.eng.world.fib_lookup(ns, dst, oif) else {
+        if busybox {
+            // BusyBox prints its opening line, then sendto fails.
+            ctx.out(&format!("PING {dst} ({dst}): {size} data bytes\n"));
+            return ctx.fail("ping: sendto: Network is unreachable", 1);
+        }
         return ctx.fail("ping: connect: Network is unreachable", 2);
     };
     let r = res.route;
     let src = bound_src.or_else(|| ctx.eng.world.route_source(ns, &r, dst)).unwrap_or(Ipv4Addr::UNSPECIFIED);
     let header = match &iface {
+        _ if busybox => format!("PING {dst} ({dst}): {size} data bytes\n"),
         Some(i) if oif.is_some() => {
             format!("PING {dst} ({dst}) from {src} {i}: {size}({}) bytes of data.\n", size + 28)
         }
@@ -124,7 +151,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         size,
         ttl,
         ident: 0,
-        next_seq: 1,
+        next_seq: u16::from(!busybox),
         sent: Default::default(),
         ntransmitted: 0,
         nreceived: 0,
@@ -136,6 +163,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         finish_at: None,
         exit: None,
         stdio: ctx.stdio.clone(),
+        busybox,
     };
     let pid = ctx.eng.spawn(Process::Ping(Box::new(p)));
     if let Some(Process::Ping(p)) = ctx.eng.procs.get_mut(&pid) {
