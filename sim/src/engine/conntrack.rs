@@ -558,36 +558,31 @@ impl Engine {
     /// says for this hook's manip type and the packet's direction.
     pub(super) fn nat_packet(&mut self, ns: NsId, hook: Hook, pkt: &mut [u8]) {
         let manip = Manip::of_hook(hook);
-        let Some((c, info)) = self.skb_conn(ns) else { return };
+        let Some(other) = self.nat_other_tuple(ns, manip) else { return };
+        let Some(target) = other.invert() else { return };
+        manip_pkt(pkt, &target, manip);
+    }
+
+    /// Whether this hook's manip applies to the packet in its direction
+    /// (`IPS_SRC_NAT`/`IPS_DST_NAT`, swapped for replies); if so, the tuple
+    /// of the other direction, whose inverse the packet is rewritten to.
+    fn nat_other_tuple(&self, ns: NsId, manip: Manip) -> Option<Tuple> {
+        let (c, info) = self.skb_conn(ns)?;
         let dir = info.dir();
         let mut bit = manip.status_bit();
         if dir == Dir::Reply {
             bit ^= status::SRC_NAT | status::DST_NAT;
         }
-        if !c.has(bit) {
-            return;
-        }
         let other = if dir == Dir::Orig { Dir::Reply } else { Dir::Orig };
-        let Some(target) = c.tuple(other).invert() else { return };
-        manip_pkt(pkt, &target, manip);
+        c.has(bit).then(|| *c.tuple(other))
     }
 
     /// `nf_nat_icmp_reply_translation`: an ICMP error about a NATed
     /// connection gets its quoted packet and its outer header rewritten.
     pub(super) fn nat_icmp_reply(&mut self, ns: NsId, hook: Hook, pkt: &mut [u8]) {
         let manip = Manip::of_hook(hook);
-        let Some((c, info)) = self.skb_conn(ns) else { return };
-        let dir = info.dir();
-        let mut bit = manip.status_bit();
-        if dir == Dir::Reply {
-            bit ^= status::SRC_NAT | status::DST_NAT;
-        }
-        if !c.has(bit) {
-            return;
-        }
-        let other = if dir == Dir::Orig { Dir::Reply } else { Dir::Orig };
-        let inner_target = *c.tuple(other);
-        let Some(mut outer) = c.tuple(other).invert() else { return };
+        let Some(inner_target) = self.nat_other_tuple(ns, manip) else { return };
+        let Some(mut outer) = inner_target.invert() else { return };
         outer.proto = PROTO_ICMP;
         let ihl = usize::from(pkt[0] & 0xf) * 4;
         if pkt.len() < ihl + 8 + 20 {

@@ -127,6 +127,21 @@ pub fn quiet(ctx: &mut Ctx<'_>, ns: NsId, argv: &[&str], stdin: &str) -> Result<
     }
 }
 
+/// The rules a published port adds, after the command and chain: the filter
+/// accept in DOCKER and the nat DNAT in nat DOCKER.
+fn publish_specs(ip: Ipv4Addr, br: &str, proto: &str, host: u16, cont: u16) -> (Vec<String>, Vec<String>) {
+    let words = |s: String| s.split(' ').map(str::to_string).collect();
+    (
+        words(format!("-d {ip}/32 ! -i {br} -o {br} -p {proto} -m {proto} --dport {cont} -j ACCEPT")),
+        words(format!("! -i {br} -p {proto} -m {proto} --dport {host} -j DNAT --to-destination {ip}:{cont}")),
+    )
+}
+
+/// A command line: `head` then `spec`.
+fn argv<'a>(head: &[&'a str], spec: &'a [String]) -> Vec<&'a str> {
+    head.iter().copied().chain(spec.iter().map(String::as_str)).collect()
+}
+
 fn must(ctx: &mut Ctx<'_>, ns: NsId, argv: &[&str], stdin: &str) -> Result<(), Unsupported> {
     match quiet(ctx, ns, argv, stdin)? {
         0 => Ok(()),
@@ -425,45 +440,10 @@ pub fn create(
     let gw = addr_at(&net, 1).to_string();
     must(ctx, ns, &["ip", "route", "add", "default", "via", &gw, "dev", "eth0"], "")?;
     for (proto, h, cp) in ports {
-        let (hs, cs) = (h.to_string(), cp.to_string());
-        let ip32 = format!("{ip}/32");
-        let to = format!("{ip}:{cp}");
-        let br = net.bridge.as_str();
         // The accept goes before the network's DROP rules in DOCKER.
-        must(
-            ctx,
-            root,
-            &[
-                "iptables", "-I", "DOCKER", "1", "-d", &ip32, "!", "-i", br, "-o", br, "-p", proto, "-m", proto,
-                "--dport", &cs, "-j", "ACCEPT",
-            ],
-            "",
-        )?;
-        must(
-            ctx,
-            root,
-            &[
-                "iptables",
-                "-t",
-                "nat",
-                "-A",
-                "DOCKER",
-                "!",
-                "-i",
-                br,
-                "-p",
-                proto,
-                "-m",
-                proto,
-                "--dport",
-                &hs,
-                "-j",
-                "DNAT",
-                "--to-destination",
-                &to,
-            ],
-            "",
-        )?;
+        let (accept, dnat) = publish_specs(ip, &net.bridge, proto, *h, *cp);
+        must(ctx, root, &argv(&["iptables", "-I", "DOCKER", "1"], &accept), "")?;
+        must(ctx, root, &argv(&["iptables", "-t", "nat", "-A", "DOCKER"], &dnat), "")?;
     }
     c.net = Some((net.name.clone(), off));
     Ok(Ok(c))
@@ -649,42 +629,9 @@ pub fn remove(ctx: &mut Ctx<'_>, c: &Container) -> Result<(), Unsupported> {
             let n = n.clone();
             let ip = addr_at(&n, *off);
             for (proto, h, cp) in &c.ports {
-                let (hs, cs, ip32, to) = (h.to_string(), cp.to_string(), format!("{ip}/32"), format!("{ip}:{cp}"));
-                let br = n.bridge.as_str();
-                must(
-                    ctx,
-                    World::ROOT,
-                    &[
-                        "iptables", "-D", "DOCKER", "-d", &ip32, "!", "-i", br, "-o", br, "-p", proto, "-m", proto,
-                        "--dport", &cs, "-j", "ACCEPT",
-                    ],
-                    "",
-                )?;
-                must(
-                    ctx,
-                    World::ROOT,
-                    &[
-                        "iptables",
-                        "-t",
-                        "nat",
-                        "-D",
-                        "DOCKER",
-                        "!",
-                        "-i",
-                        br,
-                        "-p",
-                        proto,
-                        "-m",
-                        proto,
-                        "--dport",
-                        &hs,
-                        "-j",
-                        "DNAT",
-                        "--to-destination",
-                        &to,
-                    ],
-                    "",
-                )?;
+                let (accept, dnat) = publish_specs(ip, &n.bridge, proto, *h, *cp);
+                must(ctx, World::ROOT, &argv(&["iptables", "-D", "DOCKER"], &accept), "")?;
+                must(ctx, World::ROOT, &argv(&["iptables", "-t", "nat", "-D", "DOCKER"], &dnat), "")?;
             }
         }
     }
