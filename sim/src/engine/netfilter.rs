@@ -805,7 +805,7 @@ impl Engine {
         if let Some(before) = before {
             let v = match decided.as_ref().map(|d| d.0) {
                 Some(NfVerdict::Drop) => "DROP",
-                Some(NfVerdict::Reject(_)) => "REJECT",
+                Some(NfVerdict::Reject(_) | NfVerdict::Reset) => "REJECT",
                 _ => "ACCEPT",
             };
             let order: Vec<TableName> = steps_for(ctx.hook)
