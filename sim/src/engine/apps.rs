@@ -69,6 +69,8 @@ pub struct Nc {
     pub host: Ipv4Addr,
     /// Port.
     pub port: u16,
+    /// `-p` of a client: the source port to bind.
+    pub src_port: Option<u16>,
     /// `-u`.
     pub udp: bool,
     /// `-z`.
@@ -468,7 +470,7 @@ impl Engine {
                 if let Some(w) = n.wait_ns {
                     self.schedule(now + w, Event::Wake { pid });
                 }
-                self.tcp_connect(n.ns, pid, n.host, n.port).map(|s| {
+                self.tcp_connect_from(n.ns, pid, n.host, n.port, n.src_port).map(|s| {
                     n.sock = Some(s);
                     n.phase = NcPhase::Connecting;
                 })
@@ -495,6 +497,9 @@ impl Engine {
             Err(e) => {
                 let msg = if n.listen {
                     format!("nc: {}\n", e.strerror())
+                } else if e == SockErr::AddrInUse {
+                    // remote_connect's bind() of `-p`: err(1, "bind failed").
+                    "nc: bind failed: Address already in use\n".to_string()
                 } else {
                     format!(
                         "nc: connect to {} port {} ({}) failed: {}\n",

@@ -520,6 +520,22 @@ impl Engine {
     /// # Errors
     /// ENETUNREACH without a route; EADDRNOTAVAIL when no port is free.
     pub fn tcp_connect(&mut self, ns: NsId, owner: Pid, dst: Ipv4Addr, dport: u16) -> Result<SockId, SockErr> {
+        self.tcp_connect_from(ns, owner, dst, dport, None)
+    }
+
+    /// [`Engine::tcp_connect`] from a source port bound first (`nc -p`);
+    /// EADDRINUSE when a TCP socket of the namespace holds it.
+    ///
+    /// # Errors
+    /// As `tcp_connect`, and [`SockErr::AddrInUse`].
+    pub fn tcp_connect_from(
+        &mut self,
+        ns: NsId,
+        owner: Pid,
+        dst: Ipv4Addr,
+        dport: u16,
+        sport: Option<u16>,
+    ) -> Result<SockId, SockErr> {
         let Some(res) = self.world.fib_lookup(ns, dst, None) else {
             return Err(SockErr::NetUnreach);
         };
@@ -536,8 +552,17 @@ impl Engine {
         } else {
             res.route.dev.map(|d| self.world.link(d).mtu).unwrap_or(1500)
         };
-        let Some(port) = self.ephemeral_port(ns, SockProto::Tcp) else {
-            return Err(SockErr::AddrNotAvail);
+        let port = match sport {
+            Some(p) => {
+                let held = self.sockets.map.values().any(|s| {
+                    s.ns == ns && s.proto == SockProto::Tcp && s.local_port == p && s.state != TcpState::Closed
+                });
+                if held {
+                    return Err(SockErr::AddrInUse);
+                }
+                p
+            }
+            None => self.ephemeral_port(ns, SockProto::Tcp).ok_or(SockErr::AddrNotAvail)?,
         };
         let mut s = new_socket(ns, SockProto::Tcp, Some(owner));
         s.local_ip = src;

@@ -1,10 +1,10 @@
 //! netcat-openbsd (`nc`, Debian 1.219): option parsing and the usage
 //! errors; the running process is [`crate::engine::apps::Nc`].
 //!
-//! Modelled: TCP client and server (`-l`, `-p` with `-l`, `-k`), UDP client
-//! and server (`-u`), `-z`, `-v`, `-n`, `-q`, `-w`, `-N`, `-4`. Refused:
-//! host names, port ranges, a source port or address for a client,
-//! proxies, and every other option.
+//! Modelled: TCP client and server (`-l`, `-p` with `-l`, `-k`, `-p` as a
+//! TCP client's source port), UDP client and server (`-u`), `-z`, `-v`,
+//! `-n`, `-q`, `-w`, `-N`, `-4`. Refused: host names, port ranges, a UDP
+//! client's source port, a source address, proxies, and every other option.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::engine::apps::{Nc, NcPhase, SEC};
@@ -146,8 +146,8 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         let Some(port) = parse_port(ctx, &p)? else { return Ok(Outcome::Exited(1)) };
         (host, port)
     } else {
-        if lport.is_some() {
-            return Err(Unsupported("nc -p (a client's source port) is not modelled".into()));
+        if lport.is_some() && udp {
+            return Err(Unsupported("nc -u -p (a UDP client's source port) is not modelled".into()));
         }
         match pos.len() {
             0 => {
@@ -165,6 +165,14 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         let Some(port) = parse_port(ctx, &pos[1])? else { return Ok(Outcome::Exited(1)) };
         (host, port)
     };
+    // A client's `-p`: the source port it binds before connecting.
+    let src_port = match (&lport, listen) {
+        (Some(p), false) => match parse_port(ctx, p)? {
+            Some(p) => Some(p),
+            None => return Ok(Outcome::Exited(1)),
+        },
+        _ => None,
+    };
     let n = Nc {
         ns: ctx.ns,
         stdio: ctx.stdio.clone(),
@@ -173,6 +181,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         listen,
         host,
         port,
+        src_port,
         udp,
         zero: has('z'),
         verbose: has('v'),
