@@ -38,6 +38,7 @@ sleep 1
 echo hello | ip netns exec client nc -q 1 10.0.2.2 8080
 wait %1
 ip netns exec client nc -zv 10.0.2.2 22; echo "closed port: $?"
+ip netns exec client nc -z 10.0.2.2 22; echo "again, without -v nothing is printed: $?"
 echo ping | ip netns exec client nc -u -w 1 10.0.2.2 9999; echo "udp: $?"
 ip netns exec client nc -l -p 7 &
 sleep 1
