@@ -2,8 +2,9 @@
 # TCPMSS on a router whose link to the server has MTU 1400: --clamp-mss-to-pmtu
 # lowers the client's SYN from mss 1460 to 1360 (the smaller MTU less 40) and
 # leaves the server's SYN-ACK (already 1360) alone; then --set-mss 1200 in
-# POSTROUTING (with --syn: SYNs only) lowers the next SYN. The capture on the server's side shows
-# the options; -S/-L forms and refusals as iptables 1.8.9 prints them.
+# POSTROUTING (with --syn: SYNs only) lowers the next SYN. The capture on the
+# server's side shows the SYNs' options (only SYNs: how the server acknowledges
+# the client's FIN is a timing race on the kernel); -S/-L forms and refusals as iptables 1.8.9 prints them.
 for n in a r b; do
   ip netns add $n
   ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -31,7 +32,7 @@ ip -n b route add default via 10.2.0.254
 ip netns exec r sysctl -qw net.ipv4.ip_forward=1
 ip netns exec r iptables -t mangle -A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
 ip netns exec a ping -c 1 10.2.0.2 > /dev/null
-ip netns exec b tcpdump -nn -i w0 -w w0.pcap tcp &
+ip netns exec b tcpdump -nn -i w0 -w w0.pcap 'tcp[13] & 2 != 0' &
 sleep 1
 ip netns exec b nc -l -p 80 &
 sleep 1
