@@ -1746,8 +1746,8 @@ pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError
         Command::Append(_) | Command::Insert(..) | Command::Replace(..) | Command::Policy(..) | Command::NewChain(_)
     );
     if existed || creates {
+        t.reindex();
         rs.tables.insert(inv.table, t);
-        rs.reindex();
     }
     Ok(out)
 }

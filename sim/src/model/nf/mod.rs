@@ -123,7 +123,7 @@ pub struct Chain {
     /// Rules, first evaluated first.
     pub rules: Vec<Rule>,
     /// For a long chain, which rules can match which destination (see
-    /// [`ChainIndex`]); rebuilt by [`Ruleset::reindex`] after every change.
+    /// [`ChainIndex`]); rebuilt by [`Table::reindex`] after every change.
     pub index: Option<ChainIndex>,
 }
 
@@ -255,6 +255,23 @@ impl Table {
         self.user.get_mut(name)
     }
 
+    /// Rebuilds the index of every long chain of this table (and drops it
+    /// from short ones). Call after changing its rules.
+    pub fn reindex(&mut self) {
+        let chains = self.builtins.iter_mut().map(|b| &mut b.chain).chain(self.user.values_mut());
+        for c in chains {
+            c.index = None;
+            if c.rules.len() >= ChainIndex::MIN_RULES {
+                let ix = ChainIndex::build(&c.rules);
+                // Worth it only when most rules are keyed by address;
+                // otherwise the lookups cost more than they skip.
+                if ix.other.len() * 2 <= c.rules.len() {
+                    c.index = Some(ix);
+                }
+            }
+        }
+    }
+
     /// How many rules jump or go to `chain` (the `N references` of `-L`).
     pub fn references(&self, chain: &str) -> usize {
         self.builtins
@@ -318,22 +335,10 @@ impl Ruleset {
             })
     }
 
-    /// Rebuilds the index of every long chain (and drops it from short
-    /// ones). Call after changing rules.
+    /// [`Table::reindex`] for every table. Call after changing rules.
     pub fn reindex(&mut self) {
         for t in self.tables.values_mut() {
-            let chains = t.builtins.iter_mut().map(|b| &mut b.chain).chain(t.user.values_mut());
-            for c in chains {
-                c.index = None;
-                if c.rules.len() >= ChainIndex::MIN_RULES {
-                    let ix = ChainIndex::build(&c.rules);
-                    // Worth it only when most rules are keyed by address;
-                    // otherwise the lookups cost more than they skip.
-                    if ix.other.len() * 2 <= c.rules.len() {
-                        c.index = Some(ix);
-                    }
-                }
-            }
+            t.reindex();
         }
     }
 
