@@ -20,6 +20,7 @@ pub mod neigh;
 pub mod netfilter;
 pub mod netlink;
 pub mod nf_log;
+pub mod nft;
 pub mod proc;
 pub mod rng;
 pub mod socket;

@@ -105,6 +105,48 @@ enum Step {
     Nat,
     /// `nf_conntrack_confirm` (last).
     Confirm,
+    /// A native nft base chain (table, chain index in `NftState`).
+    Nft(usize, usize),
+}
+
+/// A step's priority at a hook (`nf_ip_hook_priorities`; NAT at the nat
+/// core's fixed priorities, whatever its chains' own).
+fn step_prio(step: Step, hook: Hook) -> i32 {
+    match step {
+        Step::Table(TableName::Raw) => -300,
+        Step::CtIn => -200,
+        Step::Table(TableName::Mangle) => -150,
+        Step::Nat if matches!(hook, Hook::Prerouting | Hook::Output) => -100,
+        Step::Nat => 100,
+        Step::Table(TableName::Filter) => 0,
+        Step::Table(TableName::Security) => 150,
+        Step::Table(TableName::Nat) => -100,
+        Step::Confirm => i32::MAX,
+        Step::Nft(..) => 0,
+    }
+}
+
+/// The steps of a hook with native nft base chains interleaved by
+/// priority; among equal priorities the later registered runs first
+/// (`nf_hook_entries_grow` inserts before the first entry of equal or
+/// higher priority). iptables-nft's tables count as registered when an
+/// nft command first saw them, or after every nft chain if none has.
+fn steps_with_nft(hook: Hook, nft: &crate::model::nft::NftState) -> Vec<Step> {
+    let mut v: Vec<(i32, u64, Step)> = steps_for(hook)
+        .iter()
+        .map(|&s| {
+            let seq = match s {
+                Step::Table(t) => nft.xt_seq.iter().find(|x| x.0 == t).map_or(u64::MAX, |x| x.1),
+                _ => 0,
+            };
+            (step_prio(s, hook), seq, s)
+        })
+        .collect();
+    for (prio, seq, ti, ci) in super::nft::chains_at(nft, hook, false) {
+        v.push((prio, seq, Step::Nft(ti, ci)));
+    }
+    v.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    v.into_iter().map(|x| x.2).collect()
 }
 
 /// What a hook runs, in priority order (`nf_ip_hook_priorities`; the
@@ -765,19 +807,45 @@ impl Engine {
     /// fresh namespace.
     pub fn nf_hook(&mut self, ns: NsId, ctx: &NfCtx, pkt: &mut [u8]) -> NfVerdict {
         let n = self.world.ns(ns);
-        if (n.nf.tables.is_empty() && !n.ct.enabled) || pkt.len() < 20 {
+        let nft_here = n.nft.at_hook(ctx.hook);
+        if n.nft.needs_ct && !n.ct.enabled {
+            self.world.ns_mut(ns).ct.enabled = true;
+        }
+        let n = self.world.ns(ns);
+        if (n.nf.tables.is_empty() && !n.ct.enabled && !nft_here) || pkt.len() < 20 {
             if self.trace.enabled {
                 self.trace_nf(ns, ctx, Vec::new(), "ACCEPT");
             }
             return NfVerdict::Accept;
         }
-        let has_nat = n.nf.table(TableName::Nat).is_some();
+        let nft_nat = nft_here && !super::nft::chains_at(&n.nft, ctx.hook, true).is_empty();
+        let has_nat = n.nf.table(TableName::Nat).is_some() || nft_nat;
+        let steps: std::borrow::Cow<'static, [Step]> = if nft_here {
+            std::borrow::Cow::Owned(steps_with_nft(ctx.hook, &n.nft))
+        } else {
+            std::borrow::Cow::Borrowed(steps_for(ctx.hook))
+        };
+        let mut nft = if nft_here { std::mem::take(&mut self.world.ns_mut(ns).nft) } else { Default::default() };
         let mut rs = std::mem::take(&mut self.world.ns_mut(ns).nf);
         let before = self.trace.enabled.then(|| crate::trace::nf::snapshot(&rs));
         let addrs_before = self.trace.enabled.then(|| crate::trace::nf::addresses(pkt));
         let mut decided = None;
-        for step in steps_for(ctx.hook) {
+        let mut nft_decided: Option<(NfVerdict, String)> = None;
+        for step in steps.iter() {
             match *step {
+                Step::Nft(ti, ci) => {
+                    use crate::model::nft::{End as NEnd, Reject};
+                    let v = match self.nft_chain(&mut nft, ns, ctx, ti, ci, pkt) {
+                        NEnd::Accept | NEnd::Nat(..) => continue,
+                        NEnd::Drop(..) => NfVerdict::Drop,
+                        NEnd::Reject(Reject::Default, ..) => NfVerdict::Reject(3),
+                        NEnd::Reject(Reject::Icmp(c), ..) => NfVerdict::Reject(c),
+                        NEnd::Reject(Reject::TcpReset, ..) => NfVerdict::Reset,
+                    };
+                    let t = &nft.tables[ti];
+                    nft_decided = Some((v, format!("nft {} {} {}", t.family.as_str(), t.name, t.chains[ci].name)));
+                    break;
+                }
                 Step::CtIn => {
                     self.ct_in(ns, pkt);
                     if self.trace.enabled && self.world.ns(ns).ct.enabled {
@@ -794,7 +862,7 @@ impl Engine {
                     }
                 }
                 Step::Nat if has_nat => {
-                    if let Some((v, why)) = self.nat_step(&mut rs, ns, ctx, pkt) {
+                    if let Some((v, why)) = self.nat_step(&mut rs, &mut nft, ns, ctx, pkt) {
                         decided = Some((v, TableName::Nat, why));
                         break;
                     }
@@ -802,13 +870,27 @@ impl Engine {
                 Step::Nat => {}
             }
         }
+        if nft_here {
+            self.world.ns_mut(ns).nft = nft;
+        }
+        if let Some((v, _)) = nft_decided {
+            if let Some(before) = before {
+                let vs = if v == NfVerdict::Drop { "DROP" } else { "REJECT" };
+                let walks = crate::trace::nf::walks(&before, &rs, ctx.hook, &[], None);
+                self.world.ns_mut(ns).nf = rs;
+                self.trace_nf(ns, ctx, walks, vs);
+            } else {
+                self.world.ns_mut(ns).nf = rs;
+            }
+            return v;
+        }
         if let Some(before) = before {
             let v = match decided.as_ref().map(|d| d.0) {
                 Some(NfVerdict::Drop) => "DROP",
                 Some(NfVerdict::Reject(_) | NfVerdict::Reset) => "REJECT",
                 _ => "ACCEPT",
             };
-            let order: Vec<TableName> = steps_for(ctx.hook)
+            let order: Vec<TableName> = steps
                 .iter()
                 .filter_map(|s| match s {
                     Step::Table(t) => Some(*t),
@@ -983,21 +1065,58 @@ impl Engine {
     /// for a new connection without a binding of this hook's type, run the
     /// nat chain and bind (a NAT target's range, or the null binding); then
     /// rewrite the packet. Returns a drop verdict, if any.
-    fn nat_step(&mut self, rs: &mut Ruleset, ns: NsId, ctx: &NfCtx, pkt: &mut [u8]) -> Option<(NfVerdict, Decider)> {
+    fn nat_step(
+        &mut self,
+        rs: &mut Ruleset,
+        nft: &mut crate::model::nft::NftState,
+        ns: NsId,
+        ctx: &NfCtx,
+        pkt: &mut [u8],
+    ) -> Option<(NfVerdict, Decider)> {
         if self.nat_is_related_icmp(ns, pkt) {
             self.nat_icmp_reply(ns, ctx.hook, pkt);
             return None;
         }
         let manip = Manip::of_hook(ctx.hook);
         if self.nat_needs_chain(ns, manip) {
-            let range = match self.nf_walk(rs, ns, ctx, TableName::Nat, pkt) {
-                Some(End::Verdict(NfVerdict::Accept, _)) | None => None,
-                Some(End::Verdict(v, why)) => return Some((v, why)),
-                Some(End::Nat(t)) => match self.nat_range(ns, ctx, &t) {
-                    Ok(r) => r,
-                    Err(()) => return Some((NfVerdict::Drop, None)),
-                },
-            };
+            // nf_nat_inet_fn: the nat chains of this hook (iptables' nat
+            // table and nft's nat base chains) in priority order until one
+            // binds; none binding leaves the null binding.
+            type NatChain = (i32, u64, Option<(usize, usize)>);
+            let mut chains: Vec<NatChain> = Vec::new();
+            if rs.table(TableName::Nat).is_some() {
+                let seq = nft.xt_seq.iter().find(|x| x.0 == TableName::Nat).map_or(u64::MAX, |x| x.1);
+                chains.push((step_prio(Step::Nat, ctx.hook), seq, None));
+            }
+            for (prio, seq, ti, ci) in super::nft::chains_at(nft, ctx.hook, true) {
+                chains.push((prio, seq, Some((ti, ci))));
+            }
+            chains.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+            let mut range = None;
+            for (_, _, which) in chains {
+                let target = match which {
+                    None => match self.nf_walk(rs, ns, ctx, TableName::Nat, pkt) {
+                        Some(End::Verdict(NfVerdict::Accept, _)) | None => None,
+                        Some(End::Verdict(v, why)) => return Some((v, why)),
+                        Some(End::Nat(t)) => Some(t),
+                    },
+                    Some((ti, ci)) => {
+                        use crate::model::nft::End as NEnd;
+                        match self.nft_chain(nft, ns, ctx, ti, ci, pkt) {
+                            NEnd::Accept | NEnd::Reject(..) => None,
+                            NEnd::Drop(..) => return Some((NfVerdict::Drop, None)),
+                            NEnd::Nat(n, ..) => Some(super::nft::nat_target(&n)),
+                        }
+                    }
+                };
+                if let Some(t) = target {
+                    range = match self.nat_range(ns, ctx, &t) {
+                        Ok(r) => r,
+                        Err(()) => return Some((NfVerdict::Drop, None)),
+                    };
+                    break;
+                }
+            }
             self.nat_setup(ns, manip, range);
         }
         self.nat_packet(ns, ctx.hook, pkt);

@@ -20,6 +20,7 @@ pub mod link;
 pub mod neigh;
 pub mod netns;
 pub mod nf;
+pub mod nft;
 pub mod profile;
 pub mod route;
 pub mod sysctl;

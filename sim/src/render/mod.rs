@@ -24,5 +24,6 @@ pub mod conntrack;
 pub mod iproute;
 pub mod iptables;
 pub mod nettools;
+pub mod nft;
 pub mod ping;
 pub mod tcpdump;

@@ -23,6 +23,7 @@ pub mod ip;
 pub mod iptables;
 pub mod misc;
 pub mod nc;
+pub mod nft;
 pub mod ping;
 pub mod sysctl;
 pub mod tcpdump;
@@ -117,6 +118,7 @@ pub const COMMANDS: &[&str] = &[
     "iptables-nft",
     "iptables-save",
     "iptables-restore",
+    "nft",
     "nc",
     "netcat",
     "curl",
@@ -212,9 +214,7 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         "ctr" => ctr::run(ctx, args),
         "ln" => ctr::ln(ctx, args),
         "busybox" => busybox::run(ctx, args),
-        "nft" => {
-            Err(Unsupported("nft (nftables) is not modelled yet; use iptables (netsim models iptables-nft)".into()))
-        }
+        "nft" => nft::run(ctx, args),
         "sudo" => run(ctx, args),
         other => {
             Err(Unsupported(format!("command '{other}' is not modelled by netsim; supported: {}", COMMANDS.join(", "))))

@@ -1,0 +1,742 @@
+//! The native nftables ruleset of one network namespace, as `nft` keeps it
+//! in the kernel: tables (families `ip` and `inet`), their named sets,
+//! chains (base chains with type, hook, priority and policy, and regular
+//! chains) and rules as lists of statements, with the handles the kernel
+//! allocates (one counter per namespace for tables, one per table for
+//! chains, sets and rules).
+//!
+//! What it does: holds the ruleset and evaluates one chain for an IPv4
+//! packet ([`Table::run`]): matches (payload, meta, ct, fib), counters,
+//! marks and verdicts including jump/goto/return and verdict maps. The NAT
+//! statements are handed back to the caller (`engine::nft`), which binds
+//! them through `engine::conntrack`.
+//!
+//! What it does not do: parse (`tools::nft`) or print (`render::nft`), and
+//! the iptables-nft tables: those live in `model::nf` and are not shown
+//! here. IPv6 is not modelled: an `inet` table sees only IPv4 packets.
+
+use super::nf::Hook;
+use std::net::Ipv4Addr;
+
+/// A table's family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Family {
+    /// `ip`.
+    Ip,
+    /// `inet`.
+    Inet,
+}
+
+impl Family {
+    /// The keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Ip => "ip",
+            Family::Inet => "inet",
+        }
+    }
+}
+
+/// A base chain's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChainType {
+    /// `filter`.
+    Filter,
+    /// `nat`.
+    Nat,
+    /// `route`.
+    Route,
+}
+
+impl ChainType {
+    /// The keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainType::Filter => "filter",
+            ChainType::Nat => "nat",
+            ChainType::Route => "route",
+        }
+    }
+}
+
+/// What makes a chain a base chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseChain {
+    /// Its type.
+    pub ty: ChainType,
+    /// The hook.
+    pub hook: Hook,
+    /// The priority.
+    pub prio: i32,
+    /// `policy drop`.
+    pub drop: bool,
+    /// Registration order in the namespace (later registered runs first
+    /// among equal priorities, `nf_hook_entries_grow`).
+    pub seq: u64,
+}
+
+/// A chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    /// Name.
+    pub name: String,
+    /// Handle.
+    pub handle: u64,
+    /// Hook, for a base chain.
+    pub base: Option<BaseChain>,
+    /// Rules in order.
+    pub rules: Vec<Rule>,
+}
+
+/// A rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Handle.
+    pub handle: u64,
+    /// Statements in order.
+    pub stmts: Vec<Stmt>,
+}
+
+/// A verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// `accept`.
+    Accept,
+    /// `drop`.
+    Drop,
+    /// `continue`.
+    Continue,
+    /// `return`.
+    Return,
+    /// `jump CHAIN`.
+    Jump(String),
+    /// `goto CHAIN`.
+    Goto(String),
+}
+
+/// What a match reads from the packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// `ip saddr`.
+    IpSaddr,
+    /// `ip daddr`.
+    IpDaddr,
+    /// `ip protocol`.
+    IpProtocol,
+    /// `meta l4proto`.
+    L4proto,
+    /// `meta protocol` (ethertype).
+    Protocol,
+    /// `meta nfproto`.
+    Nfproto,
+    /// `meta mark`.
+    Mark,
+    /// `meta pkttype`.
+    Pkttype,
+    /// `iif` (ifindex).
+    Iif,
+    /// `oif`.
+    Oif,
+    /// `iifname`.
+    Iifname,
+    /// `oifname`.
+    Oifname,
+    /// `tcp sport`.
+    TcpSport,
+    /// `tcp dport`.
+    TcpDport,
+    /// `udp sport`.
+    UdpSport,
+    /// `udp dport`.
+    UdpDport,
+    /// `th sport`.
+    ThSport,
+    /// `th dport`.
+    ThDport,
+    /// `tcp flags`.
+    TcpFlags,
+    /// `icmp type`.
+    IcmpType,
+    /// `ct state`.
+    CtState,
+    /// `ct status`.
+    CtStatus,
+    /// `ct mark`.
+    CtMark,
+    /// `ct direction`.
+    CtDirection,
+    /// `fib daddr type`.
+    FibDaddrType,
+}
+
+impl Key {
+    /// How the key prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Key::IpSaddr => "ip saddr",
+            Key::IpDaddr => "ip daddr",
+            Key::IpProtocol => "ip protocol",
+            Key::L4proto => "meta l4proto",
+            Key::Protocol => "meta protocol",
+            Key::Nfproto => "meta nfproto",
+            Key::Mark => "meta mark",
+            Key::Pkttype => "meta pkttype",
+            Key::Iif => "iif",
+            Key::Oif => "oif",
+            Key::Iifname => "iifname",
+            Key::Oifname => "oifname",
+            Key::TcpSport => "tcp sport",
+            Key::TcpDport => "tcp dport",
+            Key::UdpSport => "udp sport",
+            Key::UdpDport => "udp dport",
+            Key::ThSport => "th sport",
+            Key::ThDport => "th dport",
+            Key::TcpFlags => "tcp flags",
+            Key::IcmpType => "icmp type",
+            Key::CtState => "ct state",
+            Key::CtStatus => "ct status",
+            Key::CtMark => "ct mark",
+            Key::CtDirection => "ct direction",
+            Key::FibDaddrType => "fib daddr type",
+        }
+    }
+
+    /// Keys whose values are bit sets (`ct state new,established`): a
+    /// value list matches when any of its bits is set.
+    pub fn is_bitmask(self) -> bool {
+        matches!(self, Key::CtState | Key::CtStatus)
+    }
+}
+
+/// How an element was written, for printing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// One value.
+    Single,
+    /// `ADDR/LEN`.
+    Prefix(u8),
+    /// `LO-HI`.
+    Range,
+}
+
+/// A value or interval of a key's values (addresses as `u32`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Elem {
+    /// First value.
+    pub lo: u32,
+    /// Last value.
+    pub hi: u32,
+    /// As written.
+    pub form: Form,
+}
+
+impl Elem {
+    /// One value.
+    pub fn one(v: u32) -> Elem {
+        Elem { lo: v, hi: v, form: Form::Single }
+    }
+}
+
+/// The right-hand side of a match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rhs {
+    /// One value (or prefix or range), or a list of bits for a bitmask key.
+    Value(Vec<Elem>),
+    /// An anonymous set `{ a, b }`.
+    Set(Vec<Elem>),
+    /// A named set `@name`.
+    Named(String),
+    /// An interface name, `*` at the end for a prefix.
+    Name(String),
+    /// `tcp flags A / B`: `flags & B == A`.
+    Masked {
+        /// The bits that must be set.
+        val: u32,
+        /// The bits looked at.
+        mask: u32,
+    },
+}
+
+/// `reject` as written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reject {
+    /// `reject` (port unreachable).
+    Default,
+    /// `reject with icmp type NAME` (the code).
+    Icmp(u8),
+    /// `reject with tcp reset`.
+    TcpReset,
+}
+
+/// A NAT statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Nat {
+    /// `masquerade [to :PORTS]`.
+    Masquerade(Option<(u16, u16)>),
+    /// `snat to ADDR[:PORT]`.
+    Snat(Ipv4Addr, Option<(u16, u16)>),
+    /// `dnat to ADDR[:PORT]`.
+    Dnat(Ipv4Addr, Option<(u16, u16)>),
+    /// `dnat to KEY map { K : ADDR, ... }`.
+    DnatMap(Key, Vec<(Elem, Ipv4Addr)>),
+    /// `redirect [to :PORT]`.
+    Redirect(Option<(u16, u16)>),
+}
+
+/// A statement of a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stmt {
+    /// A match: `KEY [!=] RHS`.
+    Match {
+        /// What it reads.
+        key: Key,
+        /// `!=`.
+        neg: bool,
+        /// What it compares with.
+        rhs: Rhs,
+    },
+    /// `counter packets N bytes M`.
+    Counter {
+        /// Packets.
+        packets: u64,
+        /// Bytes.
+        bytes: u64,
+    },
+    /// A verdict.
+    Verdict(Verdict),
+    /// `KEY vmap { K : VERDICT, ... }`.
+    Vmap(Key, Vec<(Elem, Verdict)>),
+    /// `reject`.
+    Reject(Reject),
+    /// A NAT statement.
+    Nat(Nat),
+    /// `meta mark set V`.
+    MarkSet(u32),
+    /// `ct mark set V`.
+    CtMarkSet(u32),
+    /// `notrack`.
+    Notrack,
+}
+
+/// A named set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Set {
+    /// Name.
+    pub name: String,
+    /// Handle.
+    pub handle: u64,
+    /// Element type (`ipv4_addr`, `inet_service`, ...).
+    pub ty: SetType,
+    /// `flags interval`.
+    pub interval: bool,
+    /// Elements in the order the kernel lists them (sorted).
+    pub elems: Vec<Elem>,
+}
+
+/// A named set's element type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetType {
+    /// `ipv4_addr`.
+    Ipv4Addr,
+    /// `inet_service`.
+    InetService,
+    /// `inet_proto`.
+    InetProto,
+    /// `mark`.
+    Mark,
+}
+
+impl SetType {
+    /// The keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetType::Ipv4Addr => "ipv4_addr",
+            SetType::InetService => "inet_service",
+            SetType::InetProto => "inet_proto",
+            SetType::Mark => "mark",
+        }
+    }
+
+    /// The key type a match compares with this set.
+    pub fn fits(self, key: Key) -> bool {
+        match self {
+            SetType::Ipv4Addr => matches!(key, Key::IpSaddr | Key::IpDaddr),
+            SetType::InetService => {
+                matches!(
+                    key,
+                    Key::TcpSport | Key::TcpDport | Key::UdpSport | Key::UdpDport | Key::ThSport | Key::ThDport
+                )
+            }
+            SetType::InetProto => matches!(key, Key::L4proto | Key::IpProtocol),
+            SetType::Mark => matches!(key, Key::Mark | Key::CtMark),
+        }
+    }
+}
+
+/// A table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    /// Family.
+    pub family: Family,
+    /// Name.
+    pub name: String,
+    /// Handle.
+    pub handle: u64,
+    /// The next handle for a chain, set or rule of this table.
+    pub next_handle: u64,
+    /// Named sets, in creation order.
+    pub sets: Vec<Set>,
+    /// Chains, in creation order.
+    pub chains: Vec<Chain>,
+}
+
+impl Table {
+    /// Allocates a handle for a chain, set, rule or anonymous set.
+    pub fn alloc(&mut self) -> u64 {
+        let h = self.next_handle;
+        self.next_handle += 1;
+        h
+    }
+
+    /// A chain by name.
+    pub fn chain(&self, name: &str) -> Option<usize> {
+        self.chains.iter().position(|c| c.name == name)
+    }
+
+    /// A set by name.
+    pub fn set(&self, name: &str) -> Option<usize> {
+        self.sets.iter().position(|s| s.name == name)
+    }
+}
+
+/// The nftables state of a namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NftState {
+    /// Tables in creation order.
+    pub tables: Vec<Table>,
+    /// The next table handle.
+    pub next_table_handle: u64,
+    /// The next base chain registration number.
+    pub next_seq: u64,
+    /// When iptables-nft's tables were first seen registered, by the nft
+    /// command that followed them (their registration order relative to
+    /// nft's base chains).
+    pub xt_seq: Vec<(super::nf::TableName, u64)>,
+    /// Whether some rule needs connection tracking (ct matches, NAT).
+    pub needs_ct: bool,
+}
+
+impl NftState {
+    /// A table by family and name.
+    pub fn table(&self, family: Family, name: &str) -> Option<usize> {
+        self.tables.iter().position(|t| t.family == family && t.name == name)
+    }
+
+    /// Whether any base chain sits at this hook.
+    pub fn at_hook(&self, hook: Hook) -> bool {
+        self.tables.iter().any(|t| t.chains.iter().any(|c| c.base.as_ref().is_some_and(|b| b.hook == hook)))
+    }
+
+    /// Recomputes [`NftState::needs_ct`].
+    pub fn update_needs_ct(&mut self) {
+        self.needs_ct = self.tables.iter().flat_map(|t| t.chains.iter()).any(|c| {
+            c.base.as_ref().is_some_and(|b| b.ty == ChainType::Nat)
+                || c.rules.iter().flat_map(|r| r.stmts.iter()).any(|s| {
+                    matches!(
+                        s,
+                        Stmt::Match { key: Key::CtState | Key::CtStatus | Key::CtMark | Key::CtDirection, .. }
+                            | Stmt::CtMarkSet(_)
+                            | Stmt::Nat(_)
+                    )
+                })
+        });
+    }
+}
+
+/// `ct state` bits as nft numbers them (`NF_CT_STATE_*_BIT`).
+pub mod ct_state {
+    /// `invalid`.
+    pub const INVALID: u32 = 1;
+    /// `established`.
+    pub const ESTABLISHED: u32 = 2;
+    /// `related`.
+    pub const RELATED: u32 = 4;
+    /// `new`.
+    pub const NEW: u32 = 8;
+    /// `untracked`.
+    pub const UNTRACKED: u32 = 64;
+}
+
+/// What the evaluation knows of the packet and where it is.
+pub struct View<'a> {
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address.
+    pub dst: Ipv4Addr,
+    /// IP protocol.
+    pub proto: u8,
+    /// Ports (TCP/UDP, first fragment).
+    pub ports: Option<(u16, u16)>,
+    /// TCP flags byte.
+    pub tcp_flags: Option<u8>,
+    /// ICMP type.
+    pub icmp_type: Option<u8>,
+    /// Length of the IP datagram.
+    pub len: u64,
+    /// Input device name and ifindex.
+    pub iif: Option<(&'a str, u32)>,
+    /// Output device name and ifindex.
+    pub oif: Option<(&'a str, u32)>,
+    /// `skb->pkt_type` (0 host, 1 broadcast, 2 multicast).
+    pub pkttype: u8,
+    /// `ct state` bit.
+    pub ct_state: u32,
+    /// `ct status` bits, 0 without a connection.
+    pub ct_status: u32,
+    /// `ct direction`: 0 original, 1 reply, `None` without a connection.
+    pub ct_dir: Option<u8>,
+    /// Whether the destination is a local address (`fib daddr type local`).
+    pub dst_local: bool,
+}
+
+/// The marks a walk reads and sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Marks {
+    /// `meta mark`.
+    pub mark: u32,
+    /// `ct mark` (only kept with a connection).
+    pub ct_mark: u32,
+}
+
+/// How a base chain's walk ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Accepted (by a rule or the policy).
+    Accept,
+    /// Dropped: the chain and rule handle (`None` for the policy).
+    Drop(String, Option<u64>),
+    /// Rejected.
+    Reject(Reject, String, u64),
+    /// A NAT statement asks for a binding (the rule's handle).
+    Nat(Nat, String, u64),
+}
+
+/// What a walk asks of the caller besides its end.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// `notrack` was met.
+    pub notrack: bool,
+    /// Whether to record [`Effects::hits`] (only when tracing).
+    pub trace: bool,
+    /// The rules that matched fully (chain, handle), for the trace.
+    pub hits: Vec<(String, u64)>,
+}
+
+fn in_elems(elems: &[Elem], v: u32) -> bool {
+    elems.iter().any(|e| e.lo <= v && v <= e.hi)
+}
+
+impl Table {
+    /// Runs base chain `ci` for the packet: rules in order, jumps on a
+    /// stack, the policy at the end.
+    pub fn run(&mut self, ci: usize, v: &View<'_>, marks: &mut Marks, fx: &mut Effects) -> End {
+        let Table { chains, sets, .. } = self;
+        let base = ci;
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        let (mut c, mut i) = (ci, 0usize);
+        let mut guard = 0u32;
+        loop {
+            guard += 1;
+            if guard > 100_000 {
+                return End::Drop("loop".into(), None);
+            }
+            if i >= chains[c].rules.len() {
+                match stack.pop() {
+                    Some((back, next)) => {
+                        c = back;
+                        i = next;
+                        continue;
+                    }
+                    None => {
+                        let drop = chains[base].base.as_ref().is_some_and(|b| b.drop);
+                        return if drop { End::Drop(chains[base].name.clone(), None) } else { End::Accept };
+                    }
+                }
+            }
+            let rule = &mut chains[c].rules[i];
+            let handle = rule.handle;
+            let mut verdict: Option<Verdict> = None;
+            let mut end: Option<End> = None;
+            let mut all = true;
+            for s in rule.stmts.iter_mut() {
+                match s {
+                    Stmt::Match { key, neg, rhs } => {
+                        if !matches(*key, *neg, rhs, v, marks, sets) {
+                            all = false;
+                            break;
+                        }
+                    }
+                    Stmt::Counter { packets, bytes } => {
+                        *packets += 1;
+                        *bytes += v.len;
+                    }
+                    Stmt::Verdict(vd) => {
+                        verdict = Some(vd.clone());
+                        break;
+                    }
+                    Stmt::Vmap(key, entries) => {
+                        let Some(k) = value(*key, v, marks) else {
+                            all = false;
+                            break;
+                        };
+                        match entries.iter().find(|(e, _)| e.lo <= k && k <= e.hi) {
+                            Some((_, vd)) => {
+                                verdict = Some(vd.clone());
+                                break;
+                            }
+                            None => {
+                                all = false;
+                                break;
+                            }
+                        }
+                    }
+                    Stmt::Reject(r) => {
+                        end = Some(End::Reject(*r, String::new(), handle));
+                        break;
+                    }
+                    Stmt::Nat(Nat::DnatMap(key, entries)) => {
+                        let hit =
+                            value(*key, v, marks).and_then(|k| entries.iter().find(|(e, _)| e.lo <= k && k <= e.hi));
+                        match hit {
+                            Some((_, a)) => {
+                                end = Some(End::Nat(Nat::Dnat(*a, None), String::new(), handle));
+                                break;
+                            }
+                            None => {
+                                all = false;
+                                break;
+                            }
+                        }
+                    }
+                    Stmt::Nat(n) => {
+                        end = Some(End::Nat(n.clone(), String::new(), handle));
+                        break;
+                    }
+                    Stmt::MarkSet(m) => marks.mark = *m,
+                    Stmt::CtMarkSet(m) => {
+                        if v.ct_dir.is_some() {
+                            marks.ct_mark = *m
+                        }
+                    }
+                    Stmt::Notrack => fx.notrack = true,
+                }
+            }
+            if !all {
+                i += 1;
+                continue;
+            }
+            if fx.trace {
+                fx.hits.push((chains[c].name.clone(), handle));
+            }
+            if let Some(e) = end {
+                let name = chains[c].name.clone();
+                return match e {
+                    End::Reject(r, _, h) => End::Reject(r, name, h),
+                    End::Nat(n, _, h) => End::Nat(n, name, h),
+                    other => other,
+                };
+            }
+            match verdict {
+                None | Some(Verdict::Continue) => i += 1,
+                Some(Verdict::Accept) => return End::Accept,
+                Some(Verdict::Drop) => return End::Drop(chains[c].name.clone(), Some(handle)),
+                Some(Verdict::Return) => match stack.pop() {
+                    Some((back, next)) => {
+                        c = back;
+                        i = next;
+                    }
+                    None => i = usize::MAX,
+                },
+                Some(Verdict::Jump(to)) => {
+                    let Some(t) = chains.iter().position(|x| x.name == to) else { return End::Accept };
+                    stack.push((c, i + 1));
+                    c = t;
+                    i = 0;
+                }
+                Some(Verdict::Goto(to)) => {
+                    let Some(t) = chains.iter().position(|x| x.name == to) else { return End::Accept };
+                    c = t;
+                    i = 0;
+                }
+            }
+        }
+    }
+}
+
+/// The key's value for this packet; `None` when the packet has no such
+/// field (the rule does not match).
+fn value(key: Key, v: &View<'_>, marks: &Marks) -> Option<u32> {
+    let l4 = |p: u8| v.proto == p;
+    Some(match key {
+        Key::IpSaddr => u32::from(v.src),
+        Key::IpDaddr => u32::from(v.dst),
+        Key::IpProtocol | Key::L4proto => u32::from(v.proto),
+        Key::Protocol => 0x0800,
+        Key::Nfproto => 2,
+        Key::Mark => marks.mark,
+        Key::Pkttype => u32::from(v.pkttype),
+        Key::Iif => v.iif?.1,
+        Key::Oif => v.oif?.1,
+        Key::Iifname | Key::Oifname => return None,
+        Key::TcpSport if l4(6) => u32::from(v.ports?.0),
+        Key::TcpDport if l4(6) => u32::from(v.ports?.1),
+        Key::UdpSport if l4(17) => u32::from(v.ports?.0),
+        Key::UdpDport if l4(17) => u32::from(v.ports?.1),
+        Key::ThSport => u32::from(v.ports?.0),
+        Key::ThDport => u32::from(v.ports?.1),
+        Key::TcpFlags if l4(6) => u32::from(v.tcp_flags?),
+        Key::IcmpType if l4(1) => u32::from(v.icmp_type?),
+        Key::CtState => v.ct_state,
+        Key::CtStatus => {
+            v.ct_dir?;
+            v.ct_status
+        }
+        Key::CtMark => {
+            v.ct_dir?;
+            marks.ct_mark
+        }
+        Key::CtDirection => u32::from(v.ct_dir?),
+        Key::FibDaddrType => {
+            if v.dst_local {
+                2
+            } else {
+                1
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn matches(key: Key, neg: bool, rhs: &Rhs, v: &View<'_>, marks: &Marks, sets: &[Set]) -> bool {
+    if let Rhs::Name(want) = rhs {
+        let have = match key {
+            Key::Iifname => v.iif.map(|d| d.0),
+            _ => v.oif.map(|d| d.0),
+        };
+        let Some(have) = have else { return false };
+        let hit = match want.strip_suffix('*') {
+            Some(prefix) => have.starts_with(prefix),
+            None => have == want,
+        };
+        return hit != neg;
+    }
+    let Some(x) = value(key, v, marks) else { return false };
+    let hit = match rhs {
+        Rhs::Value(elems) if key.is_bitmask() => elems.iter().fold(0, |a, e| a | e.lo) & x != 0,
+        Rhs::Value(elems) | Rhs::Set(elems) => in_elems(elems, x),
+        Rhs::Named(name) => sets.iter().find(|s| &s.name == name).is_some_and(|s| in_elems(&s.elems, x)),
+        Rhs::Masked { val, mask } => x & mask == *val,
+        Rhs::Name(_) => false,
+    };
+    hit != neg
+}

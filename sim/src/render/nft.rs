@@ -1,0 +1,313 @@
+//! `nft list ruleset|table|chain|set` as nft 1.0.6 prints native tables:
+//! tab indentation, sets before chains, priority names (`filter`,
+//! `dstnat`, `mangle - 5`), symbolic values (`established,related`,
+//! `echo-request`, marks as `0x%08x`), `counter packets N bytes M`, and
+//! `# handle N` comments with `-a`.
+//!
+//! Not here: iptables-nft's tables (xt expressions), which `tools::nft`
+//! refuses to list.
+
+use crate::model::nf::Hook;
+use crate::model::nft::{Chain, Elem, Family, Form, Key, Nat, Reject, Rhs, Set, Stmt, Table, Verdict};
+use std::fmt::Write;
+use std::net::Ipv4Addr;
+
+/// The hook keyword.
+pub fn hook_str(h: Hook) -> &'static str {
+    match h {
+        Hook::Prerouting => "prerouting",
+        Hook::Input => "input",
+        Hook::Forward => "forward",
+        Hook::Output => "output",
+        Hook::Postrouting => "postrouting",
+    }
+}
+
+/// The standard priorities of the ip/inet families, with the hooks where
+/// nft uses the name (`std_prios`).
+const PRIOS: &[(&str, i32)] =
+    &[("raw", -300), ("mangle", -150), ("dstnat", -100), ("filter", 0), ("security", 50), ("srcnat", 100)];
+
+/// A priority as nft prints it: a standard name, a name with an offset
+/// of at most 10, or the number.
+pub fn prio_str(p: i32, hook: Hook) -> String {
+    for &(name, v) in PRIOS {
+        let ok = match name {
+            "dstnat" => hook == Hook::Prerouting,
+            "srcnat" => hook == Hook::Postrouting,
+            _ => true,
+        };
+        if !ok {
+            continue;
+        }
+        let off = p - v;
+        if off == 0 {
+            return name.to_string();
+        }
+        if off.abs() <= 10 {
+            return format!("{name} {} {}", if off > 0 { '+' } else { '-' }, off.abs());
+        }
+    }
+    p.to_string()
+}
+
+/// Names of `tcp flags` bits in print order.
+pub const TCP_FLAGS: &[(&str, u32)] =
+    &[("fin", 1), ("syn", 2), ("rst", 4), ("psh", 8), ("ack", 16), ("urg", 32), ("ecn", 64), ("cwr", 128)];
+/// `ct state` names.
+pub const CT_STATES: &[(&str, u32)] =
+    &[("invalid", 1), ("established", 2), ("related", 4), ("new", 8), ("untracked", 64)];
+/// `ct status` names.
+pub const CT_STATUS: &[(&str, u32)] =
+    &[("expected", 1), ("seen-reply", 2), ("assured", 4), ("confirmed", 8), ("snat", 16), ("dnat", 32), ("dying", 512)];
+/// `icmp type` names.
+pub const ICMP_TYPES: &[(&str, u32)] = &[
+    ("echo-reply", 0),
+    ("destination-unreachable", 3),
+    ("source-quench", 4),
+    ("redirect", 5),
+    ("echo-request", 8),
+    ("router-advertisement", 9),
+    ("router-solicitation", 10),
+    ("time-exceeded", 11),
+    ("parameter-problem", 12),
+    ("timestamp-request", 13),
+    ("timestamp-reply", 14),
+    ("info-request", 15),
+    ("info-reply", 16),
+    ("address-mask-request", 17),
+    ("address-mask-reply", 18),
+];
+/// `reject with icmp type` names (codes).
+pub const ICMP_CODES: &[(&str, u8)] = &[
+    ("net-unreachable", 0),
+    ("host-unreachable", 1),
+    ("prot-unreachable", 2),
+    ("port-unreachable", 3),
+    ("net-prohibited", 9),
+    ("host-prohibited", 10),
+    ("admin-prohibited", 13),
+];
+/// `meta pkttype` names.
+pub const PKTTYPES: &[(&str, u32)] = &[("host", 0), ("broadcast", 1), ("multicast", 2), ("other", 3)];
+/// `meta l4proto` names.
+pub const PROTOS: &[(&str, u32)] = &[("icmp", 1), ("igmp", 2), ("tcp", 6), ("udp", 17), ("gre", 47), ("sctp", 132)];
+/// `fib daddr type` names.
+pub const FIB_TYPES: &[(&str, u32)] =
+    &[("unspec", 0), ("unicast", 1), ("local", 2), ("broadcast", 3), ("anycast", 4), ("multicast", 5)];
+
+fn sym(table: &[(&str, u32)], v: u32) -> String {
+    table.iter().find(|(_, x)| *x == v).map_or_else(|| v.to_string(), |(n, _)| (*n).to_string())
+}
+
+/// One value of a key.
+fn scalar(key: Key, v: u32) -> String {
+    match key {
+        Key::IpSaddr | Key::IpDaddr => Ipv4Addr::from(v).to_string(),
+        Key::IpProtocol | Key::L4proto => sym(PROTOS, v),
+        Key::Protocol => {
+            if v == 0x0800 {
+                "ip".into()
+            } else {
+                format!("0x{v:04x}")
+            }
+        }
+        Key::Nfproto => {
+            if v == 2 {
+                "ipv4".into()
+            } else {
+                v.to_string()
+            }
+        }
+        Key::Mark | Key::CtMark => format!("0x{v:08x}"),
+        Key::Pkttype => sym(PKTTYPES, v),
+        Key::IcmpType => sym(ICMP_TYPES, v),
+        Key::CtDirection => {
+            if v == 0 {
+                "original".into()
+            } else {
+                "reply".into()
+            }
+        }
+        Key::FibDaddrType => sym(FIB_TYPES, v),
+        Key::TcpFlags => bits(TCP_FLAGS, v),
+        Key::CtState => bits(CT_STATES, v),
+        Key::CtStatus => bits(CT_STATUS, v),
+        _ => v.to_string(),
+    }
+}
+
+fn bits(table: &[(&str, u32)], v: u32) -> String {
+    let names: Vec<&str> = table.iter().filter(|(_, b)| v & b != 0).map(|(n, _)| *n).collect();
+    names.join(",")
+}
+
+/// An element as written.
+pub fn elem(key: Key, e: &Elem) -> String {
+    match e.form {
+        Form::Single => scalar(key, e.lo),
+        Form::Prefix(len) => format!("{}/{len}", scalar(key, e.lo)),
+        Form::Range => format!("{}-{}", scalar(key, e.lo), scalar(key, e.hi)),
+    }
+}
+
+fn verdict(v: &Verdict) -> String {
+    match v {
+        Verdict::Accept => "accept".into(),
+        Verdict::Drop => "drop".into(),
+        Verdict::Continue => "continue".into(),
+        Verdict::Return => "return".into(),
+        Verdict::Jump(c) => format!("jump {c}"),
+        Verdict::Goto(c) => format!("goto {c}"),
+    }
+}
+
+fn ports(p: &Option<(u16, u16)>) -> String {
+    match p {
+        None => String::new(),
+        Some((a, b)) if a == b => format!(":{a}"),
+        Some((a, b)) => format!(":{a}-{b}"),
+    }
+}
+
+/// One statement.
+pub fn stmt(s: &Stmt) -> String {
+    match s {
+        Stmt::Match { key, neg, rhs } => {
+            let op = if *neg { "!= " } else { "" };
+            let r = match rhs {
+                Rhs::Value(es) if key.is_bitmask() => {
+                    bits(if *key == Key::CtState { CT_STATES } else { CT_STATUS }, es.iter().fold(0, |a, e| a | e.lo))
+                }
+                Rhs::Value(es) => es.iter().map(|e| elem(*key, e)).collect::<Vec<_>>().join(","),
+                Rhs::Set(es) => format!("{{ {} }}", es.iter().map(|e| elem(*key, e)).collect::<Vec<_>>().join(", ")),
+                Rhs::Named(n) => format!("@{n}"),
+                Rhs::Name(n) => format!("\"{n}\""),
+                Rhs::Masked { val, mask } => format!("{} / {}", scalar(*key, *val), scalar(*key, *mask)),
+            };
+            format!("{} {op}{r}", key.as_str())
+        }
+        Stmt::Counter { packets, bytes } => format!("counter packets {packets} bytes {bytes}"),
+        Stmt::Verdict(v) => verdict(v),
+        Stmt::Vmap(key, es) => {
+            let list: Vec<String> = es.iter().map(|(e, v)| format!("{} : {}", elem(*key, e), verdict(v))).collect();
+            format!("{} vmap {{ {} }}", key.as_str(), list.join(", "))
+        }
+        Stmt::Reject(Reject::Default) | Stmt::Reject(Reject::Icmp(3)) => "reject".into(),
+        Stmt::Reject(Reject::Icmp(c)) => {
+            let name = ICMP_CODES.iter().find(|(_, x)| x == c).map_or_else(|| c.to_string(), |(n, _)| (*n).into());
+            format!("reject with icmp {name}")
+        }
+        Stmt::Reject(Reject::TcpReset) => "reject with tcp reset".into(),
+        Stmt::Nat(Nat::Masquerade(p)) => match p {
+            None => "masquerade".into(),
+            Some(_) => format!("masquerade to {}", ports(p)),
+        },
+        Stmt::Nat(Nat::Snat(a, p)) => format!("snat to {a}{}", ports(p)),
+        Stmt::Nat(Nat::Dnat(a, p)) => format!("dnat to {a}{}", ports(p)),
+        Stmt::Nat(Nat::DnatMap(key, es)) => {
+            let list: Vec<String> = es.iter().map(|(e, a)| format!("{} : {a}", elem(*key, e))).collect();
+            format!("dnat to {} map {{ {} }}", key.as_str(), list.join(", "))
+        }
+        Stmt::Nat(Nat::Redirect(p)) => match p {
+            None => "redirect".into(),
+            Some(_) => format!("redirect to {}", ports(p)),
+        },
+        Stmt::MarkSet(m) => format!("meta mark set 0x{m:08x}"),
+        Stmt::CtMarkSet(m) => format!("ct mark set 0x{m:08x}"),
+        Stmt::Notrack => "notrack".into(),
+    }
+}
+
+fn handle(out: &mut String, handles: bool, h: u64) {
+    if handles {
+        let _ = write!(out, " # handle {h}");
+    }
+}
+
+/// A set block at one tab's depth.
+pub fn set(out: &mut String, s: &Set, handles: bool) {
+    let _ = write!(out, "\tset {} {{", s.name);
+    handle(out, handles, s.handle);
+    let _ = writeln!(out, "\n\t\ttype {}", s.ty.as_str());
+    if s.interval {
+        out.push_str("\t\tflags interval\n");
+    }
+    if !s.elems.is_empty() {
+        let key = match s.ty {
+            crate::model::nft::SetType::Ipv4Addr => Key::IpSaddr,
+            crate::model::nft::SetType::InetService => Key::ThDport,
+            crate::model::nft::SetType::InetProto => Key::L4proto,
+            crate::model::nft::SetType::Mark => Key::Mark,
+        };
+        let list: Vec<String> = s.elems.iter().map(|e| elem(key, e)).collect();
+        let _ = writeln!(out, "\t\telements = {{ {} }}", list.join(", "));
+    }
+    out.push_str("\t}\n");
+}
+
+/// A chain block at one tab's depth.
+pub fn chain(out: &mut String, c: &Chain, handles: bool) {
+    let _ = write!(out, "\tchain {} {{", c.name);
+    handle(out, handles, c.handle);
+    out.push('\n');
+    if let Some(b) = &c.base {
+        let _ = writeln!(
+            out,
+            "\t\ttype {} hook {} priority {}; policy {};",
+            b.ty.as_str(),
+            hook_str(b.hook),
+            prio_str(b.prio, b.hook),
+            if b.drop { "drop" } else { "accept" }
+        );
+    }
+    for r in &c.rules {
+        out.push_str("\t\t");
+        out.push_str(&r.stmts.iter().map(stmt).collect::<Vec<_>>().join(" "));
+        handle(out, handles, r.handle);
+        out.push('\n');
+    }
+    out.push_str("\t}\n");
+}
+
+fn head(out: &mut String, family: Family, name: &str, handles: bool, h: u64) {
+    let _ = write!(out, "table {} {name} {{", family.as_str());
+    handle(out, handles, h);
+    out.push('\n');
+}
+
+/// `nft list table`: sets, then chains, a blank line between blocks.
+pub fn table(out: &mut String, t: &Table, handles: bool) {
+    head(out, t.family, &t.name, handles, t.handle);
+    let mut first = true;
+    for s in &t.sets {
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        set(out, s, handles);
+    }
+    for c in &t.chains {
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        chain(out, c, handles);
+    }
+    out.push_str("}\n");
+}
+
+/// `nft list chain`: the table around one chain.
+pub fn table_with_chain(out: &mut String, t: &Table, c: &Chain, handles: bool) {
+    // nft prints no handle for the table around a listed chain.
+    head(out, t.family, &t.name, false, t.handle);
+    chain(out, c, handles);
+    out.push_str("}\n");
+}
+
+/// `nft list set`: the table around one set.
+pub fn table_with_set(out: &mut String, t: &Table, s: &Set, handles: bool) {
+    head(out, t.family, &t.name, false, t.handle);
+    set(out, s, handles);
+    out.push_str("}\n");
+}
