@@ -818,8 +818,7 @@ impl Engine {
             }
             return NfVerdict::Accept;
         }
-        let nft_nat = nft_here && !super::nft::chains_at(&n.nft, ctx.hook, true).is_empty();
-        let has_nat = n.nf.table(TableName::Nat).is_some() || nft_nat;
+        let has_nat = n.nf.table(TableName::Nat).is_some() || n.nft.has_nat;
         let steps: std::borrow::Cow<'static, [Step]> = if nft_here {
             std::borrow::Cow::Owned(steps_with_nft(ctx.hook, &n.nft))
         } else {

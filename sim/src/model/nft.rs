@@ -424,6 +424,9 @@ pub struct NftState {
     pub xt_seq: Vec<(super::nf::TableName, u64)>,
     /// Whether some rule needs connection tracking (ct matches, NAT).
     pub needs_ct: bool,
+    /// Whether a nat chain exists: the nat core then runs at every hook
+    /// (`nf_nat_register_fn` registers all of its hooks at once).
+    pub has_nat: bool,
 }
 
 impl NftState {
@@ -437,8 +440,13 @@ impl NftState {
         self.tables.iter().any(|t| t.chains.iter().any(|c| c.base.as_ref().is_some_and(|b| b.hook == hook)))
     }
 
-    /// Recomputes [`NftState::needs_ct`].
+    /// Recomputes [`NftState::needs_ct`] and [`NftState::has_nat`].
     pub fn update_needs_ct(&mut self) {
+        self.has_nat = self
+            .tables
+            .iter()
+            .flat_map(|t| t.chains.iter())
+            .any(|c| c.base.as_ref().is_some_and(|b| b.ty == ChainType::Nat));
         self.needs_ct = self.tables.iter().flat_map(|t| t.chains.iter()).any(|c| {
             c.base.as_ref().is_some_and(|b| b.ty == ChainType::Nat)
                 || c.rules.iter().flat_map(|r| r.stmts.iter()).any(|s| {
