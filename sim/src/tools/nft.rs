@@ -1509,6 +1509,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             if !n.nft.xt_seq.iter().any(|(x, _)| x == t) {
                 n.nft.xt_seq.push((*t, n.nft.next_seq));
                 n.nft.next_seq += 1;
+                // An iptables-nft table is an nf_tables table: it took a
+                // table handle from the namespace's counter.
+                n.nft.next_table_handle += 1;
             }
         }
         n.nft.xt_seq.retain(|(x, _)| n.nf.tables.contains_key(x));
