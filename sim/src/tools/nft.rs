@@ -663,7 +663,13 @@ impl<'a> Parser<'a> {
             Kind::Word(w) => w.clone(),
             _ => return Err(syntax(t)),
         };
-        let bad = || Fail::Nft(format!("Could not resolve {}: {text}", what(key)), t.start, t.end);
+        let bad = || match key {
+            // nft falls back to a DNS lookup of what is not an address.
+            Key::IpSaddr | Key::IpDaddr => {
+                Fail::Nft("Could not resolve hostname: Name or service not known".into(), t.start, t.end)
+            }
+            _ => Fail::Nft(format!("Could not resolve {}: {text}", what(key)), t.start, t.end),
+        };
         let one = |s: &str| -> Option<u32> { scalar(key, s) };
         if self.is_punct('/') && matches!(key, Key::IpSaddr | Key::IpDaddr) {
             self.i += 1;
@@ -990,9 +996,13 @@ impl<'a> Parser<'a> {
             let n = self.name()?;
             return Ok(Rhs::Name(n.text));
         }
-        if self.eat_punct('@') {
-            let n = self.name()?;
-            r.sets.push(n.clone());
+        if self.is_punct('@') {
+            let at = self.next().start;
+            let mut n = self.name()?;
+            let text = n.text.clone();
+            n.start = at;
+            r.sets.push(n);
+            let n = Name { text, start: at, end: 0 };
             return Ok(Rhs::Named(n.text));
         }
         if self.eat_punct('{') {
@@ -1100,11 +1110,106 @@ fn apply(
 }
 
 fn find_table(st: &NftState, fam: Family, n: &Name) -> PResult<usize> {
-    st.table(fam, &n.text).ok_or_else(|| nerr(ENOENT, n))
+    st.table(fam, &n.text).ok_or_else(|| {
+        // nft_cmd_enoent_table: a table of a similar name in any family.
+        let mut best = Misspell::default();
+        for (k, t) in st.tables.iter().enumerate() {
+            best.update(&t.name, &n.text, k);
+        }
+        match best.obj {
+            Some(k) => nerr(
+                &format!(
+                    "No such file or directory; did you mean table \u{2018}{}\u{2019} in family {}?",
+                    st.tables[k].name,
+                    st.tables[k].family.as_str()
+                ),
+                n,
+            ),
+            None => nerr(ENOENT, n),
+        }
+    })
+}
+
+/// The chain of a rule command; a missing one may get nft's suggestion
+/// of a similarly named chain (`nft_cmd_enoent_chain`).
+fn find_chain_in(st: &NftState, ti: usize, n: &Name) -> PResult<usize> {
+    if let Some(ci) = st.tables[ti].chain(&n.text) {
+        return Ok(ci);
+    }
+    let mut best = Misspell::default();
+    for (k, t) in st.tables.iter().enumerate() {
+        for (c, ch) in t.chains.iter().enumerate() {
+            best.update(&ch.name, &n.text, (k, c));
+        }
+    }
+    match best.obj {
+        Some((k, c)) => Err(nerr(
+            &format!(
+                "No such file or directory; did you mean chain \u{2018}{}\u{2019} in table {} \u{2018}{}\u{2019}?",
+                st.tables[k].chains[c].name,
+                st.tables[k].family.as_str(),
+                st.tables[k].name
+            ),
+            n,
+        )),
+        None => Err(nerr(ENOENT, n)),
+    }
 }
 
 fn find_chain(t: &Table, n: &Name) -> PResult<usize> {
     t.chain(&n.text).ok_or_else(|| nerr(ENOENT, n))
+}
+
+/// nft's misspelling search (`string_misspell_update`): the candidate of
+/// least distance within a threshold that grows with the names' length.
+#[derive(Default)]
+struct Misspell<T> {
+    obj: Option<T>,
+    min: Option<u32>,
+}
+
+impl<T> Misspell<T> {
+    fn update(&mut self, a: &str, b: &str, obj: T) {
+        let (la, lb) = (a.len() as u32, b.len() as u32);
+        let (max, min) = (la.max(lb), la.min(lb));
+        if max <= 1 {
+            return;
+        }
+        let threshold = if max - min <= 1 { max.div_ceil(3).max(1) } else { (max + 2).div_ceil(3) };
+        let d = string_distance(a.as_bytes(), b.as_bytes());
+        if d <= threshold && self.min.is_none_or(|m| d < m) {
+            self.min = Some(d);
+            self.obj = Some(obj);
+        }
+    }
+}
+
+/// misspell.c's `string_distance` exactly as nft 1.0.6 computes it,
+/// including its indexing: characters are read one past the position
+/// (the terminating NUL at the end) and rows are `len_b` wide in a table
+/// `len_b + 1` wide, so cells overlap. Suggestions follow from it.
+fn string_distance(a: &[u8], b: &[u8]) -> u32 {
+    let (la, lb) = (a.len(), b.len());
+    let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    let mut d = vec![0u32; (la + 1) * (lb + 1)];
+    let ix = |i: usize, j: usize| i * lb + j;
+    for i in 0..=la {
+        d[ix(i, 0)] = i as u32;
+    }
+    for j in 0..=lb {
+        d[ix(0, j)] = j as u32;
+    }
+    for i in 1..=la {
+        for j in 1..=lb {
+            let sub = u32::from(at(a, i) != at(b, j));
+            let v = (d[ix(i - 1, j)] + 1).min(d[ix(i, j - 1)] + 1).min(d[ix(i - 1, j - 1)] + sub);
+            d[ix(i, j)] = v;
+            if i > 1 && j > 1 && at(a, i) == at(b, j - 1) && at(a, i - 1) == at(b, j) {
+                d[ix(i, j)] = d[ix(i, j)].min(d[ix(i - 2, j - 2)] + sub);
+            }
+        }
+    }
+    d[ix(la, lb)]
 }
 
 fn handle_of(n: &Name) -> PResult<u64> {
@@ -1113,6 +1218,19 @@ fn handle_of(n: &Name) -> PResult<u64> {
 
 /// Checks a rule's references and builds it (allocating handles).
 fn build_rule(t: &mut Table, spec: RuleSpec) -> PResult<Rule> {
+    // Checked by nft before anything reaches the kernel.
+    for s in &spec.sets {
+        if t.set(&s.text).is_none() {
+            return Err(Fail::Nft("No such file or directory".into(), s.start, s.end));
+        }
+    }
+    // The kernel allocates the rule's handle (after the anonymous sets
+    // sent before it) before it resolves jump targets: a failed rule
+    // still uses up its handles.
+    for _ in 0..spec.anon {
+        t.alloc();
+    }
+    let handle = t.alloc();
     for target in &spec.targets {
         match t.chain(&target.text) {
             None => return Err(nerr(ENOENT, target)),
@@ -1122,19 +1240,7 @@ fn build_rule(t: &mut Table, spec: RuleSpec) -> PResult<Rule> {
             Some(_) => {}
         }
     }
-    for s in &spec.sets {
-        if t.set(&s.text).is_none() {
-            return Err(Fail::Nft(
-                format!("Could not process rule: No such file or directory\n(set '{}' does not exist)", s.text),
-                s.start,
-                s.end,
-            ));
-        }
-    }
-    for _ in 0..spec.anon {
-        t.alloc();
-    }
-    Ok(Rule { handle: t.alloc(), stmts: spec.stmts })
+    Ok(Rule { handle, stmts: spec.stmts })
 }
 
 fn sort_elems(elems: &mut Vec<Elem>) {
@@ -1253,8 +1359,8 @@ fn apply_one(
         }
         Cmd::AddRule { fam, table, chain, insert, at, rule } => {
             let ti = find_table(st, fam, &table)?;
+            let ci = find_chain_in(st, ti, &chain)?;
             let t = &mut st.tables[ti];
-            let ci = find_chain(t, &chain)?;
             check_set_types(t, &rule)?;
             let pos = match &at {
                 None => {
@@ -1280,8 +1386,8 @@ fn apply_one(
         }
         Cmd::ReplaceRule { fam, table, chain, handle, rule } => {
             let ti = find_table(st, fam, &table)?;
+            let ci = find_chain_in(st, ti, &chain)?;
             let t = &mut st.tables[ti];
-            let ci = find_chain(t, &chain)?;
             let h = handle_of(&handle)?;
             let k = t.chains[ci].rules.iter().position(|r| r.handle == h).ok_or_else(|| nerr(ENOENT, &handle))?;
             check_set_types(t, &rule)?;
@@ -1290,8 +1396,8 @@ fn apply_one(
         }
         Cmd::DeleteRule { fam, table, chain, handle } => {
             let ti = find_table(st, fam, &table)?;
+            let ci = find_chain_in(st, ti, &chain)?;
             let t = &mut st.tables[ti];
-            let ci = find_chain(t, &chain)?;
             let h = handle_of(&handle)?;
             let k = t.chains[ci].rules.iter().position(|r| r.handle == h).ok_or_else(|| nerr(ENOENT, &handle))?;
             t.chains[ci].rules.remove(k);
@@ -1313,7 +1419,9 @@ fn apply_one(
                             }
                             _ => false,
                         });
-                    if referenced || !t.chains[ci].rules.is_empty() {
+                    // A chain with rules goes with its rules; one a jump
+                    // refers to stays.
+                    if referenced {
                         return Err(nerr(EBUSY, &n));
                     }
                     t.chains.remove(ci);
@@ -1518,7 +1626,23 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         let mut work = n.nft.clone();
         let mut out = String::new();
         let mut xt_cleared = false;
-        apply(&mut work, cmds, handles, &mut out, &n.nf, &mut xt_cleared).map(|()| (work, out, xt_cleared))
+        match apply(&mut work, cmds, handles, &mut out, &n.nf, &mut xt_cleared) {
+            Ok(()) => Ok((work, out, xt_cleared)),
+            Err(e) => {
+                // The kernel aborts the batch but does not give back the
+                // handles it allocated before the error.
+                if matches!(&e, Fail::Nft(m, ..) if m.starts_with("Could not process rule") || m.contains("did you mean"))
+                {
+                    n.nft.next_table_handle = work.next_table_handle;
+                    for t in &mut n.nft.tables {
+                        if let Some(w) = work.table(t.family, &t.name) {
+                            t.next_handle = t.next_handle.max(work.tables[w].next_handle);
+                        }
+                    }
+                }
+                Err(e)
+            }
+        }
     });
     match result {
         Ok((mut work, out, xt_cleared)) => {
@@ -1579,6 +1703,22 @@ mod tests {
         assert!(matches!(cmds[2], Cmd::AddSet { .. }));
         let Cmd::AddRule { rule, .. } = &cmds[3] else { panic!() };
         assert_eq!(rule.stmts.len(), 2);
+    }
+
+    // Proves the misspelling search suggests as nft 1.0.6 did on the
+    // kernel ('sub' for a missing 'input', 'forward' for 'x', nothing for
+    // 'zzzzzzzzzz').
+    #[test]
+    fn misspell_like_nft() {
+        let mut m = Misspell::default();
+        m.update("sub", "input", 1);
+        assert_eq!(m.obj, Some(1));
+        let mut m = Misspell::default();
+        m.update("forward", "x", 1);
+        assert_eq!(m.obj, Some(1));
+        let mut m = Misspell::default();
+        m.update("forward", "zzzzzzzzzz", 1);
+        assert_eq!(m.obj, None);
     }
 
     // Proves error carets point at the span, with file:line:col for files.

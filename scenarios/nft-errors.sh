@@ -1,0 +1,51 @@
+#!/bin/bash
+# What nft answers to mistakes (issue 5): the kernel's errno as
+# "Could not process rule", the command echoed with a caret line under
+# the object that is missing or exists, syntax errors with file:line:col
+# for `nft -f`, exit status 1, and a failing file applies nothing (the
+# batch is a transaction). A missing chain or table of a similar name to
+# an existing one gets nft's "did you mean" suggestion.
+nft add rule inet filter input accept; echo "no table: $?"
+nft add table inet filter
+nft add rule inet filter input accept; echo "no chain: $?"
+nft create table inet filter; echo "create twice: $?"
+nft add table inet filter; echo "add twice: $?"
+nft add chain inet filter input '{ type filter hook input priority 0; policy accept; }'
+nft create chain inet filter input; echo "create chain twice: $?"
+nft add rule inet filter input tcp dport 22 accept
+nft delete rule inet filter input handle 99; echo "no handle: $?"
+nft delete chain inet filter input; echo "delete chain with rules: $?"
+nft add chain inet filter input '{ type filter hook input priority 0; }'
+nft add chain inet filter sub
+nft add rule inet filter input jump nosuch; echo "jump to missing chain: $?"
+nft add rule inet filter input jump sub
+nft delete chain inet filter sub; echo "delete referenced chain: $?"
+nft add rule inet filter inptu accept; echo "misspelt chain: $?"
+nft add rule inet filtre input accept; echo "misspelt table: $?"
+nft add rule inet filter input ip saddr @nosuch accept; echo "missing set: $?"
+nft add rule inet filter input ip saddr 10.0.0.300 accept; echo "bad address: $?"
+nft add rule inet filter input tcp dport 22 bogus; echo "syntax: $?"
+nft delete table ip nosuch; echo "delete missing table: $?"
+nft list table ip nosuch; echo "list missing table: $?"
+nft list chain inet filter nosuch; echo "list missing chain: $?"
+cat > bad.nft <<'X'
+table ip t {
+	chain c {
+		type filter hook input priority 0; policy accept;
+		tcp dport 22 accept
+		nosuch
+	}
+}
+X
+nft -f bad.nft; echo "bad file: $?"
+nft list tables
+cat > half.nft <<'X'
+add table ip half
+add chain ip half c
+add rule ip half nochain accept
+X
+nft -f half.nft; echo "half file: $?"
+nft list tables
+nft -a list ruleset
+nft flush ruleset
+nft list ruleset; echo "after flush: $?"
