@@ -8,6 +8,8 @@
 # iptables ends only its own chain, so a later nft chain (filter + 10)
 # still drops the pings iptables accepted: a DROP in either drops. (The
 # policy counter is not shown: how a TCP exchange ends is a race.)
+# At the end `nft list ruleset` shows iptables-nft's tables beside the
+# native ones, in creation order, with the rules as nft translates them.
 ip netns add client
 ip netns add srv
 for ns in client srv; do
@@ -45,5 +47,12 @@ ip netns exec srv nft list table ip same
 ip netns exec srv nft -a list table inet late
 ip netns exec srv nft delete table inet late
 ip netns exec client ping -c 1 -W 1 10.6.0.2 | grep transmitted
+ip netns exec srv iptables -t nat -A POSTROUTING -s 10.6.0.0/24 ! -o s0 -j MASQUERADE
+ip netns exec srv iptables -N DOCKER-USER
+ip netns exec srv iptables -A DOCKER-USER -i s0 -p tcp --dport 8080 -m conntrack --ctstate NEW -m comment --comment "publish" -j DROP
+ip netns exec srv iptables -P FORWARD DROP
+ip netns exec srv iptables -A FORWARD -j DOCKER-USER
+ip netns exec srv nft list ruleset
+ip netns exec srv nft list tables
 kill %1
 wait

@@ -129,14 +129,14 @@ fn step_prio(step: Step, hook: Hook) -> i32 {
 /// The steps of a hook with native nft base chains interleaved by
 /// priority; among equal priorities the later registered runs first
 /// (`nf_hook_entries_grow` inserts before the first entry of equal or
-/// higher priority). iptables-nft's tables count as registered when an
-/// nft command first saw them, or after every nft chain if none has.
+/// higher priority). iptables-nft's chains are registered when created
+/// (`NftState::xt_sync`); one not seen yet counts as the latest.
 fn steps_with_nft(hook: Hook, nft: &crate::model::nft::NftState) -> Vec<Step> {
     let mut v: Vec<(i32, u64, Step)> = steps_for(hook)
         .iter()
         .map(|&s| {
             let seq = match s {
-                Step::Table(t) => nft.xt_seq.iter().find(|x| x.0 == t).map_or(u64::MAX, |x| x.1),
+                Step::Table(t) => nft.xt_seq(t, hook).unwrap_or(u64::MAX),
                 _ => 0,
             };
             (step_prio(s, hook), seq, s)
@@ -1084,7 +1084,7 @@ impl Engine {
             type NatChain = (i32, u64, Option<(usize, usize)>);
             let mut chains: Vec<NatChain> = Vec::new();
             if rs.table(TableName::Nat).is_some() {
-                let seq = nft.xt_seq.iter().find(|x| x.0 == TableName::Nat).map_or(u64::MAX, |x| x.1);
+                let seq = nft.xt_seq(TableName::Nat, ctx.hook).unwrap_or(u64::MAX);
                 chains.push((step_prio(Step::Nat, ctx.hook), seq, None));
             }
             for (prio, seq, ti, ci) in super::nft::chains_at(nft, ctx.hook, true) {

@@ -418,10 +418,10 @@ pub struct NftState {
     pub next_table_handle: u64,
     /// The next base chain registration number.
     pub next_seq: u64,
-    /// When iptables-nft's tables were first seen registered, by the nft
-    /// command that followed them (their registration order relative to
-    /// nft's base chains).
-    pub xt_seq: Vec<(super::nf::TableName, u64)>,
+    /// iptables-nft's tables as nf_tables sees them: their table handles
+    /// and chains in creation order with base chains' registration
+    /// numbers (see [`NftState::xt_sync`]).
+    pub xt: Vec<XtTable>,
     /// Whether some rule needs connection tracking (ct matches, NAT).
     pub needs_ct: bool,
     /// Whether a nat chain exists: the nat core then runs at every hook
@@ -458,6 +458,61 @@ impl NftState {
                     )
                 })
         });
+    }
+}
+
+/// An iptables-nft table in nf_tables: its handle and chains.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XtTable {
+    /// Which table.
+    pub name: super::nf::TableName,
+    /// Its table handle.
+    pub handle: u64,
+    /// Chains in creation order: name and registration number.
+    pub chains: Vec<(String, u64)>,
+}
+
+impl NftState {
+    /// Brings [`NftState::xt`] up to date with the iptables ruleset: a new
+    /// table takes the next table handle, a new chain the next
+    /// registration number, in the order they appear now (built-in chains
+    /// in hook order, then user chains by name, for those created by one
+    /// command). Called after every iptables command and before every nft
+    /// command, so the order is the order of creation.
+    pub fn xt_sync(&mut self, rs: &super::nf::Ruleset) {
+        self.xt.retain(|x| rs.tables.contains_key(&x.name));
+        for (name, t) in &rs.tables {
+            let k = match self.xt.iter().position(|x| x.name == *name) {
+                Some(k) => k,
+                None => {
+                    self.next_table_handle += 1;
+                    self.xt.push(XtTable { name: *name, handle: self.next_table_handle, chains: Vec::new() });
+                    self.xt.len() - 1
+                }
+            };
+            let now: Vec<&str> = t
+                .builtins
+                .iter()
+                .filter(|b| b.created)
+                .map(|b| b.hook.as_str())
+                .chain(t.user.keys().map(String::as_str))
+                .collect();
+            let x = &mut self.xt[k];
+            x.chains.retain(|(c, _)| now.contains(&c.as_str()));
+            for c in now {
+                if !x.chains.iter().any(|(have, _)| have == c) {
+                    x.chains.push((c.to_string(), self.next_seq));
+                    self.next_seq += 1;
+                }
+            }
+        }
+    }
+
+    /// The registration number of iptables-nft's chain for `hook` in
+    /// `table`, if it exists.
+    pub fn xt_seq(&self, table: super::nf::TableName, hook: Hook) -> Option<u64> {
+        let x = self.xt.iter().find(|x| x.name == table)?;
+        x.chains.iter().find(|(c, _)| c == hook.as_str()).map(|(_, s)| *s)
     }
 }
 

@@ -311,3 +311,295 @@ pub fn table_with_set(out: &mut String, t: &Table, s: &Set, handles: bool) {
     set(out, s, handles);
     out.push_str("}\n");
 }
+
+/// How nft 1.0.6 shows one iptables-nft rule: the native expressions
+/// iptables-nft writes (interfaces, addresses, protocol, tcp/udp ports),
+/// then the xt matches as libxtables translates them, the counter every
+/// iptables-nft rule has, and the target. Returns the text and whether
+/// the rule holds an xt (compat) expression; `Err` names a form whose
+/// printing was not checked on the kernel.
+pub fn xt_rule(r: &crate::model::nf::Rule) -> Result<(String, bool), String> {
+    use crate::model::nf::rule::{ConnmarkOp, CtStates, Inv, Match, REJECT_TYPES};
+    use crate::model::nf::Target;
+    let mut parts: Vec<String> = Vec::new();
+    let mut xt = false;
+    let neg = |inv: bool| if inv { "!= " } else { "" };
+    let iface = |kw: &str, i: &Inv<String>| {
+        let name = match i.val.strip_suffix('+') {
+            Some(p) => format!("{p}*"),
+            None => i.val.clone(),
+        };
+        format!("{kw} {}\"{name}\"", neg(i.inv))
+    };
+    if let Some(i) = &r.in_iface {
+        parts.push(iface("iifname", i));
+    }
+    if let Some(o) = &r.out_iface {
+        parts.push(iface("oifname", o));
+    }
+    for (kw, a) in [("ip saddr", &r.src), ("ip daddr", &r.dst)] {
+        if let Some(a) = a {
+            let text = match a.val.prefix_len() {
+                Some(32) => a.val.addr.to_string(),
+                Some(n) => format!("{}/{n}", a.val.addr),
+                None => return Err("an address with a non-prefix mask".into()),
+            };
+            parts.push(format!("{kw} {}{text}", neg(a.inv)));
+        }
+    }
+    if r.fragment.is_some() {
+        return Err("-f (fragments)".into());
+    }
+    let ports_follow = matches!(r.matches.first(), Some(Match::Tcp(_) | Match::Udp(_)));
+    if let Some(p) = &r.proto {
+        if p.inv {
+            return Err("! -p".into());
+        }
+        if p.val != 0 && !ports_follow {
+            let name = match p.val {
+                6 => "tcp",
+                17 => "udp",
+                1 => "icmp",
+                _ => return Err(format!("-p {}", p.val)),
+            };
+            parts.push(format!("meta l4proto {name}"));
+        }
+    }
+    let range = |p: &crate::model::nf::rule::PortRange| {
+        if p.lo == p.hi {
+            p.lo.to_string()
+        } else {
+            format!("{}-{}", p.lo, p.hi)
+        }
+    };
+    for m in &r.matches {
+        match m {
+            Match::Tcp(t) if t.flags.is_none() && t.option.is_none() => {
+                let (proto, sport, dport) = ("tcp", &t.sport, &t.dport);
+                if sport.is_some() && dport.is_some() {
+                    return Err("--sport with --dport".into());
+                }
+                for (kw, p) in [("sport", sport), ("dport", dport)] {
+                    if let Some(p) = p {
+                        if p.inv {
+                            return Err("an inverted port".into());
+                        }
+                        parts.push(format!("{proto} {kw} {}", range(&p.val)));
+                    }
+                }
+            }
+            Match::Udp(u) => {
+                if u.sport.is_some() && u.dport.is_some() {
+                    return Err("--sport with --dport".into());
+                }
+                for (kw, p) in [("sport", &u.sport), ("dport", &u.dport)] {
+                    if let Some(p) = p {
+                        if p.inv {
+                            return Err("an inverted port".into());
+                        }
+                        parts.push(format!("udp {kw} {}", range(&p.val)));
+                    }
+                }
+            }
+            Match::Icmp(i) if !i.inv && i.kind != 0xff && i.code == (0, 0xff) => {
+                xt = true;
+                parts.push(format!("icmp type {}", sym(ICMP_TYPES, u32::from(i.kind))));
+            }
+            Match::Conntrack(c)
+                if c.proto.is_none()
+                    && c.orig_src.is_none()
+                    && c.orig_dst.is_none()
+                    && c.repl_src.is_none()
+                    && c.repl_dst.is_none()
+                    && c.orig_src_port.is_none()
+                    && c.orig_dst_port.is_none()
+                    && c.repl_src_port.is_none()
+                    && c.repl_dst_port.is_none()
+                    && c.status.is_none()
+                    && c.expire.is_none()
+                    && c.dir_reply.is_none()
+                    && c.state.is_some() =>
+            {
+                xt = true;
+                let st = c.state.as_ref().map_or(Inv { inv: false, val: CtStates(0) }, |s| s.clone());
+                parts.push(xt_states(&st)?);
+            }
+            Match::State(st) => {
+                xt = true;
+                parts.push(xt_states(st)?);
+            }
+            Match::Comment(_) => {
+                xt = true;
+                parts.push(String::new());
+            }
+            Match::Mark(mk) if !mk.inv => {
+                xt = true;
+                parts.push(if mk.mask == u32::MAX {
+                    format!("meta mark 0x{:08x}", mk.mark)
+                } else {
+                    format!("meta mark & 0x{:08x} == 0x{:08x}", mk.mask, mk.mark)
+                });
+            }
+            Match::Addrtype(a) if a.src.is_none() && !a.limit_in && !a.limit_out => match &a.dst {
+                Some(d) if !d.inv && d.val == 1 << 2 => {
+                    xt = true;
+                    parts.push("fib daddr type local".into());
+                }
+                _ => return Err("-m addrtype other than --dst-type LOCAL".into()),
+            },
+            other => return Err(format!("-m {}", xt_match_name(other))),
+        }
+    }
+    let mut text = parts.join(" ");
+    if !parts.is_empty() {
+        text.push(' ');
+    }
+    let _ = write!(text, "counter packets {} bytes {}", r.counters.packets, r.counters.bytes);
+    let ports = |p: &Option<crate::model::nf::rule::PortRange>| p.as_ref().map(|p| format!(":{}", range(p)));
+    let target = match &r.target {
+        None => None,
+        Some(Target::Accept) => Some("accept".to_string()),
+        Some(Target::Drop) => Some("drop".into()),
+        Some(Target::Return) => Some("return".into()),
+        Some(Target::Jump(c)) => Some(format!("jump {c}")),
+        Some(Target::Goto(c)) => Some(format!("goto {c}")),
+        Some(t) => {
+            xt = true;
+            Some(match t {
+                Target::Reject(k) => match REJECT_TYPES[*k].0 {
+                    "icmp-port-unreachable" => "reject".to_string(),
+                    "tcp-reset" => "reject with tcp reset".into(),
+                    "icmp-proto-unreachable" => "reject with icmp type prot-unreachable".into(),
+                    name => format!("reject with icmp type {}", name.trim_start_matches("icmp-")),
+                },
+                Target::Mark { mark, mask } if *mask == u32::MAX => format!("meta mark set 0x{mark:x}"),
+                Target::Mark { mark, mask } => format!("meta mark set mark and 0x{:x} xor 0x{mark:x}", !mask),
+                Target::Connmark(ConnmarkOp::Set { mark, mask }) if *mask == u32::MAX => {
+                    format!("ct mark set 0x{mark:x}")
+                }
+                Target::Snat(nr, f) | Target::Dnat(nr, f)
+                    if *f == Default::default() && nr.base.is_none() && nr.addr.is_some_and(|(a, b)| a == b) =>
+                {
+                    let kw = if matches!(t, Target::Snat(..)) { "snat" } else { "dnat" };
+                    let addr = nr.addr.map_or_else(String::new, |(a, _)| a.to_string());
+                    format!("{kw} to {addr}{}", ports(&nr.ports).unwrap_or_default())
+                }
+                Target::Masquerade { ports: p, flags } if *flags == Default::default() => match ports(p) {
+                    None => "masquerade".into(),
+                    Some(p) => format!("masquerade to {p}"),
+                },
+                Target::Redirect { ports: p, random: false } => match ports(p) {
+                    None => "redirect".into(),
+                    Some(p) => format!("redirect to {p}"),
+                },
+                other => return Err(format!("-j {}", other.name())),
+            })
+        }
+    };
+    if let Some(t) = target {
+        text.push(' ');
+        text.push_str(&t);
+    }
+    Ok((text, xt))
+}
+
+/// `ct state` as libxt_conntrack's translation prints it: states in bit
+/// order (invalid, new, related, established, untracked), `!` for `!`.
+fn xt_states(st: &crate::model::nf::rule::Inv<crate::model::nf::rule::CtStates>) -> Result<String, String> {
+    let names = [(1u8, "invalid"), (2, "new"), (4, "related"), (8, "established"), (16, "untracked")];
+    if st.val.0 & !0x1f != 0 {
+        return Err("--ctstate SNAT/DNAT".into());
+    }
+    let list: Vec<&str> = names.iter().filter(|(b, _)| st.val.0 & b != 0).map(|(_, n)| *n).collect();
+    Ok(format!("ct state {}{}", if st.inv { "! " } else { "" }, list.join(",")))
+}
+
+fn xt_match_name(m: &crate::model::nf::rule::Match) -> &'static str {
+    use crate::model::nf::rule::Match;
+    match m {
+        Match::Tcp(_) => "tcp (flags or options)",
+        Match::Udp(_) => "udp",
+        Match::Icmp(_) => "icmp (inverted, any type or a code)",
+        Match::Conntrack(_) => "conntrack (other than --ctstate)",
+        Match::State(_) => "state",
+        Match::Physdev(_) => "physdev",
+        Match::Comment(_) => "comment",
+        Match::Multiport(_) => "multiport",
+        Match::Addrtype(_) => "addrtype",
+        Match::Mark(_) => "mark (inverted)",
+        Match::Connmark(_) => "connmark",
+        Match::Mac(_) => "mac",
+        Match::Iprange(_) => "iprange",
+        Match::Limit(_) => "limit",
+        Match::Statistic(_) => "statistic",
+        Match::Recent(_) => "recent",
+        Match::Length(_) => "length",
+        Match::Ttl(_) => "ttl",
+        Match::Pkttype(_) => "pkttype",
+        Match::Rpfilter(_) => "rpfilter",
+    }
+}
+
+/// Marks a line of `out` that nft writes to stderr (see [`xt_table`]).
+pub const STDERR_LINE: char = '\u{1}';
+
+/// An iptables-nft table as nft 1.0.6 lists it: chains in creation
+/// order, base chains at iptables' priorities, and before it the warning
+/// line nft prints on stderr when the table holds xt expressions (marked
+/// with [`STDERR_LINE`] in `out`, so the two streams keep their order).
+/// `Err` names the first rule form not checked.
+pub fn xt_table(out: &mut String, t: &crate::model::nf::Table, x: &crate::model::nft::XtTable) -> Result<(), String> {
+    use crate::model::nf::TableName;
+    let mut body = String::new();
+    let mut any_xt = false;
+    let mut first = true;
+    for (name, _) in &x.chains {
+        let (chain, base) = match t.builtin(name) {
+            Some(b) => (&b.chain, Some(b)),
+            None => match t.user.get(name) {
+                Some(c) => (c, None),
+                None => continue,
+            },
+        };
+        if !first {
+            body.push('\n');
+        }
+        first = false;
+        let _ = writeln!(body, "\tchain {name} {{");
+        if let Some(b) = base {
+            let (ty, prio) = match (t.name, b.hook) {
+                (TableName::Raw, _) => ("filter", -300),
+                (TableName::Mangle, Hook::Output) => ("route", -150),
+                (TableName::Mangle, _) => ("filter", -150),
+                (TableName::Nat, Hook::Prerouting | Hook::Output) => ("nat", -100),
+                (TableName::Nat, _) => ("nat", 100),
+                (TableName::Filter, _) => ("filter", 0),
+                (TableName::Security, _) => return Err("the security table".into()),
+            };
+            let policy = if b.policy == crate::model::nf::Policy::Drop { "drop" } else { "accept" };
+            let _ = writeln!(
+                body,
+                "\t\ttype {ty} hook {} priority {}; policy {policy};",
+                hook_str(b.hook),
+                prio_str(prio, b.hook)
+            );
+        }
+        for (i, r) in chain.rules.iter().enumerate() {
+            let (text, xt) = xt_rule(r).map_err(|what| format!("rule {} of chain {name} ({what})", i + 1))?;
+            any_xt |= xt;
+            let _ = writeln!(body, "\t\t{text}");
+        }
+        body.push_str("\t}\n");
+    }
+    if any_xt {
+        let _ = writeln!(
+            out,
+            "{STDERR_LINE}# Warning: table ip {} is managed by iptables-nft, do not touch!",
+            t.name.as_str()
+        );
+    }
+    let _ = writeln!(out, "table ip {} {{", t.name.as_str());
+    out.push_str(&body);
+    out.push_str("}\n");
+    Ok(())
+}

@@ -205,7 +205,9 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         | "iptables-restore"
         | "iptables-restore-nft" => {
             let name = cmd.replace("-save-nft", "-save").replace("-restore-nft", "-restore");
-            iptables::tool(ctx, &name, args)
+            let r = iptables::tool(ctx, &name, args);
+            nft::xt_note(ctx);
+            r
         }
         "conntrack" => conntrack::run(ctx, args),
         "dmesg" => dmesg::run(ctx, args),
