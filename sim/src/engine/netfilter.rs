@@ -834,15 +834,18 @@ impl Engine {
             match *step {
                 Step::Nft(ti, ci) => {
                     use crate::model::nft::{End as NEnd, Reject};
-                    let v = match self.nft_chain(&mut nft, ns, ctx, ti, ci, pkt) {
+                    let end = self.nft_chain(&mut nft, ns, ctx, ti, ci, pkt);
+                    let v = match end {
                         NEnd::Accept | NEnd::Nat(..) => continue,
                         NEnd::Drop(..) => NfVerdict::Drop,
                         NEnd::Reject(Reject::Default, ..) => NfVerdict::Reject(3),
                         NEnd::Reject(Reject::Icmp(c), ..) => NfVerdict::Reject(c),
                         NEnd::Reject(Reject::TcpReset, ..) => NfVerdict::Reset,
                     };
-                    let t = &nft.tables[ti];
-                    nft_decided = Some((v, format!("nft {} {} {}", t.family.as_str(), t.name, t.chains[ci].name)));
+                    if self.trace.enabled {
+                        self.trace_nft(ns, ctx, &nft, ti, &end, v);
+                    }
+                    nft_decided = Some((v, String::new()));
                     break;
                 }
                 Step::CtIn => {

@@ -135,3 +135,41 @@ pub fn nat_target(n: &crate::model::nft::Nat) -> crate::model::nf::Target {
         Nat::Redirect(p) => Target::Redirect { ports: pr(p), random: false },
     }
 }
+
+impl Engine {
+    /// Traces which nft rule (or policy) dropped or rejected the packet.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn trace_nft(
+        &mut self,
+        ns: NsId,
+        ctx: &NfCtx,
+        st: &NftState,
+        ti: usize,
+        end: &End,
+        v: super::netfilter::NfVerdict,
+    ) {
+        let t = &st.tables[ti];
+        let (chain, handle) = match end {
+            End::Drop(c, h) => (c.clone(), *h),
+            End::Reject(_, c, h) => (c.clone(), Some(*h)),
+            _ => return,
+        };
+        let rule = handle.and_then(|h| {
+            let c = t.chains.iter().find(|c| c.name == chain)?;
+            let r = c.rules.iter().find(|r| r.handle == h)?;
+            let text: Vec<String> = r.stmts.iter().map(crate::render::nft::stmt).collect();
+            Some(format!("{} # handle {h}", text.join(" ")))
+        });
+        let verdict = if v == super::netfilter::NfVerdict::Drop { "DROP" } else { "REJECT" };
+        let ev = crate::trace::TraceKind::NftVerdict {
+            ns,
+            hook: ctx.hook,
+            table: format!("{} {}", t.family.as_str(), t.name),
+            chain,
+            rule,
+            verdict,
+        };
+        self.trace.push(&self.world, self.now, ctx.in_dev.or(ctx.out_dev), ev);
+    }
+}

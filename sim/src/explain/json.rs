@@ -96,6 +96,10 @@ pub fn evidence(trace: &Trace, ev: &TraceEvent) -> (&'static str, Value) {
             };
             ("br_netfilter", json!({"bridge": dev(trace, *bridge), "hook": hook.as_str(), "why": why}))
         }
+        TraceKind::NftVerdict { hook, table, chain, rule, verdict, .. } => (
+            "nft_verdict",
+            json!({"hook": hook.as_str(), "table": table, "chain": chain, "rule": rule, "verdict": verdict}),
+        ),
         TraceKind::NfHook { hook, in_dev, out_dev, tables, verdict, mark, .. } => {
             let tables: Vec<Value> = tables
                 .iter()

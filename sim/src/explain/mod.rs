@@ -157,6 +157,7 @@ pub fn place(trace: &Trace, ev: &TraceEvent) -> String {
     let ns = match &ev.kind {
         TraceKind::Origin { ns, .. }
         | TraceKind::NfHook { ns, .. }
+        | TraceKind::NftVerdict { ns, .. }
         | TraceKind::Route { ns, .. }
         | TraceKind::RpFilter { ns, .. }
         | TraceKind::Conntrack { ns, .. }

@@ -63,6 +63,10 @@ pub fn step(trace: &Trace, ev: &TraceEvent) -> Option<String> {
             };
             format!("br_netfilter: this bridged IPv4 frame goes through iptables {} because {why}", hook.as_str())
         }
+        TraceKind::NftVerdict { hook, table, chain, rule, verdict, .. } => match rule {
+            Some(r) => format!("nft {} (table {table}): {verdict} by rule `{r}` of chain {chain}", hook.as_str()),
+            None => format!("nft {} (table {table}): {verdict} by the policy of chain {chain}", hook.as_str()),
+        },
         TraceKind::NfHook { hook, in_dev, out_dev, tables, verdict, mark, .. } => {
             if tables.is_empty() {
                 return None;

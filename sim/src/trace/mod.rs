@@ -239,6 +239,23 @@ pub enum TraceKind {
         /// The hook's verdict: `ACCEPT`, `DROP` or `REJECT`.
         verdict: &'static str,
     },
+    /// A native nft base chain dropped or rejected the packet in `ns`.
+    NftVerdict {
+        /// Namespace.
+        ns: NsId,
+        /// Hook.
+        hook: Hook,
+        /// `FAMILY TABLE`, e.g. `inet fw`.
+        table: String,
+        /// The chain that decided (a regular chain reached by a jump, or
+        /// the base chain for its policy).
+        chain: String,
+        /// The deciding rule as `nft list` prints it with its handle;
+        /// `None` for the base chain's policy.
+        rule: Option<String>,
+        /// `DROP` or `REJECT`.
+        verdict: &'static str,
+    },
     /// Connection tracking classified the packet (`nf_conntrack_in`).
     Conntrack {
         /// Namespace.
@@ -440,6 +457,7 @@ impl Trace {
         }
         if let TraceKind::Origin { ns, .. }
         | TraceKind::NfHook { ns, .. }
+        | TraceKind::NftVerdict { ns, .. }
         | TraceKind::Route { ns, .. }
         | TraceKind::Conntrack { ns, .. }
         | TraceKind::Nat { ns, .. } = &kind
