@@ -103,11 +103,25 @@ impl Engine {
             ct_status: status,
             ct_dir: dir,
             dst_local,
+            now: self.now,
         };
         let before = Marks { mark: self.skb_mark, ct_mark };
         let mut marks = before;
         let mut fx = crate::model::nft::Effects::default();
         let end = st.tables[ti].run(ci, &view, &mut marks, &mut fx);
+        // nf_log_syslog's line, as for iptables' LOG (same logger).
+        for (prefix, mark) in fx.logs {
+            let c = super::nf_log::LogCtx {
+                in_name: view.iif.map(|d| d.0),
+                out_name: view.oif.map(|d| d.0),
+                phys_in: dev(ctx.phys_in).map(|d| d.0),
+                phys_out: dev(ctx.phys_out).map(|d| d.0),
+                macs: ctx.src_mac.zip(ctx.dst_mac),
+                mark,
+            };
+            let line = super::nf_log::log_line(&prefix, 0, &c, pkt);
+            self.kmsg.push((self.now, line));
+        }
         self.skb_mark = marks.mark;
         if marks.ct_mark != before.ct_mark {
             self.set_ct_mark(ns, marks.ct_mark);

@@ -316,6 +316,38 @@ pub enum Stmt {
     CtMarkSet(u32),
     /// `notrack`.
     Notrack,
+    /// `log [prefix "P"]`: nf_log_syslog's line in the kernel log.
+    Log(Option<String>),
+    /// `limit rate N/UNIT [burst B packets]`: nft_limit's token bucket.
+    Limit(Limit),
+}
+
+/// A packet `limit` and its bucket (`nft_limit_eval`, in nanoseconds of
+/// virtual time): each packet costs `unit * 10^9 / rate`, the bucket
+/// holds `burst` packets' worth and starts full.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Packets per unit.
+    pub rate: u64,
+    /// The unit in seconds (1, 60, 3600, 86400).
+    pub unit: u64,
+    /// Burst in packets (5 when not given).
+    pub burst: u32,
+    /// (tokens, last) once the first packet reached it.
+    pub bucket: Option<(u64, u64)>,
+}
+
+impl Limit {
+    /// Whether a packet at `now` is within the limit; takes its tokens.
+    pub fn pass(&mut self, now: u64) -> bool {
+        let cost = self.unit * 1_000_000_000 / self.rate.max(1);
+        let max = cost * u64::from(self.burst);
+        let (tokens, last) = self.bucket.unwrap_or((max, now));
+        let tokens = (tokens + now.saturating_sub(last)).min(max);
+        let (left, ok) = if tokens >= cost { (tokens - cost, true) } else { (tokens, false) };
+        self.bucket = Some((left, now));
+        ok
+    }
 }
 
 /// A named set.
@@ -560,6 +592,8 @@ pub struct View<'a> {
     pub ct_dir: Option<u8>,
     /// Whether the destination is a local address (`fib daddr type local`).
     pub dst_local: bool,
+    /// Virtual time in nanoseconds (for `limit`).
+    pub now: u64,
 }
 
 /// The marks a walk reads and sets.
@@ -593,6 +627,8 @@ pub struct Effects {
     pub trace: bool,
     /// The rules that matched fully (chain, handle), for the trace.
     pub hits: Vec<(String, u64)>,
+    /// `log` statements met: the prefix and the packet's mark then.
+    pub logs: Vec<(String, u32)>,
 }
 
 fn in_elems(elems: &[Elem], v: u32) -> bool {
@@ -692,6 +728,13 @@ impl Table {
                         }
                     }
                     Stmt::Notrack => fx.notrack = true,
+                    Stmt::Log(prefix) => fx.logs.push((prefix.clone().unwrap_or_default(), marks.mark)),
+                    Stmt::Limit(l) => {
+                        if !l.pass(v.now) {
+                            all = false;
+                            break;
+                        }
+                    }
                 }
             }
             if !all {

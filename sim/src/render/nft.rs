@@ -216,6 +216,21 @@ pub fn stmt(s: &Stmt) -> String {
         Stmt::MarkSet(m) => format!("meta mark set 0x{m:08x}"),
         Stmt::CtMarkSet(m) => format!("ct mark set 0x{m:08x}"),
         Stmt::Notrack => "notrack".into(),
+        Stmt::Log(None) => "log".into(),
+        Stmt::Log(Some(p)) => format!("log prefix \"{p}\""),
+        Stmt::Limit(l) => {
+            let unit = match l.unit {
+                1 => "second",
+                60 => "minute",
+                3600 => "hour",
+                _ => "day",
+            };
+            let mut s = format!("limit rate {}/{unit}", l.rate);
+            if l.burst != 5 {
+                let _ = write!(s, " burst {} packets", l.burst);
+            }
+            s
+        }
     }
 }
 

@@ -936,10 +936,49 @@ impl<'a> Parser<'a> {
                 let ports = if self.is_punct(':') { Some(self.nat_ports()?) } else { None };
                 r.stmts.push(Stmt::Nat(if w == "snat" { Nat::Snat(a, ports) } else { Nat::Dnat(a, ports) }));
             }
-            "log" | "limit" | "quota" | "meter" | "queue" | "dup" | "fwd" | "tproxy" | "synproxy" | "set"
-            | "update" | "add" | "numgen" | "jhash" | "symhash" | "osf" | "socket" | "rt" | "ipsec" | "exthdr"
-            | "tcpopt" | "comment" | "ether" | "vlan" | "arp" | "ip6" | "icmpv6" | "sctp" | "dccp" | "udplite"
-            | "esp" | "ah" | "meta" | "ct" | "fib" | "ip" | "tcp" | "udp" | "th" | "icmp" => {
+            "log" => {
+                let mut prefix = None;
+                if self.eat_word("prefix") {
+                    prefix = Some(self.name()?.text);
+                }
+                if ["level", "flags", "group", "snaplen", "queue-threshold"].iter().any(|w| self.is_word(w)) {
+                    return Err(Fail::Unsupported(
+                        "nft log options other than prefix are not modelled by netsim".into(),
+                    ));
+                }
+                r.stmts.push(Stmt::Log(prefix));
+            }
+            "limit" => {
+                self.expect_word("rate")?;
+                if self.is_word("over") {
+                    return Err(Fail::Unsupported("nft limit rate over is not modelled by netsim".into()));
+                }
+                let (n, nt) = self.word()?;
+                let rate = num(&n).filter(|v| *v > 0).ok_or_else(|| syntax(nt))?;
+                if self.is_word("bytes") || self.is_word("kbytes") || self.is_word("mbytes") {
+                    return Err(Fail::Unsupported("nft byte limits are not modelled by netsim".into()));
+                }
+                self.expect_punct('/')?;
+                let (u, ut) = self.word()?;
+                let unit = match u.as_str() {
+                    "second" => 1,
+                    "minute" => 60,
+                    "hour" => 3600,
+                    "day" => 86400,
+                    _ => return Err(syntax(ut)),
+                };
+                let mut burst = 5;
+                if self.eat_word("burst") {
+                    let (b, bt) = self.word()?;
+                    burst = num(&b).filter(|v| *v > 0 && *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(bt))? as u32;
+                    self.expect_word("packets")?;
+                }
+                r.stmts.push(Stmt::Limit(crate::model::nft::Limit { rate, unit, burst, bucket: None }));
+            }
+            "quota" | "meter" | "queue" | "dup" | "fwd" | "tproxy" | "synproxy" | "set" | "update" | "add"
+            | "numgen" | "jhash" | "symhash" | "osf" | "socket" | "rt" | "ipsec" | "exthdr" | "tcpopt" | "comment"
+            | "ether" | "vlan" | "arp" | "ip6" | "icmpv6" | "sctp" | "dccp" | "udplite" | "esp" | "ah" | "meta"
+            | "ct" | "fib" | "ip" | "tcp" | "udp" | "th" | "icmp" => {
                 let _ = t;
                 return Err(Fail::Unsupported(format!(
                     "nft statement or expression '{w} ...' is not modelled by netsim (see README for what is)"
