@@ -107,6 +107,8 @@ enum Step {
     Confirm,
     /// A native nft base chain (table, chain index in `NftState`).
     Nft(usize, usize),
+    /// An iptables-legacy table's built-in chain.
+    Legacy(TableName),
 }
 
 /// A step's priority at a hook (`nf_ip_hook_priorities`; NAT at the nat
@@ -123,6 +125,7 @@ fn step_prio(step: Step, hook: Hook) -> i32 {
         Step::Table(TableName::Nat) => -100,
         Step::Confirm => i32::MAX,
         Step::Nft(..) => 0,
+        Step::Legacy(t) => step_prio(Step::Table(t), hook),
     }
 }
 
@@ -131,7 +134,7 @@ fn step_prio(step: Step, hook: Hook) -> i32 {
 /// (`nf_hook_entries_grow` inserts before the first entry of equal or
 /// higher priority). iptables-nft's chains are registered when created
 /// (`NftState::xt_sync`); one not seen yet counts as the latest.
-fn steps_with_nft(hook: Hook, nft: &crate::model::nft::NftState) -> Vec<Step> {
+fn steps_with_nft(hook: Hook, nft: &crate::model::nft::NftState, legacy: &Ruleset) -> Vec<Step> {
     let mut v: Vec<(i32, u64, Step)> = steps_for(hook)
         .iter()
         .map(|&s| {
@@ -144,6 +147,14 @@ fn steps_with_nft(hook: Hook, nft: &crate::model::nft::NftState) -> Vec<Step> {
         .collect();
     for (prio, seq, ti, ci) in super::nft::chains_at(nft, hook, false) {
         v.push((prio, seq, Step::Nft(ti, ci)));
+    }
+    // iptables-legacy's tables (their nat table runs in the NAT step).
+    for (t, seq) in &nft.legacy {
+        let has = legacy.table(*t).is_some_and(|x| x.builtins.iter().any(|b| b.hook == hook));
+        if has && *t != TableName::Nat {
+            let s = Step::Legacy(*t);
+            v.push((step_prio(s, hook), *seq, s));
+        }
     }
     v.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     v.into_iter().map(|x| x.2).collect()
@@ -812,19 +823,24 @@ impl Engine {
             self.world.ns_mut(ns).ct.enabled = true;
         }
         let n = self.world.ns(ns);
-        if (n.nf.tables.is_empty() && !n.ct.enabled && !nft_here) || pkt.len() < 20 {
+        let legacy_here = !n.nf_legacy.tables.is_empty();
+        if (n.nf.tables.is_empty() && !n.ct.enabled && !nft_here && !legacy_here) || pkt.len() < 20 {
             if self.trace.enabled {
                 self.trace_nf(ns, ctx, Vec::new(), "ACCEPT");
             }
             return NfVerdict::Accept;
         }
-        let has_nat = n.nf.table(TableName::Nat).is_some() || n.nft.has_nat;
-        let steps: std::borrow::Cow<'static, [Step]> = if nft_here {
-            std::borrow::Cow::Owned(steps_with_nft(ctx.hook, &n.nft))
+        let has_nat =
+            n.nf.table(TableName::Nat).is_some() || n.nft.has_nat || n.nf_legacy.table(TableName::Nat).is_some();
+        let dynamic = nft_here || legacy_here;
+        let steps: std::borrow::Cow<'static, [Step]> = if dynamic {
+            std::borrow::Cow::Owned(steps_with_nft(ctx.hook, &n.nft, &n.nf_legacy))
         } else {
             std::borrow::Cow::Borrowed(steps_for(ctx.hook))
         };
-        let mut nft = if nft_here { std::mem::take(&mut self.world.ns_mut(ns).nft) } else { Default::default() };
+        let mut nft = if dynamic { std::mem::take(&mut self.world.ns_mut(ns).nft) } else { Default::default() };
+        let mut legacy =
+            if legacy_here { std::mem::take(&mut self.world.ns_mut(ns).nf_legacy) } else { Ruleset::new() };
         let mut rs = std::mem::take(&mut self.world.ns_mut(ns).nf);
         let before = self.trace.enabled.then(|| crate::trace::nf::snapshot(&rs));
         let addrs_before = self.trace.enabled.then(|| crate::trace::nf::addresses(pkt));
@@ -832,6 +848,14 @@ impl Engine {
         let mut nft_decided: Option<(NfVerdict, String)> = None;
         for step in steps.iter() {
             match *step {
+                Step::Legacy(table) => {
+                    if let Some(End::Verdict(v, _)) = self.nf_walk(&mut legacy, ns, ctx, table, pkt) {
+                        if v != NfVerdict::Accept {
+                            nft_decided = Some((v, String::new()));
+                            break;
+                        }
+                    }
+                }
                 Step::Nft(ti, ci) => {
                     use crate::model::nft::{End as NEnd, Reject};
                     let end = self.nft_chain(&mut nft, ns, ctx, ti, ci, pkt);
@@ -864,7 +888,7 @@ impl Engine {
                     }
                 }
                 Step::Nat if has_nat => {
-                    if let Some((v, why)) = self.nat_step(&mut rs, &mut nft, ns, ctx, pkt) {
+                    if let Some((v, why)) = self.nat_step(&mut rs, &mut legacy, &mut nft, ns, ctx, pkt) {
                         decided = Some((v, TableName::Nat, why));
                         break;
                     }
@@ -872,8 +896,11 @@ impl Engine {
                 Step::Nat => {}
             }
         }
-        if nft_here {
+        if dynamic {
             self.world.ns_mut(ns).nft = nft;
+        }
+        if legacy_here {
+            self.world.ns_mut(ns).nf_legacy = legacy;
         }
         if let Some((v, _)) = nft_decided {
             if let Some(before) = before {
@@ -1070,6 +1097,7 @@ impl Engine {
     fn nat_step(
         &mut self,
         rs: &mut Ruleset,
+        legacy: &mut Ruleset,
         nft: &mut crate::model::nft::NftState,
         ns: NsId,
         ctx: &NfCtx,
@@ -1084,11 +1112,19 @@ impl Engine {
             // nf_nat_inet_fn: the nat chains of this hook (iptables' nat
             // table and nft's nat base chains) in priority order until one
             // binds; none binding leaves the null binding.
+            // (priority, registration, which): None for iptables-nft's
+            // nat table, Some((usize::MAX, 0)) for iptables-legacy's, else
+            // an nft chain.
             type NatChain = (i32, u64, Option<(usize, usize)>);
+            const LEGACY: Option<(usize, usize)> = Some((usize::MAX, 0));
             let mut chains: Vec<NatChain> = Vec::new();
             if rs.table(TableName::Nat).is_some() {
                 let seq = nft.xt_seq(TableName::Nat, ctx.hook).unwrap_or(u64::MAX);
                 chains.push((step_prio(Step::Nat, ctx.hook), seq, None));
+            }
+            if legacy.table(TableName::Nat).is_some() {
+                let seq = nft.legacy.iter().find(|x| x.0 == TableName::Nat).map_or(u64::MAX, |x| x.1);
+                chains.push((step_prio(Step::Nat, ctx.hook), seq, LEGACY));
             }
             for (prio, seq, ti, ci) in super::nft::chains_at(nft, ctx.hook, true) {
                 chains.push((prio, seq, Some((ti, ci))));
@@ -1097,7 +1133,13 @@ impl Engine {
             let mut range = None;
             for (_, _, which) in chains {
                 let target = match which {
-                    None => match self.nf_walk(rs, ns, ctx, TableName::Nat, pkt) {
+                    None | LEGACY => match self.nf_walk(
+                        if which.is_none() { &mut *rs } else { &mut *legacy },
+                        ns,
+                        ctx,
+                        TableName::Nat,
+                        pkt,
+                    ) {
                         Some(End::Verdict(NfVerdict::Accept, _)) | None => None,
                         Some(End::Verdict(v, why)) => return Some((v, why)),
                         Some(End::Nat(t)) => Some(t),

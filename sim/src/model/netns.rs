@@ -36,6 +36,8 @@ pub struct Netns {
     pub nsids: BTreeMap<NsId, u32>,
     /// The iptables ruleset of this namespace.
     pub nf: super::nf::Ruleset,
+    /// The iptables-legacy (x_tables) ruleset, run at the same hooks.
+    pub nf_legacy: super::nf::Ruleset,
     /// The native nftables ruleset (`nft`).
     pub nft: super::nft::NftState,
     /// The connection tracking table.
@@ -61,6 +63,7 @@ impl Netns {
             neigh: BTreeMap::new(),
             nsids: BTreeMap::new(),
             nf: super::nf::Ruleset::new(),
+            nf_legacy: super::nf::Ruleset::new(),
             nft: super::nft::NftState::default(),
             ct: super::conntrack::ConnTable::default(),
             ip_local_port_range: (32768, 60999),

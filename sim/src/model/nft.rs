@@ -454,6 +454,9 @@ pub struct NftState {
     /// and chains in creation order with base chains' registration
     /// numbers (see [`NftState::xt_sync`]).
     pub xt: Vec<XtTable>,
+    /// iptables-legacy's tables in creation order with their registration
+    /// numbers (all chains of a legacy table register at once).
+    pub legacy: Vec<(super::nf::TableName, u64)>,
     /// Whether some rule needs connection tracking (ct matches, NAT).
     pub needs_ct: bool,
     /// Whether a nat chain exists: the nat core then runs at every hook

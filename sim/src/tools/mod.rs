@@ -21,6 +21,7 @@ pub mod grep;
 pub mod httpd;
 pub mod ip;
 pub mod iptables;
+pub mod iptables_legacy;
 pub mod misc;
 pub mod nc;
 pub mod nft;
@@ -119,6 +120,9 @@ pub const COMMANDS: &[&str] = &[
     "iptables-save",
     "iptables-restore",
     "nft",
+    "iptables-legacy",
+    "iptables-legacy-save",
+    "iptables-legacy-restore",
     "nc",
     "netcat",
     "curl",
@@ -197,14 +201,17 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         "nc" | "netcat" => nc::run(ctx, args),
         "curl" => curl::run(ctx, args),
         "python3" => httpd::run(ctx, args),
+        "iptables-legacy" | "iptables-legacy-save" | "iptables-legacy-restore" => iptables_legacy::tool(ctx, cmd, args),
         "iptables"
         | "iptables-nft"
-        | "iptables-legacy"
         | "iptables-save"
         | "iptables-save-nft"
         | "iptables-restore"
         | "iptables-restore-nft" => {
             let name = cmd.replace("-save-nft", "-save").replace("-restore-nft", "-restore");
+            if let Some(w) = iptables_legacy::nft_warning(ctx, &name, args) {
+                ctx.err(w);
+            }
             let r = iptables::tool(ctx, &name, args);
             nft::xt_note(ctx);
             r

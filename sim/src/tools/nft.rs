@@ -1623,6 +1623,10 @@ fn format_error(src: &str, file: Option<&str>, msg: &str, start: usize, end: usi
 pub fn xt_note(ctx: &mut Ctx<'_>) {
     let n = ctx.eng.world.ns_mut(ctx.ns);
     n.nft.xt_sync(&n.nf);
+    // The iptables tool sets conntrack for its own ruleset only.
+    if n.nft.needs_ct || n.nf_legacy.needs_conntrack() {
+        n.ct.enabled = true;
+    }
 }
 
 /// `nft [-a] [-f FILE | COMMAND...]`.
