@@ -514,6 +514,8 @@ impl NftState {
     /// in hook order, then user chains by name, for those created by one
     /// command). Called after every iptables command and before every nft
     /// command, so the order is the order of creation.
+    // DIVERGENCE: chains created by one command (iptables-restore, the
+    // docker tool's setup) get netsim's order, not necessarily the kernel's.
     pub fn xt_sync(&mut self, rs: &super::nf::Ruleset) {
         self.xt.retain(|x| rs.tables.contains_key(&x.name));
         for (name, t) in &rs.tables {
@@ -566,6 +568,8 @@ pub mod ct_state {
 }
 
 /// What the evaluation knows of the packet and where it is.
+// DIVERGENCE: only IPv4 reaches the hooks (IPv6 is not simulated), so an
+// `inet` table sees IPv4 packets only.
 pub struct View<'a> {
     /// Source address.
     pub src: Ipv4Addr,

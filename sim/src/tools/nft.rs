@@ -104,6 +104,9 @@ enum Fail {
 
 type PResult<T> = Result<T, Fail>;
 
+// DIVERGENCE: bison's message for a syntax error goes on with
+// `, expecting X or Y`, which depends on the parser state; netsim prints the
+// first phrase only (the whole message where no list follows, as checked).
 fn syntax(t: &Tok) -> Fail {
     let what = match &t.kind {
         Kind::Newline => "newline".to_string(),
@@ -1282,6 +1285,8 @@ fn build_rule(t: &mut Table, spec: RuleSpec) -> PResult<Rule> {
     Ok(Rule { handle, stmts: spec.stmts })
 }
 
+// DIVERGENCE: elements list sorted by value, as the kernel's interval
+// (rbtree) sets list them; a hash set's dump order may differ.
 fn sort_elems(elems: &mut Vec<Elem>) {
     elems.sort_by_key(|e| (e.lo, e.hi));
     elems.dedup();
