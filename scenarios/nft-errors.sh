@@ -46,6 +46,11 @@ add rule ip half nochain accept
 X
 nft -f half.nft; echo "half file: $?"
 nft list tables
+nft -f nosuch.nft; echo "missing file: $?"
+nft add set inet filter ports '{ type inet_service; }'
+nft add element inet filter ports '{ 443, 22, 80 }'
+nft add element inet filter ports '{ 10.0.0.1 }'; echo "address in a port set: $?"
+nft -a list set inet filter ports
 nft -a list ruleset
 nft flush ruleset
 nft list ruleset; echo "after flush: $?"

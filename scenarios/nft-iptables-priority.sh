@@ -9,7 +9,9 @@
 # still drops the pings iptables accepted: a DROP in either drops. (The
 # policy counter is not shown: how a TCP exchange ends is a race.)
 # At the end `nft list ruleset` shows iptables-nft's tables beside the
-# native ones, in creation order, with the rules as nft translates them.
+# native ones, in creation order, with the rules as nft translates them;
+# they are nf_tables tables: `nft delete table` and `nft flush ruleset`
+# remove them.
 ip netns add client
 ip netns add srv
 for ns in client srv; do
@@ -54,5 +56,12 @@ ip netns exec srv iptables -P FORWARD DROP
 ip netns exec srv iptables -A FORWARD -j DOCKER-USER
 ip netns exec srv nft list ruleset
 ip netns exec srv nft list tables
+ip netns exec srv nft add table ip nat; echo "add existing: $?"
+ip netns exec srv nft delete table ip nat; echo "delete iptables' nat table: $?"
+ip netns exec srv iptables -t nat -S
+ip netns exec srv nft list tables
+ip netns exec srv nft flush ruleset
+ip netns exec srv iptables-save
+ip netns exec srv nft list ruleset; echo "after flush: $?"
 kill %1
 wait

@@ -169,7 +169,7 @@ enum Cmd {
     AddRule { fam: Family, table: Name, chain: Name, insert: bool, at: Option<(Pos, Name)>, rule: RuleSpec },
     ReplaceRule { fam: Family, table: Name, chain: Name, handle: Name, rule: RuleSpec },
     DeleteRule { fam: Family, table: Name, chain: Name, handle: Name },
-    Elements { fam: Family, table: Name, set: Name, add: bool, elems: Vec<Elem> },
+    Elements { fam: Family, table: Name, set: Name, add: bool, elems: Vec<RawElem> },
     Delete { fam: Family, table: Name, obj: Obj },
     Flush { fam: Family, table: Name, obj: Obj },
     List { fam: Family, table: Name, obj: Obj },
@@ -431,7 +431,7 @@ impl<'a> Parser<'a> {
                 let (fam, table) = self.family_table()?;
                 let set = self.name()?;
                 self.expect_punct('{')?;
-                let elems = self.elem_list(None)?;
+                let elems = self.raw_elem_list()?;
                 out.push(Cmd::Elements { fam, table, set, add: verb != "delete", elems });
             }
             ("delete" | "flush" | "list", "table" | "chain" | "set") => {
@@ -661,40 +661,43 @@ impl<'a> Parser<'a> {
 
     /// One value, prefix or range of a key.
     fn elem(&mut self, key: Key) -> PResult<Elem> {
+        let raw = self.raw_elem()?;
+        raw.to_elem(key)
+    }
+
+    /// An element's words, typed later (`add element` learns the set's
+    /// type only when applied).
+    fn raw_elem(&mut self) -> PResult<RawElem> {
         let t = self.next();
         let text = match &t.kind {
             Kind::Word(w) => w.clone(),
             _ => return Err(syntax(t)),
         };
-        let bad = || match key {
-            // nft falls back to a DNS lookup of what is not an address.
-            Key::IpSaddr | Key::IpDaddr => {
-                Fail::Nft("Could not resolve hostname: Name or service not known".into(), t.start, t.end)
-            }
-            _ => Fail::Nft(format!("Could not resolve {}: {text}", what(key)), t.start, t.end),
-        };
-        let one = |s: &str| -> Option<u32> { scalar(key, s) };
-        if self.is_punct('/') && matches!(key, Key::IpSaddr | Key::IpDaddr) {
+        let mut len = None;
+        if self.is_punct('/') && text.contains('.') {
             self.i += 1;
             let (l, lt) = self.word()?;
-            let len: u8 = l.parse().ok().filter(|l| *l <= 32).ok_or_else(|| syntax(lt))?;
-            let a = one(&text).ok_or_else(bad)?;
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-            return Ok(Elem { lo: a & mask, hi: (a & mask) | !mask, form: Form::Prefix(len) });
+            len = Some(l.parse::<u8>().ok().filter(|l| *l <= 32).ok_or_else(|| syntax(lt))?);
         }
-        if let Some(v) = one(&text) {
-            return Ok(Elem::one(v));
-        }
-        // A range LO-HI (names like echo-request contain dashes too).
-        for (k, _) in text.match_indices('-') {
-            if let (Some(lo), Some(hi)) = (one(&text[..k]), one(&text[k + 1..])) {
-                if lo > hi {
-                    return Err(Fail::Nft("Range has zero or negative size".to_string(), t.start, t.end));
-                }
-                return Ok(Elem { lo, hi, form: Form::Range });
+        Ok(RawElem { text, len, start: t.start, end: t.end })
+    }
+
+    /// Elements up to `}`, untyped.
+    fn raw_elem_list(&mut self) -> PResult<Vec<RawElem>> {
+        let mut out = Vec::new();
+        loop {
+            self.skip_newlines();
+            if self.eat_punct('}') {
+                return Ok(out);
+            }
+            out.push(self.raw_elem()?);
+            self.skip_newlines();
+            if !self.eat_punct(',') {
+                self.skip_newlines();
+                self.expect_punct('}')?;
+                return Ok(out);
             }
         }
-        Err(bad())
     }
 
     /// A rule's statements up to the end of the line.
@@ -1082,6 +1085,57 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// An element as written: a word and a prefix length.
+#[derive(Clone, Debug)]
+struct RawElem {
+    text: String,
+    len: Option<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl RawElem {
+    /// The element as a value, prefix or range of `key`.
+    fn to_elem(&self, key: Key) -> PResult<Elem> {
+        let text = &self.text;
+        let bad = || match key {
+            // nft falls back to a DNS lookup of what is not an address.
+            Key::IpSaddr | Key::IpDaddr => {
+                Fail::Nft("Could not resolve hostname: Name or service not known".into(), self.start, self.end)
+            }
+            // And to getservbyname for a port (getaddrinfo's EAI_SERVICE).
+            _ if what(key) == "service" => Fail::Nft(
+                "Could not resolve service: Servname not supported for ai_socktype".into(),
+                self.start,
+                self.end,
+            ),
+            _ => Fail::Nft(format!("Could not resolve {}: {text}", what(key)), self.start, self.end),
+        };
+        let one = |s: &str| -> Option<u32> { scalar(key, s) };
+        if let Some(len) = self.len {
+            if !matches!(key, Key::IpSaddr | Key::IpDaddr) {
+                return Err(bad());
+            }
+            let a = one(text).ok_or_else(bad)?;
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+            return Ok(Elem { lo: a & mask, hi: (a & mask) | !mask, form: Form::Prefix(len) });
+        }
+        if let Some(v) = one(text) {
+            return Ok(Elem::one(v));
+        }
+        // A range LO-HI (names like echo-request contain dashes too).
+        for (k, _) in text.match_indices('-') {
+            if let (Some(lo), Some(hi)) = (one(&text[..k]), one(&text[k + 1..])) {
+                if lo > hi {
+                    return Err(Fail::Nft("Range has zero or negative size".to_string(), self.start, self.end));
+                }
+                return Ok(Elem { lo, hi, form: Form::Range });
+            }
+        }
+        Err(bad())
+    }
+}
+
 fn what(key: Key) -> &'static str {
     match key {
         Key::IpSaddr | Key::IpDaddr => "IPv4 address",
@@ -1143,10 +1197,10 @@ fn apply(
     handles: bool,
     out: &mut String,
     xt: &crate::model::nf::Ruleset,
-    xt_cleared: &mut bool,
+    xt_gone: &mut Vec<crate::model::nf::TableName>,
 ) -> PResult<()> {
     for cmd in cmds {
-        apply_one(st, cmd, handles, out, xt, xt_cleared)?;
+        apply_one(st, cmd, handles, out, xt, xt_gone)?;
     }
     Ok(())
 }
@@ -1298,9 +1352,45 @@ fn apply_one(
     handles: bool,
     out: &mut String,
     xt: &crate::model::nf::Ruleset,
-    xt_cleared: &mut bool,
+    xt_gone: &mut Vec<crate::model::nf::TableName>,
 ) -> PResult<()> {
-    let xt_present = !*xt_cleared && !xt.tables.is_empty();
+    let xt_present = xt.tables.keys().any(|t| !xt_gone.contains(t));
+    // A command on one of iptables-nft's tables (they are nf_tables
+    // tables too): deleting it and listing it are modelled.
+    let xt_name = |fam: Family, n: &Name| {
+        (fam == Family::Ip)
+            .then(|| crate::model::nf::TableName::parse(&n.text))
+            .flatten()
+            .filter(|t| xt.tables.contains_key(t) && !xt_gone.contains(t))
+    };
+    let named = match &cmd {
+        Cmd::AddTable { fam, table, .. }
+        | Cmd::AddChain { fam, table, .. }
+        | Cmd::AddSet { fam, table, .. }
+        | Cmd::AddRule { fam, table, .. }
+        | Cmd::ReplaceRule { fam, table, .. }
+        | Cmd::DeleteRule { fam, table, .. }
+        | Cmd::Elements { fam, table, .. }
+        | Cmd::Delete { fam, table, .. }
+        | Cmd::Flush { fam, table, .. } => xt_name(*fam, table).map(|t| (t, table.clone())),
+        _ => None,
+    };
+    if let Some((t, name)) = named {
+        match &cmd {
+            Cmd::Delete { obj: Obj::Table, .. } => {
+                xt_gone.push(t);
+                return Ok(());
+            }
+            Cmd::AddTable { create: true, .. } => return Err(nerr(EEXIST, &name)),
+            Cmd::AddTable { .. } => return Ok(()),
+            _ => {
+                return Err(Fail::Unsupported(format!(
+                    "changing iptables-nft's table ip {} with nft is not modelled by netsim (use iptables, or delete the table)",
+                    name.text
+                )))
+            }
+        }
+    }
     let refuse = |what: String| {
         Fail::Unsupported(format!(
             "nft list of iptables-nft's tables: {what} is not modelled by netsim (its nft form was not checked); use iptables-save"
@@ -1380,6 +1470,8 @@ fn apply_one(
             let t = &mut st.tables[ti];
             let si = t.set(&set.text).ok_or_else(|| nerr(ENOENT, &set))?;
             let s = &mut t.sets[si];
+            let key = set_key(s.ty);
+            let elems = elems.iter().map(|e| e.to_elem(key)).collect::<PResult<Vec<Elem>>>()?;
             if add {
                 if !s.interval && elems.iter().any(|e| e.form != Form::Single) {
                     return Err(Fail::Nft(
@@ -1507,9 +1599,7 @@ fn apply_one(
             }
         }
         Cmd::List { fam, table, obj } => {
-            let xt_table = (xt_present && fam == Family::Ip)
-                .then(|| crate::model::nf::TableName::parse(&table.text))
-                .flatten()
+            let xt_table = xt_name(fam, &table)
                 .and_then(|name| Some((xt.tables.get(&name)?, st.xt.iter().find(|x| x.name == name)?)));
             if let Some((t, x)) = xt_table {
                 if handles || !matches!(obj, Obj::Table) {
@@ -1538,7 +1628,13 @@ fn apply_one(
             let mut all: Vec<(u64, Option<usize>, Option<usize>)> =
                 st.tables.iter().enumerate().map(|(k, t)| (t.handle, Some(k), None)).collect();
             if xt_present {
-                all.extend(st.xt.iter().enumerate().map(|(k, x)| (x.handle, None, Some(k))));
+                all.extend(
+                    st.xt
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, x)| !xt_gone.contains(&x.name))
+                        .map(|(k, x)| (x.handle, None, Some(k))),
+                );
             }
             all.sort_by_key(|a| a.0);
             let list = matches!(cmd, Cmd::ListRuleset);
@@ -1567,7 +1663,7 @@ fn apply_one(
         }
         Cmd::FlushRuleset => {
             st.tables.clear();
-            *xt_cleared = true;
+            xt_gone.extend(xt.tables.keys().copied());
         }
     }
     Ok(())
@@ -1673,7 +1769,10 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         Some(f) => match ctx.eng.files.get(f.trim_start_matches("./")) {
             Some(b) => (String::from_utf8_lossy(b).into_owned(), Some(f.clone())),
             None => {
-                return ctx.fail(&format!("Error: Could not process rule: No such file or directory\n{f}"), 1);
+                return ctx.fail(
+                    &format!("internal:0:0-0: Error: Could not open file \"{f}\": No such file or directory\n\n\n"),
+                    1,
+                );
             }
         },
         None => {
@@ -1692,9 +1791,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         n.nft.xt_sync(&n.nf);
         let mut work = n.nft.clone();
         let mut out = String::new();
-        let mut xt_cleared = false;
-        match apply(&mut work, cmds, handles, &mut out, &n.nf, &mut xt_cleared) {
-            Ok(()) => Ok((work, out, xt_cleared)),
+        let mut xt_gone = Vec::new();
+        match apply(&mut work, cmds, handles, &mut out, &n.nf, &mut xt_gone) {
+            Ok(()) => Ok((work, out, xt_gone)),
             Err(e) => {
                 // The kernel aborts the batch but does not give back the
                 // handles it allocated before the error.
@@ -1712,13 +1811,15 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         }
     });
     match result {
-        Ok((mut work, out, xt_cleared)) => {
+        Ok((mut work, out, xt_gone)) => {
             work.update_needs_ct();
             let n = ctx.eng.world.ns_mut(ns);
-            if xt_cleared {
-                n.nf = crate::model::nf::Ruleset::new();
-                n.ct.enabled = false;
-                work.xt.clear();
+            if !xt_gone.is_empty() {
+                for t in &xt_gone {
+                    n.nf.tables.remove(t);
+                }
+                n.ct.enabled = n.nf.needs_conntrack() || n.nf_legacy.needs_conntrack();
+                work.xt_sync(&n.nf);
             }
             if work.needs_ct {
                 n.ct.enabled = true;
