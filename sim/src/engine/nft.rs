@@ -138,10 +138,10 @@ pub fn nat_target(n: &crate::model::nft::Nat) -> crate::model::nf::Target {
     let pr = |p: &Option<(u16, u16)>| p.map(|(lo, hi)| PortRange { lo, hi });
     match n {
         Nat::Masquerade(p) => Target::Masquerade { ports: pr(p), flags: NatFlags::default() },
-        Nat::Snat(a, p) => {
+        Nat::Snat(a, p, _) => {
             Target::Snat(NatRange { addr: Some((*a, *a)), ports: pr(p), base: None }, NatFlags::default())
         }
-        Nat::Dnat(a, p) => {
+        Nat::Dnat(a, p, _) => {
             Target::Dnat(NatRange { addr: Some((*a, *a)), ports: pr(p), base: None }, NatFlags::default())
         }
         // Resolved to a Dnat by the walk.

@@ -274,11 +274,14 @@ pub enum Nat {
     /// `masquerade [to :PORTS]`.
     Masquerade(Option<(u16, u16)>),
     /// `snat to ADDR[:PORT]`.
-    Snat(Ipv4Addr, Option<(u16, u16)>),
+    /// (`snat ip to` in an inet table: the flag.)
+    Snat(Ipv4Addr, Option<(u16, u16)>, bool),
     /// `dnat to ADDR[:PORT]`.
-    Dnat(Ipv4Addr, Option<(u16, u16)>),
+    /// (`dnat ip to` in an inet table: the flag.)
+    Dnat(Ipv4Addr, Option<(u16, u16)>, bool),
     /// `dnat to KEY map { K : ADDR, ... }`.
-    DnatMap(Key, Vec<(Elem, Ipv4Addr)>),
+    /// (`dnat ip to` in an inet table: the flag.)
+    DnatMap(Key, Vec<(Elem, Ipv4Addr)>, bool),
     /// `redirect [to :PORT]`.
     Redirect(Option<(u16, u16)>),
 }
@@ -710,12 +713,12 @@ impl Table {
                         end = Some(End::Reject(*r, String::new(), handle));
                         break;
                     }
-                    Stmt::Nat(Nat::DnatMap(key, entries)) => {
+                    Stmt::Nat(Nat::DnatMap(key, entries, ip)) => {
                         let hit =
                             value(*key, v, marks).and_then(|k| entries.iter().find(|(e, _)| e.lo <= k && k <= e.hi));
                         match hit {
                             Some((_, a)) => {
-                                end = Some(End::Nat(Nat::Dnat(*a, None), String::new(), handle));
+                                end = Some(End::Nat(Nat::Dnat(*a, None, *ip), String::new(), handle));
                                 break;
                             }
                             None => {

@@ -203,11 +203,11 @@ pub fn stmt(s: &Stmt) -> String {
             None => "masquerade".into(),
             Some(_) => format!("masquerade to {}", ports(p)),
         },
-        Stmt::Nat(Nat::Snat(a, p)) => format!("snat to {a}{}", ports(p)),
-        Stmt::Nat(Nat::Dnat(a, p)) => format!("dnat to {a}{}", ports(p)),
-        Stmt::Nat(Nat::DnatMap(key, es)) => {
+        Stmt::Nat(Nat::Snat(a, p, ip)) => format!("snat {}to {a}{}", if *ip { "ip " } else { "" }, ports(p)),
+        Stmt::Nat(Nat::Dnat(a, p, ip)) => format!("dnat {}to {a}{}", if *ip { "ip " } else { "" }, ports(p)),
+        Stmt::Nat(Nat::DnatMap(key, es, ip)) => {
             let list: Vec<String> = es.iter().map(|(e, a)| format!("{} : {a}", elem(*key, e))).collect();
-            format!("dnat to {} map {{ {} }}", key.as_str(), list.join(", "))
+            format!("dnat {}to {} map {{ {} }}", if *ip { "ip " } else { "" }, key.as_str(), list.join(", "))
         }
         Stmt::Nat(Nat::Redirect(p)) => match p {
             None => "redirect".into(),

@@ -159,6 +159,8 @@ struct RuleSpec {
     sets: Vec<Name>,
     /// Anonymous sets and maps (each takes a handle).
     anon: usize,
+    /// A `snat`/`dnat`: whether `ip` was written, and the keyword's span.
+    nat: Option<(bool, usize, usize)>,
 }
 
 #[derive(Clone, Debug)]
@@ -702,7 +704,7 @@ impl<'a> Parser<'a> {
 
     /// A rule's statements up to the end of the line.
     fn rule(&mut self) -> PResult<RuleSpec> {
-        let mut r = RuleSpec { stmts: Vec::new(), targets: Vec::new(), sets: Vec::new(), anon: 0 };
+        let mut r = RuleSpec { stmts: Vec::new(), targets: Vec::new(), sets: Vec::new(), anon: 0, nat: None };
         if self.at_end_of_stmt() {
             return Err(syntax(self.peek()));
         }
@@ -902,9 +904,9 @@ impl<'a> Parser<'a> {
                 r.stmts.push(Stmt::Nat(if w == "masquerade" { Nat::Masquerade(ports) } else { Nat::Redirect(ports) }));
             }
             "snat" | "dnat" => {
-                if self.eat_word("ip") {
-                    return Err(Fail::Unsupported(format!("nft '{w} ip to' (inet NAT) is not modelled by netsim")));
-                }
+                let ip = self.eat_word("ip");
+                // Checked when the table's family is known (see `nat_family`).
+                r.nat = Some((ip, wt.start, wt.end));
                 self.expect_word("to")?;
                 if let Some(key) = self.key()? {
                     self.expect_word("map")?;
@@ -931,7 +933,7 @@ impl<'a> Parser<'a> {
                         return Err(Fail::Unsupported("nft snat to ... map is not modelled by netsim".into()));
                     }
                     r.anon += 1;
-                    r.stmts.push(Stmt::Nat(Nat::DnatMap(key, entries)));
+                    r.stmts.push(Stmt::Nat(Nat::DnatMap(key, entries, ip)));
                     return Ok(());
                 }
                 let (a, at) = self.word()?;
@@ -940,7 +942,7 @@ impl<'a> Parser<'a> {
                 }
                 let a: Ipv4Addr = a.parse().map_err(|_| syntax(at))?;
                 let ports = if self.is_punct(':') { Some(self.nat_ports()?) } else { None };
-                r.stmts.push(Stmt::Nat(if w == "snat" { Nat::Snat(a, ports) } else { Nat::Dnat(a, ports) }));
+                r.stmts.push(Stmt::Nat(if w == "snat" { Nat::Snat(a, ports, ip) } else { Nat::Dnat(a, ports, ip) }));
             }
             "log" => {
                 let mut prefix = None;
@@ -1425,11 +1427,6 @@ fn apply_one(
                 }
                 None => {
                     if let Some(b) = &base {
-                        if b.ty == ChainType::Nat && fam == Family::Inet {
-                            return Err(Fail::Unsupported(
-                                "nft nat chains in inet tables are not modelled by netsim (use an ip table)".into(),
-                            ));
-                        }
                         if b.ty == ChainType::Nat && b.hook == Hook::Forward {
                             return Err(nerr("Could not process rule: Operation not supported", &chain));
                         }
@@ -1496,6 +1493,8 @@ fn apply_one(
             let ci = find_chain_in(st, ti, &chain)?;
             let t = &mut st.tables[ti];
             check_set_types(t, &rule)?;
+            let mut rule = rule;
+            nat_family(fam, &mut rule)?;
             let pos = match &at {
                 None => {
                     if insert {
@@ -1525,6 +1524,8 @@ fn apply_one(
             let h = handle_of(&handle)?;
             let k = t.chains[ci].rules.iter().position(|r| r.handle == h).ok_or_else(|| nerr(ENOENT, &handle))?;
             check_set_types(t, &rule)?;
+            let mut rule = rule;
+            nat_family(fam, &mut rule)?;
             let r = build_rule(t, rule)?;
             t.chains[ci].rules[k] = r;
         }
@@ -1667,6 +1668,34 @@ fn apply_one(
         }
     }
     Ok(())
+}
+
+/// `snat`/`dnat` by family (checked on nft 1.0.6): an inet table needs
+/// `ip` or an earlier `ip` match, and lists the statement as `dnat ip to`;
+/// an ip table's `dnat ip to` was not checked.
+fn nat_family(fam: Family, r: &mut RuleSpec) -> PResult<()> {
+    let Some((ip, start, end)) = r.nat else { return Ok(()) };
+    match fam {
+        Family::Ip if ip => Err(Fail::Unsupported(
+            "nft 'snat|dnat ip to' in an ip table is not modelled by netsim (write 'dnat to')".into(),
+        )),
+        Family::Ip => Ok(()),
+        Family::Inet => {
+            let dep = r
+                .stmts
+                .iter()
+                .any(|s| matches!(s, Stmt::Match { key: Key::IpSaddr | Key::IpDaddr | Key::IpProtocol, .. }));
+            if !ip && !dep {
+                return Err(Fail::Nft("ip or ip6 must be specified with address for inet tables.".into(), start, end));
+            }
+            for s in &mut r.stmts {
+                if let Stmt::Nat(Nat::Snat(_, _, f) | Nat::Dnat(_, _, f) | Nat::DnatMap(_, _, f)) = s {
+                    *f = true;
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 /// A named set's type must fit the key that uses it.
