@@ -384,6 +384,14 @@ fn seed000_dnat_reaches_alpine_nginx_from_another_machine() {
         out == "net.ipv4.ip_forward = 1\n<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
         "{out}"
     );
+    // The same path on the kernel (scenarios/nginx-dnat.sh, Debian's nginx in
+    // the node): the same page but for the version Alpine's server_tokens
+    // off leaves out.
+    let kernel = std::fs::read_to_string(root().join("golden/nginx-dnat/stdout")).expect("golden");
+    let start = kernel.find("<html>\r\n<head><title>404").expect("404 page");
+    let len = kernel[start..].find("</html>\r\n").expect("end") + "</html>\r\n".len();
+    let page = kernel[start..start + len].replace("nginx/1.22.1", "nginx");
+    assert!(out.ends_with(&page), "{page}");
     // Without the DNAT rule the host itself refuses port 12345.
     let path = root().join("scenarios/seeds/seed000-clab-dnat.sh");
     let src =
