@@ -947,7 +947,7 @@ pub fn human_duration(ns: u64) -> String {
     } else if hours < 24 * 365 * 2 {
         format!("{} months", hours / 24 / 30)
     } else {
-        format!("{} years", hours / 24 / 365)
+        format!("{} years", ns / 3_600_000_000_000 / 24 / 365)
     }
 }
 
@@ -1269,4 +1269,52 @@ fn network_json(n: &Network, containers: &[Container]) -> String {
     }
     s.push_str("        \"Labels\": {}\n    }");
     s
+}
+
+#[cfg(test)]
+mod ps_tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv6Addr};
+
+    const S: u64 = 1_000_000_000;
+
+    #[test]
+    fn human_durations_as_go_units() {
+        assert_eq!(human_duration(S / 2), "Less than a second");
+        assert_eq!(human_duration(S), "1 second");
+        assert_eq!(human_duration(59 * S + S / 2), "59 seconds");
+        assert_eq!(human_duration(119 * S), "About a minute");
+        assert_eq!(human_duration(120 * S), "2 minutes");
+        assert_eq!(human_duration(90 * 60 * S), "2 hours");
+        assert_eq!(human_duration(80 * 60 * S), "About an hour");
+        assert_eq!(human_duration(72 * 3600 * S), "3 days");
+    }
+
+    #[test]
+    fn ports_as_docker_cli() {
+        let v4 = Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let v6 = Some(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let tcp = || "tcp".to_string();
+        assert_eq!(
+            displayable_ports(vec![(v6, 80, 8080, tcp()), (v4, 80, 8080, tcp())]),
+            "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp"
+        );
+        assert_eq!(
+            displayable_ports(vec![(v4, 80, 80, tcp()), (v6, 80, 80, tcp())]),
+            "0.0.0.0:80->80/tcp, [::]:80->80/tcp"
+        );
+        assert_eq!(
+            displayable_ports(vec![(None, 443, 0, tcp()), (None, 80, 0, tcp()), (None, 81, 0, tcp())]),
+            "80-81/tcp, 443/tcp"
+        );
+        assert_eq!(displayable_ports(vec![]), "");
+    }
+
+    #[test]
+    fn command_cut_and_quoted() {
+        let (c, exposed) = image_command("nginx:alpine", &[]);
+        assert_eq!(go_quote(&ellipsis(&c, 20)), "\"/docker-entrypoint.…\"");
+        assert_eq!(exposed, [80]);
+        assert_eq!(go_quote(&ellipsis(&image_command("alpine", &[]).0, 20)), "\"/bin/sh\"");
+    }
 }
