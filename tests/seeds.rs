@@ -461,7 +461,7 @@ fn docker_ps_and_network_inspect_print_as_docker_28() {
     assert!(out.contains("            \"Options\": {},\n            \"Config\": [\n                {\n                    \"Subnet\": \"10.9.0.0/24\",\n                    \"Gateway\": \"10.9.0.1\"\n"), "{out}");
     assert!(
         out.contains(
-            "        \"Containers\": {},\n        \"Options\": {},\n        \"Labels\": {}\n    }\n]\ninspect: 1\n"
+            "        \"Containers\": {},\n        \"Options\": {\n            \"com.docker.network.enable_ipv4\": \"true\",\n            \"com.docker.network.enable_ipv6\": \"false\"\n        },\n        \"Labels\": {}\n    }\n]\ninspect: 1\n"
         ),
         "{out}"
     );

@@ -1264,6 +1264,10 @@ fn network_json(n: &Network, containers: &[Container]) -> String {
             "        \"Options\": {{\n            \"com.docker.network.bridge.default_bridge\": \"true\",\n            \"com.docker.network.bridge.enable_icc\": \"true\",\n            \"com.docker.network.bridge.enable_ip_masquerade\": \"true\",\n            \"com.docker.network.bridge.host_binding_ipv4\": \"0.0.0.0\",\n            \"com.docker.network.bridge.name\": \"{}\",\n            \"com.docker.network.driver.mtu\": \"1500\"\n        }},\n",
             n.bridge
         );
+    } else if bridge {
+        // Docker 28 records its default-network-opts in a new network's
+        // options (shown so in moby/docker-cli issue 2899, Docker 28.x).
+        s.push_str("        \"Options\": {\n            \"com.docker.network.enable_ipv4\": \"true\",\n            \"com.docker.network.enable_ipv6\": \"false\"\n        },\n");
     } else {
         s.push_str("        \"Options\": {},\n");
     }
