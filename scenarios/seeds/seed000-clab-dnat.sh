@@ -9,6 +9,10 @@
 # other machine is a namespace `other` (192.168.2.100) at the far end of a
 # veth. The article's `curl 192.168.2.56:12345` runs there as `curl -s` (the
 # progress meter goes to a terminal on the author's machine, not here).
+# netsim's `apk add nginx` installs without fetching anything: on a fresh
+# host the node could not reach a mirror at deploy time (br0 gets 10.0.0.1
+# only after the deploy), so the author's br0 probably kept §3's address and
+# NAT; the article shows nginx answering, which is what netsim reproduces.
 ip netns add other
 ip link add eth0 type veth peer name eth0 netns other
 ip addr add 192.168.2.56/24 dev eth0
