@@ -433,6 +433,8 @@ fn docker_ps_and_network_inspect_print_as_docker_28() {
                docker network create --subnet 10.9.0.0/24 backend > /dev/null\n\
                sleep 70\n\
                docker ps\n\
+               docker ps --no-trunc -q\n\
+               docker ps --no-trunc\n\
                docker network inspect backend nope\n\
                echo \"inspect: $?\"\n\
                docker network inspect bridge\n";
@@ -457,6 +459,9 @@ fn docker_ps_and_network_inspect_print_as_docker_28() {
         ),
         "{out}"
     );
+    // --no-trunc: whole ids, the whole command.
+    assert_eq!(lines[3].len(), 64, "{out}");
+    assert!(out.contains("   \"/docker-entrypoint.sh nginx -g 'daemon off;'\"   About a minute ago   "), "{out}");
     assert!(out.contains("        \"Name\": \"backend\",\n"), "{out}");
     assert!(out.contains("            \"Options\": {},\n            \"Config\": [\n                {\n                    \"Subnet\": \"10.9.0.0/24\",\n                    \"Gateway\": \"10.9.0.1\"\n"), "{out}");
     assert!(

@@ -1081,22 +1081,24 @@ pub fn tabwrite(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// `docker ps [-a] [-q]`: Docker's default table, newest container first,
+/// `docker ps [-a] [-q] [--no-trunc]`: Docker's default table, newest container first,
 /// times from the virtual clock (`Created` is whole seconds in the API).
 /// Containers never stop in netsim, so `-a` lists the same ones.
 fn ps(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
-    let mut quiet = false;
+    let (mut quiet, mut trunc) = (false, true);
     for a in args {
         match a.as_str() {
             "-a" | "--all" => {}
             "-q" | "--quiet" | "-aq" | "-qa" => quiet = true,
+            "--no-trunc" => trunc = false,
             other => {
                 return Err(Unsupported(format!(
-                    "docker ps {other} is not modelled; supported: -a, -q (the default table only)"
+                    "docker ps {other} is not modelled; supported: -a, -q, --no-trunc (the default table only)"
                 )))
             }
         }
     }
+    let short = |id: &str| if trunc { id[..12].to_string() } else { id.to_string() };
     let now = ctx.eng.now;
     let wall = crate::engine::proc::EPOCH_NS + now;
     let mut rows = vec![["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
@@ -1106,7 +1108,7 @@ fn ps(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let mut ids = String::new();
     for c in ctx.eng.docker.containers.iter().rev() {
         if quiet {
-            ids.push_str(&c.id[..12]);
+            ids.push_str(&short(&c.id));
             ids.push('\n');
             continue;
         }
@@ -1123,9 +1125,9 @@ fn ps(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             }
         }
         rows.push(vec![
-            c.id[..12].to_string(),
+            short(&c.id),
             c.image.clone(),
-            go_quote(&ellipsis(&command, 20)),
+            go_quote(&if trunc { ellipsis(&command, 20) } else { command }),
             format!("{} ago", human_duration(wall - created_s)),
             format!("Up {}", human_duration(now - c.created)),
             displayable_ports(ports),
