@@ -6,7 +6,8 @@
 # or [::]:80 (five tries 500 ms apart, then "still could not bind()");
 # -t, -v; -s stop via /run/nginx.pid, then the port refuses; -s quit with no
 # pid file. The capture keeps SYNs and RSTs only (who closes a keep-alive
-# connection first is a race on the kernel); no headers (Date, Last-Modified).
+# connection first is a race on the kernel). `curl -si` headers pass through
+# grep without Date/Last-Modified/ETag (GNU grep keeps each line's CR).
 for n in srv cli; do
   ip netns add $n
   ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -34,6 +35,8 @@ ip netns exec srv nginx
 echo "nginx: $?"
 ip netns exec cli curl -s http://10.0.0.1/
 ip netns exec cli curl -s http://10.0.0.1/missing
+ip netns exec cli curl -si http://10.0.0.1/missing | grep -v -e '^Date:' -e '^Last-Modified:' -e '^ETag:'
+ip netns exec cli curl -sI http://10.0.0.1/ | grep -v -e '^Date:' -e '^Last-Modified:' -e '^ETag:'
 ip netns exec cli curl -s -o /dev/null -w '%{http_code} %{size_download}\n' http://10.0.0.1/index.nginx-debian.html
 ip netns exec srv nginx
 echo "second nginx: $?"
