@@ -191,6 +191,9 @@ pub struct Engine {
     pub(crate) skb_ct: conntrack::SkbCt,
     /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
     pub(crate) skb_mark: u32,
+    /// Each namespace's and hook's interleaved netfilter steps (iptables,
+    /// iptables-legacy, nft chains) with the ruleset generation they are for.
+    pub(crate) nf_steps: BTreeMap<(NsId, crate::model::nf::Hook), (u64, Vec<netfilter::Step>)>,
     /// The kernel log (`printk` ring buffer) `dmesg` reads: when (ns of
     /// virtual time) and the line (`LOG` target lines only).
     pub kmsg: Vec<(u64, String)>,
@@ -230,6 +233,7 @@ impl Engine {
             last_carrier: Vec::new(),
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
+            nf_steps: BTreeMap::new(),
             kmsg: Vec::new(),
             brdnat: BTreeMap::new(),
             brdnat_next: 1,

@@ -96,7 +96,7 @@ pub enum NfVerdict {
 
 /// One thing a hook runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Step {
+pub(crate) enum Step {
     /// A table's built-in chain.
     Table(TableName),
     /// `nf_conntrack_in` (priority -200).
@@ -833,10 +833,20 @@ impl Engine {
         let has_nat =
             n.nf.table(TableName::Nat).is_some() || n.nft.has_nat || n.nf_legacy.table(TableName::Nat).is_some();
         let dynamic = nft_here || legacy_here;
-        let steps: std::borrow::Cow<'static, [Step]> = if dynamic {
-            std::borrow::Cow::Owned(steps_with_nft(ctx.hook, &n.nft, &n.nf_legacy))
+        // The interleaved steps change only with the rulesets (their
+        // generation): cached per namespace and hook, so a packet allocates
+        // nothing for them.
+        let gen = n.nft.gen;
+        let cached = if dynamic {
+            self.nf_steps.get_mut(&(ns, ctx.hook)).filter(|c| c.0 == gen).map(|c| std::mem::take(&mut c.1))
         } else {
-            std::borrow::Cow::Borrowed(steps_for(ctx.hook))
+            None
+        };
+        let n = self.world.ns(ns);
+        let steps: std::borrow::Cow<'static, [Step]> = match cached {
+            Some(v) => std::borrow::Cow::Owned(v),
+            None if dynamic => std::borrow::Cow::Owned(steps_with_nft(ctx.hook, &n.nft, &n.nf_legacy)),
+            None => std::borrow::Cow::Borrowed(steps_for(ctx.hook)),
         };
         let mut nft = if dynamic { std::mem::take(&mut self.world.ns_mut(ns).nft) } else { Default::default() };
         let mut legacy =
@@ -899,6 +909,21 @@ impl Engine {
         if dynamic {
             self.world.ns_mut(ns).nft = nft;
         }
+        let order: Vec<TableName> = if before.is_some() {
+            steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Table(t) => Some(*t),
+                    Step::Nat if has_nat => Some(TableName::Nat),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if let std::borrow::Cow::Owned(v) = steps {
+            self.nf_steps.insert((ns, ctx.hook), (gen, v));
+        }
         if legacy_here {
             self.world.ns_mut(ns).nf_legacy = legacy;
         }
@@ -919,14 +944,6 @@ impl Engine {
                 Some(NfVerdict::Reject(_) | NfVerdict::Reset) => "REJECT",
                 _ => "ACCEPT",
             };
-            let order: Vec<TableName> = steps
-                .iter()
-                .filter_map(|s| match s {
-                    Step::Table(t) => Some(*t),
-                    Step::Nat if has_nat => Some(TableName::Nat),
-                    _ => None,
-                })
-                .collect();
             let walks = crate::trace::nf::walks(&before, &rs, ctx.hook, &order, decided.as_ref().map(|d| (d.1, v)));
             self.world.ns_mut(ns).nf = rs;
             self.trace_nf(ns, ctx, walks, v);

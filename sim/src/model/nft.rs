@@ -462,6 +462,10 @@ pub struct NftState {
     pub legacy: Vec<(super::nf::TableName, u64)>,
     /// Whether some rule needs connection tracking (ct matches, NAT).
     pub needs_ct: bool,
+    /// Bumped on every change of the namespace's rulesets that can change
+    /// the order of the hooks' steps (nft, iptables, iptables-legacy
+    /// commands): the datapath's cache of that order is keyed by it.
+    pub gen: u64,
     /// Whether a nat chain exists: the nat core then runs at every hook
     /// (`nf_nat_register_fn` registers all of its hooks at once).
     pub has_nat: bool,
@@ -520,6 +524,7 @@ impl NftState {
     // DIVERGENCE: chains created by one command (iptables-restore, the
     // docker tool's setup) get netsim's order, not necessarily the kernel's.
     pub fn xt_sync(&mut self, rs: &super::nf::Ruleset) {
+        self.gen += 1;
         self.xt.retain(|x| rs.tables.contains_key(&x.name));
         for (name, t) in &rs.tables {
             let k = match self.xt.iter().position(|x| x.name == *name) {

@@ -142,6 +142,7 @@ pub fn tool(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
             }
         }
         n.nft.legacy.retain(|(t, _)| work.tables.contains_key(t));
+        n.nft.gen += 1;
         n.nf_legacy = work;
         n.ct.enabled = n.nf.needs_conntrack() || n.nf_legacy.needs_conntrack() || n.nft.needs_ct;
     }

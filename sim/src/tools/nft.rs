@@ -1842,6 +1842,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     match result {
         Ok((mut work, out, xt_gone)) => {
             work.update_needs_ct();
+            work.gen += 1;
             let n = ctx.eng.world.ns_mut(ns);
             if !xt_gone.is_empty() {
                 for t in &xt_gone {
