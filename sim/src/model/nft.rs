@@ -521,9 +521,12 @@ impl NftState {
     /// in hook order, then user chains by name, for those created by one
     /// command). Called after every iptables command and before every nft
     /// command, so the order is the order of creation.
-    // DIVERGENCE: chains created by one command (iptables-restore, the
-    // docker tool's setup) get netsim's order, not necessarily the kernel's.
-    pub fn xt_sync(&mut self, rs: &super::nf::Ruleset) {
+    /// `first` lists (table, chain) in the order the command mentioned them
+    /// (iptables-restore's input: `:CHAIN` and `-A CHAIN` lines); new
+    /// chains it names are created in that order.
+    // DIVERGENCE: other chains created by one command (the docker tool's
+    // setup) get netsim's order, not necessarily the kernel's.
+    pub fn xt_sync(&mut self, rs: &super::nf::Ruleset, first: &[(super::nf::TableName, String)]) {
         self.gen += 1;
         self.xt.retain(|x| rs.tables.contains_key(&x.name));
         for (name, t) in &rs.tables {
@@ -535,13 +538,21 @@ impl NftState {
                     self.xt.len() - 1
                 }
             };
-            let now: Vec<&str> = t
+            let exists: Vec<&str> = t
                 .builtins
                 .iter()
                 .filter(|b| b.created)
                 .map(|b| b.hook.as_str())
                 .chain(t.user.keys().map(String::as_str))
                 .collect();
+            let hinted =
+                first.iter().filter(|(tn, c)| tn == name && exists.contains(&c.as_str())).map(|(_, c)| c.as_str());
+            let mut now: Vec<&str> = Vec::new();
+            for c in hinted.chain(exists.iter().copied()) {
+                if !now.contains(&c) {
+                    now.push(c);
+                }
+            }
             let x = &mut self.xt[k];
             x.chains.retain(|(c, _)| now.contains(&c.as_str()));
             for c in now {

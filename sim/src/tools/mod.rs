@@ -215,8 +215,9 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
             if let Some(w) = iptables_legacy::nft_warning(ctx, &name, args) {
                 ctx.err(w);
             }
+            let first = if name == "iptables-restore" { nft::restore_order(&ctx.stdin) } else { Vec::new() };
             let r = iptables::tool(ctx, &name, args);
-            nft::xt_note(ctx);
+            nft::xt_note(ctx, &first);
             r
         }
         "conntrack" => conntrack::run(ctx, args),

@@ -1750,13 +1750,40 @@ fn format_error(src: &str, file: Option<&str>, msg: &str, start: usize, end: usi
 
 /// Notes what an iptables command created or removed, for the handles
 /// and registration order nf_tables gives iptables-nft's tables.
-pub fn xt_note(ctx: &mut Ctx<'_>) {
+pub fn xt_note(ctx: &mut Ctx<'_>, first: &[(crate::model::nf::TableName, String)]) {
     let n = ctx.eng.world.ns_mut(ctx.ns);
-    n.nft.xt_sync(&n.nf);
+    n.nft.xt_sync(&n.nf, first);
     // The iptables tool sets conntrack for its own ruleset only.
     if n.nft.needs_ct || n.nf_legacy.needs_conntrack() {
         n.ct.enabled = true;
     }
+}
+
+/// The (table, chain) pairs an iptables-restore input names, in order of
+/// first mention (`:CHAIN` declarations and `-A`/`-I` lines).
+pub fn restore_order(input: &str) -> Vec<(crate::model::nf::TableName, String)> {
+    let mut out: Vec<(crate::model::nf::TableName, String)> = Vec::new();
+    let mut table = None;
+    for line in input.lines() {
+        let line = line.trim();
+        if let Some(t) = line.strip_prefix('*') {
+            table = crate::model::nf::TableName::parse(t);
+            continue;
+        }
+        let name = if let Some(rest) = line.strip_prefix(':') {
+            rest.split_whitespace().next()
+        } else if line.starts_with("-A ") || line.starts_with("-I ") {
+            line.split_whitespace().nth(1)
+        } else {
+            None
+        };
+        if let (Some(t), Some(c)) = (table, name) {
+            if !out.iter().any(|(x, y)| *x == t && y == c) {
+                out.push((t, c.to_string()));
+            }
+        }
+    }
+    out
 }
 
 /// `nft [-a] [-f FILE | COMMAND...]`.
@@ -1817,7 +1844,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let ns = ctx.ns;
     let result = p.commands().and_then(|cmds| {
         let n = ctx.eng.world.ns_mut(ns);
-        n.nft.xt_sync(&n.nf);
+        n.nft.xt_sync(&n.nf, &[]);
         let mut work = n.nft.clone();
         let mut out = String::new();
         let mut xt_gone = Vec::new();
@@ -1849,7 +1876,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                     n.nf.tables.remove(t);
                 }
                 n.ct.enabled = n.nf.needs_conntrack() || n.nf_legacy.needs_conntrack();
-                work.xt_sync(&n.nf);
+                work.xt_sync(&n.nf, &[]);
             }
             if work.needs_ct {
                 n.ct.enabled = true;
