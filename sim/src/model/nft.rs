@@ -538,25 +538,22 @@ impl NftState {
                     self.xt.len() - 1
                 }
             };
-            let exists: Vec<&str> = t
+            // Sets, not lists: kube-proxy's tables hold thousands of chains.
+            let exists: std::collections::BTreeSet<&str> = t
                 .builtins
                 .iter()
                 .filter(|b| b.created)
                 .map(|b| b.hook.as_str())
                 .chain(t.user.keys().map(String::as_str))
                 .collect();
-            let hinted =
-                first.iter().filter(|(tn, c)| tn == name && exists.contains(&c.as_str())).map(|(_, c)| c.as_str());
-            let mut now: Vec<&str> = Vec::new();
-            for c in hinted.chain(exists.iter().copied()) {
-                if !now.contains(&c) {
-                    now.push(c);
-                }
-            }
             let x = &mut self.xt[k];
-            x.chains.retain(|(c, _)| now.contains(&c.as_str()));
-            for c in now {
-                if !x.chains.iter().any(|(have, _)| have == c) {
+            x.chains.retain(|(c, _)| exists.contains(c.as_str()));
+            let mut known: std::collections::BTreeSet<String> = x.chains.iter().map(|(c, _)| c.clone()).collect();
+            let hinted =
+                first.iter().filter(|(tn, c)| tn == name && exists.contains(c.as_str())).map(|(_, c)| c.as_str());
+            let builtins = t.builtins.iter().filter(|b| b.created).map(|b| b.hook.as_str());
+            for c in hinted.chain(builtins).chain(t.user.keys().map(String::as_str)) {
+                if known.insert(c.to_string()) {
                     x.chains.push((c.to_string(), self.next_seq));
                     self.next_seq += 1;
                 }

@@ -1763,6 +1763,7 @@ pub fn xt_note(ctx: &mut Ctx<'_>, first: &[(crate::model::nf::TableName, String)
 /// first mention (`:CHAIN` declarations and `-A`/`-I` lines).
 pub fn restore_order(input: &str) -> Vec<(crate::model::nf::TableName, String)> {
     let mut out: Vec<(crate::model::nf::TableName, String)> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     let mut table = None;
     for line in input.lines() {
         let line = line.trim();
@@ -1778,7 +1779,7 @@ pub fn restore_order(input: &str) -> Vec<(crate::model::nf::TableName, String)> 
             None
         };
         if let (Some(t), Some(c)) = (table, name) {
-            if !out.iter().any(|(x, y)| *x == t && y == c) {
+            if seen.insert((t, c)) {
                 out.push((t, c.to_string()));
             }
         }
