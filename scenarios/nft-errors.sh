@@ -4,7 +4,9 @@
 # the object that is missing or exists, syntax errors with file:line:col
 # for `nft -f`, exit status 1, and a failing file applies nothing (the
 # batch is a transaction). A missing chain or table of a similar name to
-# an existing one gets nft's "did you mean" suggestion.
+# an existing one gets nft's "did you mean" suggestion. Anonymous sets and
+# maps list sorted, an element inside another merged away; an interval set
+# refuses overlapping elements.
 nft add rule inet filter input accept; echo "no table: $?"
 nft add table inet filter
 nft add rule inet filter input accept; echo "no chain: $?"
@@ -51,6 +53,19 @@ nft add set inet filter ports '{ type inet_service; }'
 nft add element inet filter ports '{ 443, 22, 80 }'
 nft add element inet filter ports '{ 10.0.0.1 }'; echo "address in a port set: $?"
 nft -a list set inet filter ports
+nft add table ip sets
+nft add chain ip sets c
+nft add rule ip sets c tcp dport '{ 80, 22, 8000-8080, 443 }' accept
+nft add rule ip sets c ip saddr '{ 10.0.0.9, 10.0.0.1, 9.0.0.0/8 }' accept
+nft add rule ip sets c ct state '{ new, established }' accept
+nft add rule ip sets c tcp dport vmap '{ 80 : accept, 22 : drop }'
+nft add rule ip sets c ip saddr '{ 10.0.0.0/8, 10.0.0.1 }' accept
+nft add set ip sets s '{ type ipv4_addr; flags interval; }'
+nft add element ip sets s '{ 10.0.0.0/8, 10.1.0.0/16 }'; echo "overlapping elements: $?"
+nft add element ip sets s '{ 10.0.0.0/8 }'; echo "an interval: $?"
+nft add element ip sets s '{ 10.0.0.0/8 }'; echo "the same again: $?"
+nft add element ip sets s '{ 10.2.0.0/16 }'; echo "inside an existing one: $?"
+nft add element ip sets s '{ 192.168.0.1, 192.168.0.1 }'; echo "twice in one command: $?"
 nft -a list ruleset
 nft flush ruleset
 nft list ruleset; echo "after flush: $?"

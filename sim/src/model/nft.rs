@@ -654,8 +654,12 @@ pub struct Effects {
     pub logs: Vec<(String, u32)>,
 }
 
+/// Whether `v` is in a set's elements, which are kept sorted by their
+/// first value and do not overlap (`tools::nft` sorts and merges anonymous
+/// sets; interval sets refuse overlaps): a binary search.
 fn in_elems(elems: &[Elem], v: u32) -> bool {
-    elems.iter().any(|e| e.lo <= v && v <= e.hi)
+    let k = elems.partition_point(|e| e.lo <= v);
+    k > 0 && v <= elems[k - 1].hi
 }
 
 impl Table {

@@ -676,12 +676,14 @@ impl<'a> Parser<'a> {
             _ => return Err(syntax(t)),
         };
         let mut len = None;
+        let mut end = t.end;
         if self.is_punct('/') && text.contains('.') {
             self.i += 1;
             let (l, lt) = self.word()?;
             len = Some(l.parse::<u8>().ok().filter(|l| *l <= 32).ok_or_else(|| syntax(lt))?);
+            end = lt.end;
         }
-        Ok(RawElem { text, len, start: t.start, end: t.end })
+        Ok(RawElem { text, len, start: t.start, end })
     }
 
     /// Elements up to `}`, untyped.
@@ -824,6 +826,8 @@ impl<'a> Parser<'a> {
                     }
                 }
                 r.anon += 1;
+                // The kernel keeps (and nft lists) a map's keys sorted.
+                entries.sort_by_key(|(e, _)| (e.lo, e.hi));
                 r.stmts.push(Stmt::Vmap(key, entries));
                 return Ok(());
             }
@@ -933,6 +937,7 @@ impl<'a> Parser<'a> {
                         return Err(Fail::Unsupported("nft snat to ... map is not modelled by netsim".into()));
                     }
                     r.anon += 1;
+                    entries.sort_by_key(|(e, _)| (e.lo, e.hi));
                     r.stmts.push(Stmt::Nat(Nat::DnatMap(key, entries, ip)));
                     return Ok(());
                 }
@@ -1053,12 +1058,24 @@ impl<'a> Parser<'a> {
             return Ok(Rhs::Named(n.text));
         }
         if self.eat_punct('{') {
-            let elems = self.elem_list(Some(key))?;
+            let mut elems = self.elem_list(Some(key))?;
             if elems.len() == 1 && elems[0].form == Form::Single {
                 return Ok(Rhs::Value(elems));
             }
             r.anon += 1;
-            return Ok(Rhs::Set(elems));
+            // Sorted as the kernel keeps and nft lists them (checked:
+            // `{ 80, 22 }` lists as `{ 22, 80 }`); an element inside another
+            // is merged away (checked: `{ 10.0.0.0/8, 10.0.0.1 }` lists as
+            // `{ 10.0.0.0/8 }`).
+            sort_elems(&mut elems);
+            let mut merged: Vec<Elem> = Vec::with_capacity(elems.len());
+            for e in elems {
+                match merged.last() {
+                    Some(l) if l.lo <= e.lo && e.hi <= l.hi => {}
+                    _ => merged.push(e),
+                }
+            }
+            return Ok(Rhs::Set(merged));
         }
         let first = self.elem(key)?;
         if key == Key::TcpFlags {
@@ -1468,8 +1485,31 @@ fn apply_one(
             let si = t.set(&set.text).ok_or_else(|| nerr(ENOENT, &set))?;
             let s = &mut t.sets[si];
             let key = set_key(s.ty);
-            let elems = elems.iter().map(|e| e.to_elem(key)).collect::<PResult<Vec<Elem>>>()?;
+            let raw = elems;
+            let elems = raw.iter().map(|e| e.to_elem(key)).collect::<PResult<Vec<Elem>>>()?;
             if add {
+                // Interval sets refuse overlapping elements.
+                if s.interval {
+                    for (j, b) in elems.iter().enumerate() {
+                        // The same element twice is fine (checked).
+                        let clash = |a: &Elem| a.lo <= b.hi && b.lo <= a.hi && (a.lo, a.hi) != (b.lo, b.hi);
+                        if let Some(i) = elems[..j].iter().position(clash) {
+                            let (rs, re) = (raw[i].start, raw[i].end);
+                            return Err(Fail::Nft(
+                                format!("conflicting intervals specified\n~{rs}-{re}"),
+                                raw[j].start,
+                                raw[j].end,
+                            ));
+                        }
+                        if s.elems.iter().any(clash) {
+                            return Err(Fail::Nft(
+                                "interval overlaps with an existing one".into(),
+                                raw[j].start,
+                                raw[j].end,
+                            ));
+                        }
+                    }
+                }
                 if !s.interval && elems.iter().any(|e| e.form != Form::Single) {
                     return Err(Fail::Nft(
                         "You must add 'flags interval' to your set declaration if you want to add prefix or range elements".into(),
@@ -1725,11 +1765,16 @@ fn check_set_types(t: &Table, r: &RuleSpec) -> PResult<()> {
 /// buffer and a caret line; for a file, `FILE:LINE:COL-COL: ` first and
 /// the line alone.
 fn format_error(src: &str, file: Option<&str>, msg: &str, start: usize, end: usize) -> String {
+    // A second span, underlined with `~` (nft's context), rides in the
+    // message as "\n~START-END".
     let (msg, extra) = match msg.split_once('\n') {
         Some((m, e)) => (m, Some(e)),
         None => (msg, None),
     };
-    let _ = extra;
+    let ctx_span = extra
+        .and_then(|e| e.strip_prefix('~'))
+        .and_then(|e| e.split_once('-'))
+        .and_then(|(a, b)| Some((a.parse::<usize>().ok()?, b.parse::<usize>().ok()?)));
     let start = start.min(src.len());
     let end = end.max(start + 1);
     let line_start = src[..start].rfind('\n').map_or(0, |k| k + 1);
@@ -1738,7 +1783,14 @@ fn format_error(src: &str, file: Option<&str>, msg: &str, start: usize, end: usi
     let col = start - line_start;
     let width = end.min(line_end.max(start + 1)) - start;
     let pad: String = line[..col.min(line.len())].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-    let carets = "^".repeat(width.max(1));
+    let mut carets = "^".repeat(width.max(1));
+    let mut pad = pad;
+    if let Some((cs, ce)) = ctx_span.filter(|(cs, ce)| *cs >= line_start && *ce <= start) {
+        let before: String = line[..cs - line_start].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+        let gap = " ".repeat(start - ce);
+        carets = format!("{}{gap}{carets}", "~".repeat(ce - cs));
+        pad = before;
+    }
     match file {
         None => format!("Error: {msg}\n{line}\n{pad}{carets}\n"),
         Some(f) => {
