@@ -204,7 +204,7 @@ impl Key {
     /// Keys whose values are bit sets (`ct state new,established`): a
     /// value list matches when any of its bits is set.
     pub fn is_bitmask(self) -> bool {
-        matches!(self, Key::CtState | Key::CtStatus)
+        matches!(self, Key::CtState | Key::CtStatus | Key::TcpFlags)
     }
 }
 
@@ -248,6 +248,8 @@ pub enum Rhs {
     Named(String),
     /// An interface name, `*` at the end for a prefix.
     Name(String),
+    /// `== V` / `!= V` of a bitmask: the whole value.
+    Exact(u32),
     /// `tcp flags A / B`: `flags & B == A`.
     Masked {
         /// The bits that must be set.
@@ -869,6 +871,7 @@ fn matches(key: Key, neg: bool, rhs: &Rhs, v: &View<'_>, marks: &Marks, sets: &[
         Rhs::Value(elems) | Rhs::Set(elems) => in_elems(elems, x),
         Rhs::Named(name) => sets.iter().find(|s| &s.name == name).is_some_and(|s| in_elems(&s.elems, x)),
         Rhs::Masked { val, mask } => x & mask == *val,
+        Rhs::Exact(v) => x == *v,
         Rhs::Name(_) => false,
     };
     hit != neg

@@ -176,9 +176,9 @@ pub fn stmt(s: &Stmt) -> String {
         Stmt::Match { key, neg, rhs } => {
             let op = if *neg { "!= " } else { "" };
             let r = match rhs {
-                Rhs::Value(es) if key.is_bitmask() => {
-                    bits(if *key == Key::CtState { CT_STATES } else { CT_STATUS }, es.iter().fold(0, |a, e| a | e.lo))
-                }
+                Rhs::Value(es) if key.is_bitmask() => scalar(*key, es.iter().fold(0, |a, e| a | e.lo)),
+                Rhs::Exact(v) if *neg => scalar(*key, *v),
+                Rhs::Exact(v) => format!("== {}", scalar(*key, *v)),
                 Rhs::Value(es) => es.iter().map(|e| elem(*key, e)).collect::<Vec<_>>().join(","),
                 Rhs::Set(es) => format!("{{ {} }}", es.iter().map(|e| elem(*key, e)).collect::<Vec<_>>().join(", ")),
                 Rhs::Named(n) => format!("@{n}"),

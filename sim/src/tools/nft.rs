@@ -831,16 +831,37 @@ impl<'a> Parser<'a> {
                 r.stmts.push(Stmt::Vmap(key, entries));
                 return Ok(());
             }
+            let mut eq = false;
             let neg = if self.peek().kind == Kind::Neq {
                 self.i += 1;
                 true
             } else {
                 if self.is_punct('=') && self.peek_at(1).kind == Kind::Punct('=') {
                     self.i += 2;
+                    eq = true;
                 }
                 false
             };
-            let rhs = self.rhs(key, r)?;
+            if key == Key::TcpFlags && !neg && !eq && self.is_punct('&') {
+                // `tcp flags & (A|B) == C|D`, listed as `C,D / A,B`.
+                self.i += 1;
+                self.expect_punct('(')?;
+                let mask = self.flag_list('|')?;
+                self.expect_punct(')')?;
+                self.expect_punct('=')?;
+                self.expect_punct('=')?;
+                let val = self.flag_list('|')?;
+                r.stmts.push(Stmt::Match { key, neg, rhs: Rhs::Masked { val, mask } });
+                return Ok(());
+            }
+            let mut rhs = self.rhs(key, r)?;
+            // `tcp flags A,B` matches any of the bits; `== A` and `!= A`
+            // compare the whole byte (checked on the kernel).
+            if key == Key::TcpFlags && (neg || eq) {
+                if let Rhs::Value(es) = &rhs {
+                    rhs = Rhs::Exact(es.iter().fold(0, |a, e| a | e.lo));
+                }
+            }
             r.stmts.push(Stmt::Match { key, neg, rhs });
             return Ok(());
         }
@@ -1007,6 +1028,15 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// TCP flag names joined by `sep`, OR-ed.
+    fn flag_list(&mut self, sep: char) -> PResult<u32> {
+        let mut v = self.elem(Key::TcpFlags)?.lo;
+        while self.eat_punct(sep) {
+            v |= self.elem(Key::TcpFlags)?.lo;
+        }
+        Ok(v)
+    }
+
     /// `:PORT[-PORT]`.
     fn nat_ports(&mut self) -> PResult<(u16, u16)> {
         self.expect_punct(':')?;
@@ -1084,14 +1114,9 @@ impl<'a> Parser<'a> {
                 val |= self.elem(key)?.lo;
             }
             if !self.eat_punct('/') {
-                return Err(Fail::Unsupported(
-                    "nft 'tcp flags' without a mask is not modelled by netsim (write 'tcp flags syn / syn,ack')".into(),
-                ));
+                return Ok(Rhs::Value(vec![Elem::one(val)]));
             }
-            let mut mask = self.elem(key)?.lo;
-            while self.eat_punct(',') {
-                mask |= self.elem(key)?.lo;
-            }
+            let mask = self.flag_list(',')?;
             return Ok(Rhs::Masked { val, mask });
         }
         let mut elems = vec![first];
