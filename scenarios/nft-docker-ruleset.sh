@@ -5,7 +5,9 @@
 # seen from nft: iptables-nft's filter and nat tables in creation order,
 # each with the "managed by iptables-nft" warning on stderr, the rules as nft
 # translates them (jumps, ct state, addrtype as fib, masquerade), with the
-# counters a container-to-container ping and a ping of the gateway leave.
+# counters a container-to-container ping and a ping of the gateway leave;
+# `nft list chain` of one chain (the warning only for a chain holding xt
+# expressions; a built-in chain iptables-nft never created does not exist).
 modprobe br_netfilter 2>/dev/null
 # IPv6 off (its background chatter would perturb the counters).
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -81,3 +83,6 @@ ip netns exec containerB ping -c 1 172.17.0.1 | grep transmitted
 nft list ruleset
 nft list tables
 nft list table ip nat
+nft list chain ip filter FORWARD
+nft list chain ip filter DOCKER-USER
+nft list chain ip filter INPUT; echo "INPUT, never created by iptables-nft: $?"

@@ -564,11 +564,35 @@ pub const STDERR_LINE: char = '\u{1}';
 /// with [`STDERR_LINE`] in `out`, so the two streams keep their order).
 /// `Err` names the first rule form not checked.
 pub fn xt_table(out: &mut String, t: &crate::model::nf::Table, x: &crate::model::nft::XtTable) -> Result<(), String> {
+    xt_chains(out, t, x, None).map(|_| ())
+}
+
+/// `nft list chain` of an iptables-nft chain: the table around it, the
+/// warning when the chain holds xt expressions. `Ok(false)` when the chain
+/// does not exist in nf_tables (a built-in chain iptables-nft has not
+/// created).
+pub fn xt_chain(
+    out: &mut String,
+    t: &crate::model::nf::Table,
+    x: &crate::model::nft::XtTable,
+    chain: &str,
+) -> Result<bool, String> {
+    xt_chains(out, t, x, Some(chain))
+}
+
+fn xt_chains(
+    out: &mut String,
+    t: &crate::model::nf::Table,
+    x: &crate::model::nft::XtTable,
+    only: Option<&str>,
+) -> Result<bool, String> {
     use crate::model::nf::TableName;
     let mut body = String::new();
     let mut any_xt = false;
     let mut first = true;
-    for (name, _) in &x.chains {
+    let mut found = false;
+    for (name, _) in x.chains.iter().filter(|(n, _)| only.is_none_or(|o| o == n)) {
+        found = true;
         let (chain, base) = match t.builtin(name) {
             Some(b) => (&b.chain, Some(b)),
             None => match t.user.get(name) {
@@ -614,7 +638,10 @@ pub fn xt_table(out: &mut String, t: &crate::model::nf::Table, x: &crate::model:
         );
     }
     let _ = writeln!(out, "table ip {} {{", t.name.as_str());
+    if only.is_some() && !found {
+        return Ok(false);
+    }
     out.push_str(&body);
     out.push_str("}\n");
-    Ok(())
+    Ok(true)
 }

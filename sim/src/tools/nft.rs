@@ -1668,10 +1668,21 @@ fn apply_one(
             let xt_table = xt_name(fam, &table)
                 .and_then(|name| Some((xt.tables.get(&name)?, st.xt.iter().find(|x| x.name == name)?)));
             if let Some((t, x)) = xt_table {
-                if handles || !matches!(obj, Obj::Table) {
-                    return Err(refuse("nft -a, list chain and list set".into()));
+                if handles || matches!(obj, Obj::Set(_)) {
+                    return Err(refuse("nft -a and list set".into()));
                 }
-                crate::render::nft::xt_table(out, t, x).map_err(refuse)?;
+                match &obj {
+                    Obj::Chain(n) => {
+                        // Listed into a scratch buffer: a missing chain
+                        // prints nothing but the error.
+                        let mut text = String::new();
+                        if !crate::render::nft::xt_chain(&mut text, t, x, &n.text).map_err(refuse)? {
+                            return Err(nerr("No such file or directory", n));
+                        }
+                        out.push_str(&text);
+                    }
+                    _ => crate::render::nft::xt_table(out, t, x).map_err(refuse)?,
+                }
                 return Ok(());
             }
             let ti = st.table(fam, &table.text).ok_or_else(|| nerr("No such file or directory", &table))?;
