@@ -66,6 +66,12 @@ nft add element ip sets s '{ 10.0.0.0/8 }'; echo "an interval: $?"
 nft add element ip sets s '{ 10.0.0.0/8 }'; echo "the same again: $?"
 nft add element ip sets s '{ 10.2.0.0/16 }'; echo "inside an existing one: $?"
 nft add element ip sets s '{ 192.168.0.1, 192.168.0.1 }'; echo "twice in one command: $?"
+nft add table ip nat
+nft add chain ip nat p '{ type nat hook prerouting priority dstnat; }'
+nft add rule ip nat p dnat to 1.2.3.4:80; echo "port without a protocol match: $?"
+nft add rule ip nat p th dport 5 dnat to 1.2.3.4:80; echo "th is not one: $?"
+nft add rule ip nat p meta l4proto udp dnat to 1.2.3.4:80
+nft add rule ip nat p meta nfproto ipv4 accept; echo "nfproto in an ip table: $?"
 nft -a list ruleset
 nft flush ruleset
 nft list ruleset; echo "after flush: $?"

@@ -161,6 +161,8 @@ struct RuleSpec {
     anon: usize,
     /// A `snat`/`dnat`: whether `ip` was written, and the keyword's span.
     nat: Option<(bool, usize, usize)>,
+    /// The span of a `meta nfproto` (only useful in inet tables).
+    nfproto: Option<(usize, usize)>,
 }
 
 #[derive(Clone, Debug)]
@@ -706,7 +708,8 @@ impl<'a> Parser<'a> {
 
     /// A rule's statements up to the end of the line.
     fn rule(&mut self) -> PResult<RuleSpec> {
-        let mut r = RuleSpec { stmts: Vec::new(), targets: Vec::new(), sets: Vec::new(), anon: 0, nat: None };
+        let mut r =
+            RuleSpec { stmts: Vec::new(), targets: Vec::new(), sets: Vec::new(), anon: 0, nat: None, nfproto: None };
         if self.at_end_of_stmt() {
             return Err(syntax(self.peek()));
         }
@@ -794,6 +797,9 @@ impl<'a> Parser<'a> {
     fn stmt(&mut self, r: &mut RuleSpec) -> PResult<()> {
         let t = self.peek();
         if let Some(key) = self.key()? {
+            if key == Key::Nfproto {
+                r.nfproto = Some((t.start, self.toks[self.i - 1].end));
+            }
             if self.eat_word("set") {
                 let (v, vt) = self.word()?;
                 let v = num(&v).filter(|v| *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(vt))? as u32;
@@ -921,7 +927,7 @@ impl<'a> Parser<'a> {
             "masquerade" | "redirect" => {
                 let mut ports = None;
                 if self.eat_word("to") {
-                    ports = Some(self.nat_ports()?);
+                    ports = Some(self.nat_ports_after(r, wt)?);
                 }
                 if self.is_word("random") || self.is_word("fully-random") || self.is_word("persistent") {
                     return Err(Fail::Unsupported(format!("nft {w} flags are not modelled by netsim")));
@@ -967,7 +973,7 @@ impl<'a> Parser<'a> {
                     return Err(Fail::Unsupported("nft NAT address ranges are not modelled by netsim".into()));
                 }
                 let a: Ipv4Addr = a.parse().map_err(|_| syntax(at))?;
-                let ports = if self.is_punct(':') { Some(self.nat_ports()?) } else { None };
+                let ports = if self.is_punct(':') { Some(self.nat_ports_after(r, wt)?) } else { None };
                 r.stmts.push(Stmt::Nat(if w == "snat" { Nat::Snat(a, ports, ip) } else { Nat::Dnat(a, ports, ip) }));
             }
             "log" => {
@@ -1038,6 +1044,39 @@ impl<'a> Parser<'a> {
     }
 
     /// `:PORT[-PORT]`.
+    /// `:PORT[-PORT]` of a NAT statement whose keyword is at `kw`: nft
+    /// accepts it only after a transport protocol match.
+    fn nat_ports_after(&mut self, r: &RuleSpec, kw: &Tok) -> PResult<(u16, u16)> {
+        let proto_known = r.stmts.iter().any(|s| {
+            matches!(
+                s,
+                Stmt::Match {
+                    key: Key::L4proto
+                        | Key::IpProtocol
+                        | Key::TcpSport
+                        | Key::TcpDport
+                        | Key::TcpFlags
+                        | Key::UdpSport
+                        | Key::UdpDport,
+                    ..
+                }
+            )
+        });
+        let at = self.peek_at(1).clone();
+        let ports = self.nat_ports()?;
+        if !proto_known {
+            return Err(Fail::Nft(
+                format!(
+                    "transport protocol mapping is only valid after transport protocol match\n~{}-{}",
+                    kw.start, kw.end
+                ),
+                at.start,
+                at.end,
+            ));
+        }
+        Ok(ports)
+    }
+
     fn nat_ports(&mut self) -> PResult<(u16, u16)> {
         self.expect_punct(':')?;
         let (p, pt) = self.word()?;
@@ -1750,6 +1789,9 @@ fn apply_one(
 /// `ip` or an earlier `ip` match, and lists the statement as `dnat ip to`;
 /// an ip table's `dnat ip to` was not checked.
 fn nat_family(fam: Family, r: &mut RuleSpec) -> PResult<()> {
+    if let (Family::Ip, Some((s, e))) = (fam, r.nfproto) {
+        return Err(Fail::Nft("meta nfproto is only useful in the inet family".into(), s, e));
+    }
     let Some((ip, start, end)) = r.nat else { return Ok(()) };
     match fam {
         Family::Ip if ip => Err(Fail::Unsupported(
