@@ -58,6 +58,7 @@ fn forward_chain_walk(bencher: divan::Bencher, n: usize) {
                 Stmt::Counter { packets: 0, bytes: 0 },
                 Stmt::Verdict(Verdict::Drop),
             ],
+            comment: None,
         })
         .collect();
     bench_hook(bencher, engine_with(rules), n);

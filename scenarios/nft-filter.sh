@@ -49,7 +49,7 @@ table inet fw {
 	chain from-client {
 		ct state new tcp dport 80 counter accept
 		ip saddr @admins tcp dport { 22, 2222-2230 } counter accept
-		icmp type echo-request counter accept
+		icmp type echo-request counter accept comment "pings from the client"
 		tcp dport vmap { 23 : drop, 8080 : accept }
 	}
 }

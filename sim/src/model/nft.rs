@@ -95,6 +95,8 @@ pub struct Rule {
     pub handle: u64,
     /// Statements in order.
     pub stmts: Vec<Stmt>,
+    /// `comment "..."`.
+    pub comment: Option<String>,
 }
 
 /// A verdict.

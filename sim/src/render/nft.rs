@@ -279,6 +279,9 @@ pub fn chain(out: &mut String, c: &Chain, handles: bool) {
     for r in &c.rules {
         out.push_str("\t\t");
         out.push_str(&r.stmts.iter().map(stmt).collect::<Vec<_>>().join(" "));
+        if let Some(c) = &r.comment {
+            let _ = write!(out, " comment \"{c}\"");
+        }
         handle(out, handles, r.handle);
         out.push('\n');
     }

@@ -163,6 +163,8 @@ struct RuleSpec {
     nat: Option<(bool, usize, usize)>,
     /// The span of a `meta nfproto` (only useful in inet tables).
     nfproto: Option<(usize, usize)>,
+    /// `comment "..."` at the end.
+    comment: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -708,12 +710,30 @@ impl<'a> Parser<'a> {
 
     /// A rule's statements up to the end of the line.
     fn rule(&mut self) -> PResult<RuleSpec> {
-        let mut r =
-            RuleSpec { stmts: Vec::new(), targets: Vec::new(), sets: Vec::new(), anon: 0, nat: None, nfproto: None };
+        let mut r = RuleSpec {
+            stmts: Vec::new(),
+            targets: Vec::new(),
+            sets: Vec::new(),
+            anon: 0,
+            nat: None,
+            nfproto: None,
+            comment: None,
+        };
         if self.at_end_of_stmt() {
             return Err(syntax(self.peek()));
         }
+        if self.is_word("comment") {
+            let t = self.peek();
+            return Err(Fail::Nft("syntax error, unexpected comment".into(), t.start, t.end));
+        }
         while !self.at_end_of_stmt() {
+            if self.eat_word("comment") {
+                r.comment = Some(self.name()?.text);
+                if !self.at_end_of_stmt() {
+                    return Err(syntax(self.peek()));
+                }
+                break;
+            }
             self.stmt(&mut r)?;
         }
         // nft drops a protocol match that a later payload match implies
@@ -1419,7 +1439,7 @@ fn build_rule(t: &mut Table, spec: RuleSpec) -> PResult<Rule> {
             Some(_) => {}
         }
     }
-    Ok(Rule { handle, stmts: spec.stmts })
+    Ok(Rule { handle, stmts: spec.stmts, comment: spec.comment })
 }
 
 // DIVERGENCE: elements list sorted by value, as the kernel's interval
