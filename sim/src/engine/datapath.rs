@@ -182,9 +182,17 @@ impl Engine {
         if self.taps.is_empty() {
             return;
         }
-        let pids: Vec<_> = self.taps.iter().filter(|(l, _)| *l == link).map(|(_, p)| *p).collect();
-        for pid in pids {
-            self.capture(pid, frame);
+        // By index, without collecting the pids: a capture that reaches its
+        // `-c` count removes its own tap while we walk the list.
+        let mut i = 0;
+        while let Some(&tap) = self.taps.get(i) {
+            if tap.0 == link {
+                self.capture(tap.1, frame);
+                if self.taps.get(i) != Some(&tap) {
+                    continue;
+                }
+            }
+            i += 1;
         }
     }
 
@@ -575,8 +583,8 @@ impl Engine {
     /// `br_flood`: a copy to every eligible port in `port_list` order.
     fn br_flood(&mut self, br: LinkId, ingress: Option<LinkId>, frame: &[u8], brnf: bool) {
         let unknown_unicast = !eth_dst(frame).is_multicast();
-        let ports = self.world.link(br).bridge().map(|b| b.ports.clone()).unwrap_or_default();
         if self.trace.enabled {
+            let ports = self.world.link(br).bridge().map(|b| b.ports.clone()).unwrap_or_default();
             let dst = eth_dst(frame);
             let why = if dst.is_broadcast() {
                 FloodWhy::Broadcast
@@ -595,7 +603,12 @@ impl Engine {
                 .collect();
             self.trace.push(&self.world, self.now, Some(br), TraceKind::Flood { bridge: br, why, ports: to });
         }
-        for p in ports {
+        // By index rather than over a copy of the port list: forwarding a
+        // copy never adds or removes a bridge port.
+        let port = |e: &Self, i: usize| e.world.link(br).bridge().and_then(|b| b.ports.get(i).copied());
+        let mut i = 0;
+        while let Some(p) = port(self, i) {
+            i += 1;
             let flood_ok = !unknown_unicast || self.world.link(p).port.as_ref().is_some_and(|x| x.flood);
             if flood_ok && self.br_should_deliver(p, ingress) {
                 self.br_forward(br, ingress, p, frame.to_vec(), brnf);
