@@ -83,6 +83,10 @@ pub enum SkbCt {
     None,
     /// Tracked.
     Tracked(CtRef, CtInfo),
+    /// Marked not to be tracked (`NOTRACK`, `CT --notrack`): the kernel's
+    /// `IP_CT_UNTRACKED`. Conntrack and NAT skip it; `--ctstate UNTRACKED`
+    /// matches it.
+    Untracked,
 }
 
 impl SkbCt {
@@ -381,7 +385,7 @@ impl Engine {
     /// The connection of the packet in the hooks, if any.
     pub fn skb_conn(&self, ns: NsId) -> Option<(&Conn, CtInfo)> {
         match &self.skb_ct {
-            SkbCt::None => None,
+            SkbCt::None | SkbCt::Untracked => None,
             SkbCt::Tracked(CtRef::Unconfirmed(c), info) => Some((c, *info)),
             SkbCt::Tracked(CtRef::Confirmed(id), info) => self.world.ns(ns).ct.get(*id).map(|c| (c, *info)),
         }
@@ -516,7 +520,7 @@ impl Engine {
                 f(&mut c, table);
                 table.replace(id, c);
             }
-            SkbCt::None => {}
+            SkbCt::None | SkbCt::Untracked => {}
         }
     }
 

@@ -9,7 +9,7 @@
 //! fragmentation, IP options.
 
 use super::conntrack::{CtInfo, CtRef, SkbCt};
-use super::netfilter::{NfCtx, NfVerdict};
+use super::netfilter::{NfCtx, NfVerdict, SkOwner};
 use super::{Engine, Event, HOP_NS};
 use crate::model::addr::AddrScope;
 use crate::model::conntrack::{ConnId, Dir};
@@ -1278,6 +1278,7 @@ impl Engine {
             let id = self.ip_ident();
             let out = ipv4_packet(ip.dst, ip.src, IPPROTO_ICMP, 64, id, false, &reply);
             let prev = self.trace.cur;
+            self.out_kernel = true;
             self.ip_output_local(ns, out, None);
             self.trace.restore(prev);
         }
@@ -1331,12 +1332,12 @@ impl Engine {
                 let related = if info.dir() == Dir::Orig { CtInfo::RelatedReply } else { CtInfo::Related };
                 SkbCt::Tracked(r.clone(), related)
             }
-            SkbCt::None => SkbCt::None,
+            SkbCt::None | SkbCt::Untracked => SkbCt::None,
         };
         let saved = std::mem::replace(&mut self.skb_ct, attached);
         let mark = std::mem::take(&mut self.skb_mark);
         let prev = self.trace.cur;
-        self.ip_output_ct(ns, out, None);
+        self.ip_output_ct(ns, out, None, SkOwner::Kernel);
         self.trace.restore(prev);
         self.skb_ct = saved;
         self.skb_mark = mark;
@@ -1349,7 +1350,10 @@ impl Engine {
         // (this one may be its answer) keeps its own.
         let saved = std::mem::take(&mut self.skb_ct);
         let mark = std::mem::take(&mut self.skb_mark);
-        let sent = self.ip_output_ct(ns, pkt, oif);
+        // A process's socket (netsim's processes run as root), or the
+        // kernel's own for its echo replies and resets.
+        let sk = if std::mem::take(&mut self.out_kernel) { SkOwner::Kernel } else { SkOwner::User { uid: 0, gid: 0 } };
+        let sent = self.ip_output_ct(ns, pkt, oif, sk);
         self.skb_ct = saved;
         self.skb_mark = mark;
         sent
@@ -1358,7 +1362,7 @@ impl Engine {
     /// [`Engine::ip_output_local`] for the packet whose connection is in
     /// `skb_ct`: OUTPUT (where DNAT may change the destination and the
     /// route with it, `ip_route_me_harder`), POSTROUTING, transmit.
-    fn ip_output_ct(&mut self, ns: NsId, mut pkt: Vec<u8>, oif: Option<LinkId>) -> bool {
+    fn ip_output_ct(&mut self, ns: NsId, mut pkt: Vec<u8>, oif: Option<LinkId>, sk: SkOwner) -> bool {
         let Some(mut ip) = Ipv4View::parse(&pkt) else {
             return false;
         };
@@ -1406,7 +1410,7 @@ impl Engine {
         };
         let mut out = out_of(&self.world, &res.route);
         if let Some(dev) = out {
-            let o = NfCtx { out_dev: out, ..NfCtx::at(Hook::Output) };
+            let o = NfCtx { out_dev: out, sk, ..NfCtx::at(Hook::Output) };
             if !self.nf_pass(dev, &o, &mut pkt) {
                 return true;
             }
@@ -1426,6 +1430,7 @@ impl Engine {
             let post = NfCtx {
                 out_dev: out,
                 nexthop: Some(res.route.gateway.unwrap_or(ip.dst)),
+                sk,
                 ..NfCtx::at(Hook::Postrouting)
             };
             if !self.nf_pass(out.unwrap_or(dev), &post, &mut pkt) {

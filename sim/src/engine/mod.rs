@@ -190,6 +190,9 @@ pub struct Engine {
     pub(crate) skb_ct: conntrack::SkbCt,
     /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
     pub(crate) skb_mark: u32,
+    /// The next `ip_output_local` packet is the kernel's own (echo reply,
+    /// RST for a closed port): its socket has no file (`-m owner`).
+    pub(crate) out_kernel: bool,
     /// The kernel log (`printk` ring buffer) `dmesg` reads: when (ns of
     /// virtual time) and the line (`LOG` target lines only).
     pub kmsg: Vec<(u64, String)>,
@@ -229,6 +232,7 @@ impl Engine {
             last_carrier: Vec::new(),
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
+            out_kernel: false,
             kmsg: Vec::new(),
             brdnat: BTreeMap::new(),
             brdnat_next: 1,
