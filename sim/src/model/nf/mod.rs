@@ -318,13 +318,15 @@ impl Ruleset {
     }
 
     /// Whether these rules make the namespace track connections
-    /// (`nf_ct_netns_get`): the nat table exists, or a rule uses a
-    /// `state`/`conntrack`/`connmark` match or a NAT or CONNMARK target.
+    /// (`nf_ct_netns_get`): a rule uses a `state`/`conntrack`/`connmark`
+    /// match or a NAT, CONNMARK or CT target. A nat table alone does not
+    /// (checked on the kernel: with only a rule without target in nat
+    /// POSTROUTING, pings make no conntrack entry and the rule counts
+    /// nothing); its NAT targets do.
     pub fn needs_conntrack(&self) -> bool {
-        self.tables.contains_key(&TableName::Nat)
-            || self.tables.values().any(|t| {
-                t.builtins.iter().map(|b| &b.chain).chain(t.user.values()).flat_map(|c| c.rules.iter()).any(|r| {
-                    r.matches.iter().any(|m| matches!(m, Match::Conntrack(_) | Match::State(_) | Match::Connmark(_)))
+        self.tables.values().any(|t| {
+            t.builtins.iter().map(|b| &b.chain).chain(t.user.values()).flat_map(|c| c.rules.iter()).any(|r| {
+                r.matches.iter().any(|m| matches!(m, Match::Conntrack(_) | Match::State(_) | Match::Connmark(_)))
                         || matches!(
                             r.target,
                             Some(
@@ -332,13 +334,14 @@ impl Ruleset {
                                     | Target::Snat(..)
                                     | Target::Dnat(..)
                                     | Target::Redirect { .. }
+                                    | Target::Netmap(_)
                                     | Target::Connmark(_)
                             )
                         )
                         // xt_ct_tg_check takes conntrack except for --notrack.
                         || matches!(&r.target, Some(Target::Ct(c)) if c.flags & 1 == 0)
-                })
             })
+        })
     }
 
     /// Drops the hashlimit tables no rule names any more (`htable_put`
