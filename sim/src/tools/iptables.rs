@@ -2558,21 +2558,28 @@ pub fn run(rs: &mut Ruleset, args: &[String]) -> Output {
         Ok(inv) => inv,
         Err(e) => return Output { stdout: String::new(), stderr: format!("{e}\n"), status: e.status() },
     };
-    // -v with a rule: each rule is printed before it goes to the kernel,
-    // so also when the kernel then refuses it.
-    let mut stdout = String::new();
+    // -v with a rule: each rule is printed as iptables-nft builds it (an
+    // append before the chain is looked up; an insert, replace, delete or
+    // check once the rule or position it names is found), so also when the
+    // kernel then refuses it (checked on the kernel).
+    let mut lines = String::new();
     let with_rule = matches!(
         inv.command,
         Command::Append(_) | Command::Insert(..) | Command::Replace(..) | Command::Check(_) | Command::Delete(_, None)
     );
     if inv.verbose && with_rule {
         for r in &inv.rules {
-            stdout.push_str(&r::rule_line(r));
+            lines.push_str(&r::rule_line(r));
         }
     }
+    let append = matches!(inv.command, Command::Append(_));
     match apply(rs, &inv) {
-        Ok(out) => Output { stdout: stdout + &out, stderr: String::new(), status: 0 },
-        Err(e) => Output { stdout, stderr: format!("{e}\n"), status: e.status() },
+        Ok(out) => Output { stdout: lines + &out, stderr: String::new(), status: 0 },
+        Err(e) => {
+            let printed = append || matches!(e, IptablesError::Nft(..));
+            let stdout = if printed { lines } else { String::new() };
+            Output { stdout, stderr: format!("{e}\n"), status: e.status() }
+        }
     }
 }
 
