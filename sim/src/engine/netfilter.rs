@@ -182,6 +182,9 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
                         return Some("hashlimit --hashlimit-rate-match (not modelled)".into());
                     }
                 }
+                if matches!(m, Match::Connlimit(_)) {
+                    return Some("-m connlimit (counting connections per address is not modelled)".into());
+                }
             }
         }
     }
@@ -362,6 +365,8 @@ fn rule_matches(
         Match::Rpfilter(f) => inv(*f & 8 != 0, rpfilter_ok(*f, p, e)),
         Match::Owner(o) => owner_ok(o, e.sk),
         Match::Hashlimit(h) => hashlimit_ok(h, p, e.now, hashlimit),
+        // Refused when the rule is added (see `unsupported`).
+        Match::Connlimit(_) => false,
     })
 }
 

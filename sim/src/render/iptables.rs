@@ -392,6 +392,16 @@ fn match_save(out: &mut String, mm: &Match) {
             out.push_str(" -m hashlimit");
             hashlimit_text(out, h, true);
         }
+        Match::Connlimit(c) => {
+            let _ = write!(
+                out,
+                " -m connlimit --connlimit-{} {} --connlimit-mask {} --connlimit-{}",
+                if c.above { "above" } else { "upto" },
+                c.limit,
+                c.mask,
+                if c.daddr { "daddr" } else { "saddr" }
+            );
+        }
     }
 }
 
@@ -1246,6 +1256,11 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
             }
             Match::Owner(o) => owner_items(&mut s, o, false, numeric),
             Match::Hashlimit(h) => hashlimit_text(&mut s, h, false),
+            Match::Connlimit(c) => {
+                let side = if c.daddr { "dst" } else { "src" };
+                let op = if c.above { ">" } else { "<=" };
+                let _ = write!(s, " #conn {side}/{} {op} {}", c.mask, c.limit);
+            }
         }
     }
     if let Some(t) = &rule.target {

@@ -17,8 +17,8 @@
 use std::net::Ipv4Addr;
 
 use crate::model::nf::rule::{
-    AddrMask, AddrtypeMatch, ConnmarkOp, ConntrackMatch, CtStates, CtTarget, HashlimitMatch, IcmpMatch, Inv,
-    IprangeMatch, LimitMatch, MarkMatch, MatchState, MultiportDir, MultiportMatch, NatFlags, NatRange, OwnerMatch,
+    AddrMask, AddrtypeMatch, ConnlimitMatch, ConnmarkOp, ConntrackMatch, CtStates, CtTarget, HashlimitMatch, IcmpMatch,
+    Inv, IprangeMatch, LimitMatch, MarkMatch, MatchState, MultiportDir, MultiportMatch, NatFlags, NatRange, OwnerMatch,
     PhysdevMatch, PortRange, RecentMatch, RecentOp, StatisticMatch, TcpMatch, UdpMatch, ADDRTYPE_NAMES,
     HASHLIMIT_SCALE, REJECT_TYPES, XT_LIMIT_SCALE,
 };
@@ -574,6 +574,8 @@ fn new_match(name: &str) -> Result<Match, IptablesError> {
         "pkttype" => Match::Pkttype(Inv { inv: false, val: 0 }),
         "rpfilter" => Match::Rpfilter(0),
         "owner" => Match::Owner(OwnerMatch::default()),
+        // connlimit_init: the source side, /32.
+        "connlimit" => Match::Connlimit(ConnlimitMatch { limit: 0, above: false, daddr: false, mask: 32 }),
         // hashlimit_mt4_init (revision 3): burst 5, gc 1000 ms, masks /32.
         "hashlimit" => Match::Hashlimit(Box::new(HashlimitMatch {
             name: String::new(),
@@ -645,6 +647,9 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
         Match::Pkttype(_) => &["--pkt-type"],
         Match::Rpfilter(_) => &["--loose", "--validmark", "--accept-local", "--invert"],
         Match::Owner(_) => &["--uid-owner", "--gid-owner", "--socket-exists", "--suppl-groups"],
+        Match::Connlimit(_) => {
+            &["--connlimit-upto", "--connlimit-above", "--connlimit-mask", "--connlimit-saddr", "--connlimit-daddr"]
+        }
         Match::Hashlimit(_) => &[
             "--hashlimit-upto",
             "--hashlimit-above",
@@ -912,6 +917,40 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
             };
         }
         Match::Owner(o) => owner_opt(o, opt, inv, a)?,
+        Match::Connlimit(c) => {
+            let limit_opt = matches!(opt, "--connlimit-upto" | "--connlimit-above");
+            if inv && !limit_opt {
+                return perr(format!("connlimit: option \"{opt}\" cannot be inverted.\n"));
+            }
+            match opt {
+                "--connlimit-saddr" => c.daddr = false,
+                "--connlimit-daddr" => c.daddr = true,
+                "--connlimit-mask" => {
+                    // XTTYPE_PLENMASK: over 32 leaves all ones (checked on
+                    // the kernel: 33 prints as /32).
+                    let v = a.value(opt)?;
+                    let plen = match v.parse::<u32>() {
+                        Ok(n) if n <= 128 => Some(n.min(32) as u8),
+                        Ok(_) => None,
+                        Err(_) => parse_ip(&v).and_then(|m| AddrMask { addr: m, mask: m }.prefix_len()),
+                    };
+                    c.mask = plen.ok_or_else(|| {
+                        IptablesError::Parameter(format!(
+                            "connlimit: bad value for option \"{opt}\", neither a valid network mask nor valid CIDR (0-32).\n"
+                        ))
+                    })?;
+                }
+                _ => {
+                    let v = a.value(opt)?;
+                    c.limit = v.parse::<u32>().map_err(|_| {
+                        IptablesError::Parameter(format!(
+                            "connlimit: bad value for option \"{opt}\", or out of range (0-4294967295).\n"
+                        ))
+                    })?;
+                    c.above = (opt == "--connlimit-above") != inv;
+                }
+            }
+        }
         Match::Hashlimit(h) => hashlimit_opt(h, canon, inv, a, &mut b.udata)?,
         Match::Pkttype(p) => {
             let v = a.value(opt)?;
@@ -1543,6 +1582,18 @@ fn match_final(b: &mut MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesEr
             perr(format!("ttl: option \"{o}\" cannot be used together with \"{a}\".\n"))
         }
         Match::Pkttype(_) if b.seen.is_empty() => missing("pkttype", "--pkt-type"),
+        Match::Connlimit(_) => {
+            let has = |o: &str| b.seen.iter().any(|s| s == o);
+            if !has("--connlimit-upto") && !has("--connlimit-above") {
+                perr("You must specify \"--connlimit-above\" or \"--connlimit-upto\".")
+            } else if has("--connlimit-upto") && has("--connlimit-above") {
+                perr("connlimit: option \"--connlimit-upto\" cannot be used together with \"--connlimit-above\".\n")
+            } else if has("--connlimit-saddr") && has("--connlimit-daddr") {
+                perr("connlimit: option \"--connlimit-saddr\" cannot be used together with \"--connlimit-daddr\".\n")
+            } else {
+                Ok(())
+            }
+        }
         Match::Owner(o) if o.flags & (OwnerMatch::UID | OwnerMatch::GID | OwnerMatch::SOCKET) == 0 => {
             perr("owner: At least one of --uid-owner, --gid-owner or --socket-exists is required")
         }

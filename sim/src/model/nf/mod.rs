@@ -326,7 +326,9 @@ impl Ruleset {
     pub fn needs_conntrack(&self) -> bool {
         self.tables.values().any(|t| {
             t.builtins.iter().map(|b| &b.chain).chain(t.user.values()).flat_map(|c| c.rules.iter()).any(|r| {
-                r.matches.iter().any(|m| matches!(m, Match::Conntrack(_) | Match::State(_) | Match::Connmark(_)))
+                r.matches.iter().any(|m| {
+                    matches!(m, Match::Conntrack(_) | Match::State(_) | Match::Connmark(_) | Match::Connlimit(_))
+                })
                         || matches!(
                             r.target,
                             Some(

@@ -426,6 +426,21 @@ pub enum Match {
     Owner(OwnerMatch),
     /// `-m hashlimit`.
     Hashlimit(Box<HashlimitMatch>),
+    /// `-m connlimit` (parsed and printed; netsim refuses to run it).
+    Connlimit(ConnlimitMatch),
+}
+
+/// `-m connlimit` as xt_connlimit_info holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnlimitMatch {
+    /// The limit.
+    pub limit: u32,
+    /// `--connlimit-above` (XT_CONNLIMIT_INVERT), else `--connlimit-upto`.
+    pub above: bool,
+    /// `--connlimit-daddr` (XT_CONNLIMIT_DADDR), else `--connlimit-saddr`.
+    pub daddr: bool,
+    /// `--connlimit-mask` as a prefix length.
+    pub mask: u8,
 }
 
 /// `-m owner` as xt_owner_match_info holds it: `match` and `invert` bit
@@ -589,6 +604,7 @@ impl Match {
             Match::Rpfilter(_) => "rpfilter",
             Match::Owner(_) => "owner",
             Match::Hashlimit(_) => "hashlimit",
+            Match::Connlimit(_) => "connlimit",
         }
     }
 }
