@@ -86,6 +86,9 @@ pub enum SkbCt {
     /// Marked not to be tracked (`NOTRACK`, `CT --notrack`): the kernel's
     /// `IP_CT_UNTRACKED`. Conntrack and NAT skip it; `--ctstate UNTRACKED`
     /// matches it.
+    // DIVERGENCE: the mark is not carried across loopback (`carried`), so
+    // an untracked packet to a local address is tracked on the way in; the
+    // kernel keeps it untracked.
     Untracked,
 }
 

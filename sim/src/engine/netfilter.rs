@@ -372,8 +372,9 @@ fn rule_matches(
 
 /// `owner_mt`: without a socket only an all-inverted rule matches; a
 /// kernel socket (no file) matches `--socket-exists` but no uid or gid;
-/// else the file's fsuid/fsgid against the ranges (netsim's processes run
-/// as root with no supplementary groups beyond gid 0).
+/// else the file's fsuid/fsgid against the ranges.
+// DIVERGENCE: netsim's processes all run as root (uid 0, gid 0, no
+// supplementary groups but 0): `sudo -u`/`runuser` are not modelled.
 fn owner_ok(o: &OwnerMatch, sk: SkOwner) -> bool {
     let (uid, gid) = match sk {
         SkOwner::None => return (o.flags ^ o.invert) == 0,
