@@ -5,8 +5,11 @@
 # of a's 6 pings 0.3 s apart the first 3 pass, the 4th is dropped (0.9 of a
 # token), the 5th passes (1.2), the 6th is dropped; c, another source, has a
 # full bucket of its own. The margins (0.1 s and more) absorb ping's timer
-# slack. Then --hashlimit-above, the canonical -S/-L forms (rate units, byte
-# rates, defaults left out), -v and the refusals.
+# slack. Then --hashlimit-above; rate-match mode (2/sec, burst 1: a window
+# of 1 s holds 3 echo requests; the window after one that went over the
+# rate is refused whole, the next one is not); the canonical -S/-L forms
+# (rate units, byte rates, defaults left out), -v and the refusals (a
+# rate-match rule naming a plain rule's table).
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 for n in a b c; do
   ip netns add $n
@@ -38,6 +41,21 @@ sleep 1
 ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -m hashlimit --hashlimit-above 2/sec --hashlimit-burst 2 --hashlimit-name flood -j DROP
 ip netns exec a ping -c 5 -i 0.1 10.9.0.2
 ip netns exec b iptables -L INPUT -n -v -x
+ip netns exec b iptables -F INPUT
+ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -m hashlimit --hashlimit-upto 2/sec --hashlimit-burst 1 --hashlimit-name rm --hashlimit-rate-match -j ACCEPT
+ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -j DROP
+ip netns exec a ping -c 6 -i 0.1 10.9.0.2
+sleep 1
+ip netns exec a ping -c 1 -W 1 10.9.0.2; echo "rc=$?"
+sleep 1.5
+ip netns exec a ping -c 1 -W 1 10.9.0.2; echo "rc=$?"
+ip netns exec b iptables -L INPUT -n -v -x
+ip netns exec b iptables -A INPUT -m hashlimit --hashlimit-upto 1/sec --hashlimit-name rm; echo "rc=$?"
+ip netns exec b iptables -A INPUT -m hashlimit --hashlimit-upto 40/min --hashlimit-name rm2 --hashlimit-rate-match
+ip netns exec b iptables -A INPUT -m hashlimit --hashlimit-upto 4kb/s --hashlimit-name rm3 --hashlimit-rate-match --hashlimit-rate-interval 10
+ip netns exec b iptables -S INPUT
+ip netns exec b iptables -L INPUT -n
+ip netns exec b iptables -F INPUT
 ip netns exec b iptables -A INPUT -v -m hashlimit --hashlimit 5/min --hashlimit-name x
 ip netns exec b iptables -A INPUT -m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-mode srcip,dstport --hashlimit-srcmask 24 --hashlimit-name b1
 ip netns exec b iptables -A INPUT -m hashlimit --hashlimit-upto 1000b/s --hashlimit-name b2

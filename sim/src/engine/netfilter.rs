@@ -177,11 +177,6 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
                 }
             }
             for m in &rule.matches {
-                if let Match::Hashlimit(h) = m {
-                    if h.mode & HashlimitMatch::RATE_MATCH != 0 {
-                        return Some("hashlimit --hashlimit-rate-match (not modelled)".into());
-                    }
-                }
                 if matches!(m, Match::Connlimit(_)) {
                     return Some("-m connlimit (counting connections per address is not modelled)".into());
                 }
@@ -418,12 +413,14 @@ pub fn hashlimit_user2credits_byte(user: u64) -> u64 {
     (u64::from(user as u32) * HZ * HL_CPJ_BYTES) >> 32 & 0xffff_ffff
 }
 
-/// `hashlimit_mt_common` for a plain (not rate-match) rule: the packet's
-/// bucket in the table the rule names (made with this rule's settings by
-/// the first packet; entries idle past `--hashlimit-htable-expire` are gone
-/// once a garbage collection has run, every `gcinterval` ms), refilled by
-/// the jiffies since its last packet, then charged one packet (or its
-/// 16-byte chunks in byte mode).
+/// `hashlimit_mt_common`: the packet's bucket in the table the rule names
+/// (made with this rule's settings by the first packet; entries idle past
+/// `--hashlimit-htable-expire` are gone once a garbage collection has run,
+/// every `gcinterval` ms), refilled by the jiffies since its last packet,
+/// then charged one packet (or its 16-byte chunks in byte mode). In
+/// rate-match mode, packets (bytes) are counted per window of `interval`
+/// seconds instead: under while the window holds at most rate + burst and
+/// the previous window did not go over the rate.
 // DIVERGENCE: the kernel makes the table (and starts its collection
 // timer) when the rule is added; netsim at the first packet, so the
 // collection runs fall at other moments.
@@ -456,12 +453,22 @@ fn hashlimit_ok(m: &HashlimitMatch, p: &Pkt<'_>, now_ns: u64, tables: &mut Hashl
         t.entries.remove(&key);
     }
     let expires = now + ms(cfg.expire);
+    let rate_match = cfg.mode & HashlimitMatch::RATE_MATCH != 0;
     let dh = match t.entries.get_mut(&key) {
         Some(dh) => {
             dh.expires = expires;
             // rateinfo_recalc.
             let delta = now.wrapping_sub(dh.prev);
-            if delta != 0 {
+            if delta != 0 && rate_match {
+                // A window closes after `interval` seconds: the next one
+                // is refused whole when this one went over the rate.
+                let interval = dh.interval * HZ;
+                if delta >= interval {
+                    dh.prev = now;
+                    dh.prev_window = dh.current_rate.wrapping_mul(interval) > delta.wrapping_mul(dh.rate);
+                    dh.current_rate = 0;
+                }
+            } else if delta != 0 {
                 dh.prev = now;
                 let cap = if bytes {
                     dh.credit = dh.credit.wrapping_add(HL_CPJ_BYTES.wrapping_mul(delta));
@@ -476,15 +483,41 @@ fn hashlimit_ok(m: &HashlimitMatch, p: &Pkt<'_>, now_ns: u64, tables: &mut Hashl
         }
         None => {
             // rateinfo_init.
-            let (credit, cost, credit_cap) = if bytes {
-                (HL_CPJ_BYTES * HZ, hashlimit_user2credits_byte(cfg.avg), cfg.burst)
-            } else {
-                let c = hashlimit_user2credits(cfg.avg.wrapping_mul(cfg.burst));
-                (c, hashlimit_user2credits(cfg.avg), c)
+            let mut e = HashlimitEntry {
+                expires,
+                prev: now,
+                credit: 0,
+                credit_cap: 0,
+                cost: 0,
+                current_rate: 0,
+                rate: 0,
+                burst: 0,
+                interval: u64::from(cfg.interval),
+                prev_window: false,
             };
-            t.entries.entry(key).or_insert(HashlimitEntry { expires, prev: now, credit, credit_cap, cost })
+            if rate_match && bytes {
+                // user2rate_bytes.
+                let r = u64::from(u32::MAX).checked_div(u64::from(cfg.avg as u32)).unwrap_or(u64::from(u32::MAX));
+                e.rate = r.wrapping_sub(1) << 4;
+                e.burst = if cfg.burst != 0 { cfg.burst.wrapping_mul(e.rate) } else { e.rate };
+            } else if rate_match {
+                // user2rate.
+                e.rate = crate::model::nf::rule::HASHLIMIT_SCALE.checked_div(cfg.avg).unwrap_or(0);
+                e.burst = cfg.burst.wrapping_add(e.rate);
+            } else if bytes {
+                (e.credit, e.cost, e.credit_cap) = (HL_CPJ_BYTES * HZ, hashlimit_user2credits_byte(cfg.avg), cfg.burst);
+            } else {
+                e.credit = hashlimit_user2credits(cfg.avg.wrapping_mul(cfg.burst));
+                (e.cost, e.credit_cap) = (hashlimit_user2credits(cfg.avg), e.credit);
+            }
+            t.entries.entry(key).or_insert(e)
         }
     };
+    if m.mode & HashlimitMatch::RATE_MATCH != 0 {
+        dh.current_rate = dh.current_rate.wrapping_add(if m.mode & HashlimitMatch::BYTES != 0 { p.len } else { 1 });
+        let under = !dh.prev_window && dh.current_rate <= dh.burst;
+        return under != (m.mode & HashlimitMatch::INVERT != 0);
+    }
     let cost = if m.mode & HashlimitMatch::BYTES != 0 {
         // hashlimit_byte_cost: 16-byte chunks, capped at a second's credit;
         // an empty bucket is refilled while refills (the burst) last.

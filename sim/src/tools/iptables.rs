@@ -2365,6 +2365,7 @@ fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
 /// What iptables prints when the kernel refuses; the ruleset is unchanged.
 pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError> {
     // Work on a copy and commit at the end: nothing is half-applied.
+    hashlimit_mode_clash(rs, inv)?;
     let existed = rs.table(inv.table).is_some();
     let mut t = rs.table(inv.table).cloned().unwrap_or_else(|| Table::new(inv.table));
     let out = apply_to(&mut t, inv)?;
@@ -2381,6 +2382,34 @@ pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError
         rs.tables.insert(inv.table, t);
     }
     Ok(out)
+}
+
+/// The kernel refuses a hashlimit rule whose rate-match mode differs from
+/// the table of that name other rules already hold (EINVAL; checked on the
+/// kernel: a `--hashlimit-rate-match` rule naming a plain rule's table, and
+/// the reverse).
+fn hashlimit_mode_clash(rs: &Ruleset, inv: &Invocation) -> Result<(), IptablesError> {
+    let (chain, op) = match &inv.command {
+        Command::Append(c) => (c, "RULE_APPEND"),
+        Command::Insert(c, _) => (c, "RULE_INSERT"),
+        Command::Replace(c, _) => (c, "RULE_REPLACE"),
+        _ => return Ok(()),
+    };
+    let rate = |h: &HashlimitMatch| h.mode & HashlimitMatch::RATE_MATCH;
+    for m in inv.rules.iter().flat_map(|r| r.matches.iter()) {
+        let Match::Hashlimit(new) = m else { continue };
+        let clash = rs
+            .tables
+            .values()
+            .flat_map(|t| t.builtins.iter().map(|b| &b.chain).chain(t.user.values()))
+            .flat_map(|c| c.rules.iter())
+            .flat_map(|r| r.matches.iter())
+            .any(|m| matches!(m, Match::Hashlimit(h) if h.name == new.name && rate(h) != rate(new)));
+        if clash {
+            return Err(IptablesError::Nft(format!(" {op} failed (Invalid argument): rule in chain {chain}"), 4));
+        }
+    }
+    Ok(())
 }
 
 /// [`apply`]'s work on a table the caller owns, which is left half-changed

@@ -521,12 +521,13 @@ impl HashlimitMatch {
 }
 
 /// One bucket of a hashlimit table (`dsthash_ent`): its `rateinfo`, times
-/// in jiffies. Rate-match mode's fields are absent: that mode is refused.
+/// in jiffies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HashlimitEntry {
     /// Jiffy at which it expires.
     pub expires: u64,
-    /// `rateinfo.prev`: the jiffy of the last refill.
+    /// `rateinfo.prev`: the jiffy of the last refill (rate-match: the
+    /// window's start).
     pub prev: u64,
     /// Credit left.
     pub credit: u64,
@@ -534,6 +535,16 @@ pub struct HashlimitEntry {
     pub credit_cap: u64,
     /// Cost of a packet (byte mode: of a 16-byte chunk).
     pub cost: u64,
+    /// Rate-match: packets (bytes) counted in this window.
+    pub current_rate: u64,
+    /// Rate-match: the rate per second (bytes: per second, shifted).
+    pub rate: u64,
+    /// Rate-match: what a window may hold.
+    pub burst: u64,
+    /// Rate-match: the window in seconds.
+    pub interval: u64,
+    /// Rate-match: the previous window went over the rate.
+    pub prev_window: bool,
 }
 
 /// A hashlimit table of one namespace (`xt_hashlimit_htable`): the
