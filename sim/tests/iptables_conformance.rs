@@ -182,8 +182,8 @@ const MIN_RULESETS: usize = 23;
 
 /// Rules added on this machine's kernel (iptables 1.8.9, nf_tables) and
 /// what `iptables -S` then printed for them, for forms the `.t` files and
-/// scenarios do not cover (connlimit, which netsim parses but refuses to
-/// run; hashlimit's unit conversions; owner ranges and names; NETMAP masks).
+/// scenarios do not cover (connlimit masks, hashlimit's unit
+/// conversions, owner ranges and names, NETMAP masks).
 #[test]
 fn kernel_checked_canonical_forms() {
     let cases: [(&str, &str, &str); 17] = [

@@ -575,7 +575,13 @@ fn new_match(name: &str) -> Result<Match, IptablesError> {
         "rpfilter" => Match::Rpfilter(0),
         "owner" => Match::Owner(OwnerMatch::default()),
         // connlimit_init: the source side, /32.
-        "connlimit" => Match::Connlimit(ConnlimitMatch { limit: 0, above: false, daddr: false, mask: 32 }),
+        "connlimit" => Match::Connlimit(ConnlimitMatch {
+            limit: 0,
+            above: false,
+            daddr: false,
+            mask: 32,
+            lists: MatchState::default(),
+        }),
         // hashlimit_mt4_init (revision 3): burst 5, gc 1000 ms, masks /32.
         "hashlimit" => Match::Hashlimit(Box::new(HashlimitMatch {
             name: String::new(),

@@ -430,17 +430,30 @@ pub enum Match {
     Connlimit(ConnlimitMatch),
 }
 
-/// `-m connlimit` as xt_connlimit_info holds it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// `-m connlimit` as xt_connlimit_info holds it, with its
+/// `nf_conncount_data` (the connections counted per masked address).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnlimitMatch {
     /// The limit.
     pub limit: u32,
-    /// `--connlimit-above` (XT_CONNLIMIT_INVERT), else `--connlimit-upto`.
+    /// `--connlimit-above`, else `--connlimit-upto`.
     pub above: bool,
     /// `--connlimit-daddr` (XT_CONNLIMIT_DADDR), else `--connlimit-saddr`.
     pub daddr: bool,
     /// `--connlimit-mask` as a prefix length.
     pub mask: u8,
+    /// The lists by masked address (run-time state).
+    pub lists: MatchState<std::collections::BTreeMap<u32, ConncountList>>,
+}
+
+/// One `nf_conncount_list`: the connections seen for an address, each
+/// with the jiffy it was added, and the jiffy of the last collection.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ConncountList {
+    /// (original tuple, jiffy added).
+    pub conns: Vec<(crate::model::conntrack::Tuple, u64)>,
+    /// `last_gc`.
+    pub last_gc: Option<u64>,
 }
 
 /// `-m owner` as xt_owner_match_info holds it: `match` and `invert` bit
@@ -823,6 +836,7 @@ impl Rule {
             match m {
                 Match::Limit(l) => l.bucket = MatchState(None),
                 Match::Statistic(s) => s.count = MatchState(None),
+                Match::Connlimit(c) => c.lists = MatchState::default(),
                 _ => {}
             }
         }
