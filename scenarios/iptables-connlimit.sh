@@ -5,7 +5,9 @@
 # -L shows them), the third and later ones (each nc a new source port, so
 # a new connection) would be the third and are dropped: their entries are
 # never confirmed and leave the count at the next packet. A --connlimit-upto
-# rule per /24 of destinations counts alongside. Then the canonical forms
+# rule per /24 of destinations counts alongside. A TCP connection that has
+# closed (TIME_WAIT) no longer counts: three connections one after the
+# other all get through a --connlimit-above 1. Then the canonical forms
 # and refusals.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 for n in a b; do
@@ -35,6 +37,18 @@ echo again | ip netns exec a nc -u -q 0 10.9.0.2 9001
 sleep 0.2
 ip netns exec b conntrack -L -p udp
 ip netns exec b iptables -L INPUT -n -v -x
+ip netns exec b iptables -F INPUT
+ip netns exec b iptables -A INPUT -p tcp --syn --dport 80 -m connlimit --connlimit-above 1 -j REJECT --reject-with tcp-reset
+for i in 1 2 3; do
+  ip netns exec b nc -l -p 80 > /dev/null &
+  sleep 0.5
+  ip netns exec a nc -z 10.9.0.2 80; echo "tcp $i: $?"
+  wait %1
+  sleep 0.5
+done
+ip netns exec b conntrack -L -p tcp
+ip netns exec b iptables -L INPUT -n -v -x
+ip netns exec b iptables -F INPUT
 ip netns exec b iptables -A INPUT -m connlimit --connlimit-upto 5 -v
 ip netns exec b iptables -A INPUT -m connlimit ! --connlimit-above 5 --connlimit-mask 0
 ip netns exec b iptables -A INPUT -m connlimit --connlimit-above 5 --connlimit-mask 255.255.0.0
