@@ -6,6 +6,7 @@
 # conntrack -L shows no entry for them; a UDP datagram, not exempted, is
 # tracked. Then CT's canonical -S/-L forms, -v and the refusals (CT outside
 # raw, a helper without its protocol, a timeout policy that does not exist).
+# Last, loopback keeps the untracked mark.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 for n in a b; do
   ip netns add $n
@@ -50,3 +51,12 @@ ip netns exec b iptables -t raw -A PREROUTING -j CT --ctevents new,bogus; echo "
 ip netns exec b iptables -t raw -A PREROUTING -j CT ! --notrack; echo "rc=$?"
 ip netns exec b iptables -t raw -A PREROUTING -j NOTRACK --notrack; echo "rc=$?"
 ip netns exec b iptables -t raw -A INPUT -j CT; echo "rc=$?"
+# Over loopback the packet keeps its untracked mark: a's pings to itself,
+# NOTRACKed at OUTPUT, arrive (requests and replies) UNTRACKED.
+ip netns exec a ip link set lo up
+ip netns exec a iptables -t raw -A OUTPUT -o lo -j NOTRACK
+ip netns exec a iptables -A INPUT -i lo -m state --state UNTRACKED
+ip netns exec a iptables -A INPUT -i lo -m state --state NEW,ESTABLISHED
+ip netns exec a ping -c 2 -i 0.2 127.0.0.1 > /dev/null
+ip netns exec a iptables -L INPUT -n -v -x
+ip netns exec a conntrack -L

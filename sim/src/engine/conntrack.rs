@@ -86,19 +86,18 @@ pub enum SkbCt {
     /// Marked not to be tracked (`NOTRACK`, `CT --notrack`): the kernel's
     /// `IP_CT_UNTRACKED`. Conntrack and NAT skip it; `--ctstate UNTRACKED`
     /// matches it.
-    // DIVERGENCE: the mark is not carried across loopback (`carried`), so
-    // an untracked packet to a local address is tracked on the way in; the
-    // kernel keeps it untracked.
     Untracked,
 }
 
 impl SkbCt {
-    /// What survives a loopback hop (`loopback_xmit` keeps `_nfct`; a
-    /// confirmed entry is all a packet can carry once past POSTROUTING).
-    pub fn carried(&self) -> Option<(ConnId, CtInfo)> {
+    /// What survives a loopback hop (`loopback_xmit` keeps `_nfct`: a
+    /// confirmed entry, all a packet can carry once past POSTROUTING, or
+    /// the untracked mark).
+    pub fn carried(&self) -> SkbCt {
         match self {
-            SkbCt::Tracked(CtRef::Confirmed(id), info) => Some((*id, *info)),
-            _ => None,
+            SkbCt::Tracked(CtRef::Confirmed(id), info) => SkbCt::Tracked(CtRef::Confirmed(*id), *info),
+            SkbCt::Untracked => SkbCt::Untracked,
+            _ => SkbCt::None,
         }
     }
 }

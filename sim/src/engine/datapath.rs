@@ -8,11 +8,11 @@
 //! Local TCP and UDP go to [`super::socket`]. Not modelled yet:
 //! fragmentation, IP options.
 
-use super::conntrack::{CtInfo, CtRef, SkbCt};
+use super::conntrack::{CtInfo, SkbCt};
 use super::netfilter::{NfCtx, NfVerdict, SkOwner};
 use super::{Engine, Event, HOP_NS};
 use crate::model::addr::AddrScope;
-use crate::model::conntrack::{ConnId, Dir};
+use crate::model::conntrack::Dir;
 use crate::model::nf::Hook;
 use crate::model::route::RouteType;
 use crate::model::{FdbEntry, FdbFlags, LinkId, LinkKind, MacAddr, NsId, PortState};
@@ -217,7 +217,7 @@ impl Engine {
                     self.trace.push(&self.world, self.now, Some(link), TraceKind::VethXmit { peer });
                     self.trace.sent(peer, &frame);
                 }
-                self.schedule(self.now + HOP_NS, Event::Rx { link: peer, frame, ct: None });
+                self.schedule(self.now + HOP_NS, Event::Rx { link: peer, frame, ct: SkbCt::None });
             }
             LinkKind::Loopback => {
                 let st = &mut self.world.link_mut(link).stats;
@@ -240,17 +240,14 @@ impl Engine {
 
     /// A frame arrives at a device (`veth_xmit` → `__dev_forward_skb` on the
     /// peer, then `__netif_receive_skb`).
-    pub(super) fn rx(&mut self, link: LinkId, frame: Vec<u8>, ct: Option<(ConnId, CtInfo)>) {
+    pub(super) fn rx(&mut self, link: LinkId, frame: Vec<u8>, ct: SkbCt) {
         if !self.world.link_alive(link) {
             return;
         }
         if self.trace.enabled {
             self.trace.arrived(link, &frame);
         }
-        self.skb_ct = match ct {
-            Some((id, info)) => SkbCt::Tracked(CtRef::Confirmed(id), info),
-            None => SkbCt::None,
-        };
+        self.skb_ct = ct;
         // DIVERGENCE: the kernel keeps skb->mark across loopback; netsim
         // starts every received packet with mark 0 (a veth hop clears it).
         self.skb_mark = 0;

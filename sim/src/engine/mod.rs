@@ -57,8 +57,9 @@ pub enum Event {
         link: LinkId,
         /// The Ethernet frame.
         frame: Vec<u8>,
-        /// The connection it keeps across loopback (a veth hop scrubs it).
-        ct: Option<(crate::model::conntrack::ConnId, conntrack::CtInfo)>,
+        /// The connection (or untracked mark) it keeps across loopback (a
+        /// veth hop scrubs it).
+        ct: conntrack::SkbCt,
     },
     /// A neighbour entry's timer fires.
     NeighTimer {
