@@ -1,8 +1,8 @@
 #!/bin/bash
 # -m owner sees the socket behind a locally generated packet (OUTPUT and
 # POSTROUTING only). a's ping and nc come from root's sockets (uid 0, gid
-# 0); b's echo replies and the RST for its closed port come from the
-# kernel's own sockets, which exist but belong to no file, so
+# 0); b's echo replies, the RST for its closed TCP port and the port
+# unreachable for its closed UDP port come from the kernel's own sockets, which exist but belong to no file, so
 # --socket-exists matches them and --uid-owner does not; packets r
 # forwards have no socket at all. Then the canonical forms (names with -L,
 # numbers with -n and -S), -v, and iptables' own refusals. (r's nat table
@@ -46,6 +46,8 @@ ip netns exec r iptables -t mangle -A POSTROUTING -m owner ! --uid-owner 0 ! --g
 ip netns exec r iptables -t nat -A POSTROUTING -o w0
 ip netns exec a ping -c 2 -i 0.2 10.2.0.2
 ip netns exec a nc -z -w 1 10.2.0.2 80; echo "nc: $?"
+echo x | ip netns exec a nc -u -q 0 10.2.0.2 9999
+sleep 0.2
 ip netns exec a iptables -L OUTPUT -v -x
 ip netns exec a iptables -t nat -L POSTROUTING -n -v -x
 ip netns exec b iptables -L OUTPUT -n -v -x
