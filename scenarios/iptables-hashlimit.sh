@@ -7,7 +7,9 @@
 # full bucket of its own. The margins (0.1 s and more) absorb ping's timer
 # slack. Then --hashlimit-above; rate-match mode (2/sec, burst 1: a window
 # of 1 s holds 3 echo requests; the window after one that went over the
-# rate is refused whole, the next one is not); the canonical -S/-L forms
+# rate is refused whole, the next one is not); a byte rate (1kb/s, burst
+# 2kb: a 1028-byte packet costs a whole second's credit, which the burst
+# refills twice: 3 of 10 pass); the canonical -S/-L forms
 # (rate units, byte rates, defaults left out), -v and the refusals (a
 # rate-match rule naming a plain rule's table).
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -50,6 +52,13 @@ ip netns exec a ping -c 1 -W 1 10.9.0.2; echo "rc=$?"
 sleep 1.5
 ip netns exec a ping -c 1 -W 1 10.9.0.2; echo "rc=$?"
 ip netns exec b iptables -L INPUT -n -v -x
+ip netns exec b iptables -F INPUT
+ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 2kb --hashlimit-name bytes -j ACCEPT
+ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -j DROP
+ip netns exec a ping -c 10 -i 0.05 -s 1000 10.9.0.2
+ip netns exec b iptables -L INPUT -n -v -x
+ip netns exec b iptables -F INPUT
+ip netns exec b iptables -A INPUT -p icmp --icmp-type echo-request -m hashlimit --hashlimit-upto 2/sec --hashlimit-burst 1 --hashlimit-name rm --hashlimit-rate-match -j ACCEPT
 ip netns exec b iptables -A INPUT -m hashlimit --hashlimit-upto 1/sec --hashlimit-name rm; echo "rc=$?"
 ip netns exec b iptables -A INPUT -m hashlimit --hashlimit-upto 40/min --hashlimit-name rm2 --hashlimit-rate-match
 ip netns exec b iptables -A INPUT -m hashlimit --hashlimit-upto 4kb/s --hashlimit-name rm3 --hashlimit-rate-match --hashlimit-rate-interval 10
