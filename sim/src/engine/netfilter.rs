@@ -13,9 +13,14 @@
 //! its connection's; `-m mark`/`-m connmark` read them.
 //!
 //! Stateful matches keep their state in the rule: `-m limit` (nft_limit's
-//! token bucket, since iptables-nft hands the kernel an nft `limit`) and
+//! token bucket, since iptables-nft hands the kernel an nft `limit`),
 //! `-m statistic` (nft `numgen inc` for nth mode, `meta random` for random
-//! mode, drawn from the engine's generator).
+//! mode, drawn from the engine's generator) and `-m connlimit`
+//! (nf_conncount's lists); `-m recent` and `-m hashlimit` keep theirs in the
+//! namespace's [`Ruleset`], shared by name. `-m owner` reads the socket the
+//! datapath names in [`NfCtx::sk`]. NOTRACK and `CT --notrack` mark the
+//! packet untracked (`SkbCt::Untracked`); NETMAP binds like the other NAT
+//! targets.
 //!
 //! `LOG` writes `nf_log_syslog`'s line (see `engine::nf_log`) to the
 //! kernel log `dmesg` reads. Not here: `LOG --log-uid` (refused when the

@@ -8,11 +8,12 @@
 //! then changes the ruleset, so a refused command changes nothing. For
 //! `iptables-restore`, a whole input is applied or nothing is.
 //!
-//! What it does not do: it is not wired into `tools::run` yet (the datapath
-//! does not traverse the hooks yet, and netsim never accepts a command whose
-//! effect it does not simulate). Extensions netsim does not model (`-m hashlimit`,
-//! `-j CT`, ...) are refused as [`IptablesError::Unsupported`], not with a
-//! fake iptables message. Host names are not resolved.
+//! What it does not do: extensions netsim does not know (`-m set`, `-j
+//! NFQUEUE`, ...) are refused as [`IptablesError::Unsupported`], not with a
+//! fake iptables message; a few it parses and prints but cannot run (`CT
+//! --helper`, CT zones) are refused by [`tool`] after parsing (see
+//! `engine::netfilter::unsupported`). Host names are not resolved; users
+//! and groups (`-m owner`) come from Debian's base-passwd list.
 
 use std::net::Ipv4Addr;
 
