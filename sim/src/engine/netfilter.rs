@@ -23,8 +23,7 @@
 //! targets.
 //!
 //! `LOG` writes `nf_log_syslog`'s line (see `engine::nf_log`) to the
-//! kernel log `dmesg` reads. Not here: `LOG --log-uid` (refused when the
-//! rule is added, see [`unsupported`]). The hook placement (which device is
+//! kernel log `dmesg` reads. The hook placement (which device is
 //! `-i`/`-o`, br_netfilter's bridged pass) is the datapath's.
 
 use super::conntrack::{CtInfo, Manip, Range};
@@ -155,11 +154,6 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
     for t in rs.tables.values() {
         let chains = t.builtins.iter().map(|b| &b.chain).chain(t.user.values());
         for rule in chains.flat_map(|c| c.rules.iter()) {
-            if let Some(Target::Log { flags, .. }) = &rule.target {
-                if flags & 8 != 0 {
-                    return Some("LOG --log-uid (the socket owner is not known at the hooks)".into());
-                }
-            }
             // TCPMSS on packets that may not be SYNs would add an MSS
             // option to them (tcpmss_mangle_packet); netsim only rewrites
             // an existing one.
@@ -443,6 +437,15 @@ fn connlimit_ok(c: &mut crate::model::nf::rule::ConnlimitMatch, p: &Pkt<'_>, e: 
     } else {
         n <= u64::from(c.limit)
     }
+}
+
+/// What `LOG --log-uid` finds behind the packet (`nf_log_dump_sk_uid_gid`):
+/// a process's socket, unless the packet is a SYN-ACK (sent on behalf of
+/// a request sock, which is not a full socket).
+fn log_uid(sk: SkOwner, p: &Pkt<'_>) -> Option<(u32, u32)> {
+    let SkOwner::User { uid, gid } = sk else { return None };
+    let syn_ack = p.proto == 6 && p.l4.get(13).is_some_and(|f| f & 0x12 == 0x12);
+    (!syn_ack).then_some((uid, gid))
 }
 
 /// The namespace's `-m hashlimit` tables.
@@ -988,6 +991,7 @@ fn walk(
                     phys_out: e.phys_out,
                     macs: e.src_mac.zip(e.dst_mac),
                     mark: marks.nf,
+                    uid: log_uid(e.sk, p),
                 };
                 fx.log.push(super::nf_log::log_line(prefix.as_deref().unwrap_or(""), *flags, &c, p.ip));
                 Act::Next
