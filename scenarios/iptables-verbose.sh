@@ -3,6 +3,7 @@
 # (iptables-nft's print_firewall without the table layout): one line per
 # -s/-d combination, inversions, -f, [goto], the matches' and target's
 # text; also for -D, -R, -C and -I, and when the kernel then refuses it.
+# Then NFLOG --nflog-range: a warning, ignored.
 ip link set lo up
 iptables -A INPUT -s 1.2.3.4 -j ACCEPT -v
 iptables -v -I INPUT -p tcp --dport 22 -i eth0 -j DROP
@@ -28,3 +29,15 @@ iptables -D INPUT -v -s 1.2.3.9 -j ACCEPT; echo "rc=$?"
 iptables -R INPUT 50 -v -s 1.2.3.9 -j ACCEPT; echo "rc=$?"
 iptables -I INPUT 50 -v -s 1.2.3.9 -j ACCEPT; echo "rc=$?"
 iptables -A NOPE -v -s 1.2.3.9 -j ACCEPT; echo "rc=$?"
+# NFLOG's --nflog-range is parsed, warned about and ignored (also by
+# iptables-restore); with --nflog-size the command is refused.
+iptables -A INPUT -j NFLOG --nflog-range 1; echo "rc=$?"
+iptables -A INPUT -j NFLOG --nflog-range 5 --nflog-size 7; echo "rc=$?"
+iptables -A INPUT -j NFLOG --nflog-range 4294967296; echo "rc=$?"
+iptables-restore -n <<'END'
+*filter
+-A FORWARD -j NFLOG --nflog-range 2
+COMMIT
+END
+echo "rc=$?"
+iptables -S

@@ -138,6 +138,7 @@ fn t_files_conformance() {
     );
     assert!(c.ok_pass >= MIN_OK, "OK lines regressed: {}", c.ok_pass);
     assert!(c.fail_pass + c.fail_unsupported == c.fail_total - FAIL_ACCEPTED, "FAIL lines accepted");
+    assert_eq!(c.nomatch_pass, c.nomatch_total, "lines iptables accepts but prints otherwise");
 }
 
 const MIN_OK: usize = 859;

@@ -131,6 +131,9 @@ pub struct Invocation {
     pub exact: bool,
     /// `--line-numbers`.
     pub line_numbers: bool,
+    /// Warnings an extension printed on stderr while checking the command
+    /// (NFLOG's `--nflog-range`), each with its newline.
+    pub warnings: String,
 }
 
 // ---------------------------------------------------------------- values
@@ -1760,11 +1763,9 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
                     }
                     *prefix = p;
                 }
+                // Parsed, then ignored with a warning (NFLOG_check).
                 _ => {
-                    return Err(IptablesError::Unsupported(
-                        "NFLOG --nflog-range (iptables 1.8.9 warns and ignores it; netsim does not print the warning)"
-                            .into(),
-                    ))
+                    v.parse::<u32>().map_err(|_| range(4_294_967_295))?;
                 }
             }
         }
@@ -1942,6 +1943,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
     let mut target: Option<TargetB> = None;
     let mut jump: Option<(String, bool)> = None;
     let (mut numeric, mut verbose, mut exact, mut line_numbers) = (false, false, false, false);
+    let mut warnings = String::new();
     let mut inv = false;
     let set_cmd = |cmd: Command, c: &mut Option<Command>| -> Result<(), IptablesError> {
         if c.is_some() {
@@ -2156,6 +2158,18 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
     }
     if let Some(tb) = &target {
         target_final(tb, rule.proto.as_ref())?;
+        // NFLOG_check warns about --nflog-range; then the option table's
+        // excl check (range excludes size) may still refuse the command.
+        if tb.seen.iter().any(|o| o == "--nflog-range") {
+            let warn =
+                "warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead\n";
+            if tb.seen.iter().any(|o| o == "--nflog-size") {
+                return Err(IptablesError::Bare(format!(
+                    "{warn}iptables v1.8.9 (nf_tables): NFLOG: option \"--nflog-range\" cannot be used together with \"--nflog-size\".\n"
+                )));
+            }
+            warnings.push_str(warn);
+        }
     }
     rule.matches = matches.into_iter().map(|b| b.m).collect();
     rule.target = match (target, jump) {
@@ -2177,7 +2191,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
             rules.push(r);
         }
     }
-    Ok(Invocation { table, command, rules, numeric, verbose, exact, line_numbers })
+    Ok(Invocation { table, command, rules, numeric, verbose, exact, line_numbers, warnings })
 }
 
 // ---------------------------------------------------------------- applying
@@ -2661,11 +2675,11 @@ pub fn run(rs: &mut Ruleset, args: &[String]) -> Output {
     }
     let append = matches!(inv.command, Command::Append(_));
     match apply(rs, &inv) {
-        Ok(out) => Output { stdout: lines + &out, stderr: String::new(), status: 0 },
+        Ok(out) => Output { stdout: lines + &out, stderr: inv.warnings.clone(), status: 0 },
         Err(e) => {
             let printed = append || matches!(e, IptablesError::Nft(..));
             let stdout = if printed { lines } else { String::new() };
-            Output { stdout, stderr: format!("{e}\n"), status: e.status() }
+            Output { stdout, stderr: format!("{}{e}\n", inv.warnings), status: e.status() }
         }
     }
 }
@@ -2756,6 +2770,16 @@ pub struct RestoreOptions {
 /// # Errors
 /// The first line iptables-restore refuses; the ruleset is then unchanged.
 pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<(), RestoreError> {
+    restore_warn(rs, input, opts).map(|_| ())
+}
+
+/// [`restore`], returning the warnings extensions printed on stderr
+/// (NFLOG's `--nflog-range`), each with its newline.
+///
+/// # Errors
+/// As [`restore`].
+pub fn restore_warn(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<String, RestoreError> {
+    let mut warnings = String::new();
     let mut work = rs.clone();
     let mut table: Option<TableName> = None;
     let fail = |line: usize, msg: String, cause: Option<IptablesError>| {
@@ -2835,6 +2859,7 @@ pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<()
         words.insert(0, t.as_str().to_string());
         words.insert(0, "-t".to_string());
         let result = parse(&words).and_then(|mut inv| {
+            warnings.push_str(&inv.warnings);
             if let Some(c) = counters.filter(|_| opts.counters) {
                 for rule in &mut inv.rules {
                     rule.counters = c;
@@ -2880,7 +2905,7 @@ pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<()
         work.reindex();
         *rs = work;
     }
-    Ok(())
+    Ok(warnings)
 }
 
 fn parse_counters(s: &str) -> Option<crate::model::nf::Counters> {
@@ -2951,8 +2976,8 @@ pub fn tool(ctx: &mut super::Ctx<'_>, cmd: &str, args: &[String]) -> super::Tool
                 }
             }
             let input = std::mem::take(&mut ctx.stdin);
-            match restore(&mut work, &input, opts) {
-                Ok(()) => (String::new(), String::new(), 0),
+            match restore_warn(&mut work, &input, opts) {
+                Ok(warnings) => (String::new(), warnings, 0),
                 Err(RestoreError { cause: Some(IptablesError::Unsupported(what)), .. }) => {
                     return Err(Unsupported(format!("iptables-restore: {what} is not modelled yet")))
                 }
