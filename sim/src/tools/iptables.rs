@@ -1194,7 +1194,7 @@ pub const PASSWD: [(&str, u32); 18] = [
 ];
 
 /// Groups by name (base-passwd's /etc/group).
-pub const GROUP: [(&str, u32); 39] = [
+pub const GROUP: [(&str, u32); 38] = [
     ("root", 0),
     ("daemon", 1),
     ("bin", 2),
@@ -1233,7 +1233,6 @@ pub const GROUP: [(&str, u32); 39] = [
     ("games", 60),
     ("users", 100),
     ("nogroup", 65_534),
-    ("nobody", 65_534),
 ];
 
 /// `xtables_strtoui(s, &end, .., 0, max)` with base 0: the value and the
