@@ -83,15 +83,21 @@ pub enum SkbCt {
     None,
     /// Tracked.
     Tracked(CtRef, CtInfo),
+    /// Marked not to be tracked (`NOTRACK`, `CT --notrack`): the kernel's
+    /// `IP_CT_UNTRACKED`. Conntrack and NAT skip it; `--ctstate UNTRACKED`
+    /// matches it.
+    Untracked,
 }
 
 impl SkbCt {
-    /// What survives a loopback hop (`loopback_xmit` keeps `_nfct`; a
-    /// confirmed entry is all a packet can carry once past POSTROUTING).
-    pub fn carried(&self) -> Option<(ConnId, CtInfo)> {
+    /// What survives a loopback hop (`loopback_xmit` keeps `_nfct`: a
+    /// confirmed entry, all a packet can carry once past POSTROUTING, or
+    /// the untracked mark).
+    pub fn carried(&self) -> SkbCt {
         match self {
-            SkbCt::Tracked(CtRef::Confirmed(id), info) => Some((*id, *info)),
-            _ => None,
+            SkbCt::Tracked(CtRef::Confirmed(id), info) => SkbCt::Tracked(CtRef::Confirmed(*id), *info),
+            SkbCt::Untracked => SkbCt::Untracked,
+            _ => SkbCt::None,
         }
     }
 }
@@ -381,7 +387,7 @@ impl Engine {
     /// The connection of the packet in the hooks, if any.
     pub fn skb_conn(&self, ns: NsId) -> Option<(&Conn, CtInfo)> {
         match &self.skb_ct {
-            SkbCt::None => None,
+            SkbCt::None | SkbCt::Untracked => None,
             SkbCt::Tracked(CtRef::Unconfirmed(c), info) => Some((c, *info)),
             SkbCt::Tracked(CtRef::Confirmed(id), info) => self.world.ns(ns).ct.get(*id).map(|c| (c, *info)),
         }
@@ -516,7 +522,7 @@ impl Engine {
                 f(&mut c, table);
                 table.replace(id, c);
             }
-            SkbCt::None => {}
+            SkbCt::None | SkbCt::Untracked => {}
         }
     }
 

@@ -57,8 +57,9 @@ pub enum Event {
         link: LinkId,
         /// The Ethernet frame.
         frame: Vec<u8>,
-        /// The connection it keeps across loopback (a veth hop scrubs it).
-        ct: Option<(crate::model::conntrack::ConnId, conntrack::CtInfo)>,
+        /// The connection (or untracked mark) it keeps across loopback (a
+        /// veth hop scrubs it).
+        ct: conntrack::SkbCt,
     },
     /// A neighbour entry's timer fires.
     NeighTimer {
@@ -190,6 +191,9 @@ pub struct Engine {
     pub(crate) skb_ct: conntrack::SkbCt,
     /// `skb->mark` of the packet in the hooks now (`MARK`, `-m mark`).
     pub(crate) skb_mark: u32,
+    /// The next `ip_output_local` packet is the kernel's own (echo reply,
+    /// RST for a closed port): its socket has no file (`-m owner`).
+    pub(crate) out_kernel: bool,
     /// The kernel log (`printk` ring buffer) `dmesg` reads: when (ns of
     /// virtual time) and the line (`LOG` target lines only).
     pub kmsg: Vec<(u64, String)>,
@@ -229,6 +233,7 @@ impl Engine {
             last_carrier: Vec::new(),
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
+            out_kernel: false,
             kmsg: Vec::new(),
             brdnat: BTreeMap::new(),
             brdnat_next: 1,
