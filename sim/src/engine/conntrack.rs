@@ -15,6 +15,15 @@
 //!   and every packet of the connection is rewritten (`nf_nat_manip_pkt`),
 //!   replies included; ICMP errors are translated inside and out.
 //!
+//! - Events (`nf_conntrack_ecache.c`, `ctnetlink_conntrack_event`): a
+//!   new entry reports `[NEW]` when it is confirmed; a packet that sets
+//!   SEEN_REPLY or ASSURED, changes the TCP state, or a CONNMARK that
+//!   changes the mark caches event bits on the entry, delivered as one
+//!   `[UPDATE]` when a packet of it next passes the confirm point; a
+//!   deleted, flushed, killed or expired entry reports `[DESTROY]`. The
+//!   listener is the [`CtEvents`] process (`conntrack -E`); while one runs
+//!   in a namespace, entries are collected at the moment they expire.
+//!
 //! What it does not do: TCP window tracking (no packet becomes INVALID for
 //! being out of window), helpers and expectations, zones, fragments
 //! (reassembly), clash resolution between two unconfirmed entries.
@@ -22,13 +31,35 @@
 
 use super::Engine;
 use crate::model::conntrack::{
-    status, Conn, ConnId, Dir, TcpState, Tuple, GENERIC_TIMEOUT, ICMP_TIMEOUT, PROTO_ICMP, PROTO_TCP, PROTO_UDP,
+    ev, status, Conn, ConnId, Dir, TcpState, Tuple, GENERIC_TIMEOUT, ICMP_TIMEOUT, PROTO_ICMP, PROTO_TCP, PROTO_UDP,
     UDP_STREAM_TIMEOUT, UDP_TIMEOUT,
 };
 use crate::model::nf::rule::{NatFlags, NatRange};
 use crate::model::nf::Hook;
 use crate::model::NsId;
+use crate::render::conntrack::EventKind;
 use std::net::Ipv4Addr;
+
+/// A running `conntrack -E`: what it listens to and prints.
+#[derive(Debug)]
+pub struct CtEvents {
+    /// The namespace whose events it reads.
+    pub ns: NsId,
+    /// Entries it prints (tuple filters, `--mark`).
+    pub filter: crate::model::conntrack::CtFilter,
+    /// `-e`: which of NEW, UPDATE, DESTROY (all by default).
+    pub kinds: Vec<EventKind>,
+    /// `-o extended`.
+    pub extended: bool,
+    /// Events printed (the count in its closing line).
+    pub shown: u64,
+    /// When its expiry wake-up is set for, if one is.
+    pub next_gc: Option<u64>,
+    /// Exit status once stopped.
+    pub exit: Option<i32>,
+    /// Output sinks.
+    pub stdio: super::Stdio,
+}
 
 /// `enum ip_conntrack_info`: how a packet relates to its connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -394,7 +425,10 @@ impl Engine {
         if self.skb_ct != SkbCt::None || !self.world.ns(ns).ct.enabled {
             return;
         }
-        let Some(t) = Tuple::of_packet(pkt) else { return };
+        let Some(t) = Tuple::of_packet(pkt) else {
+            self.world.ns_mut(ns).ct.stats.invalid += 1;
+            return;
+        };
         let now = self.now;
         let ihl = usize::from(pkt[0] & 0xf) * 4;
         let l4 = &pkt[ihl..];
@@ -408,6 +442,9 @@ impl Engine {
             if let Some((id, dir)) = found {
                 let info = if dir == Dir::Reply { CtInfo::RelatedReply } else { CtInfo::Related };
                 self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
+            } else {
+                // An error type cannot open a connection.
+                self.world.ns_mut(ns).ct.stats.invalid += 1;
             }
             return;
         }
@@ -416,6 +453,7 @@ impl Engine {
             match table.find(&t, now) {
                 Some((id, dir)) => {
                     let Some(c) = table.get_mut(id) else { return };
+                    let (old_status, old_tcp) = (c.status, c.tcp);
                     let seen = c.has(status::SEEN_REPLY);
                     let info = match dir {
                         Dir::Reply => CtInfo::EstablishedReply,
@@ -424,41 +462,61 @@ impl Engine {
                     };
                     match track(c, dir, l4, now) {
                         Track::Ok => {}
-                        Track::Invalid => return,
+                        Track::Invalid => {
+                            table.stats.invalid += 1;
+                            return;
+                        }
                         Track::Kill => {
                             // nf_ct_kill: gone from the table, but the packet
-                            // keeps it (its state and NAT still apply).
-                            if let Some(dead) = table.remove(id) {
+                            // keeps it (its state and NAT still apply). The
+                            // tracker set CLOSE before killing it.
+                            if let Some(mut dead) = table.remove(id) {
+                                dead.tcp = TcpState::Close;
+                                self.ct_report(ns, EventKind::Destroy, &dead, None);
                                 self.skb_ct = SkbCt::Tracked(CtRef::Unconfirmed(Box::new(dead)), info);
                             }
                             return;
                         }
                         Track::Reopen => {
-                            table.remove(id);
+                            if let Some(dead) = table.remove(id) {
+                                self.ct_report(ns, EventKind::Destroy, &dead, None);
+                            }
                             continue;
                         }
                     }
-                    if dir == Dir::Reply {
-                        if let Some(c) = table.get_mut(id) {
+                    if let Some(c) = table.get_mut(id) {
+                        if dir == Dir::Reply {
                             c.status |= status::SEEN_REPLY;
+                        }
+                        let fresh = c.status & !old_status;
+                        if fresh & status::SEEN_REPLY != 0 {
+                            c.pending |= ev::REPLY;
+                        }
+                        if fresh & status::ASSURED != 0 {
+                            c.pending |= ev::ASSURED;
+                        }
+                        if c.tcp != old_tcp {
+                            c.pending |= ev::PROTOINFO;
                         }
                     }
                     self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
                 }
                 None => {
-                    let Some(reply) = t.invert() else { return };
-                    if t.proto == PROTO_ICMP && !Tuple::icmp_opens(t.icmp_type()) {
+                    let opens = t.invert().filter(|_| t.proto != PROTO_ICMP || Tuple::icmp_opens(t.icmp_type()));
+                    let Some(reply) = opens else {
+                        table.stats.invalid += 1;
                         return;
-                    }
+                    };
                     let mut c = Conn::new(t, reply, now);
                     if t.proto == PROTO_TCP {
                         let flags = l4.get(13).copied().unwrap_or(0);
-                        match tcp_transition(Dir::Orig, flags, TcpState::None) {
-                            To(_) => {}
-                            _ => return,
+                        if !matches!(tcp_transition(Dir::Orig, flags, TcpState::None), To(_)) {
+                            table.stats.invalid += 1;
+                            return;
                         }
                     }
                     if !matches!(track(&mut c, Dir::Orig, l4, now), Track::Ok) {
+                        table.stats.invalid += 1;
                         return;
                     }
                     self.skb_ct = SkbCt::Tracked(CtRef::Unconfirmed(Box::new(c)), CtInfo::New);
@@ -471,6 +529,18 @@ impl Engine {
     /// `nf_conntrack_confirm`: a new connection whose first packet made it
     /// through enters the table.
     pub(super) fn ct_confirm(&mut self, ns: NsId) {
+        if let SkbCt::Tracked(CtRef::Confirmed(id), _) = self.skb_ct {
+            // nf_ct_deliver_cached_events.
+            let cached = self.world.ns_mut(ns).ct.get_mut(id).filter(|c| c.pending != 0).map(|c| {
+                let shown = c.clone();
+                c.pending = 0;
+                shown
+            });
+            if let Some(c) = cached {
+                self.ct_report(ns, EventKind::Update, &c, None);
+            }
+            return;
+        }
         let SkbCt::Tracked(CtRef::Unconfirmed(_), info) = &self.skb_ct else { return };
         let info = *info;
         if info.dir() != Dir::Orig {
@@ -482,7 +552,18 @@ impl Engine {
         let id = match table.find(&c.orig, now) {
             // Another packet of the same flow got there first.
             Some((id, _)) => id,
-            None => table.insert(*c, now),
+            None => {
+                let id = table.insert(*c, now);
+                let shown = table.get_mut(id).map(|c| {
+                    let shown = c.clone();
+                    c.pending = 0;
+                    shown
+                });
+                if let Some(shown) = shown {
+                    self.ct_report(ns, EventKind::New, &shown, None);
+                }
+                id
+            }
         };
         self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
     }
@@ -522,7 +603,12 @@ impl Engine {
 
     /// Sets the packet's connection's mark (`CONNMARK`).
     pub(super) fn set_ct_mark(&mut self, ns: NsId, mark: u32) {
-        self.with_conn(ns, |c, _| c.mark = mark);
+        self.with_conn(ns, |c, _| {
+            if c.mark != mark {
+                c.mark = mark;
+                c.pending |= ev::MARK;
+            }
+        });
     }
 
     /// `nf_nat_setup_info`: binds the connection for `manip` into `range`
@@ -595,6 +681,121 @@ impl Engine {
         let sum = super::datapath::checksum(icmp);
         icmp[2..4].copy_from_slice(&sum.to_be_bytes());
         manip_pkt(pkt, &outer, manip);
+    }
+}
+
+impl Engine {
+    /// The netlink port id a tool's request carries (`[USERSPACE]
+    /// portid=`): the pid the next process would get.
+    pub fn ct_portid(&self) -> u32 {
+        self.next_pid
+    }
+
+    /// Reports an event about `c` in `ns` to every `conntrack -E` there
+    /// (`nf_conntrack_eventmask_report`). `portid` is set for changes a
+    /// tool asked for; then, as for a CONNMARK change, the mark is shown.
+    pub fn ct_report(&mut self, ns: NsId, kind: EventKind, c: &Conn, portid: Option<u32>) {
+        if self.world.ns(ns).ct.listeners == 0 {
+            return;
+        }
+        let now = self.now;
+        let left = c.expires.saturating_sub(now) / crate::model::NS_PER_SEC;
+        // ctnetlink_dump_timeout skips a zero timeout on DESTROY only.
+        let secs = (kind != EventKind::Destroy || left > 0).then_some(left);
+        // ctnetlink's create and update report IPCT_MARK with the rest.
+        let show_mark = (portid.is_some() && kind != EventKind::Destroy) || c.pending & ev::MARK != 0;
+        for pid in self.listeners(ns) {
+            let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { continue };
+            // An entry that expires before the listener's wake-up moves it.
+            let arm =
+                kind != EventKind::Destroy && c.expires > now && l.next_gc.is_none_or(|t| t <= now || c.expires < t);
+            if arm {
+                l.next_gc = Some(c.expires);
+            }
+            let print = (l.kinds.contains(&kind) && l.filter.matches(c)).then(|| {
+                let mut line = String::new();
+                crate::render::conntrack::event_line(&mut line, kind, c, secs, l.extended, show_mark, portid);
+                l.shown += 1;
+                (l.stdio.out.clone(), line)
+            });
+            if arm {
+                self.schedule(c.expires, super::Event::Wake { pid });
+            }
+            if let Some((sink, line)) = print {
+                self.write(&sink, &line);
+            }
+        }
+    }
+
+    /// The running `conntrack -E` processes of `ns`.
+    fn listeners(&self, ns: NsId) -> Vec<super::proc::Pid> {
+        self.procs
+            .iter()
+            .filter(|(_, p)| matches!(p, super::proc::Process::CtEvents(l) if l.ns == ns && l.exit.is_none()))
+            .map(|(pid, _)| *pid)
+            .collect()
+    }
+
+    /// Starts listening: counts the listener and sets its first expiry
+    /// wake-up.
+    pub(super) fn ct_events_start(&mut self, pid: super::proc::Pid) {
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get(&pid) else { return };
+        let ns = l.ns;
+        self.world.ns_mut(ns).ct.listeners += 1;
+        self.ct_events_arm(pid);
+    }
+
+    /// Sets the listener's wake-up for the next entry to expire.
+    fn ct_events_arm(&mut self, pid: super::proc::Pid) {
+        let now = self.now;
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get(&pid) else { return };
+        let next = self.world.ns(l.ns).ct.iter().map(|(_, c)| c.expires).filter(|&t| t > now).min();
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { return };
+        l.next_gc = next;
+        if let Some(t) = next {
+            self.schedule(t, super::Event::Wake { pid });
+        }
+    }
+
+    /// The listener's wake-up: entries that have expired are collected and
+    /// reported (`gc_worker`, which the kernel runs on its own schedule).
+    pub(super) fn ct_events_wake(&mut self, pid: super::proc::Pid) {
+        let now = self.now;
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get(&pid) else { return };
+        if l.exit.is_some() || l.next_gc.is_none_or(|t| t > now) {
+            return;
+        }
+        let ns = l.ns;
+        // DIVERGENCE: the kernel reports an expired entry when its gc
+        // worker or a dump or lookup next meets it, which is some time
+        // after the moment it expires; netsim reports it at that moment.
+        let dead: Vec<ConnId> =
+            self.world.ns(ns).ct.iter().filter(|(_, c)| c.expires <= now).map(|(id, _)| id).collect();
+        for id in dead {
+            if let Some(c) = self.world.ns_mut(ns).ct.remove(id) {
+                self.ct_report(ns, EventKind::Destroy, &c, None);
+            }
+        }
+        self.ct_events_arm(pid);
+    }
+
+    /// Stops a listener: SIGINT and SIGTERM make conntrack print how many
+    /// events it showed (on stderr) and exit 0; SIGKILL ends it silently.
+    pub fn ct_events_signal(&mut self, pid: super::proc::Pid, sig: &str) {
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { return };
+        if l.exit.is_some() {
+            return;
+        }
+        let ns = l.ns;
+        let err = l.stdio.err.clone();
+        let text = format!("conntrack v1.4.7 (conntrack-tools): {} flow events have been shown.\n", l.shown);
+        let quiet = sig == "KILL";
+        l.exit = Some(if quiet { 137 } else { 0 });
+        let t = &mut self.world.ns_mut(ns).ct;
+        t.listeners = t.listeners.saturating_sub(1);
+        if !quiet {
+            self.write(&err, &text);
+        }
     }
 }
 
