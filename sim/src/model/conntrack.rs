@@ -168,6 +168,10 @@ impl TcpState {
         }
     }
 
+    /// `nf_conntrack_tcp_timeout_unacknowledged` and `_max_retrans`: the
+    /// cap while data is unacknowledged (or no pure ACK was seen yet).
+    pub const UNACK_TIMEOUT: u64 = 300 * NS_PER_SEC;
+
     /// `nf_conntrack_tcp_timeout_*` defaults.
     pub fn timeout(self) -> u64 {
         let s = match self {
@@ -241,12 +245,60 @@ pub struct Conn {
     pub mark: u32,
     /// Cached `IPCT_*` bits ([`ev`]) not yet delivered to listeners.
     pub pending: u32,
+    /// TCP window tracking per direction (`ct->proto.tcp.seen[dir]`),
+    /// original first.
+    pub seen: [TcpWindow; 2],
+    /// The window field of the last pure ACK (`last_win`; 0 until one is
+    /// seen, which shortens the timeout).
+    pub last_win: u16,
+}
+
+/// One direction's window data (`struct ip_ct_tcp_state`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpWindow {
+    /// `td_end`: the highest sequence number sent, plus one.
+    pub td_end: u32,
+    /// `td_maxend`: the highest sequence number the peer's window allows.
+    pub td_maxend: u32,
+    /// `td_maxwin`: the largest window seen (0: nothing seen yet).
+    pub td_maxwin: u32,
+    /// `td_maxack`: the highest ACK sent.
+    pub td_maxack: u32,
+    /// `td_scale`: the window scale from the SYN's option.
+    pub td_scale: u8,
+    /// `IP_CT_TCP_FLAG_*` ([`tcpf`]).
+    pub flags: u8,
+}
+
+/// `IP_CT_TCP_FLAG_*` bits of [`TcpWindow::flags`].
+pub mod tcpf {
+    /// The SYN carried a window scale option.
+    pub const WINDOW_SCALE: u8 = 0x01;
+    /// The SYN carried SACK-permitted.
+    pub const SACK_PERM: u8 = 0x02;
+    /// The direction is exempt from window checks (a picked-up connection).
+    pub const BE_LIBERAL: u8 = 0x08;
+    /// Data sent that the peer has not acknowledged yet.
+    pub const DATA_UNACKNOWLEDGED: u8 = 0x10;
+    /// `td_maxack` holds a value.
+    pub const MAXACK_SET: u8 = 0x20;
 }
 
 impl Conn {
     /// A new, unconfirmed connection for a packet with tuple `orig`.
     pub fn new(orig: Tuple, reply: Tuple, now: u64) -> Conn {
-        Conn { orig, reply, status: 0, expires: now, tcp: TcpState::None, created: now, mark: 0, pending: 0 }
+        Conn {
+            orig,
+            reply,
+            status: 0,
+            expires: now,
+            tcp: TcpState::None,
+            created: now,
+            mark: 0,
+            pending: 0,
+            seen: [TcpWindow::default(); 2],
+            last_win: 0,
+        }
     }
 
     /// The tuple of a direction.
