@@ -330,9 +330,12 @@ fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
             }
             c.tcp = new;
             let unacked = (c.seen[0].flags | c.seen[1].flags) & tcpf::DATA_UNACKNOWLEDGED != 0;
+            // ESTABLISHED without a reply is a connection picked up
+            // mid-stream: it gets the short timeout too.
+            let picked_up = new == TcpState::Established && !c.has(status::SEEN_REPLY);
             let timeout = if flags & 4 != 0 {
                 TcpState::Close.timeout()
-            } else if (unacked || c.last_win == 0) && new.timeout() > TcpState::UNACK_TIMEOUT {
+            } else if (unacked || c.last_win == 0 || picked_up) && new.timeout() > TcpState::UNACK_TIMEOUT {
                 TcpState::UNACK_TIMEOUT
             } else {
                 new.timeout()
@@ -1056,7 +1059,11 @@ impl Engine {
     pub(super) fn ct_events_start(&mut self, pid: super::proc::Pid) {
         let Some(super::proc::Process::CtEvents(l)) = self.procs.get(&pid) else { return };
         let ns = l.ns;
-        self.world.ns_mut(ns).ct.listeners += 1;
+        let now = self.now;
+        let t = &mut self.world.ns_mut(ns).ct;
+        // Entries that expired before it started were collected unseen.
+        t.expire(now);
+        t.listeners += 1;
         self.ct_events_arm(pid);
     }
 
@@ -1392,6 +1399,7 @@ mod tests {
         tcp_new(&mut c, &Segment::parse(&ack).expect("ack"));
         assert!(matches!(track(&mut c, Dir::Orig, &ack, 0), Track::Ok));
         assert_eq!(c.tcp, TcpState::Established);
+        assert_eq!(c.expires, TcpState::UNACK_TIMEOUT, "no reply yet: the short timeout");
         let wild = tcp(3_000_000_000, 9, 16, 100, &[], 10);
         assert!(matches!(track(&mut c, Dir::Orig, &wild, 0), Track::Ok));
         let reply = tcp(123_456, 3_000_000_010, 16, 100, &[], 0);
