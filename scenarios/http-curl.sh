@@ -25,7 +25,7 @@ ip -n web link set lo up
 ip -n client link set lo up
 echo '<h1>hello from web</h1>' > index.html
 ip netns exec web python3 -m http.server 8000 --bind 10.0.0.2 &
-sleep 1
+sleep 2
 ip netns exec client curl -s http://10.0.0.2:8000/
 echo "curl: $?"
 ip netns exec client curl -sI -o /dev/null -w '%{http_code}\n' http://10.0.0.2:8000/

@@ -22,7 +22,7 @@ echo 'B' > B.txt
 ip netns exec client tcpdump -nn -i eth0 -w client.pcap arp 2>/dev/null &
 sleep 1
 ip netns exec web python3 -m http.server 80 &
-sleep 1
+sleep 2
 ip netns exec client curl -s http://10.0.0.2/
 ip netns exec client curl -s http://10.0.0.2/notes.txt
 echo "curl: $?"

@@ -50,7 +50,7 @@ iptables -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACC
 iptables -A FORWARD -i docker0 ! -o docker0 -j ACCEPT
 echo '<h1>published</h1>' > index.html
 ip netns exec web python3 -m http.server 80 --bind 172.17.0.2 2>/dev/null &
-sleep 1
+sleep 2
 ip netns exec client tcpdump -nn -i eth0 -w client.pcap 'tcp[13] & 6 != 0' &
 sleep 1
 ip netns exec client curl -sS --connect-timeout 2 http://10.3.8.6:8080/; echo "curl without the FORWARD accept: $?"

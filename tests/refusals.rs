@@ -22,8 +22,8 @@ fn unknown_command_is_refused_before_anything_runs() {
 #[test]
 fn unknown_command_inside_netns_exec_and_sudo_is_refused() {
     // Commands run through `ip netns exec NS` and `sudo` are checked too.
-    let (msg, _) = refuse("ip netns add a\nsudo ip netns exec a nginx -g x\n");
-    assert!(msg.starts_with("t.sh:2:22: nginx: command not modelled"), "{msg}");
+    let (msg, _) = refuse("ip netns add a\nsudo ip netns exec a haproxy -f x\n");
+    assert!(msg.starts_with("t.sh:2:22: haproxy: command not modelled"), "{msg}");
 }
 
 #[test]

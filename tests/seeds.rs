@@ -64,7 +64,7 @@ fn seed002_docker_matches_the_kernel_run_of_its_plain_equivalent() {
     assert!(out.contains("PING 172.17.0.2 (172.17.0.2): 56 data bytes\n64 bytes from 172.17.0.2: seq=0 ttl=64 time="));
     assert!(out.contains("3 packets transmitted, 3 packets received, 0% packet loss"));
     // The capture on containerB's host veth sees its pings of docker0 (seq from 0, as busybox).
-    assert!(out.contains(" IP 172.17.0.2 > 172.17.0.1: ICMP echo request, id 1003, seq 0, length 64\n"), "{out}");
+    assert!(out.contains(" IP 172.17.0.2 > 172.17.0.1: ICMP echo request, id 1005, seq 0, length 64\n"), "{out}");
     assert!(out.contains("\t02:42:ac:11:00:02\tno\t"), "{out}");
     // The article's POSTROUTING listing: MASQUERADE for 172.17.0.0/16 out of anything but docker0.
     assert!(out.contains("MASQUERADE  0    --  *      !docker0  172.17.0.0/16        0.0.0.0/0"), "{out}");
@@ -72,7 +72,7 @@ fn seed002_docker_matches_the_kernel_run_of_its_plain_equivalent() {
     assert!(out.contains("PING 172.17.0.100 (172.17.0.100) 56(84) bytes of data.\n64 bytes from 172.17.0.100"));
     // MASQUERADE: the entry's reply goes to the host's eth0 address.
     assert!(
-        out.contains("src=172.17.0.3 dst=8.8.8.8 type=8 code=0 id=1008 src=8.8.8.8 dst=10.3.8.6 type=0 code=0 id=1008"),
+        out.contains("src=172.17.0.3 dst=8.8.8.8 type=8 code=0 id=1010 src=8.8.8.8 dst=10.3.8.6 type=0 code=0 id=1010"),
         "{out}"
     );
     assert!(out.contains(
@@ -99,14 +99,24 @@ fn seed002_docker_matches_the_kernel_run_of_its_plain_equivalent() {
 fn docker_publish_port_and_network_isolation() {
     let (out, err, code) = stdout("scenarios/seeds/docker-publish.sh");
     assert_eq!(code, 0, "{err}");
-    assert!(out.starts_with("200\n"), "{out}");
+    // The image's nginx: its welcome page, and its 404 page with the version.
+    assert!(out.starts_with("200 615\n<html>\r\n<head><title>404 Not Found</title></head>\r\n"), "{out}");
+    assert!(out.contains("<hr><center>nginx/1.27.4</center>\r\n"), "{out}");
+    // docker ps: Docker's table, the command cut to 20 characters, both
+    // published addresses.
+    assert!(out.contains(
+        "CONTAINER ID   IMAGE          COMMAND                  CREATED                  STATUS                  PORTS                                     NAMES\n"
+    ), "{out}");
+    assert!(out.contains(
+        "   nginx:alpine   \"/docker-entrypoint.…\"   Less than a second ago   Up Less than a second   0.0.0.0:8080->80/tcp, [::]:8080->80/tcp   web\n"
+    ), "{out}");
     assert!(
         out.contains(
-            "    1    60 ACCEPT     6    --  !docker0 docker0  0.0.0.0/0            172.17.0.2           tcp dpt:80"
+            "    2   120 ACCEPT     6    --  !docker0 docker0  0.0.0.0/0            172.17.0.2           tcp dpt:80"
         ),
         "{out}"
     );
-    assert!(out.contains("    1    60 DNAT       6    --  !docker0 *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 to:172.17.0.2:80"));
+    assert!(out.contains("    2   120 DNAT       6    --  !docker0 *       0.0.0.0/0            0.0.0.0/0            tcp dpt:8080 to:172.17.0.2:80"));
     // BusyBox's ip in alpine: no state/group/link-netnsid, txqueuelen 0 so no qlen.
     assert!(out.contains(": <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue \n    link/ether 02:42:ac:12:00:02 brd ff:ff:ff:ff:ff:ff\n    inet 172.18.0.2/16 brd 172.18.255.255 scope global eth0\n"), "{out}");
     // db (alpine) pings as BusyBox does; web (nginx:alpine) too.
@@ -151,7 +161,10 @@ fn docker_refuses_what_it_does_not_model() {
     for (script, msg) in [
         ("docker exec -it x sh\n", "interactive"),
         ("docker run --name a nginx\n", "foreground"),
-        ("docker ps\n", "not modelled"),
+        ("docker ps --format '{{.ID}}'\n", "not modelled"),
+        ("docker run -d --name x alpine > /dev/null\ndocker exec x nginx\n", "has no nginx (apk add nginx first)"),
+        ("docker run -d --name x alpine > /dev/null\ndocker exec x apk add curl\n", "only the nginx package"),
+        ("docker run -d --name x busybox > /dev/null\ndocker exec x apk add nginx\n", "not Alpine-based"),
         ("nft list ruleset\n", "not modelled"),
     ] {
         let src = if script.starts_with("docker exec") {
@@ -227,6 +240,13 @@ fn random_container_commands_never_panic() {
         "clab deploy -t -",
         "clab destroy -t -",
         "ip link set x0 netns",
+        "nginx",
+        "docker ps",
+        "docker network inspect",
+        "docker exec a apk add",
+        "docker exec a nginx",
+        "busybox ip route",
+        "busybox ip r get",
     ];
     const WORDS: &[&str] = &[
         "run",
@@ -276,6 +296,22 @@ fn random_container_commands_never_panic() {
         "172.17.0.2",
         "x0",
         "",
+        "-s",
+        "stop",
+        "quit",
+        "-t",
+        "-v",
+        "-g",
+        "daemon off;",
+        "-q",
+        "show",
+        "dev",
+        "table",
+        "local",
+        "10.0.0.1",
+        "nginx",
+        "inspect",
+        "ps",
     ];
     let yaml = ["name: l\ntopology:\n  nodes:\n    a:\n      kind: linux\n      network-mode: none\n    b:\n      kind: linux\n      network-mode: none\n  links:\n    - endpoints: [\"a:e1\", \"b:e1\"]\n",
         "name: l\ntopology:\n  nodes:\n    a: {}\n", "- x\n  y: :\n", "name: l\ntopology:\n  links:\n    - endpoints: [\"a:e1\"]\n"];
@@ -360,4 +396,105 @@ fn ip_netns_del_of_a_task_link_keeps_the_task_namespace() {
     let err: String = o.output.iter().filter(|(k, _)| *k == Stream::Err).map(|(_, t)| t.as_str()).collect();
     assert!(out.contains("inet 10.1.0.2/24 scope global v1"), "{out}");
     assert_eq!(err, "Cannot open network namespace \"t1\": No such file or directory\n");
+}
+
+#[test]
+fn seed000_dnat_reaches_alpine_nginx_from_another_machine() {
+    // Seed 000 §4: the article's output, byte for byte (nginx's CRLF lines).
+    let (out, err, code) = stdout("scenarios/seeds/seed000-clab-dnat.sh");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out == "net.ipv4.ip_forward = 1\n<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+        "{out}"
+    );
+    // The same path on the kernel (scenarios/nginx-dnat.sh, Debian's nginx in
+    // the node): the same page but for the version Alpine's server_tokens
+    // off leaves out.
+    let kernel = std::fs::read_to_string(root().join("golden/nginx-dnat/stdout")).expect("golden");
+    let start = kernel.find("<html>\r\n<head><title>404").expect("404 page");
+    let len = kernel[start..].find("</html>\r\n").expect("end") + "</html>\r\n".len();
+    let page = kernel[start..start + len].replace("nginx/1.22.1", "nginx");
+    assert!(out.ends_with(&page), "{page}");
+    // Without the DNAT rule the host itself refuses port 12345.
+    let path = root().join("scenarios/seeds/seed000-clab-dnat.sh");
+    let src =
+        std::fs::read_to_string(path).expect("readable").replace("-j DNAT --to-destination 10.0.0.11:80", "-j RETURN")
+            + "echo \"curl: $?\"\n";
+    let o = sim::simulate(&src, "t.sh", sim::model::HostProfile::plain(), 0, false).expect("runs");
+    let text: String = o.output.iter().filter(|(k, _)| *k == Stream::Out).map(|(_, t)| t.clone()).collect();
+    assert!(text.ends_with("curl: 7\n"), "{text}");
+}
+
+#[test]
+fn docker_ps_and_network_inspect_print_as_docker_28() {
+    let src = "docker run -d --name web nginx:alpine > /dev/null\n\
+               sleep 3\n\
+               docker run -d --name db alpine sleep infinity > /dev/null\n\
+               docker network create --subnet 10.9.0.0/24 backend > /dev/null\n\
+               sleep 70\n\
+               docker ps\n\
+               docker ps --no-trunc -q\n\
+               docker ps --no-trunc\n\
+               docker network inspect backend nope\n\
+               echo \"inspect: $?\"\n\
+               docker network inspect bridge\n";
+    let o = sim::simulate(src, "t.sh", sim::model::HostProfile::plain(), 0, false).expect("runs");
+    let out: String = o.output.iter().filter(|(k, _)| *k == Stream::Out).map(|(_, t)| t.clone()).collect();
+    let err: String = o.output.iter().filter(|(k, _)| *k == Stream::Err).map(|(_, t)| t.clone()).collect();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "CONTAINER ID   IMAGE          COMMAND                  CREATED              STATUS              PORTS     NAMES"
+    );
+    // Newest first; an image's exposed port without -p shows as 80/tcp.
+    assert!(
+        lines[1].ends_with(
+            "   alpine         \"sleep infinity\"         About a minute ago   Up About a minute             db"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines[2].ends_with(
+            "   nginx:alpine   \"/docker-entrypoint.…\"   About a minute ago   Up About a minute   80/tcp    web"
+        ),
+        "{out}"
+    );
+    // --no-trunc: whole ids, the whole command.
+    assert_eq!(lines[3].len(), 64, "{out}");
+    assert!(out.contains("   \"/docker-entrypoint.sh nginx -g 'daemon off;'\"   About a minute ago   "), "{out}");
+    assert!(out.contains("        \"Name\": \"backend\",\n"), "{out}");
+    assert!(out.contains("            \"Options\": {},\n            \"Config\": [\n                {\n                    \"Subnet\": \"10.9.0.0/24\",\n                    \"Gateway\": \"10.9.0.1\"\n"), "{out}");
+    assert!(
+        out.contains(
+            "        \"Containers\": {},\n        \"Options\": {\n            \"com.docker.network.enable_ipv4\": \"true\",\n            \"com.docker.network.enable_ipv6\": \"false\"\n        },\n        \"Labels\": {}\n    }\n]\ninspect: 1\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(err, "Error response from daemon: network nope not found\n");
+    assert!(out.contains("                \"Name\": \"web\",\n"), "{out}");
+    assert!(out.contains("                \"MacAddress\": \"02:42:ac:11:00:02\",\n                \"IPv4Address\": \"172.17.0.2/16\",\n"), "{out}");
+    assert!(out.contains("            \"com.docker.network.bridge.name\": \"docker0\",\n"), "{out}");
+}
+
+#[test]
+fn nginx_in_containers_follows_its_install() {
+    // The image's nginx already holds port 80; Alpine's package needs apk.
+    let src = "docker run -d --name web nginx:alpine > /dev/null\n\
+               docker exec web nginx\n\
+               echo \"second: $?\"\n\
+               docker exec web nginx -s stop 2> /dev/null\n\
+               docker run -d --name a alpine sleep infinity > /dev/null\n\
+               docker exec a apk add nginx\n\
+               docker exec a nginx\n\
+               echo \"alpine: $?\"\n\
+               docker exec a nginx -v\n\
+               curl -s http://172.17.0.3/\n\
+               curl -s -o /dev/null -w '%{http_code}\\n' http://172.17.0.2/\n";
+    let o = sim::simulate(src, "t.sh", sim::model::HostProfile::plain(), 0, false).expect("runs");
+    let out: String = o.output.iter().filter(|(k, _)| *k == Stream::Out).map(|(_, t)| t.clone()).collect();
+    let err: String = o.output.iter().filter(|(k, _)| *k == Stream::Err).map(|(_, t)| t.clone()).collect();
+    assert!(out.starts_with("second: 1\nalpine: 0\n<html>\r\n"), "{out}");
+    assert!(out.contains("<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n000\n"), "{out}");
+    assert!(err.contains("nginx: [emerg] still could not bind()\n"), "{err}");
+    assert!(err.contains("nginx version: nginx/1.26.3\n"), "{err}");
 }

@@ -44,8 +44,8 @@ fn arbitrary_python_and_unmodelled_options_are_refused_before_running() {
     assert!(m.contains("host names are not modelled"), "{m}");
     let m = refuse("curl -s $URL\n");
     assert!(m.contains("arguments must be literal"), "{m}");
-    let m = refuse("nginx\n");
-    assert!(m.contains("nginx: command not modelled"), "{m}");
+    let m = refuse("nginx -c /etc/x.conf\n");
+    assert!(m.contains("nginx -c /etc/x.conf: not modelled"), "{m}");
 }
 
 #[test]

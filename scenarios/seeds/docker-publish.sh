@@ -2,8 +2,7 @@
 # docker run -p: a published TCP port reached from outside the host, through
 # Docker 28.0's rules (nat DOCKER DNAT, filter DOCKER accept); and a user
 # network (br-<id>) isolated from docker0 by DOCKER-ISOLATION-STAGE-1/2.
-# The image's own server is not run by netsim: python3 -m http.server stands
-# in for nginx, started with docker exec.
+# The image's own server (nginx -g 'daemon off;') serves its welcome page.
 # Preamble: a client beyond the host's eth0 (10.3.8.6).
 ip netns add client
 ip link add eth0 type veth peer name eth0 netns client
@@ -13,9 +12,9 @@ ip -n client addr add 10.3.8.1/24 dev eth0
 ip -n client link set eth0 up
 ip -n client link set lo up
 docker run -d --name web -p 8080:80 nginx:alpine > /dev/null
-docker exec web python3 -m http.server 80 2>/dev/null &
-sleep 1
-ip netns exec client curl -sS -o /dev/null -w '%{http_code}\n' http://10.3.8.6:8080/
+ip netns exec client curl -sS -o /dev/null -w '%{http_code} %{size_download}\n' http://10.3.8.6:8080/
+ip netns exec client curl -sS http://10.3.8.6:8080/missing
+docker ps
 iptables -L DOCKER -n -v
 iptables -t nat -L DOCKER -n -v
 docker network create backend > /dev/null

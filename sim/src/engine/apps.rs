@@ -40,6 +40,10 @@ const PY_FILE_DONE_NS: u64 = 300_000;
 /// curl's time from the last byte of a response to `close()` (100 µs).
 const CURL_CLOSE_NS: u64 = 100_000;
 
+/// nginx: from a complete request to its response (one write: headers and
+/// a small body go out together with `tcp_nopush`).
+const NGINX_HANDLE_NS: u64 = 50_000;
+
 /// What nc is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NcPhase {
@@ -191,6 +195,9 @@ pub struct HttpServer {
     pub dual_stack: bool,
     /// Connections.
     pub conns: Vec<HttpConn>,
+    /// Set for nginx (`tools::nginx`): which install it is, its pid file;
+    /// `None` for Python's http.server.
+    pub nginx: Option<crate::tools::nginx::Nginx>,
 }
 
 /// The service name `getservbyport` finds in /etc/services for a port.
@@ -807,7 +814,24 @@ impl Engine {
             h.conns[i].req.extend_from_slice(&data);
             let eof = self.sock(id).is_none_or(|s| s.rx_eof || s.state == TcpState::Closed);
             let req = h.conns[i].req.clone();
-            if request_complete(&req) {
+            if let (Some(ng), true) = (h.nginx.as_ref(), request_complete(&req)) {
+                let epoch = super::proc::EPOCH_NS / NS_PER_SEC;
+                let (resp, close) = crate::tools::nginx::respond(
+                    ng.flavour,
+                    &req,
+                    &http_date(self.wall_clock_secs()),
+                    epoch,
+                    &http_date(epoch),
+                );
+                h.conns[i].req.clear();
+                h.conns[i].out = vec![resp];
+                if close {
+                    h.conns[i].out.push(Vec::new());
+                }
+                h.conns[i].file = false;
+                h.conns[i].next_at = now + NGINX_HANDLE_NS;
+                self.wake_at(pid, now + NGINX_HANDLE_NS);
+            } else if request_complete(&req) {
                 let peer = self.sock(id).and_then(|s| s.remote).map(|r| r.0).unwrap_or(Ipv4Addr::UNSPECIFIED);
                 let client = if h.dual_stack { format!("::ffff:{peer}") } else { peer.to_string() };
                 let (writes, log, file) = self.http_respond(&req, &client);
@@ -1008,7 +1032,7 @@ fn civil(secs: u64) -> (i64, u32, u32, u64, u64, u64, usize) {
 }
 
 /// `Date:` header form: `Wed, 01 Jan 2025 00:00:01 GMT`.
-fn http_date(secs: u64) -> String {
+pub fn http_date(secs: u64) -> String {
     let (y, m, d, hh, mm, ss, wd) = civil(secs);
     format!("{}, {d:02} {} {y} {hh:02}:{mm:02}:{ss:02} GMT", DAYS[wd], MONTHS[m as usize - 1])
 }

@@ -105,7 +105,7 @@ pub fn check(script: &Script, file: &str) -> Result<(), RunError> {
                     message: format!("command not modelled by netsim; supported: {}", tools::COMMANDS.join(", ")),
                 });
             }
-            if matches!(w.as_str(), "nc" | "netcat" | "curl" | "python3") {
+            if matches!(w.as_str(), "nc" | "netcat" | "curl" | "python3" | "nginx") {
                 let rest: Vec<Option<String>> = words[i + 1..].to_vec();
                 return tools::check_socket_app(w, &rest).map_err(|message| RunError {
                     file: file.into(),

@@ -10,9 +10,15 @@
 //! own namespace (`@ifN` when no device there has it, and then `M-DOWN`, as
 //! its flag lookup finds nothing up); every other `ip` command is iproute2's.
 //!
-//! What it does not: the other applets; BusyBox's `ip route`/`ip neigh`
-//! listings (iproute2's are printed: a divergence listed in README; its
-//! `route -n` prints the same table as net-tools). `ifconfig` setting
+//! `ip route|r|ro [show|list] [dev DEV] [table main|local|N]` and `ip
+//! route get ADDR` print as BusyBox 1.35's `print_route` (no `proto`, no
+//! `linkdown`, ` src`/` metric` with a leading space, `table` never shown for
+//! one table; checked on the kernel, scenario `busybox-ip-route`).
+//!
+//! What it does not: the other applets; BusyBox's `ip neigh` listing
+//! (iproute2's is printed: a divergence listed in README), `ip route show
+//! table all` (it lists IPv6 routes too), other route selectors; its
+//! `route -n` prints the same table as net-tools. `ifconfig` setting
 //! addresses or flags, and address labels (`eth0:1`), are not modelled.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
@@ -169,6 +175,7 @@ fn ip(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         return Err(Unsupported(format!("busybox ip {obj}: options are not modelled for BusyBox's ip")));
     }
     let link = match obj {
+        "r" | "ro" | "rou" | "rout" | "route" => return ip_route(ctx, rest, args),
         "a" | "addr" | "address" => false,
         "l" | "link" => true,
         _ => return ip_iproute2(ctx, args),
@@ -209,6 +216,142 @@ fn ip(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             out.push_str(&line[..cut]);
         } else {
             out.push_str(line);
+        }
+        out.push('\n');
+    }
+    ctx.out(&out);
+    Ok(Outcome::Exited(0))
+}
+
+/// `ip route` listings and `get` as BusyBox's iproute.c prints them; other
+/// route commands (add, del, ...) as iproute2 (they print nothing).
+fn ip_route(ctx: &mut Ctx<'_>, rest: &[&str], args: &[String]) -> ToolResult {
+    use crate::model::route::{RouteScope, RouteType, TABLE_LOCAL, TABLE_MAIN};
+    let (verb, sel) = match rest.split_first() {
+        None => ("show", rest),
+        Some((v, r)) => (*v, r),
+    };
+    // BusyBox's index_in_substrings: the first keyword the word starts.
+    // (No `lst`: `ip route ls` is an error on the kernel's BusyBox 1.35.)
+    const VERBS: [&str; 11] =
+        ["add", "append", "change", "chg", "delete", "get", "list", "show", "replace", "test", "flush"];
+    let Some(keyword) = VERBS.iter().find(|k| !verb.is_empty() && k.starts_with(verb)) else {
+        return ctx.fail(&format!("ip: invalid argument '{verb}' to 'ip'"), 1);
+    };
+    if *keyword == "get" {
+        let ([dst] | ["to", dst]) = sel else {
+            return Err(Unsupported(format!("busybox ip {}: only ip route get ADDR is modelled", args.join(" "))));
+        };
+        let Ok(dst) = dst.parse::<Ipv4Addr>() else {
+            return ctx.fail(&format!("ip: invalid argument '{dst}' to 'ip'"), 1);
+        };
+        let w = &ctx.eng.world;
+        let Some(r) = w.fib_lookup(ctx.ns, dst, None).map(|f| f.route) else {
+            return ctx.fail("ip: RTNETLINK answers: Network is unreachable", 2);
+        };
+        let err = match r.rtype {
+            RouteType::Unreachable => Some("No route to host"),
+            RouteType::Prohibit => Some("Permission denied"),
+            RouteType::Blackhole => Some("Invalid argument"),
+            _ => None,
+        };
+        if let Some(e) = err {
+            return ctx.fail(&format!("ip: RTNETLINK answers: {e}"), 2);
+        }
+        let mut line = String::new();
+        if r.rtype != RouteType::Unicast {
+            let _ = write!(line, "{} ", r.rtype.as_str());
+        }
+        let _ = write!(line, "{dst} ");
+        if let Some(gw) = r.gateway {
+            let _ = write!(line, "via {gw} ");
+        }
+        let dev = if r.rtype == RouteType::Local { Some(w.lo(ctx.ns)) } else { r.dev };
+        if let Some(d) = dev.filter(|d| w.link_alive(*d)) {
+            let _ = write!(line, "dev {} ", w.link(d).name);
+        }
+        if let Some(src) = w.route_source(ctx.ns, &r, dst) {
+            let _ = write!(line, " src {src} ");
+        }
+        line.push('\n');
+        ctx.out(&line);
+        return Ok(Outcome::Exited(0));
+    }
+    if !matches!(*keyword, "show" | "list") {
+        return ip_iproute2(ctx, args);
+    }
+    let (mut dev, mut table) = (None, TABLE_MAIN);
+    let mut it = sel.iter();
+    while let Some(w) = it.next() {
+        match (*w, it.next()) {
+            ("dev", Some(d)) => dev = Some(d.to_string()),
+            ("table", Some(t)) => {
+                table = match *t {
+                    "main" => TABLE_MAIN,
+                    "local" => TABLE_LOCAL,
+                    "all" => {
+                        return Err(Unsupported(
+                            "busybox ip route show table all: not modelled (BusyBox lists IPv6 routes there too)"
+                                .into(),
+                        ))
+                    }
+                    n => match n.parse::<u32>() {
+                        Ok(n) => n,
+                        Err(_) => return ctx.fail(&format!("ip: invalid argument '{n}' to 'table'"), 1),
+                    },
+                }
+            }
+            _ => {
+                return Err(Unsupported(format!(
+                    "busybox ip {}: only ip route [show] [dev DEV] [table main|local|N] is modelled",
+                    args.join(" ")
+                )))
+            }
+        }
+    }
+    let w = &ctx.eng.world;
+    let oif = match &dev {
+        Some(d) => match w.link_by_name(ctx.ns, d) {
+            Some(l) => Some(l),
+            None => return ctx.fail(&format!("ip: can't find device '{d}'"), 1),
+        },
+        None => None,
+    };
+    let mut out = String::new();
+    for r in crate::render::iproute::dump_order(w, ctx.ns, table) {
+        let alive = r.dev.filter(|d| w.link_alive(*d));
+        if oif.is_some() && alive != oif {
+            continue;
+        }
+        if r.rtype != RouteType::Unicast {
+            let _ = write!(out, "{} ", r.rtype.as_str());
+        }
+        match r.prefix_len {
+            0 => out.push_str("default "),
+            32 => {
+                let _ = write!(out, "{} ", r.dst);
+            }
+            n => {
+                let _ = write!(out, "{}/{n} ", r.dst);
+            }
+        }
+        if let Some(gw) = r.gateway {
+            let _ = write!(out, "via {gw} ");
+        }
+        if let Some(d) = alive {
+            let _ = write!(out, "dev {} ", w.link(d).name);
+        }
+        if r.scope != RouteScope::Universe {
+            let _ = write!(out, "scope {} ", r.scope.as_str());
+        }
+        if let Some(src) = r.prefsrc {
+            let _ = write!(out, " src {src} ");
+        }
+        if r.metric != 0 {
+            let _ = write!(out, " metric {} ", r.metric);
+        }
+        if r.onlink {
+            out.push_str("onlink ");
         }
         out.push('\n');
     }

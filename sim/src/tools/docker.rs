@@ -23,10 +23,15 @@
 //! `br-<12 hex of its id>` with 172.18.0.0/16, 172.19.0.0/16, ... and its
 //! rules; `docker network ls`, `docker network rm`, `docker rm -f`.
 //!
-//! What it does not: run images (a container is a namespace plus the commands
-//! netsim models; an image's own program, e.g. nginx, is not started, so its
-//! ports refuse connections), pull output, `docker ps`, `docker network
-//! inspect`, docker-proxy (the userland proxy for 127.0.0.1), interactive
+//! An `nginx` image (`nginx`, `nginx:alpine`) started without a command runs
+//! its server (`tools::nginx`, the image's default site); `apk add nginx`
+//! then `nginx` in an Alpine-based container runs Alpine's package. `docker
+//! ps [-a] [-q]` prints Docker's table (virtual time), `docker network
+//! inspect NAME...` Docker 28's JSON.
+//!
+//! What it does not: run other images' programs (a container is a namespace
+//! plus the commands netsim models), pull output, `docker ps --format` and
+//! other flags, docker-proxy (the userland proxy for 127.0.0.1), interactive
 //! shells (`docker exec -it N sh` without a command), IPv6. Other commands
 //! inside a container print as the host's tools do.
 //! The registry of containers is shared with `clab`, whose nodes are containers
@@ -56,6 +61,8 @@ pub struct Network {
     pub used: Vec<u32>,
     /// The last offset handed out (Docker's IPAM allocates serially).
     pub last: u32,
+    /// When it was created (virtual ns), for `docker network inspect`.
+    pub created: u64,
 }
 
 /// A container (or a containerlab node).
@@ -74,6 +81,41 @@ pub struct Container {
     /// Whether its image's userland is BusyBox (alpine, busybox): `ping`
     /// and `arp` inside run as BusyBox's applets.
     pub busybox: bool,
+    /// The image as written (`nginx:alpine`).
+    pub image: String,
+    /// The command given after the image (empty: the image's own).
+    pub cmd: Vec<String>,
+    /// When it was created and started (virtual ns).
+    pub created: u64,
+    /// Packages added with `apk add`.
+    pub packages: Vec<String>,
+    /// Its endpoint id on its network (64 hex), for `docker network inspect`.
+    pub endpoint: String,
+}
+
+impl Container {
+    fn new(name: &str, id: &str, ns: NsId, now: u64) -> Container {
+        Container {
+            name: name.into(),
+            id: id.into(),
+            ns,
+            net: None,
+            ports: vec![],
+            busybox: false,
+            image: String::new(),
+            cmd: vec![],
+            created: now,
+            packages: vec![],
+            endpoint: String::new(),
+        }
+    }
+}
+
+/// The repository part of an image reference (`nginx` of
+/// `docker.io/library/nginx:alpine`).
+pub fn image_repo(image: &str) -> &str {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    last.split([':', '@']).next().unwrap_or(last)
 }
 
 /// Whether an image reference names a BusyBox userland: `busybox`,
@@ -112,6 +154,26 @@ pub fn random_id(ctx: &mut Ctx<'_>) -> String {
     let mut s = String::new();
     for _ in 0..4 {
         let _ = write!(s, "{:016x}", ctx.eng.rng.next_u64());
+    }
+    s
+}
+
+/// 64 hex digits derived from `id` and `what` (splitmix64 over the bytes),
+/// for ids Docker draws at random but netsim only shows in listings: drawing
+/// them from the run's generator would shift every later veth name.
+pub fn derived_id(id: &str, what: &str) -> String {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut s = String::new();
+    for b in id.bytes().chain(what.bytes()) {
+        x = x.wrapping_add(u64::from(b)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x ^= x >> 31;
+    }
+    for _ in 0..4 {
+        x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = x;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        let _ = write!(s, "{:016x}", z ^ (z >> 31));
     }
     s
 }
@@ -179,6 +241,7 @@ fn start(ctx: &mut Ctx<'_>) -> Result<(), Unsupported> {
             subnet: (Ipv4Addr::new(172, 17, 0, 0), 16),
             used: vec![1],
             last: 1,
+            created: ctx.eng.now,
         });
     }
     let mut mac = ctx.eng.rng.mac();
@@ -268,8 +331,10 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         "exec" => exec(ctx, rest),
         "rm" => rm(ctx, rest),
         "network" => network(ctx, rest),
+        "ps" => ps(ctx, rest),
+        "container" if rest.first().is_some_and(|a| a == "ls" || a == "list") => ps(ctx, &rest[1..]),
         other => Err(Unsupported(format!(
-            "docker {other} is not modelled; supported: docker run -d, exec, rm -f, network create/ls/rm"
+            "docker {other} is not modelled; supported: docker run -d, exec, rm -f, ps, network create/ls/inspect/rm"
         ))),
     }
 }
@@ -353,7 +418,21 @@ fn run_container(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     match c {
         Ok(mut c) => {
             c.busybox = busybox_image(image);
+            c.image = image.clone();
+            c.cmd = cmd.to_vec();
+            let (ns, id) = (c.ns, c.id.clone());
             ctx.eng.docker.containers.push(c);
+            if image_repo(image) == "nginx" && cmd.is_empty() {
+                // The image's CMD: nginx -g 'daemon off;' (its access log
+                // goes to the container's stdout, which docker run -d does
+                // not print).
+                let saved = (ctx.ns, ctx.stdio.clone());
+                ctx.ns = ns;
+                ctx.stdio = Stdio { out: Sink::Null, err: Sink::Null };
+                let r = super::nginx::run(ctx, &[], super::nginx::Flavour::Image, &id);
+                (ctx.ns, ctx.stdio) = saved;
+                r?;
+            }
             ctx.out(&format!("{id}\n"));
             Ok(Outcome::Exited(0))
         }
@@ -376,21 +455,15 @@ pub fn create(
             return Ok(Err(format!("docker: Error response from daemon: No such container: {x}.")));
         };
         let ns = ctx.eng.docker.containers[k].ns;
-        return Ok(Ok(Container { name: name.into(), id: id.into(), ns, net: None, ports: vec![], busybox: false }));
+        return Ok(Ok(Container::new(name, id, ns, ctx.eng.now)));
     }
     if network == "host" {
-        return Ok(Ok(Container {
-            name: name.into(),
-            id: id.into(),
-            ns: root,
-            net: None,
-            ports: vec![],
-            busybox: false,
-        }));
+        return Ok(Ok(Container::new(name, id, root, ctx.eng.now)));
     }
     let ns = ctx.eng.world.add_netns_raw();
     must(ctx, ns, &["ip", "link", "set", "lo", "up"], "")?;
-    let mut c = Container { name: name.into(), id: id.into(), ns, net: None, ports: ports.to_vec(), busybox: false };
+    let mut c = Container::new(name, id, ns, ctx.eng.now);
+    c.ports = ports.to_vec();
     if network == "none" {
         return Ok(Ok(c));
     }
@@ -446,6 +519,7 @@ pub fn create(
         must(ctx, root, &argv(&["iptables", "-t", "nat", "-A", "DOCKER"], &dnat), "")?;
     }
     c.net = Some((net.name.clone(), off));
+    c.endpoint = derived_id(id, "endpoint");
     Ok(Ok(c))
 }
 
@@ -468,6 +542,7 @@ fn veth_name(ctx: &mut Ctx<'_>) -> String {
 
 /// Removes an anonymous namespace and its devices (a veth takes its peer).
 pub fn destroy_ns(ctx: &mut Ctx<'_>, ns: NsId) {
+    super::nginx::kill_in_ns(ctx.eng, ns);
     let links: Vec<_> = ctx.eng.world.links_in(ns).collect();
     for l in links {
         if ctx.eng.world.link_alive(l) {
@@ -529,6 +604,23 @@ fn in_ns_inner(ctx: &mut Ctx<'_>, cmd: &[String], who: &str, busybox: bool) -> T
         }
         return shell_c(ctx, &cmd[2], who, busybox);
     }
+    if cmd[0] == "apk" {
+        return apk(ctx, &cmd[1..], who);
+    }
+    if cmd[0] == "nginx" {
+        let Some(c) = ctx.eng.docker.containers.iter().find(|c| c.ns == ctx.ns) else {
+            return Err(Unsupported(format!("{who} nginx: nginx is not installed there")));
+        };
+        let flavour = if image_repo(&c.image) == "nginx" {
+            super::nginx::Flavour::Image
+        } else if c.packages.iter().any(|p| p == "nginx") {
+            super::nginx::Flavour::Alpine
+        } else {
+            return Err(Unsupported(format!("{who} nginx: the image {} has no nginx (apk add nginx first)", c.image)));
+        };
+        let id = c.id.clone();
+        return super::nginx::run(ctx, &cmd[1..], flavour, &id);
+    }
     if !super::is_known(&cmd[0]) || matches!(cmd[0].as_str(), "kill" | "wait" | "set" | "exit" | "docker" | "clab") {
         return Err(Unsupported(format!(
             "'{who} {}' runs a command netsim does not model; supported: {}",
@@ -542,6 +634,54 @@ fn in_ns_inner(ctx: &mut Ctx<'_>, cmd: &[String], who: &str, busybox: bool) -> T
         return super::run(ctx, &argv);
     }
     super::run(ctx, cmd)
+}
+
+/// Whether an image is Alpine-based, so it has `apk`.
+fn alpine_based(image: &str) -> bool {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    let (repo, tag) = last.split_once(':').unwrap_or((last, ""));
+    repo == "alpine" || repo == "netshoot" || tag.contains("alpine")
+}
+
+/// `apk add PKG...` in a container: only `nginx` (Alpine's package, with
+/// its default 404 site) is modelled. Prints nothing.
+///
+/// DIVERGENCE: the real apk fetches the index and the packages from the
+/// mirror (packets netsim does not send) and prints `fetch ...`,
+/// `(1/N) Installing ...`, `OK: ...` lines, which depend on the mirror's
+/// state; containerlab's exec log is not printed anyway.
+fn apk(ctx: &mut Ctx<'_>, args: &[String], who: &str) -> ToolResult {
+    let Some(k) = ctx.eng.docker.containers.iter().position(|c| c.ns == ctx.ns) else {
+        return Err(Unsupported(format!("{who} apk: not a container netsim knows")));
+    };
+    if !alpine_based(&ctx.eng.docker.containers[k].image) {
+        return Err(Unsupported(format!(
+            "{who} apk: the image {} is not Alpine-based",
+            ctx.eng.docker.containers[k].image
+        )));
+    }
+    let mut pkgs = Vec::new();
+    let mut it = args.iter();
+    if it.next().map(String::as_str) != Some("add") {
+        return Err(Unsupported(format!("{who} apk {}: only 'apk add nginx' is modelled", args.join(" "))));
+    }
+    for a in it {
+        match a.as_str() {
+            "--no-cache" | "-q" | "--quiet" | "-U" | "--update" => {}
+            "nginx" => pkgs.push(a.clone()),
+            other => return Err(Unsupported(format!("{who} apk add {other}: only the nginx package is modelled"))),
+        }
+    }
+    if pkgs.is_empty() {
+        return Err(Unsupported(format!("{who} apk add: no package named")));
+    }
+    let c = &mut ctx.eng.docker.containers[k];
+    for p in pkgs {
+        if !c.packages.contains(&p) {
+            c.packages.push(p);
+        }
+    }
+    Ok(Outcome::Exited(0))
 }
 
 fn shell_c(ctx: &mut Ctx<'_>, src: &str, who: &str, busybox: bool) -> ToolResult {
@@ -696,7 +836,10 @@ fn network(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             }
             Ok(Outcome::Exited(code))
         }
-        other => Err(Unsupported(format!("docker network {other} is not modelled; supported: create, ls, rm"))),
+        "inspect" => network_inspect(ctx, rest),
+        other => {
+            Err(Unsupported(format!("docker network {other} is not modelled; supported: create, ls, inspect, rm")))
+        }
     }
 }
 
@@ -755,6 +898,7 @@ fn network_create(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         subnet: (addr, len),
         used: vec![1],
         last: 1,
+        created: ctx.eng.now,
     };
     let mut mac = ctx.eng.rng.mac();
     mac.0[0] = 0x02;
@@ -771,4 +915,412 @@ fn network_create(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     ctx.eng.docker.networks.push(net);
     ctx.out(&format!("{id}\n"));
     Ok(Outcome::Exited(0))
+}
+
+// ------------------------------------------------------------- docker ps
+
+/// `units.HumanDuration` (docker/go-units), from whole seconds and the
+/// duration in nanoseconds.
+pub fn human_duration(ns: u64) -> String {
+    let secs = ns / 1_000_000_000;
+    let minutes = secs / 60;
+    // hours rounded (math.Round of the float hours).
+    let hours = (ns + 1_800_000_000_000) / 3_600_000_000_000;
+    if secs < 1 {
+        "Less than a second".into()
+    } else if secs == 1 {
+        "1 second".into()
+    } else if secs < 60 {
+        format!("{secs} seconds")
+    } else if minutes == 1 {
+        "About a minute".into()
+    } else if minutes < 60 {
+        format!("{minutes} minutes")
+    } else if hours == 1 {
+        "About an hour".into()
+    } else if hours < 48 {
+        format!("{hours} hours")
+    } else if hours < 24 * 7 * 2 {
+        format!("{} days", hours / 24)
+    } else if hours < 24 * 30 * 2 {
+        format!("{} weeks", hours / 24 / 7)
+    } else if hours < 24 * 365 * 2 {
+        format!("{} months", hours / 24 / 30)
+    } else {
+        format!("{} years", ns / 3_600_000_000_000 / 24 / 365)
+    }
+}
+
+/// docker/cli's `Ellipsis` for ASCII text: at most `max` characters, the
+/// last one `…` when cut.
+fn ellipsis(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
+}
+
+/// Go's `strconv.Quote` for the printable text commands hold.
+fn go_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The image's entrypoint and command as `docker ps` joins them, and the
+/// ports its image exposes.
+///
+/// DIVERGENCE: netsim knows the defaults of a few images only (nginx,
+/// alpine, busybox, nicolaka/netshoot); any other image shows `/bin/sh`.
+fn image_command(image: &str, cmd: &[String]) -> (String, Vec<u16>) {
+    let repo = image_repo(image);
+    let (entry, default, exposed): (&str, &str, Vec<u16>) = match repo {
+        "nginx" => ("/docker-entrypoint.sh", "nginx -g 'daemon off;'", vec![80]),
+        "busybox" => ("", "sh", vec![]),
+        "netshoot" => ("", "zsh", vec![]),
+        _ => ("", "/bin/sh", vec![]),
+    };
+    let body = if cmd.is_empty() { default.to_string() } else { cmd.join(" ") };
+    let full = if entry.is_empty() { body } else { format!("{entry} {body}") };
+    (full, exposed)
+}
+
+/// One `PortSummary` of the API: host address (None: exposed only),
+/// private port, public port, type.
+type PortSummary = (Option<std::net::IpAddr>, u16, u16, String);
+
+/// docker/cli's `DisplayablePorts`.
+pub fn displayable_ports(mut ports: Vec<PortSummary>) -> String {
+    ports.sort_by(|a, b| {
+        let ip_key = |p: &PortSummary| match p.0 {
+            None => (0u8, String::new()),
+            Some(std::net::IpAddr::V4(v)) => (1, format!("{:010}", u32::from(v))),
+            Some(std::net::IpAddr::V6(v)) => (2, format!("{:040}", u128::from(v))),
+        };
+        (a.1, ip_key(a), a.2, &a.3).cmp(&(b.1, ip_key(b), b.2, &b.3))
+    });
+    let mut groups: Vec<(String, u16, u16)> = Vec::new();
+    let mut result = Vec::new();
+    let mut host_mappings = Vec::new();
+    let join = |ip: &str, port: &str| if ip.contains(':') { format!("[{ip}]:{port}") } else { format!("{ip}:{port}") };
+    let form = |key: &str, first: u16, last: u16| -> String {
+        let (ip, ty) = match key.rsplit_once('/') {
+            Some((ip, ty)) => (ip.to_string(), ty.to_string()),
+            None => (String::new(), key.to_string()),
+        };
+        let mut g = first.to_string();
+        if first != last {
+            g = format!("{g}-{last}");
+        }
+        if !ip.is_empty() {
+            g = format!("{}->{g}", join(&ip, &g));
+        }
+        format!("{g}/{ty}")
+    };
+    for (ip, private, public, ty) in &ports {
+        let key = match ip {
+            Some(ip) => {
+                if public != private {
+                    host_mappings.push(format!("{}->{private}/{ty}", join(&ip.to_string(), &public.to_string())));
+                    continue;
+                }
+                format!("{ip}/{ty}")
+            }
+            None => ty.clone(),
+        };
+        match groups.iter_mut().find(|g| g.0 == key) {
+            None => groups.push((key, *private, *private)),
+            Some(g) if *private == g.2 + 1 => g.2 = *private,
+            Some(g) => {
+                result.push(form(&g.0, g.1, g.2));
+                g.1 = *private;
+                g.2 = *private;
+            }
+        }
+    }
+    for g in &groups {
+        result.push(form(&g.0, g.1, g.2));
+    }
+    result.extend(host_mappings);
+    result.join(", ")
+}
+
+/// Go's `text/tabwriter` as docker/cli sets it up for tables (minwidth 10,
+/// padding 3, spaces): every cell but a line's last is padded to its
+/// column's width.
+pub fn tabwrite(rows: &[Vec<String>]) -> String {
+    let ncol = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0usize; ncol];
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(r.len().saturating_sub(1)) {
+            widths[i] = widths[i].max((c.chars().count() + 3).max(10));
+        }
+    }
+    let mut out = String::new();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            out.push_str(c);
+            if i + 1 < r.len() {
+                out.push_str(&" ".repeat(widths[i] - c.chars().count()));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `docker ps [-a] [-q] [--no-trunc]`: Docker's default table, newest container first,
+/// times from the virtual clock (`Created` is whole seconds in the API).
+/// Containers never stop in netsim, so `-a` lists the same ones.
+fn ps(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    let (mut quiet, mut trunc) = (false, true);
+    for a in args {
+        match a.as_str() {
+            "-a" | "--all" => {}
+            "-q" | "--quiet" | "-aq" | "-qa" => quiet = true,
+            "--no-trunc" => trunc = false,
+            other => {
+                return Err(Unsupported(format!(
+                    "docker ps {other} is not modelled; supported: -a, -q, --no-trunc (the default table only)"
+                )))
+            }
+        }
+    }
+    let short = |id: &str| if trunc { id[..12].to_string() } else { id.to_string() };
+    let now = ctx.eng.now;
+    let wall = crate::engine::proc::EPOCH_NS + now;
+    let mut rows = vec![["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()];
+    let mut ids = String::new();
+    for c in ctx.eng.docker.containers.iter().rev() {
+        if quiet {
+            ids.push_str(&short(&c.id));
+            ids.push('\n');
+            continue;
+        }
+        let (command, exposed) = image_command(&c.image, &c.cmd);
+        let created_s = (crate::engine::proc::EPOCH_NS + c.created) / 1_000_000_000 * 1_000_000_000;
+        let mut ports: Vec<PortSummary> = Vec::new();
+        for (proto, h, cp) in &c.ports {
+            ports.push((Some(Ipv4Addr::UNSPECIFIED.into()), *cp, *h, proto.clone()));
+            ports.push((Some(std::net::Ipv6Addr::UNSPECIFIED.into()), *cp, *h, proto.clone()));
+        }
+        for e in exposed {
+            if !c.ports.iter().any(|(p, _, cp)| p == "tcp" && *cp == e) && c.net.is_some() {
+                ports.push((None, e, 0, "tcp".into()));
+            }
+        }
+        rows.push(vec![
+            short(&c.id),
+            c.image.clone(),
+            go_quote(&if trunc { ellipsis(&command, 20) } else { command }),
+            format!("{} ago", human_duration(wall - created_s)),
+            format!("Up {}", human_duration(now - c.created)),
+            displayable_ports(ports),
+            c.name.clone(),
+        ]);
+    }
+    if quiet {
+        ctx.out(&ids);
+    } else {
+        ctx.out(&tabwrite(&rows));
+    }
+    Ok(Outcome::Exited(0))
+}
+
+// ------------------------------------------------- docker network inspect
+
+/// Go's `time.Time` JSON form (RFC 3339 with nanoseconds, trailing zeros
+/// cut) of a virtual instant, in UTC.
+fn rfc3339_nano(ns: u64) -> String {
+    let wall = crate::engine::proc::EPOCH_NS + ns;
+    let secs = wall / 1_000_000_000;
+    let frac = wall % 1_000_000_000;
+    let d = crate::engine::apps::http_date(secs);
+    // "Wed, 01 Jan 2025 00:00:01 GMT"
+    let f: Vec<&str> = d.split([' ', ',']).filter(|s| !s.is_empty()).collect();
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| *m == f[2])
+        .unwrap_or(0)
+        + 1;
+    let mut s = format!("{}-{month:02}-{}T{}", f[3], f[1], f[4]);
+    if frac != 0 {
+        let digits = format!("{frac:09}");
+        s.push('.');
+        s.push_str(digits.trim_end_matches('0'));
+    }
+    s.push('Z');
+    s
+}
+
+/// `docker network inspect NAME...`: Docker 28's JSON for each network
+/// (4-space indent as the CLI prints it), unknown names reported on stderr
+/// after the array, exit 1.
+///
+/// DIVERGENCE: ids, endpoint ids and the `Created` instant come from the
+/// run's generator and virtual clock (UTC); IPv6 fields stay empty; checked
+/// against Docker's documentation and sources, not a running daemon.
+fn network_inspect(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
+    if let Some(f) = args.iter().find(|a| a.starts_with('-')) {
+        return Err(Unsupported(format!("docker network inspect {f} is not modelled (the JSON form only)")));
+    }
+    if args.is_empty() {
+        return ctx.fail("\"docker network inspect\" requires at least 1 argument.\nSee 'docker network inspect --help'.\n\nUsage:  docker network inspect [OPTIONS] NETWORK [NETWORK...]\n\nDisplay detailed information on one or more networks", 1);
+    }
+    let mut items = Vec::new();
+    let mut errors = String::new();
+    for key in args {
+        let Some(n) = ctx
+            .eng
+            .docker
+            .networks
+            .iter()
+            .find(|n| &n.name == key || (key.len() >= 3 && n.id.starts_with(key.as_str())))
+        else {
+            let _ = writeln!(errors, "Error response from daemon: network {key} not found");
+            continue;
+        };
+        items.push(network_json(n, &ctx.eng.docker.containers));
+    }
+    if items.is_empty() {
+        ctx.out("[]\n");
+    } else {
+        ctx.out(&format!("[\n{}\n]\n", items.join(",\n")));
+    }
+    if errors.is_empty() {
+        Ok(Outcome::Exited(0))
+    } else {
+        ctx.err(&errors);
+        Ok(Outcome::Exited(1))
+    }
+}
+
+fn network_json(n: &Network, containers: &[Container]) -> String {
+    let bridge = n.driver == "bridge";
+    let default = n.name == "bridge";
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "    {{\n        \"Name\": \"{}\",\n        \"Id\": \"{}\",\n        \"Created\": \"{}\",\n        \"Scope\": \"local\",\n        \"Driver\": \"{}\",\n        \"EnableIPv4\": {},\n        \"EnableIPv6\": false,\n",
+        n.name,
+        n.id,
+        rfc3339_nano(n.created),
+        n.driver,
+        bridge
+    );
+    s.push_str("        \"IPAM\": {\n            \"Driver\": \"default\",\n");
+    s.push_str(if default || !bridge { "            \"Options\": null,\n" } else { "            \"Options\": {},\n" });
+    if bridge {
+        let _ = write!(
+            s,
+            "            \"Config\": [\n                {{\n                    \"Subnet\": \"{}/{}\",\n                    \"Gateway\": \"{}\"\n                }}\n            ]\n",
+            n.subnet.0,
+            n.subnet.1,
+            addr_at(n, 1)
+        );
+    } else {
+        s.push_str("            \"Config\": null\n");
+    }
+    s.push_str("        },\n        \"Internal\": false,\n        \"Attachable\": false,\n        \"Ingress\": false,\n        \"ConfigFrom\": {\n            \"Network\": \"\"\n        },\n        \"ConfigOnly\": false,\n");
+    let mut members: Vec<&Container> =
+        containers.iter().filter(|c| c.net.as_ref().is_some_and(|(x, _)| x == &n.name)).collect();
+    members.sort_by(|a, b| a.id.cmp(&b.id));
+    if members.is_empty() {
+        s.push_str("        \"Containers\": {},\n");
+    } else {
+        s.push_str("        \"Containers\": {\n");
+        let entries: Vec<String> = members
+            .iter()
+            .map(|c| {
+                let off = c.net.as_ref().map(|(_, o)| *o).unwrap_or(0);
+                let ip = addr_at(n, off);
+                let o = ip.octets();
+                let mac = MacAddr([0x02, 0x42, o[0], o[1], o[2], o[3]]);
+                format!(
+                    "            \"{}\": {{\n                \"Name\": \"{}\",\n                \"EndpointID\": \"{}\",\n                \"MacAddress\": \"{mac}\",\n                \"IPv4Address\": \"{ip}/{}\",\n                \"IPv6Address\": \"\"\n            }}",
+                    c.id, c.name, c.endpoint, n.subnet.1
+                )
+            })
+            .collect();
+        s.push_str(&entries.join(",\n"));
+        s.push_str("\n        },\n");
+    }
+    if default {
+        let _ = write!(
+            s,
+            "        \"Options\": {{\n            \"com.docker.network.bridge.default_bridge\": \"true\",\n            \"com.docker.network.bridge.enable_icc\": \"true\",\n            \"com.docker.network.bridge.enable_ip_masquerade\": \"true\",\n            \"com.docker.network.bridge.host_binding_ipv4\": \"0.0.0.0\",\n            \"com.docker.network.bridge.name\": \"{}\",\n            \"com.docker.network.driver.mtu\": \"1500\"\n        }},\n",
+            n.bridge
+        );
+    } else if bridge {
+        // Docker 28 records its default-network-opts in a new network's
+        // options (shown so in moby/docker-cli issue 2899, Docker 28.x).
+        s.push_str("        \"Options\": {\n            \"com.docker.network.enable_ipv4\": \"true\",\n            \"com.docker.network.enable_ipv6\": \"false\"\n        },\n");
+    } else {
+        s.push_str("        \"Options\": {},\n");
+    }
+    s.push_str("        \"Labels\": {}\n    }");
+    s
+}
+
+#[cfg(test)]
+mod ps_tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv6Addr};
+
+    const S: u64 = 1_000_000_000;
+
+    #[test]
+    fn human_durations_as_go_units() {
+        assert_eq!(human_duration(S / 2), "Less than a second");
+        assert_eq!(human_duration(S), "1 second");
+        assert_eq!(human_duration(59 * S + S / 2), "59 seconds");
+        assert_eq!(human_duration(119 * S), "About a minute");
+        assert_eq!(human_duration(120 * S), "2 minutes");
+        assert_eq!(human_duration(90 * 60 * S), "2 hours");
+        assert_eq!(human_duration(80 * 60 * S), "About an hour");
+        assert_eq!(human_duration(72 * 3600 * S), "3 days");
+    }
+
+    #[test]
+    fn ports_as_docker_cli() {
+        let v4 = Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let v6 = Some(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        let tcp = || "tcp".to_string();
+        assert_eq!(
+            displayable_ports(vec![(v6, 80, 8080, tcp()), (v4, 80, 8080, tcp())]),
+            "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp"
+        );
+        assert_eq!(
+            displayable_ports(vec![(v4, 80, 80, tcp()), (v6, 80, 80, tcp())]),
+            "0.0.0.0:80->80/tcp, [::]:80->80/tcp"
+        );
+        assert_eq!(
+            displayable_ports(vec![(None, 443, 0, tcp()), (None, 80, 0, tcp()), (None, 81, 0, tcp())]),
+            "80-81/tcp, 443/tcp"
+        );
+        assert_eq!(displayable_ports(vec![]), "");
+    }
+
+    #[test]
+    fn command_cut_and_quoted() {
+        let (c, exposed) = image_command("nginx:alpine", &[]);
+        assert_eq!(go_quote(&ellipsis(&c, 20)), "\"/docker-entrypoint.…\"");
+        assert_eq!(exposed, [80]);
+        assert_eq!(go_quote(&ellipsis(&image_command("alpine", &[]).0, 20)), "\"/bin/sh\"");
+    }
 }

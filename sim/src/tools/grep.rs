@@ -1,5 +1,6 @@
 //! `grep` (GNU) over standard input, for pipelines like
-//! `ip a | grep -A3 veth`: options `-v -i -c -q -E -F -w -n -A N -B N -C N`.
+//! `ip a | grep -A3 veth`: options `-v -i -c -q -E -F -w -n -A N -B N -C N`
+//! and any number of `-e PATTERN` (a line matches if any pattern does).
 //!
 //! Basic regular expressions are translated to the `regex` crate's syntax
 //! (`\+ \? \| \( \) \{ \}` are the operators, the bare characters are
@@ -41,18 +42,31 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let (mut invert, mut icase, mut count, mut quiet, mut ere, mut fixed, mut word, mut number) =
         (false, false, false, false, false, false, false, false);
     let (mut after, mut before) = (0usize, 0usize);
-    let mut pattern = None;
+    let mut patterns: Vec<String> = Vec::new();
+    let mut from_e = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        if pattern.is_some() || !a.starts_with('-') || a == "-" {
-            if pattern.is_none() {
-                pattern = Some(a.clone());
+        if !a.starts_with('-') || a == "-" {
+            if patterns.is_empty() {
+                patterns.push(a.clone());
                 continue;
             }
             return Err(Unsupported(format!("grep {a}: reading files is not modelled; grep reads its standard input")));
         }
         if a == "-e" {
-            pattern = it.next().cloned();
+            let Some(p) = it.next() else {
+                return ctx.fail("grep: option requires an argument -- 'e'\nUsage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.", 2);
+            };
+            if !from_e {
+                // A positional word before the first -e was not a pattern.
+                if let Some(first) = patterns.pop() {
+                    return Err(Unsupported(format!(
+                        "grep {first}: reading files is not modelled; grep reads its standard input"
+                    )));
+                }
+            }
+            from_e = true;
+            patterns.push(p.clone());
             continue;
         }
         let flags: Vec<char> = a[1..].chars().collect();
@@ -90,25 +104,41 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             i += 1;
         }
     }
-    let Some(pattern) = pattern else {
+    if patterns.is_empty() {
         return ctx.fail("Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.", 2);
-    };
-    let mut re = if fixed {
-        regex::escape(&pattern)
-    } else if ere {
-        pattern.clone()
-    } else {
-        bre_to_regex(&pattern)
-    };
-    if word {
-        re = format!(r"\b(?:{re})\b");
     }
-    let re = match regex::RegexBuilder::new(&re).case_insensitive(icase).build() {
+    // As GNU grep, a pattern holding newlines is one pattern per line.
+    let alternatives: Vec<String> = patterns
+        .iter()
+        .flat_map(|p| p.split('\n'))
+        .map(|p| {
+            let re = if fixed {
+                regex::escape(p)
+            } else if ere {
+                p.to_string()
+            } else {
+                bre_to_regex(p)
+            };
+            if word {
+                format!(r"\b(?:{re})\b")
+            } else {
+                format!("(?:{re})")
+            }
+        })
+        .collect();
+    let re = match regex::RegexBuilder::new(&alternatives.join("|")).case_insensitive(icase).build() {
         Ok(r) => r,
-        Err(_) => return Err(Unsupported(format!("grep pattern '{pattern}' uses syntax netsim does not translate"))),
+        Err(_) => {
+            return Err(Unsupported(format!(
+                "grep pattern '{}' uses syntax netsim does not translate",
+                patterns.join("' '")
+            )))
+        }
     };
     let input = std::mem::take(&mut ctx.stdin);
-    let lines: Vec<&str> = input.lines().collect();
+    // GNU grep splits on '\n' only: a CRLF line keeps its '\r' (and `$`
+    // does not match before it), unlike `str::lines`.
+    let lines: Vec<&str> = input.split_terminator('\n').collect();
     let hits: Vec<bool> = lines.iter().map(|l| re.is_match(l) != invert).collect();
     let n = hits.iter().filter(|h| **h).count();
     if quiet {

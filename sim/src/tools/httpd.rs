@@ -5,7 +5,7 @@
 //! listing), logs each request to stderr as Python does, and never prints
 //! its `Serving HTTP on ...` line: stdout is block-buffered when not a
 //! terminal and the process only ever ends by a signal, so the line is lost
-//! on a host too. Any other `python3` use is refused, as is `nginx`.
+//! on a host too. Any other `python3` use is refused (`nginx` is `tools::nginx`).
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::engine::apps::HttpServer;
@@ -78,6 +78,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
         listener: crate::engine::socket::SockId(u32::MAX),
         dual_stack: bind.is_none(),
         conns: Vec::new(),
+        nginx: None,
     };
     let pid = ctx.eng.spawn(Process::HttpServer(Box::new(h)));
     let ip = bind.unwrap_or(Ipv4Addr::UNSPECIFIED);

@@ -23,6 +23,7 @@ pub mod ip;
 pub mod iptables;
 pub mod misc;
 pub mod nc;
+pub mod nginx;
 pub mod ping;
 pub mod sysctl;
 pub mod tcpdump;
@@ -121,6 +122,7 @@ pub const COMMANDS: &[&str] = &[
     "netcat",
     "curl",
     "python3",
+    "nginx",
     "conntrack",
     "dmesg",
     "docker",
@@ -137,7 +139,7 @@ pub fn is_known(name: &str) -> bool {
 }
 
 /// The pre-run check for the socket applications (`nc`, `curl`,
-/// `python3`): their arguments are parsed against a scratch engine, so a
+/// `python3`, `nginx`): their arguments are parsed against a scratch engine, so a
 /// script using an option netsim does not model is refused before verify
 /// runs it as root. `None` stands for a word only known at run time; it is
 /// refused for `curl` and `python3` (an `-o` path or a Python module must be
@@ -148,7 +150,7 @@ pub fn is_known(name: &str) -> bool {
 pub fn check_socket_app(cmd: &str, args: &[Option<String>]) -> Result<(), String> {
     let known: Vec<String> = match cmd {
         "nc" | "netcat" => args.iter().map(|a| a.clone().unwrap_or_else(|| "10.0.0.1".into())).collect(),
-        "curl" | "python3" => match args.iter().cloned().collect::<Option<Vec<String>>>() {
+        "curl" | "python3" | "nginx" => match args.iter().cloned().collect::<Option<Vec<String>>>() {
             Some(v) => v,
             None => return Err(format!("{cmd}: arguments must be literal words (verify runs the script as root)")),
         },
@@ -195,6 +197,7 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         "nc" | "netcat" => nc::run(ctx, args),
         "curl" => curl::run(ctx, args),
         "python3" => httpd::run(ctx, args),
+        "nginx" => nginx::run(ctx, args, nginx::Flavour::Debian, "host"),
         "iptables"
         | "iptables-nft"
         | "iptables-legacy"
