@@ -38,8 +38,8 @@
 
 use super::Engine;
 use crate::model::conntrack::{
-    ev, status, tcpf, Conn, ConnId, Dir, TcpState, TcpWindow, Tuple, GENERIC_TIMEOUT, ICMP_TIMEOUT, PROTO_ICMP,
-    PROTO_TCP, PROTO_UDP, UDP_STREAM_TIMEOUT, UDP_TIMEOUT,
+    ev, status, tcpf, Conn, ConnId, Dir, TcpState, TcpTrack, TcpWindow, Tuple, GENERIC_TIMEOUT, ICMP_TIMEOUT,
+    PROTO_ICMP, PROTO_TCP, PROTO_UDP, UDP_STREAM_TIMEOUT, UDP_TIMEOUT,
 };
 use crate::model::nf::rule::{NatFlags, NatRange};
 use crate::model::nf::Hook;
@@ -311,7 +311,8 @@ fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
                 return Track::Reopen;
             }
             let Some(seg) = Segment::parse(l4) else { return Track::Invalid };
-            match tcp_in_window(c, dir, tcp_index(flags), &seg) {
+            let w = c.tcpw.get_or_insert_with(Box::default);
+            match tcp_in_window(w, old, dir, tcp_index(flags), &seg) {
                 Window::Accept => {}
                 // Accepted and tracked, but state and timeout stay.
                 Window::Ignore => return Track::Ok,
@@ -329,13 +330,14 @@ fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
                 c.status |= status::ASSURED;
             }
             c.tcp = new;
-            let unacked = (c.seen[0].flags | c.seen[1].flags) & tcpf::DATA_UNACKNOWLEDGED != 0;
+            let w = c.tcpw.as_deref().copied().unwrap_or_default();
+            let unacked = (w.seen[0].flags | w.seen[1].flags) & tcpf::DATA_UNACKNOWLEDGED != 0;
             // ESTABLISHED without a reply is a connection picked up
             // mid-stream: it gets the short timeout too.
             let picked_up = new == TcpState::Established && !c.has(status::SEEN_REPLY);
             let timeout = if flags & 4 != 0 {
                 TcpState::Close.timeout()
-            } else if (unacked || c.last_win == 0 || picked_up) && new.timeout() > TcpState::UNACK_TIMEOUT {
+            } else if (unacked || w.last_win == 0 || picked_up) && new.timeout() > TcpState::UNACK_TIMEOUT {
                 TcpState::UNACK_TIMEOUT
             } else {
                 new.timeout()
@@ -468,9 +470,8 @@ fn tcp_sack(seg: &Segment<'_>, sack: &mut u32) {
 /// direction's window; anything else (`nf_conntrack_tcp_loose` is 1) is
 /// picked up mid-stream with both directions liberal.
 fn tcp_new(c: &mut Conn, seg: &Segment<'_>) {
-    c.seen = [TcpWindow::default(); 2];
-    c.last_win = 0;
-    let w = &mut c.seen[0];
+    let mut t = TcpTrack::default();
+    let w = &mut t.seen[0];
     w.td_end = seg.end;
     w.td_maxwin = u32::from(seg.win).max(1);
     if seg.syn() && !seg.has_ack() {
@@ -478,14 +479,15 @@ fn tcp_new(c: &mut Conn, seg: &Segment<'_>) {
         tcp_options(seg, w);
     } else {
         w.td_maxend = w.td_end.wrapping_add(w.td_maxwin);
-        c.seen[0].flags = tcpf::SACK_PERM | tcpf::BE_LIBERAL;
-        c.seen[1].flags = tcpf::SACK_PERM | tcpf::BE_LIBERAL;
+        t.seen[0].flags = tcpf::SACK_PERM | tcpf::BE_LIBERAL;
+        t.seen[1].flags = tcpf::SACK_PERM | tcpf::BE_LIBERAL;
     }
+    c.tcpw = Some(Box::new(t));
 }
 
 /// `tcp_init_sender`: a SYN-ACK (or a SYN from the reply side) sets up its
 /// direction; window scaling needs both sides' option.
-fn tcp_init_sender(c: &mut Conn, d: usize, seg: &Segment<'_>) {
+fn tcp_init_sender(c: &mut TcpTrack, d: usize, seg: &Segment<'_>) {
     let w = &mut c.seen[d];
     w.td_end = seg.end;
     w.td_maxend = seg.end;
@@ -519,9 +521,8 @@ fn max_ack_window(w: &TcpWindow) -> u32 {
 /// `nf_conntrack_tcp_loose` always 1 (their defaults; netsim's sysctl does
 /// not set them), and retransmissions are not counted (the kernel shortens
 /// the timeout after three).
-fn tcp_in_window(c: &mut Conn, dir: Dir, index: usize, seg: &Segment<'_>) -> Window {
+fn tcp_in_window(c: &mut TcpTrack, state: TcpState, dir: Dir, index: usize, seg: &Segment<'_>) -> Window {
     let (d, r) = if dir == Dir::Orig { (0, 1) } else { (1, 0) };
-    let state = c.tcp;
     let mut seq = seg.seq;
     let mut end = seg.end;
     let mut ack = seg.ack;
@@ -1358,12 +1359,13 @@ mod tests {
     #[test]
     fn tcp_window_bounds() {
         let mut c = opened();
-        assert_eq!((c.seen[0].td_scale, c.seen[1].td_scale), (7, 7));
+        let w = |c: &Conn| c.tcpw.as_deref().copied().unwrap_or_default();
+        assert_eq!((w(&c).seen[0].td_scale, w(&c).seen[1].td_scale), (7, 7));
         // 100 kB in flight from the client: within 65160 << 7.
         let data = tcp(1001, 5001, 24, 502, &[], 100_000);
         assert!(matches!(track(&mut c, Dir::Orig, &data, 0), Track::Ok));
-        assert_eq!(c.seen[0].td_end, 101_001);
-        assert!(c.seen[0].flags & tcpf::DATA_UNACKNOWLEDGED != 0);
+        assert_eq!(w(&c).seen[0].td_end, 101_001);
+        assert!(w(&c).seen[0].flags & tcpf::DATA_UNACKNOWLEDGED != 0);
         // Far beyond the server's window: INVALID, nothing changes.
         let before = c.clone();
         let far = tcp(1001 + 50_000_000, 5001, 24, 502, &[], 10);
@@ -1375,7 +1377,7 @@ mod tests {
         // The server acknowledges everything: the data flag clears.
         let ack = tcp(5001, 101_001, 16, 509, &[], 0);
         assert!(matches!(track(&mut c, Dir::Reply, &ack, 0), Track::Ok));
-        assert!(c.seen[0].flags & tcpf::DATA_UNACKNOWLEDGED == 0);
+        assert!(w(&c).seen[0].flags & tcpf::DATA_UNACKNOWLEDGED == 0);
         // A FIN far below what the server has acknowledged: ignored (let
         // through, state kept).
         let old_fin = tcp(1001u32.wrapping_sub(70_000_000), 5001, 17, 502, &[], 0);

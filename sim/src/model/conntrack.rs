@@ -245,8 +245,15 @@ pub struct Conn {
     pub mark: u32,
     /// Cached `IPCT_*` bits ([`ev`]) not yet delivered to listeners.
     pub pending: u32,
-    /// TCP window tracking per direction (`ct->proto.tcp.seen[dir]`),
-    /// original first.
+    /// TCP window tracking (boxed: only TCP entries have it; an entry
+    /// made by `conntrack -I` gets it with its first packet).
+    pub tcpw: Option<Box<TcpTrack>>,
+}
+
+/// `struct ip_ct_tcp`'s window part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpTrack {
+    /// Per direction (`seen[dir]`), original first.
     pub seen: [TcpWindow; 2],
     /// The window field of the last pure ACK (`last_win`; 0 until one is
     /// seen, which shortens the timeout).
@@ -296,8 +303,7 @@ impl Conn {
             created: now,
             mark: 0,
             pending: 0,
-            seen: [TcpWindow::default(); 2],
-            last_win: 0,
+            tcpw: None,
         }
     }
 
