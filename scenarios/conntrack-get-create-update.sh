@@ -4,7 +4,8 @@
 # "Such conntrack exists", the option checks in conntrack's order, -G by
 # the full original tuple (use=2), -U on the entries matching -s/-d (and
 # the kernel's refusal of an update without an address), -L by mark and
-# in the extended format, -S's counters (summed over the CPUs).
+# in the extended format and with ids, -S's counters (summed over the
+# CPUs).
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 for n in peer fw; do
   ip netns add $n
@@ -47,6 +48,8 @@ ip netns exec fw conntrack -U -p tcp -m 5; echo "rc=$?"
 ip netns exec fw conntrack -L --mark 9; echo "rc=$?"
 ip netns exec fw conntrack -L -m 3 -o extended; echo "rc=$?"
 ip netns exec fw conntrack -L -p icmp -s 192.168.5.1; echo "rc=$?"
+ip netns exec fw conntrack -L -o id; echo "rc=$?"
+ip netns exec fw conntrack -L -p udp -o extended,id; echo "rc=$?"
 ip netns exec fw conntrack -C; echo "rc=$?"
 ip netns exec fw conntrack -S; echo "rc=$?"
 ip netns exec fw conntrack -S -p tcp; echo "rc=$?"

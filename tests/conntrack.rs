@@ -31,7 +31,8 @@ fn foreground_event_listener_is_an_error() {
 // Proves output formats and tables netsim does not model are refused.
 #[test]
 fn unmodelled_options_are_refused() {
-    assert!(refuse("conntrack -L -o id\n").contains("-o id"));
+    assert!(refuse("conntrack -L -o timestamp\n").contains("-o timestamp"));
+    assert!(refuse("conntrack -G -s 1.1.1.1 -d 2.2.2.2 -p udp --sport 1 --dport 2 -o id\n").contains("-o id"));
     assert!(refuse("conntrack -G -r 1.1.1.1 -q 2.2.2.2 -p udp --sport 1 --dport 2\n").contains("reply tuple"));
     assert!(refuse("conntrack -L -t 5\n").contains("-I and -U only"));
 }

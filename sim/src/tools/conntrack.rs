@@ -5,13 +5,13 @@
 //! [`crate::engine::conntrack::CtEvents`] process). Filters: `-p -s -d -r
 //! -q`, `--sport/--dport` and the reply ports after `-p tcp|udp`,
 //! `--icmp-type/--icmp-code/--icmp-id` after `-p icmp`, `-n`/`-g`/`-j`
-//! (NATed entries), `-m MARK`, `-f ipv4`, `-o extended`; `-e` for events;
+//! (NATed entries), `-m MARK`, `-f ipv4`, `-o extended`, `-o id` (`-L`/`-D`); `-e` for events;
 //! `-t -u --state -m` for `-I`/`-U`.
 //!
 //! Messages, summary lines (on stderr) and exit statuses are the real
 //! tool's, as it printed them on kernel 6.18. What it does not do: the
 //! expect/dying/unconfirmed tables, IPv6, zones, labels, NAT on `-I`,
-//! `-G`/`-I` by the reply tuple, output formats other than `extended`:
+//! `-G`/`-I` by the reply tuple, output formats other than `extended` and `id`:
 //! those are refused as not modelled.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
@@ -20,6 +20,7 @@ use crate::engine::proc::Process;
 use crate::model::conntrack::{status, Conn, CtFilter, TcpState, Tuple, PROTO_ICMP, PROTO_TCP, PROTO_UDP};
 use crate::model::NS_PER_SEC;
 use crate::render::conntrack::EventKind;
+use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 const NAME: &str = "conntrack v1.4.7 (conntrack-tools)";
@@ -50,6 +51,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let mut cmd = None;
     let mut f = CtFilter::default();
     let mut extended = false;
+    let mut show_id = false;
     let mut timeout: Option<u64> = None;
     let mut set_status = 0u32;
     let mut state: Option<TcpState> = None;
@@ -224,12 +226,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             },
             "-o" | "--output" => match take(&mut i) {
                 Some("extended") => extended = true,
-                Some("id" | "extended,id" | "id,extended") => {
-                    return Err(Unsupported(
-                        "conntrack -o id: the kernel's entry ids are hashes of kernel pointers; not modelled".into(),
-                    ))
+                Some("id") => show_id = true,
+                Some("extended,id" | "id,extended") => {
+                    extended = true;
+                    show_id = true;
                 }
-                Some(v) => return Err(Unsupported(format!("conntrack -o {v}: only `extended' is modelled"))),
+                Some(v) => return Err(Unsupported(format!("conntrack -o {v}: only `extended' and `id' are modelled"))),
                 None => return usage(ctx, &format!("option `{a}' requires an argument")),
             },
             _ if a.starts_with('-') => return usage(ctx, &format!("unknown option `{a}'")),
@@ -249,6 +251,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     }
     if !matches!(cmd, Cmd::Create | Cmd::Update) && (timeout.is_some() || set_status != 0 || state.is_some()) {
         return Err(Unsupported("conntrack -t/-u/--state are modelled with -I and -U only".into()));
+    }
+    if show_id && !matches!(cmd, Cmd::List | Cmd::Delete) {
+        return Err(Unsupported("conntrack -o id is modelled with -L and -D only".into()));
     }
     if kinds.is_some() && cmd != Cmd::Event {
         return Err(Unsupported("conntrack -e is modelled with -E only".into()));
@@ -312,6 +317,13 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             for id in &hits {
                 if let Some(c) = table.get(*id) {
                     crate::render::conntrack::line(&mut out, c, now, extended);
+                    if show_id {
+                        // DIVERGENCE: the kernel's id hashes the entry's
+                        // address with a boot-time key; netsim's hashes
+                        // its handle (verify masks both).
+                        out.pop();
+                        let _ = writeln!(out, " id={}", (*id as u32).wrapping_add(1).wrapping_mul(2_654_435_761));
+                    }
                 }
             }
             let (what, code) = if cmd == Cmd::Delete {

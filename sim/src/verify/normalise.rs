@@ -63,7 +63,8 @@
 //!    DATE` comment lines: the date becomes `DATE`.
 //!
 //! 10. `conntrack -L` lines (`[ipv4     2 ]PROTO NUM SECS ...`, also the
-//!     `use=2` lines of `-G` and `-U`): the seconds
+//!     `use=2` lines of `-G` and `-U`, and `-o id`'s trailing `id=N`,
+//!     which becomes `id=I` like ICMP ids): the seconds
 //!     left become `T` (the kernel's clock runs on while the script does),
 //!     ICMP `id=N` becomes `id=I` and ephemeral `sport=`/`dport=` values
 //!     become `E`; then each run of consecutive conntrack lines is sorted
@@ -315,6 +316,11 @@ fn mask_timers(line: &str) -> String {
 /// Whether a line is one `conntrack -L` entry.
 fn is_conntrack_line(line: &str) -> bool {
     let line = line.strip_prefix("ipv4     2 ").unwrap_or(line);
+    // `-o id` adds the entry's id after `use=`.
+    let line = match line.rsplit_once(" id=") {
+        Some((head, id)) if id.parse::<u32>().is_ok() && head.contains(" use=") => head,
+        _ => line,
+    };
     let mut w = line.split_whitespace();
     let proto = w.next().unwrap_or("");
     ["tcp", "udp", "icmp", "unknown", "gre", "sctp", "dccp", "udplite"].contains(&proto)
@@ -338,7 +344,7 @@ fn mask_conntrack_line(line: &str) -> String {
     }
     for w in &mut words {
         if let Some(v) = w.strip_prefix("id=") {
-            if v.parse::<u16>().is_ok() {
+            if v.parse::<u32>().is_ok() {
                 *w = "id=I".into();
             }
         }
@@ -845,6 +851,14 @@ cpu=0   \tfound=0 invalid=1 insert=3 \ncpu=1   \tfound=0 invalid=2 insert=0 \n";
 cpu=0   \tfound=0 invalid=3 insert=3 \n";
         assert_eq!(output_text(kernel), want);
         assert_eq!(output_text(want), want);
+    }
+
+    // Proves `-o id` lines count as conntrack lines and lose their id.
+    #[test]
+    fn conntrack_ids_masked() {
+        let l = "udp      17 60 src=10.0.0.1 dst=10.0.0.2 sport=5353 dport=53 src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5353 [ASSURED] mark=9 use=1 id=3145208246\n";
+        let want = "udp      17 T src=10.0.0.1 dst=10.0.0.2 sport=5353 dport=53 src=10.0.0.2 dst=10.0.0.1 sport=53 dport=5353 [ASSURED] mark=9 use=1 id=I\n";
+        assert_eq!(output_text(l), want);
     }
 
     // Proves conntrack lines from the kernel (hash order, wall-clock
