@@ -1,8 +1,8 @@
 #!/bin/bash
 # conntrack -E on a MASQUERADE router: [NEW] carries the translated reply
-# tuple (confirmed after POSTROUTING), -o extended adds the family, -s
-# keeps only the client's flows (the router's own ping is not shown), and
-# -e DESTROY counts only the entries deleted at the end (one at a time:
+# tuple (confirmed after POSTROUTING), -o extended adds the family and
+# -o timestamp the time of each event, -s keeps only the client's flows
+# (the router's own ping is not shown), and -e DESTROY counts only the entries deleted at the end (one at a time:
 # a flush of several reports them in hash order).
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 for n in client router server; do
@@ -26,7 +26,7 @@ ip -n server link set eth0 up
 ip -n client route add default via 10.0.1.1
 ip netns exec router sysctl -qw net.ipv4.ip_forward=1
 ip netns exec router iptables -t nat -A POSTROUTING -o out -j MASQUERADE
-ip netns exec router conntrack -E -o extended -s 10.0.1.2 &
+ip netns exec router conntrack -E -o extended,timestamp -s 10.0.1.2 &
 ip netns exec router conntrack -E -e DESTROY > /dev/null &
 sleep 1
 ip netns exec client ping -c 1 192.168.0.2 > /dev/null

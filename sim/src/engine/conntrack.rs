@@ -58,6 +58,9 @@ pub struct CtEvents {
     pub kinds: Vec<EventKind>,
     /// `-o extended`.
     pub extended: bool,
+    /// `-o timestamp`: each line starts with the wall-clock time of the
+    /// event (`[SECS.USECS]` and a tab).
+    pub timestamp: bool,
     /// Events printed (the count in its closing line).
     pub shown: u64,
     /// When its expiry wake-up is set for, if one is.
@@ -1033,6 +1036,11 @@ impl Engine {
             }
             let print = (l.kinds.contains(&kind) && l.filter.matches(c)).then(|| {
                 let mut line = String::new();
+                if l.timestamp {
+                    let t = super::proc::EPOCH_NS + now;
+                    let ns = crate::model::NS_PER_SEC;
+                    line.push_str(&format!("[{}.{:06}]\t", t / ns, t % ns / 1000));
+                }
                 crate::render::conntrack::event_line(&mut line, kind, c, secs, l.extended, show_mark, portid);
                 l.shown += 1;
                 (l.stdio.out.clone(), line)

@@ -5,13 +5,14 @@
 //! [`crate::engine::conntrack::CtEvents`] process). Filters: `-p -s -d -r
 //! -q`, `--sport/--dport` and the reply ports after `-p tcp|udp`,
 //! `--icmp-type/--icmp-code/--icmp-id` after `-p icmp`, `-n`/`-g`/`-j`
-//! (NATed entries), `-m MARK`, `-f ipv4`, `-o extended`, `-o id` (`-L`/`-D`); `-e` for events;
+//! (NATed entries), `-m MARK`, `-f ipv4`, `-o extended`, `-o id` (`-L`/`-D`),
+//! `-o timestamp` (`-E`); `-e` for events;
 //! `-t -u --state -m` for `-I`/`-U`.
 //!
 //! Messages, summary lines (on stderr) and exit statuses are the real
 //! tool's, as it printed them on kernel 6.18. What it does not do: the
 //! expect/dying/unconfirmed tables, IPv6, zones, labels, NAT on `-I`,
-//! `-G`/`-I` by the reply tuple, output formats other than `extended` and `id`:
+//! `-G`/`-I` by the reply tuple, other output formats:
 //! those are refused as not modelled.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
@@ -52,6 +53,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     let mut f = CtFilter::default();
     let mut extended = false;
     let mut show_id = false;
+    let mut timestamp = false;
     let mut timeout: Option<u64> = None;
     let mut set_status = 0u32;
     let mut state: Option<TcpState> = None;
@@ -224,16 +226,21 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 Some(v) => return Err(Unsupported(format!("conntrack -f {v}: only ipv4 is modelled"))),
                 None => return usage(ctx, &format!("option `{a}' requires an argument")),
             },
-            "-o" | "--output" => match take(&mut i) {
-                Some("extended") => extended = true,
-                Some("id") => show_id = true,
-                Some("extended,id" | "id,extended") => {
-                    extended = true;
-                    show_id = true;
+            "-o" | "--output" => {
+                let Some(v) = take(&mut i) else { return usage(ctx, &format!("option `{a}' requires an argument")) };
+                for o in v.split(',') {
+                    match o {
+                        "extended" => extended = true,
+                        "id" => show_id = true,
+                        "timestamp" => timestamp = true,
+                        _ => {
+                            return Err(Unsupported(format!(
+                                "conntrack -o {o}: only `extended', `id' and (with -E) `timestamp' are modelled"
+                            )))
+                        }
+                    }
                 }
-                Some(v) => return Err(Unsupported(format!("conntrack -o {v}: only `extended' and `id' are modelled"))),
-                None => return usage(ctx, &format!("option `{a}' requires an argument")),
-            },
+            }
             _ if a.starts_with('-') => return usage(ctx, &format!("unknown option `{a}'")),
             _ => return Err(Unsupported(format!("conntrack: argument '{a}' is not modelled"))),
         }
@@ -254,6 +261,9 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
     }
     if show_id && !matches!(cmd, Cmd::List | Cmd::Delete) {
         return Err(Unsupported("conntrack -o id is modelled with -L and -D only".into()));
+    }
+    if timestamp && cmd != Cmd::Event {
+        return Err(Unsupported("conntrack -o timestamp is modelled with -E only".into()));
     }
     if kinds.is_some() && cmd != Cmd::Event {
         return Err(Unsupported("conntrack -e is modelled with -E only".into()));
@@ -278,6 +288,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 filter: f,
                 kinds: kinds.unwrap_or_else(|| vec![EventKind::New, EventKind::Update, EventKind::Destroy]),
                 extended,
+                timestamp,
                 shown: 0,
                 next_gc: None,
                 exit: None,

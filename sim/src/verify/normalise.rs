@@ -78,8 +78,9 @@
 //!     ids and ephemeral ports as in rule 10, and ` [USERSPACE] portid=N`
 //!     with an optional ` progname=NAME` (a netlink port id, and a name
 //!     read from `/proc` only while the requester still runs) becomes
-//!     ` [USERSPACE] portid=P`. Event lines are not sorted: their order is
-//!     the kernel's.
+//!     ` [USERSPACE] portid=P`; `-o timestamp`'s leading `[SECS.USECS]`
+//!     becomes `[T]`. Event lines are not sorted: their order is the
+//!     kernel's.
 //!
 //! 10b. `conntrack -S`: a run of per-CPU lines (`cpu=N   \tfound=...`)
 //!     becomes one `cpu=0` line with each counter summed (how many CPUs
@@ -387,6 +388,14 @@ fn conntrack_events(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for piece in text.split_inclusive('\n') {
         let (line, end) = split_terminator(piece);
+        // `-o timestamp`: `[SECS.USECS]` and a tab before the event.
+        let stamped = line.strip_prefix('[').and_then(|r| r.split_once("]\t")).filter(|(t, _)| {
+            t == &"T" || t.split_once('.').is_some_and(|(a, b)| a.parse::<u64>().is_ok() && b.parse::<u32>().is_ok())
+        });
+        let (stamp, line) = match stamped {
+            Some((_, rest)) => ("[T]\t", rest),
+            None => ("", line),
+        };
         let prefix = ["    [NEW] ", " [UPDATE] ", "[DESTROY] "].into_iter().find(|p| line.starts_with(p));
         let Some(prefix) = prefix else {
             out.push_str(piece);
@@ -416,6 +425,7 @@ fn conntrack_events(text: &str) -> String {
                 }
             }
         }
+        out.push_str(stamp);
         out.push_str(prefix);
         out.push_str(ext);
         out.push_str(&words.join(" "));
@@ -844,11 +854,13 @@ mod tests {
         let kernel = "    [NEW] icmp     1 30 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=15229 [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=15229\n\
 [DESTROY] tcp      6 117 TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=35926 dport=8080 src=10.0.0.2 dst=10.0.0.1 sport=8080 dport=35926 [ASSURED] [USERSPACE] portid=15307 progname=conntrack\n\
 [DESTROY] tcp      6 ESTABLISHED src=1.1.1.1 dst=2.2.2.2 sport=1000 dport=80 [UNREPLIED] src=2.2.2.2 dst=1.1.1.1 sport=80 dport=1000 mark=9\n\
-cpu=0   \tfound=0 invalid=1 insert=3 \ncpu=1   \tfound=0 invalid=2 insert=0 \n";
+cpu=0   \tfound=0 invalid=1 insert=3 \ncpu=1   \tfound=0 invalid=2 insert=0 \n\
+[1795460397.456992]\t    [NEW] ipv4     2 udp      17 20 src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 [UNREPLIED] src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 mark=0 [USERSPACE] portid=7194 progname=conntrack\n";
         let want = "    [NEW] icmp     1 T src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=I [UNREPLIED] src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=I\n\
 [DESTROY] tcp      6 T TIME_WAIT src=10.0.0.1 dst=10.0.0.2 sport=E dport=8080 src=10.0.0.2 dst=10.0.0.1 sport=8080 dport=E [ASSURED] [USERSPACE] portid=P\n\
 [DESTROY] tcp      6 ESTABLISHED src=1.1.1.1 dst=2.2.2.2 sport=1000 dport=80 [UNREPLIED] src=2.2.2.2 dst=1.1.1.1 sport=80 dport=1000 mark=9\n\
-cpu=0   \tfound=0 invalid=3 insert=3 \n";
+cpu=0   \tfound=0 invalid=3 insert=3 \n\
+[T]\t    [NEW] ipv4     2 udp      17 T src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 [UNREPLIED] src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 mark=0 [USERSPACE] portid=P\n";
         assert_eq!(output_text(kernel), want);
         assert_eq!(output_text(want), want);
     }
