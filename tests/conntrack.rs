@@ -64,3 +64,14 @@ fn kill_signals() {
     assert_eq!(out.stdout(), "kill: 137\nterm: 0\n");
     assert_eq!(out.stderr(), "conntrack v1.4.7 (conntrack-tools): 0 flow events have been shown.\n");
 }
+
+// Proves deleting the namespace a listener reads from does not stop the
+// run: the listener hears nothing more and still prints its count.
+#[test]
+fn namespace_deleted_under_a_listener() {
+    let out = run("ip netns add a\nip netns exec a conntrack -E &\n\
+         ip netns exec a conntrack -I -s 1.1.1.1 -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 2 2>/dev/null\n\
+         ip netns del a\nsleep 3\nkill %1\nwait\n");
+    assert!(out.stdout().starts_with("    [NEW] udp"), "{}", out.stdout());
+    assert_eq!(out.stderr(), "conntrack v1.4.7 (conntrack-tools): 1 flow events have been shown.\n");
+}

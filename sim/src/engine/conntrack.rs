@@ -1017,7 +1017,7 @@ impl Engine {
     /// (`nf_conntrack_eventmask_report`). `portid` is set for changes a
     /// tool asked for; then, as for a CONNMARK change, the mark is shown.
     pub fn ct_report(&mut self, ns: NsId, kind: EventKind, c: &Conn, portid: Option<u32>) {
-        if self.world.ns(ns).ct.listeners == 0 {
+        if !self.world.ns_alive(ns) || self.world.ns(ns).ct.listeners == 0 {
             return;
         }
         let now = self.now;
@@ -1080,6 +1080,9 @@ impl Engine {
     fn ct_events_arm(&mut self, pid: super::proc::Pid) {
         let now = self.now;
         let Some(super::proc::Process::CtEvents(l)) = self.procs.get(&pid) else { return };
+        if !self.world.ns_alive(l.ns) {
+            return;
+        }
         let next = self.world.ns(l.ns).ct.iter().map(|(_, c)| c.expires).filter(|&t| t > now).min();
         let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { return };
         l.next_gc = next;
@@ -1097,6 +1100,12 @@ impl Engine {
             return;
         }
         let ns = l.ns;
+        // DIVERGENCE: `ip netns del` ends the namespace here even while a
+        // listener runs in it (the kernel keeps it while a process uses
+        // it): the listener hears nothing more.
+        if !self.world.ns_alive(ns) {
+            return;
+        }
         // DIVERGENCE: the kernel reports an expired entry when its gc
         // worker or a dump or lookup next meets it, which is some time
         // after the moment it expires; netsim reports it at that moment.
@@ -1122,8 +1131,10 @@ impl Engine {
         let text = format!("conntrack v1.4.7 (conntrack-tools): {} flow events have been shown.\n", l.shown);
         let quiet = sig == "KILL";
         l.exit = Some(if quiet { 137 } else { 0 });
-        let t = &mut self.world.ns_mut(ns).ct;
-        t.listeners = t.listeners.saturating_sub(1);
+        if self.world.ns_alive(ns) {
+            let t = &mut self.world.ns_mut(ns).ct;
+            t.listeners = t.listeners.saturating_sub(1);
+        }
         if !quiet {
             self.write(&err, &text);
         }
