@@ -75,3 +75,12 @@ fn namespace_deleted_under_a_listener() {
     assert!(out.stdout().starts_with("    [NEW] udp"), "{}", out.stdout());
     assert_eq!(out.stderr(), "conntrack v1.4.7 (conntrack-tools): 1 flow events have been shown.\n");
 }
+
+// Proves -t is capped at INT_MAX jiffies as ctnetlink caps it (seen on
+// kernel 6.18 with HZ 250: `-t 4294967295` lists 8589934 seconds).
+#[test]
+fn create_timeout_is_capped() {
+    let out = run("conntrack -I -s 1.1.1.1 -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 4294967295 2>/dev/null\n\
+         conntrack -L 2>/dev/null\n");
+    assert!(out.stdout().starts_with("udp      17 8589934 src=1.1.1.1"), "{}", out.stdout());
+}

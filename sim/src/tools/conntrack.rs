@@ -401,6 +401,14 @@ fn tuple_only(f: &CtFilter, cmd: &str) -> Result<(), Unsupported> {
     Ok(())
 }
 
+/// A `--timeout` in nanoseconds as ctnetlink sets it: seconds times HZ,
+/// capped at `INT_MAX` jiffies (8589934 s at `CONFIG_HZ=250`, the
+/// machine the goldens come from; checked with `-t 4294967295`).
+fn timeout_ns(secs: u64) -> u64 {
+    const HZ: u64 = 250;
+    (secs * HZ).min(i32::MAX as u64) * (NS_PER_SEC / HZ)
+}
+
 /// `-G`: the entry with the original tuple given, printed with `use=2`.
 fn get(ctx: &mut Ctx<'_>, f: &CtFilter, extended: bool) -> ToolResult {
     tuple_only(f, "-G")?;
@@ -454,7 +462,7 @@ fn create(
     }
     let mut c = Conn::new(t, reply, now);
     c.status = set_status;
-    c.expires = now + timeout.unwrap_or(0) * NS_PER_SEC;
+    c.expires = now + timeout_ns(timeout.unwrap_or(0));
     if t.proto == PROTO_TCP {
         c.tcp = state.unwrap_or(TcpState::None);
     }
@@ -496,7 +504,7 @@ fn update(ctx: &mut Ctx<'_>, f: &CtFilter, timeout: Option<u64>, set_status: u32
             c.mark = m;
         }
         if let Some(t) = timeout {
-            c.expires = now + t * NS_PER_SEC;
+            c.expires = now + timeout_ns(t);
         }
         c.status |= set_status;
         let c = c.clone();
