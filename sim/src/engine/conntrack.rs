@@ -804,6 +804,7 @@ impl Engine {
                             continue;
                         }
                     }
+                    let listened = table.listeners > 0;
                     if let Some(c) = table.get_mut(id) {
                         if dir == Dir::Reply {
                             c.status |= status::SEEN_REPLY;
@@ -817,6 +818,12 @@ impl Engine {
                         }
                         if c.tcp != old_tcp {
                             c.pending |= ev::PROTOINFO;
+                        }
+                        // A timeout can shrink without an event (TCP's
+                        // unacknowledged-data cap).
+                        let at = c.expires;
+                        if listened {
+                            self.ct_events_expiry(ns, at);
                         }
                     }
                     self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
@@ -1026,30 +1033,40 @@ impl Engine {
         let secs = (kind != EventKind::Destroy || left > 0).then_some(left);
         // ctnetlink's create and update report IPCT_MARK with the rest.
         let show_mark = (portid.is_some() && kind != EventKind::Destroy) || c.pending & ev::MARK != 0;
+        if kind != EventKind::Destroy {
+            self.ct_events_expiry(ns, c.expires);
+        }
         for pid in self.listeners(ns) {
             let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { continue };
-            // An entry that expires before the listener's wake-up moves it.
-            let arm =
-                kind != EventKind::Destroy && c.expires > now && l.next_gc.is_none_or(|t| t <= now || c.expires < t);
-            if arm {
-                l.next_gc = Some(c.expires);
+            if !l.kinds.contains(&kind) || !l.filter.matches(c) {
+                continue;
             }
-            let print = (l.kinds.contains(&kind) && l.filter.matches(c)).then(|| {
-                let mut line = String::new();
-                if l.timestamp {
-                    let t = super::proc::EPOCH_NS + now;
-                    let ns = crate::model::NS_PER_SEC;
-                    line.push_str(&format!("[{}.{:06}]\t", t / ns, t % ns / 1000));
-                }
-                crate::render::conntrack::event_line(&mut line, kind, c, secs, l.extended, show_mark, portid);
-                l.shown += 1;
-                (l.stdio.out.clone(), line)
-            });
-            if arm {
-                self.schedule(c.expires, super::Event::Wake { pid });
+            let mut line = String::new();
+            if l.timestamp {
+                let t = super::proc::EPOCH_NS + now;
+                let ns = crate::model::NS_PER_SEC;
+                line.push_str(&format!("[{}.{:06}]\t", t / ns, t % ns / 1000));
             }
-            if let Some((sink, line)) = print {
-                self.write(&sink, &line);
+            crate::render::conntrack::event_line(&mut line, kind, c, secs, l.extended, show_mark, portid);
+            l.shown += 1;
+            let sink = l.stdio.out.clone();
+            self.write(&sink, &line);
+        }
+    }
+
+    /// An entry of `ns` now expires at `at`: a listener whose wake-up is
+    /// later (or unset) wakes then instead. Called on every event and
+    /// whenever a packet moves an entry's timeout while listeners run.
+    fn ct_events_expiry(&mut self, ns: NsId, at: u64) {
+        let now = self.now;
+        if at <= now {
+            return;
+        }
+        for pid in self.listeners(ns) {
+            let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { continue };
+            if l.next_gc.is_none_or(|t| t <= now || at < t) {
+                l.next_gc = Some(at);
+                self.schedule(at, super::Event::Wake { pid });
             }
         }
     }
