@@ -689,6 +689,7 @@ impl Engine {
                 }
             }
             (Some(Process::Nc(_) | Process::Curl(_) | Process::HttpServer(_)), _) => self.app_signal(pid, sig),
+            (Some(Process::CtEvents(_)), _) => self.ct_events_signal(pid, sig),
             (None, _) => {}
         }
     }
