@@ -288,8 +288,9 @@ enum Track {
 }
 
 /// Runs the protocol tracker (`nf_conntrack_handle_packet`) on a packet of
-/// `c` in direction `dir`, updating state and timeout.
-fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
+/// `c` in direction `dir`, updating state and timeout; `be_liberal` is the
+/// namespace's `nf_conntrack_tcp_be_liberal`.
+fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64, be_liberal: bool) -> Track {
     match c.orig.proto {
         PROTO_ICMP => c.expires = now + ICMP_TIMEOUT,
         PROTO_UDP => {
@@ -321,7 +322,7 @@ fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
             }
             let Some(seg) = Segment::parse(l4) else { return Track::Invalid };
             let w = c.tcpw.get_or_insert_with(Box::default);
-            match tcp_in_window(w, old, dir, tcp_index(flags), &seg) {
+            match tcp_in_window(w, old, dir, tcp_index(flags), &seg, be_liberal) {
                 Window::Accept => {}
                 // Accepted and tracked, but state and timeout stay.
                 Window::Ignore => return Track::Ok,
@@ -476,9 +477,10 @@ fn tcp_sack(seg: &Segment<'_>, sack: &mut u32) {
 }
 
 /// `tcp_new` for a connection's first segment: a SYN starts the original
-/// direction's window; anything else (`nf_conntrack_tcp_loose` is 1) is
-/// picked up mid-stream with both directions liberal.
-fn tcp_new(c: &mut Conn, seg: &Segment<'_>) {
+/// direction's window; anything else is picked up mid-stream with both
+/// directions liberal if `loose` (`nf_conntrack_tcp_loose`), else refused
+/// (`false`: the packet is INVALID and no entry is made).
+fn tcp_new(c: &mut Conn, seg: &Segment<'_>, loose: bool) -> bool {
     let mut t = TcpTrack::default();
     let w = &mut t.seen[0];
     w.td_end = seg.end;
@@ -486,12 +488,15 @@ fn tcp_new(c: &mut Conn, seg: &Segment<'_>) {
     if seg.syn() && !seg.has_ack() {
         w.td_maxend = w.td_end;
         tcp_options(seg, w);
+    } else if !loose {
+        return false;
     } else {
         w.td_maxend = w.td_end.wrapping_add(w.td_maxwin);
         t.seen[0].flags = tcpf::SACK_PERM | tcpf::BE_LIBERAL;
         t.seen[1].flags = tcpf::SACK_PERM | tcpf::BE_LIBERAL;
     }
     c.tcpw = Some(Box::new(t));
+    true
 }
 
 /// `tcp_init_sender`: a SYN-ACK (or a SYN from the reply side) sets up its
@@ -526,11 +531,18 @@ fn max_ack_window(w: &TcpWindow) -> u32 {
 
 /// `tcp_in_window` (nf_conntrack_proto_tcp.c): checks the segment against
 /// the four bounds and updates both directions' window data.
-/// DIVERGENCE: `nf_conntrack_tcp_be_liberal` is always 0 and
-/// `nf_conntrack_tcp_loose` always 1 (their defaults; netsim's sysctl does
-/// not set them), and retransmissions are not counted (the kernel shortens
-/// the timeout after three).
-fn tcp_in_window(c: &mut TcpTrack, state: TcpState, dir: Dir, index: usize, seg: &Segment<'_>) -> Window {
+/// `be_liberal` (`nf_conntrack_tcp_be_liberal`) lets every segment through
+/// as a liberal direction's are.
+/// DIVERGENCE: retransmissions are not counted (the kernel shortens the
+/// timeout after three).
+fn tcp_in_window(
+    c: &mut TcpTrack,
+    state: TcpState,
+    dir: Dir,
+    index: usize,
+    seg: &Segment<'_>,
+    be_liberal: bool,
+) -> Window {
     let (d, r) = if dir == Dir::Orig { (0, 1) } else { (1, 0) };
     let mut seq = seg.seq;
     let mut end = seg.end;
@@ -577,7 +589,7 @@ fn tcp_in_window(c: &mut TcpTrack, state: TcpState, dir: Dir, index: usize, seg:
         end = seq;
     }
     // nf_tcp_log_invalid: a liberal direction accepts, without updates.
-    let liberal = c.seen[d].flags & tcpf::BE_LIBERAL != 0;
+    let liberal = be_liberal || c.seen[d].flags & tcpf::BE_LIBERAL != 0;
     let verdict = |v: Window| if liberal { Window::Accept } else { v };
     let (snd, rcv) = (c.seen[d], c.seen[r]);
     if !before(seq, snd.td_maxend.wrapping_add(1)) {
@@ -776,6 +788,7 @@ impl Engine {
         }
         loop {
             let table = &mut self.world.ns_mut(ns).ct;
+            let (loose, liberal) = (table.tcp.loose != 0, table.tcp.be_liberal != 0);
             match table.find(&t, now) {
                 Some((id, dir)) => {
                     let Some(c) = table.get_mut(id) else { return };
@@ -786,7 +799,7 @@ impl Engine {
                         Dir::Orig if seen => CtInfo::Established,
                         Dir::Orig => CtInfo::New,
                     };
-                    match track(c, dir, l4, now) {
+                    match track(c, dir, l4, now, liberal) {
                         Track::Ok => {}
                         Track::Invalid => {
                             table.stats.invalid += 1;
@@ -848,9 +861,12 @@ impl Engine {
                             table.stats.invalid += 1;
                             return;
                         };
-                        tcp_new(&mut c, &seg);
+                        if !tcp_new(&mut c, &seg, loose) {
+                            table.stats.invalid += 1;
+                            return;
+                        }
                     }
-                    if !matches!(track(&mut c, Dir::Orig, l4, now), Track::Ok) {
+                    if !matches!(track(&mut c, Dir::Orig, l4, now, liberal), Track::Ok) {
                         table.stats.invalid += 1;
                         return;
                     }
@@ -1383,13 +1399,13 @@ mod tests {
         let mut c = Conn::new(t, t.invert().expect("tcp"), 0);
         // SYN with wscale 7, SYN-ACK with wscale 7, ACK.
         let syn = tcp(1000, 0, 2, 64240, &[2, 4, 5, 180, 4, 2, 3, 3, 7], 0);
-        tcp_new(&mut c, &Segment::parse(&syn).expect("syn"));
-        assert!(matches!(track(&mut c, Dir::Orig, &syn, 0), Track::Ok));
+        assert!(tcp_new(&mut c, &Segment::parse(&syn).expect("syn"), true));
+        assert!(matches!(track(&mut c, Dir::Orig, &syn, 0, false), Track::Ok));
         let synack = tcp(5000, 1001, 18, 65160, &[2, 4, 5, 180, 4, 2, 3, 3, 7], 0);
-        assert!(matches!(track(&mut c, Dir::Reply, &synack, 0), Track::Ok));
+        assert!(matches!(track(&mut c, Dir::Reply, &synack, 0, false), Track::Ok));
         c.status |= status::SEEN_REPLY;
         let ack = tcp(1001, 5001, 16, 502, &[], 0);
-        assert!(matches!(track(&mut c, Dir::Orig, &ack, 0), Track::Ok));
+        assert!(matches!(track(&mut c, Dir::Orig, &ack, 0, false), Track::Ok));
         assert_eq!(c.tcp, TcpState::Established);
         c
     }
@@ -1405,25 +1421,27 @@ mod tests {
         assert_eq!((w(&c).seen[0].td_scale, w(&c).seen[1].td_scale), (7, 7));
         // 100 kB in flight from the client: within 65160 << 7.
         let data = tcp(1001, 5001, 24, 502, &[], 100_000);
-        assert!(matches!(track(&mut c, Dir::Orig, &data, 0), Track::Ok));
+        assert!(matches!(track(&mut c, Dir::Orig, &data, 0, false), Track::Ok));
         assert_eq!(w(&c).seen[0].td_end, 101_001);
         assert!(w(&c).seen[0].flags & tcpf::DATA_UNACKNOWLEDGED != 0);
         // Far beyond the server's window: INVALID, nothing changes.
         let before = c.clone();
         let far = tcp(1001 + 50_000_000, 5001, 24, 502, &[], 10);
-        assert!(matches!(track(&mut c, Dir::Orig, &far, 0), Track::Invalid));
+        assert!(matches!(track(&mut c, Dir::Orig, &far, 0, false), Track::Invalid));
+        // nf_conntrack_tcp_be_liberal=1 lets it through.
+        assert!(matches!(track(&mut c.clone(), Dir::Orig, &far, 0, true), Track::Ok));
         // The server acknowledges bytes the client never sent: INVALID.
         let bad_ack = tcp(5001, 200_000, 16, 509, &[], 0);
-        assert!(matches!(track(&mut c, Dir::Reply, &bad_ack, 0), Track::Invalid));
+        assert!(matches!(track(&mut c, Dir::Reply, &bad_ack, 0, false), Track::Invalid));
         assert_eq!(c, before);
         // The server acknowledges everything: the data flag clears.
         let ack = tcp(5001, 101_001, 16, 509, &[], 0);
-        assert!(matches!(track(&mut c, Dir::Reply, &ack, 0), Track::Ok));
+        assert!(matches!(track(&mut c, Dir::Reply, &ack, 0, false), Track::Ok));
         assert!(w(&c).seen[0].flags & tcpf::DATA_UNACKNOWLEDGED == 0);
         // A FIN far below what the server has acknowledged: ignored (let
         // through, state kept).
         let old_fin = tcp(1001u32.wrapping_sub(70_000_000), 5001, 17, 502, &[], 0);
-        assert!(matches!(track(&mut c, Dir::Orig, &old_fin, 0), Track::Ok));
+        assert!(matches!(track(&mut c, Dir::Orig, &old_fin, 0, false), Track::Ok));
         assert_eq!(c.tcp, TcpState::Established);
     }
 
@@ -1440,14 +1458,15 @@ mod tests {
         };
         let mut c = Conn::new(t, t.invert().expect("tcp"), 0);
         let ack = tcp(7, 9, 16, 100, &[], 0);
-        tcp_new(&mut c, &Segment::parse(&ack).expect("ack"));
-        assert!(matches!(track(&mut c, Dir::Orig, &ack, 0), Track::Ok));
+        assert!(!tcp_new(&mut c.clone(), &Segment::parse(&ack).expect("ack"), false), "tcp_loose=0: no pickup");
+        assert!(tcp_new(&mut c, &Segment::parse(&ack).expect("ack"), true));
+        assert!(matches!(track(&mut c, Dir::Orig, &ack, 0, false), Track::Ok));
         assert_eq!(c.tcp, TcpState::Established);
         assert_eq!(c.expires, TcpState::UNACK_TIMEOUT, "no reply yet: the short timeout");
         let wild = tcp(3_000_000_000, 9, 16, 100, &[], 10);
-        assert!(matches!(track(&mut c, Dir::Orig, &wild, 0), Track::Ok));
+        assert!(matches!(track(&mut c, Dir::Orig, &wild, 0, false), Track::Ok));
         let reply = tcp(123_456, 3_000_000_010, 16, 100, &[], 0);
-        assert!(matches!(track(&mut c, Dir::Reply, &reply, 0), Track::Ok));
+        assert!(matches!(track(&mut c, Dir::Reply, &reply, 0, false), Track::Ok));
     }
 
     // Proves the TCP table walks a normal open and close, marks an RST

@@ -339,6 +339,24 @@ pub struct ConnTable {
     pub listeners: u32,
     /// The counters `conntrack -S` prints.
     pub stats: CtStats,
+    /// This namespace's `net.netfilter.nf_conntrack_tcp_*` switches.
+    pub tcp: TcpSysctl,
+}
+
+/// `struct nf_tcp_net`'s switches: per namespace, each new namespace
+/// starting from the defaults (not copied from the host's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpSysctl {
+    /// `nf_conntrack_tcp_loose`: pick up connections seen mid-stream.
+    pub loose: u8,
+    /// `nf_conntrack_tcp_be_liberal`: out-of-window segments are not INVALID.
+    pub be_liberal: u8,
+}
+
+impl Default for TcpSysctl {
+    fn default() -> Self {
+        TcpSysctl { loose: 1, be_liberal: 0 }
+    }
 }
 
 /// `struct ip_conntrack_stat` counters netsim keeps (the others stay 0:
