@@ -96,7 +96,8 @@ ip netns exec b nft list table ip nat\nkill %1\n"
 #[test]
 fn unmodelled_forms_are_refused() {
     assert!(refused("nft add table ip6 t\n").contains("family ip6"));
-    assert!(refused("nft add table ip t\nnft add chain ip t c\nnft add rule ip t c notrack\n").contains("notrack"));
+    assert!(refused("nft add table ip t\nnft add chain ip t c\nnft add rule ip t c limit rate over 1/second\n")
+        .contains("limit rate over"));
     assert!(refused("nft add table ip t\nnft add map ip t m '{ type ipv4_addr : verdict; }'\n").contains("named maps"));
     let e = refused("iptables -A INPUT -p tcp -m multiport --dports 1,2 -j ACCEPT\nnft list ruleset\n");
     assert!(e.contains("rule 1 of chain INPUT (-m multiport)"), "{e}");

@@ -191,7 +191,7 @@ proptest! {
         let mut t = eng.now;
         for (mac, port, dt) in arrivals {
             t += dt * 1_000_000;
-            eng.schedule(t, Event::Rx { link: ports[port], frame: frame(mac), ct: None });
+            eng.schedule(t, Event::Rx { link: ports[port], frame: frame(mac), ct: sim::engine::conntrack::SkbCt::None });
             eng.run_until(t);
             model.insert([0x02, 0xaa, 0, 0, 0, mac], (ports[port], t));
         }

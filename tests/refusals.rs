@@ -27,6 +27,13 @@ fn unknown_command_inside_netns_exec_and_sudo_is_refused() {
 }
 
 #[test]
+fn sudo_options_are_refused_naming_the_option() {
+    // Every command runs as root: `sudo -u USER` cannot be honoured.
+    let (msg, _) = refuse("ip netns add a\nsudo -u nobody ping -c 1 10.0.0.1\n");
+    assert!(msg.starts_with("t.sh:2:6: sudo -u: sudo's options are not modelled"), "{msg}");
+}
+
+#[test]
 fn unsupported_syntax_names_the_construct() {
     // Command substitution is not in the subset; the error says so and where.
     let (msg, _) = refuse("ip link\nX=$(ip link)\n");

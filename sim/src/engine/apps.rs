@@ -1014,7 +1014,7 @@ const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
 
 /// (year, month 1-12, day, hh, mm, ss, weekday index from Thursday) of a
 /// Unix time (UTC).
-fn civil(secs: u64) -> (i64, u32, u32, u64, u64, u64, usize) {
+pub fn civil(secs: u64) -> (i64, u32, u32, u64, u64, u64, usize) {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Howard Hinnant's days-to-civil.

@@ -15,20 +15,61 @@
 //!   and every packet of the connection is rewritten (`nf_nat_manip_pkt`),
 //!   replies included; ICMP errors are translated inside and out.
 //!
-//! What it does not do: TCP window tracking (no packet becomes INVALID for
-//! being out of window), helpers and expectations, zones, fragments
+//! - Events (`nf_conntrack_ecache.c`, `ctnetlink_conntrack_event`): a
+//!   new entry reports `[NEW]` when it is confirmed; a packet that sets
+//!   SEEN_REPLY or ASSURED, changes the TCP state, or a CONNMARK that
+//!   changes the mark caches event bits on the entry, delivered as one
+//!   `[UPDATE]` when a packet of it next passes the confirm point; a
+//!   deleted, flushed, killed or expired entry reports `[DESTROY]`. The
+//!   listener is the [`CtEvents`] process (`conntrack -E`); while one runs
+//!   in a namespace, entries are collected at the moment they expire.
+//!
+//! - TCP window tracking (`tcp_in_window`): per direction the highest
+//!   sequence sent, the peer's window edge, the largest window and the
+//!   window scale from the SYNs; a segment over the upper bounds is
+//!   INVALID, one under the lower bounds is let through without updating
+//!   the state; a connection picked up mid-stream is liberal.
+//!
+//! What it does not do: the retransmission counter, the RST sequence
+//! checks of `nf_conntrack_tcp_packet` (an RST is taken as it comes if it
+//! is in the window), `nf_tcp_handle_invalid`, helpers and expectations, zones, fragments
 //! (reassembly), clash resolution between two unconfirmed entries.
 //! The hook order and the nat table walk are `engine::netfilter`'s.
 
 use super::Engine;
 use crate::model::conntrack::{
-    status, Conn, ConnId, Dir, TcpState, Tuple, GENERIC_TIMEOUT, ICMP_TIMEOUT, PROTO_ICMP, PROTO_TCP, PROTO_UDP,
-    UDP_STREAM_TIMEOUT, UDP_TIMEOUT,
+    ev, status, tcpf, Conn, ConnId, Dir, TcpState, TcpTrack, TcpWindow, Tuple, GENERIC_TIMEOUT, ICMP_TIMEOUT,
+    PROTO_ICMP, PROTO_TCP, PROTO_UDP, UDP_STREAM_TIMEOUT, UDP_TIMEOUT,
 };
 use crate::model::nf::rule::{NatFlags, NatRange};
 use crate::model::nf::Hook;
 use crate::model::NsId;
+use crate::render::conntrack::EventKind;
 use std::net::Ipv4Addr;
+
+/// A running `conntrack -E`: what it listens to and prints.
+#[derive(Debug)]
+pub struct CtEvents {
+    /// The namespace whose events it reads.
+    pub ns: NsId,
+    /// Entries it prints (tuple filters, `--mark`).
+    pub filter: crate::model::conntrack::CtFilter,
+    /// `-e`: which of NEW, UPDATE, DESTROY (all by default).
+    pub kinds: Vec<EventKind>,
+    /// `-o extended`.
+    pub extended: bool,
+    /// `-o timestamp`: each line starts with the wall-clock time of the
+    /// event (`[SECS.USECS]` and a tab).
+    pub timestamp: bool,
+    /// Events printed (the count in its closing line).
+    pub shown: u64,
+    /// When its expiry wake-up is set for, if one is.
+    pub next_gc: Option<u64>,
+    /// Exit status once stopped.
+    pub exit: Option<i32>,
+    /// Output sinks.
+    pub stdio: super::Stdio,
+}
 
 /// `enum ip_conntrack_info`: how a packet relates to its connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,15 +124,21 @@ pub enum SkbCt {
     None,
     /// Tracked.
     Tracked(CtRef, CtInfo),
+    /// Marked not to be tracked (`NOTRACK`, `CT --notrack`): the kernel's
+    /// `IP_CT_UNTRACKED`. Conntrack and NAT skip it; `--ctstate UNTRACKED`
+    /// matches it.
+    Untracked,
 }
 
 impl SkbCt {
-    /// What survives a loopback hop (`loopback_xmit` keeps `_nfct`; a
-    /// confirmed entry is all a packet can carry once past POSTROUTING).
-    pub fn carried(&self) -> Option<(ConnId, CtInfo)> {
+    /// What survives a loopback hop (`loopback_xmit` keeps `_nfct`: a
+    /// confirmed entry, all a packet can carry once past POSTROUTING, or
+    /// the untracked mark).
+    pub fn carried(&self) -> SkbCt {
         match self {
-            SkbCt::Tracked(CtRef::Confirmed(id), info) => Some((*id, *info)),
-            _ => None,
+            SkbCt::Tracked(CtRef::Confirmed(id), info) => SkbCt::Tracked(CtRef::Confirmed(*id), *info),
+            SkbCt::Untracked => SkbCt::Untracked,
+            _ => SkbCt::None,
         }
     }
 }
@@ -241,8 +288,9 @@ enum Track {
 }
 
 /// Runs the protocol tracker (`nf_conntrack_handle_packet`) on a packet of
-/// `c` in direction `dir`, updating state and timeout.
-fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
+/// `c` in direction `dir`, updating state and timeout; `be_liberal` is the
+/// namespace's `nf_conntrack_tcp_be_liberal`.
+fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64, be_liberal: bool) -> Track {
     match c.orig.proto {
         PROTO_ICMP => c.expires = now + ICMP_TIMEOUT,
         PROTO_UDP => {
@@ -272,9 +320,17 @@ fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
             if new == TcpState::SynSent && dir == Dir::Orig && old >= TcpState::TimeWait && old != TcpState::SynSent2 {
                 return Track::Reopen;
             }
+            let Some(seg) = Segment::parse(l4) else { return Track::Invalid };
+            let w = c.tcpw.get_or_insert_with(Box::default);
+            match tcp_in_window(w, old, dir, tcp_index(flags), &seg, be_liberal) {
+                Window::Accept => {}
+                // Accepted and tracked, but state and timeout stay.
+                Window::Ignore => return Track::Ok,
+                Window::Invalid => return Track::Invalid,
+            }
             // "If only reply is a RST, we can consider ourselves not to have
             // an established connection": deleted at once.
-            if flags & 4 != 0 && dir == Dir::Reply && !c.has(status::SEEN_REPLY) {
+            if flags & 4 != 0 && !c.has(status::SEEN_REPLY) {
                 return Track::Kill;
             }
             if !c.has(status::ASSURED)
@@ -284,11 +340,322 @@ fn track(c: &mut Conn, dir: Dir, l4: &[u8], now: u64) -> Track {
                 c.status |= status::ASSURED;
             }
             c.tcp = new;
-            c.expires = now + new.timeout();
+            let w = c.tcpw.as_deref().copied().unwrap_or_default();
+            let unacked = (w.seen[0].flags | w.seen[1].flags) & tcpf::DATA_UNACKNOWLEDGED != 0;
+            // ESTABLISHED without a reply is a connection picked up
+            // mid-stream: it gets the short timeout too.
+            let picked_up = new == TcpState::Established && !c.has(status::SEEN_REPLY);
+            let timeout = if flags & 4 != 0 {
+                TcpState::Close.timeout()
+            } else if (unacked || w.last_win == 0 || picked_up) && new.timeout() > TcpState::UNACK_TIMEOUT {
+                TcpState::UNACK_TIMEOUT
+            } else {
+                new.timeout()
+            };
+            c.expires = now + timeout;
         }
         _ => c.expires = now + GENERIC_TIMEOUT,
     }
     Track::Ok
+}
+
+/// The fields of a TCP segment window tracking reads.
+struct Segment<'a> {
+    seq: u32,
+    ack: u32,
+    win: u16,
+    flags: u8,
+    /// `segment_seq_plus_len`: seq + payload + SYN + FIN.
+    end: u32,
+    /// The options between the fixed header and the data.
+    opts: &'a [u8],
+}
+
+impl<'a> Segment<'a> {
+    /// Reads a TCP segment (`l4` ends where the IP packet does); `None`
+    /// when the header is cut short (`tcp_error`: INVALID).
+    fn parse(l4: &'a [u8]) -> Option<Segment<'a>> {
+        let h = l4.get(..20)?;
+        let doff = usize::from(h[12] >> 4) * 4;
+        if doff < 20 || l4.len() < doff {
+            return None;
+        }
+        let seq = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
+        let flags = h[13];
+        let payload = (l4.len() - doff) as u32;
+        let end =
+            seq.wrapping_add(payload).wrapping_add(u32::from(flags & 2 != 0)).wrapping_add(u32::from(flags & 1 != 0));
+        Some(Segment {
+            seq,
+            ack: u32::from_be_bytes([h[8], h[9], h[10], h[11]]),
+            win: u16::from_be_bytes([h[14], h[15]]),
+            flags,
+            end,
+            opts: &l4[20..doff],
+        })
+    }
+
+    fn syn(&self) -> bool {
+        self.flags & 2 != 0
+    }
+
+    fn rst(&self) -> bool {
+        self.flags & 4 != 0
+    }
+
+    fn has_ack(&self) -> bool {
+        self.flags & 16 != 0
+    }
+
+    /// The options as (kind, body) pairs, as the kernel's simplified
+    /// parser walks them (stops at EOL or a malformed option).
+    fn options(&self) -> Vec<(u8, &'a [u8])> {
+        let mut v = Vec::new();
+        let o = self.opts;
+        let mut i = 0;
+        while i < o.len() {
+            match o[i] {
+                0 => break,
+                1 => i += 1,
+                kind => {
+                    let Some(&size) = o.get(i + 1) else { break };
+                    let size = usize::from(size);
+                    if size < 2 || i + size > o.len() {
+                        break;
+                    }
+                    v.push((kind, &o[i + 2..i + size]));
+                    i += size;
+                }
+            }
+        }
+        v
+    }
+}
+
+/// `before(a, b)` in sequence space.
+fn before(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+/// `after(a, b)` in sequence space.
+fn after(a: u32, b: u32) -> bool {
+    before(b, a)
+}
+
+/// `tcp_options`: window scale and SACK-permitted from a SYN.
+fn tcp_options(seg: &Segment<'_>, w: &mut TcpWindow) {
+    if seg.opts.is_empty() {
+        return;
+    }
+    w.td_scale = 0;
+    w.flags &= tcpf::BE_LIBERAL;
+    for (kind, body) in seg.options() {
+        match (kind, body.len()) {
+            (4, 0) => w.flags |= tcpf::SACK_PERM,
+            (3, 1) => {
+                w.td_scale = body[0].min(14);
+                w.flags |= tcpf::WINDOW_SCALE;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `tcp_sack`: the highest right edge of the SACK blocks, if above `sack`.
+fn tcp_sack(seg: &Segment<'_>, sack: &mut u32) {
+    for (kind, body) in seg.options() {
+        if kind == 5 && body.len() >= 8 && body.len().is_multiple_of(8) {
+            for b in body.chunks(8) {
+                let right = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+                if after(right, *sack) {
+                    *sack = right;
+                }
+            }
+            return;
+        }
+    }
+}
+
+/// `tcp_new` for a connection's first segment: a SYN starts the original
+/// direction's window; anything else is picked up mid-stream with both
+/// directions liberal if `loose` (`nf_conntrack_tcp_loose`), else refused
+/// (`false`: the packet is INVALID and no entry is made).
+fn tcp_new(c: &mut Conn, seg: &Segment<'_>, loose: bool) -> bool {
+    let mut t = TcpTrack::default();
+    let w = &mut t.seen[0];
+    w.td_end = seg.end;
+    w.td_maxwin = u32::from(seg.win).max(1);
+    if seg.syn() && !seg.has_ack() {
+        w.td_maxend = w.td_end;
+        tcp_options(seg, w);
+    } else if !loose {
+        return false;
+    } else {
+        w.td_maxend = w.td_end.wrapping_add(w.td_maxwin);
+        t.seen[0].flags = tcpf::SACK_PERM | tcpf::BE_LIBERAL;
+        t.seen[1].flags = tcpf::SACK_PERM | tcpf::BE_LIBERAL;
+    }
+    c.tcpw = Some(Box::new(t));
+    true
+}
+
+/// `tcp_init_sender`: a SYN-ACK (or a SYN from the reply side) sets up its
+/// direction; window scaling needs both sides' option.
+fn tcp_init_sender(c: &mut TcpTrack, d: usize, seg: &Segment<'_>) {
+    let w = &mut c.seen[d];
+    w.td_end = seg.end;
+    w.td_maxend = seg.end;
+    w.td_maxwin = u32::from(seg.win).max(1);
+    tcp_options(seg, w);
+    let both = c.seen[0].flags & c.seen[1].flags & tcpf::WINDOW_SCALE != 0;
+    if d == 1 && !both {
+        c.seen[0].td_scale = 0;
+        c.seen[1].td_scale = 0;
+    }
+}
+
+/// What window tracking says about a segment (`enum nf_ct_tcp_action`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Window {
+    Accept,
+    /// Let through as part of the connection, nothing updated.
+    Ignore,
+    /// INVALID.
+    Invalid,
+}
+
+/// `MAXACKWINDOW`.
+fn max_ack_window(w: &TcpWindow) -> u32 {
+    w.td_maxwin.max(66000)
+}
+
+/// `tcp_in_window` (nf_conntrack_proto_tcp.c): checks the segment against
+/// the four bounds and updates both directions' window data.
+/// `be_liberal` (`nf_conntrack_tcp_be_liberal`) lets every segment through
+/// as a liberal direction's are.
+/// DIVERGENCE: retransmissions are not counted (the kernel shortens the
+/// timeout after three).
+fn tcp_in_window(
+    c: &mut TcpTrack,
+    state: TcpState,
+    dir: Dir,
+    index: usize,
+    seg: &Segment<'_>,
+    be_liberal: bool,
+) -> Window {
+    let (d, r) = if dir == Dir::Orig { (0, 1) } else { (1, 0) };
+    let mut seq = seg.seq;
+    let mut end = seg.end;
+    let mut ack = seg.ack;
+    let mut sack = ack;
+    let mut win = u32::from(seg.win);
+    if c.seen[r].flags & tcpf::SACK_PERM != 0 {
+        tcp_sack(seg, &mut sack);
+    }
+    if c.seen[d].td_maxwin == 0 {
+        if seg.syn() {
+            tcp_init_sender(c, d, seg);
+            if !seg.has_ack() {
+                return Window::Accept; // simultaneous open
+            }
+        } else {
+            // Mid-stream: the history is lost; use this segment.
+            let s = &mut c.seen[d];
+            s.td_end = end;
+            let swin = win << s.td_scale;
+            s.td_maxwin = swin.max(1);
+            s.td_maxend = end.wrapping_add(s.td_maxwin);
+            let rcv = &mut c.seen[r];
+            if rcv.td_maxwin == 0 {
+                rcv.td_end = sack;
+                rcv.td_maxend = sack;
+            } else if sack == rcv.td_end.wrapping_add(1) {
+                rcv.td_end = rcv.td_end.wrapping_add(1);
+            }
+        }
+    } else if seg.syn() && after(end, c.seen[d].td_end) && matches!(state, TcpState::SynSent | TcpState::SynRecv) {
+        tcp_init_sender(c, d, seg);
+        if dir == Dir::Reply && !seg.has_ack() {
+            return Window::Accept;
+        }
+    }
+    if !seg.has_ack() || (seg.rst() && ack == 0) {
+        ack = c.seen[r].td_end;
+        sack = ack;
+    }
+    if seg.rst() && seq == 0 && state == TcpState::SynSent {
+        // An RST answering a SYN.
+        seq = c.seen[d].td_end;
+        end = seq;
+    }
+    // nf_tcp_log_invalid: a liberal direction accepts, without updates.
+    let liberal = be_liberal || c.seen[d].flags & tcpf::BE_LIBERAL != 0;
+    let verdict = |v: Window| if liberal { Window::Accept } else { v };
+    let (snd, rcv) = (c.seen[d], c.seen[r]);
+    if !before(seq, snd.td_maxend.wrapping_add(1)) {
+        let overshot = end.wrapping_sub(snd.td_maxend).wrapping_add(1);
+        let ack_ok = after(sack, rcv.td_end.wrapping_sub(max_ack_window(&snd)).wrapping_sub(1));
+        let in_recv_win = rcv.td_maxwin != 0 && after(end, snd.td_end.wrapping_sub(rcv.td_maxwin).wrapping_sub(1));
+        if in_recv_win && ack_ok && overshot <= rcv.td_maxwin && before(sack, rcv.td_end.wrapping_add(1)) {
+            // More bytes than the window allowed: remember them, so the
+            // peer's ACK for them is not over the upper bound.
+            c.seen[d].td_end = end;
+            c.seen[d].flags |= tcpf::DATA_UNACKNOWLEDGED;
+            return verdict(Window::Ignore);
+        }
+        // SEQ over the upper bound (over the receiver's window).
+        return verdict(Window::Invalid);
+    }
+    if !before(sack, rcv.td_end.wrapping_add(1)) {
+        // ACK over the upper bound: acknowledges data not seen yet.
+        return verdict(Window::Invalid);
+    }
+    if !(rcv.td_maxwin == 0 || after(end, snd.td_end.wrapping_sub(rcv.td_maxwin).wrapping_sub(1))) {
+        // SEQ under the lower bound: already acknowledged data again.
+        return verdict(Window::Ignore);
+    }
+    if !after(sack, rcv.td_end.wrapping_sub(max_ack_window(&snd)).wrapping_sub(1)) {
+        // An ACK under the lower bound (overly delayed).
+        return verdict(Window::Ignore);
+    }
+    if !seg.syn() {
+        win <<= c.seen[d].td_scale;
+    }
+    let swin = win.wrapping_add(sack.wrapping_sub(ack));
+    let snd = &mut c.seen[d];
+    if snd.td_maxwin < swin {
+        snd.td_maxwin = swin;
+    }
+    if after(end, snd.td_end) {
+        snd.td_end = end;
+        snd.flags |= tcpf::DATA_UNACKNOWLEDGED;
+    }
+    if seg.has_ack() {
+        if snd.flags & tcpf::MAXACK_SET == 0 {
+            snd.td_maxack = ack;
+            snd.flags |= tcpf::MAXACK_SET;
+        } else if after(ack, snd.td_maxack) {
+            snd.td_maxack = ack;
+        }
+    }
+    let snd_maxend = snd.td_maxend;
+    let rcv = &mut c.seen[r];
+    if rcv.td_maxwin != 0 && after(end, snd_maxend) {
+        rcv.td_maxwin = rcv.td_maxwin.wrapping_add(end.wrapping_sub(snd_maxend));
+    }
+    if after(sack.wrapping_add(win), rcv.td_maxend.wrapping_sub(1)) {
+        rcv.td_maxend = sack.wrapping_add(win);
+        if win == 0 {
+            rcv.td_maxend = rcv.td_maxend.wrapping_add(1);
+        }
+    }
+    if ack == rcv.td_end {
+        rcv.flags &= !tcpf::DATA_UNACKNOWLEDGED;
+    }
+    if index == 3 {
+        c.last_win = seg.win;
+    }
+    Window::Accept
 }
 
 /// Adds the one's-complement difference of replacing `old` by `new` to the
@@ -381,7 +748,7 @@ impl Engine {
     /// The connection of the packet in the hooks, if any.
     pub fn skb_conn(&self, ns: NsId) -> Option<(&Conn, CtInfo)> {
         match &self.skb_ct {
-            SkbCt::None => None,
+            SkbCt::None | SkbCt::Untracked => None,
             SkbCt::Tracked(CtRef::Unconfirmed(c), info) => Some((c, *info)),
             SkbCt::Tracked(CtRef::Confirmed(id), info) => self.world.ns(ns).ct.get(*id).map(|c| (c, *info)),
         }
@@ -394,10 +761,15 @@ impl Engine {
         if self.skb_ct != SkbCt::None || !self.world.ns(ns).ct.enabled {
             return;
         }
-        let Some(t) = Tuple::of_packet(pkt) else { return };
+        let Some(t) = Tuple::of_packet(pkt) else {
+            self.world.ns_mut(ns).ct.stats.invalid += 1;
+            return;
+        };
         let now = self.now;
         let ihl = usize::from(pkt[0] & 0xf) * 4;
-        let l4 = &pkt[ihl..];
+        // The IP header's length, not the frame's (which may be padded).
+        let total = usize::from(u16::from_be_bytes([pkt[2], pkt[3]])).clamp(ihl.min(pkt.len()), pkt.len());
+        let l4 = pkt.get(ihl..total).unwrap_or_default();
         if t.proto == PROTO_ICMP && icmp_is_error(t.icmp_type()) {
             // icmp_error_message: the quoted datagram's connection.
             let found = l4
@@ -408,57 +780,94 @@ impl Engine {
             if let Some((id, dir)) = found {
                 let info = if dir == Dir::Reply { CtInfo::RelatedReply } else { CtInfo::Related };
                 self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
+            } else {
+                // An error type cannot open a connection.
+                self.world.ns_mut(ns).ct.stats.invalid += 1;
             }
             return;
         }
         loop {
             let table = &mut self.world.ns_mut(ns).ct;
+            let (loose, liberal) = (table.tcp.loose != 0, table.tcp.be_liberal != 0);
             match table.find(&t, now) {
                 Some((id, dir)) => {
                     let Some(c) = table.get_mut(id) else { return };
+                    let (old_status, old_tcp) = (c.status, c.tcp);
                     let seen = c.has(status::SEEN_REPLY);
                     let info = match dir {
                         Dir::Reply => CtInfo::EstablishedReply,
                         Dir::Orig if seen => CtInfo::Established,
                         Dir::Orig => CtInfo::New,
                     };
-                    match track(c, dir, l4, now) {
+                    match track(c, dir, l4, now, liberal) {
                         Track::Ok => {}
-                        Track::Invalid => return,
+                        Track::Invalid => {
+                            table.stats.invalid += 1;
+                            return;
+                        }
                         Track::Kill => {
                             // nf_ct_kill: gone from the table, but the packet
-                            // keeps it (its state and NAT still apply).
-                            if let Some(dead) = table.remove(id) {
+                            // keeps it (its state and NAT still apply). The
+                            // tracker set CLOSE before killing it.
+                            if let Some(mut dead) = table.remove(id) {
+                                dead.tcp = TcpState::Close;
+                                self.ct_report(ns, EventKind::Destroy, &dead, None);
                                 self.skb_ct = SkbCt::Tracked(CtRef::Unconfirmed(Box::new(dead)), info);
                             }
                             return;
                         }
                         Track::Reopen => {
-                            table.remove(id);
+                            if let Some(dead) = table.remove(id) {
+                                self.ct_report(ns, EventKind::Destroy, &dead, None);
+                            }
                             continue;
                         }
                     }
-                    if dir == Dir::Reply {
-                        if let Some(c) = table.get_mut(id) {
+                    let listened = table.listeners > 0;
+                    if let Some(c) = table.get_mut(id) {
+                        if dir == Dir::Reply {
                             c.status |= status::SEEN_REPLY;
+                        }
+                        let fresh = c.status & !old_status;
+                        if fresh & status::SEEN_REPLY != 0 {
+                            c.pending |= ev::REPLY;
+                        }
+                        if fresh & status::ASSURED != 0 {
+                            c.pending |= ev::ASSURED;
+                        }
+                        if c.tcp != old_tcp {
+                            c.pending |= ev::PROTOINFO;
+                        }
+                        // A timeout can shrink without an event (TCP's
+                        // unacknowledged-data cap).
+                        let at = c.expires;
+                        if listened {
+                            self.ct_events_expiry(ns, at);
                         }
                     }
                     self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
                 }
                 None => {
-                    let Some(reply) = t.invert() else { return };
-                    if t.proto == PROTO_ICMP && !Tuple::icmp_opens(t.icmp_type()) {
+                    let opens = t.invert().filter(|_| t.proto != PROTO_ICMP || Tuple::icmp_opens(t.icmp_type()));
+                    let Some(reply) = opens else {
+                        table.stats.invalid += 1;
                         return;
-                    }
+                    };
                     let mut c = Conn::new(t, reply, now);
                     if t.proto == PROTO_TCP {
                         let flags = l4.get(13).copied().unwrap_or(0);
-                        match tcp_transition(Dir::Orig, flags, TcpState::None) {
-                            To(_) => {}
-                            _ => return,
+                        let seg = Segment::parse(l4);
+                        let (To(_), Some(seg)) = (tcp_transition(Dir::Orig, flags, TcpState::None), seg) else {
+                            table.stats.invalid += 1;
+                            return;
+                        };
+                        if !tcp_new(&mut c, &seg, loose) {
+                            table.stats.invalid += 1;
+                            return;
                         }
                     }
-                    if !matches!(track(&mut c, Dir::Orig, l4, now), Track::Ok) {
+                    if !matches!(track(&mut c, Dir::Orig, l4, now, liberal), Track::Ok) {
+                        table.stats.invalid += 1;
                         return;
                     }
                     self.skb_ct = SkbCt::Tracked(CtRef::Unconfirmed(Box::new(c)), CtInfo::New);
@@ -471,6 +880,18 @@ impl Engine {
     /// `nf_conntrack_confirm`: a new connection whose first packet made it
     /// through enters the table.
     pub(super) fn ct_confirm(&mut self, ns: NsId) {
+        if let SkbCt::Tracked(CtRef::Confirmed(id), _) = self.skb_ct {
+            // nf_ct_deliver_cached_events.
+            let cached = self.world.ns_mut(ns).ct.get_mut(id).filter(|c| c.pending != 0).map(|c| {
+                let shown = c.clone();
+                c.pending = 0;
+                shown
+            });
+            if let Some(c) = cached {
+                self.ct_report(ns, EventKind::Update, &c, None);
+            }
+            return;
+        }
         let SkbCt::Tracked(CtRef::Unconfirmed(_), info) = &self.skb_ct else { return };
         let info = *info;
         if info.dir() != Dir::Orig {
@@ -482,7 +903,18 @@ impl Engine {
         let id = match table.find(&c.orig, now) {
             // Another packet of the same flow got there first.
             Some((id, _)) => id,
-            None => table.insert(*c, now),
+            None => {
+                let id = table.insert(*c, now);
+                let shown = table.get_mut(id).map(|c| {
+                    let shown = c.clone();
+                    c.pending = 0;
+                    shown
+                });
+                if let Some(shown) = shown {
+                    self.ct_report(ns, EventKind::New, &shown, None);
+                }
+                id
+            }
         };
         self.skb_ct = SkbCt::Tracked(CtRef::Confirmed(id), info);
     }
@@ -516,13 +948,18 @@ impl Engine {
                 f(&mut c, table);
                 table.replace(id, c);
             }
-            SkbCt::None => {}
+            SkbCt::None | SkbCt::Untracked => {}
         }
     }
 
     /// Sets the packet's connection's mark (`CONNMARK`).
     pub(super) fn set_ct_mark(&mut self, ns: NsId, mark: u32) {
-        self.with_conn(ns, |c, _| c.mark = mark);
+        self.with_conn(ns, |c, _| {
+            if c.mark != mark {
+                c.mark = mark;
+                c.pending |= ev::MARK;
+            }
+        });
     }
 
     /// `nf_nat_setup_info`: binds the connection for `manip` into `range`
@@ -595,6 +1032,151 @@ impl Engine {
         let sum = super::datapath::checksum(icmp);
         icmp[2..4].copy_from_slice(&sum.to_be_bytes());
         manip_pkt(pkt, &outer, manip);
+    }
+}
+
+impl Engine {
+    /// The netlink port id a tool's request carries (`[USERSPACE]
+    /// portid=`): the pid the next process would get.
+    pub fn ct_portid(&self) -> u32 {
+        self.next_pid
+    }
+
+    /// Reports an event about `c` in `ns` to every `conntrack -E` there
+    /// (`nf_conntrack_eventmask_report`). `portid` is set for changes a
+    /// tool asked for; then, as for a CONNMARK change, the mark is shown.
+    pub fn ct_report(&mut self, ns: NsId, kind: EventKind, c: &Conn, portid: Option<u32>) {
+        if !self.world.ns_alive(ns) || self.world.ns(ns).ct.listeners == 0 {
+            return;
+        }
+        let now = self.now;
+        let left = c.expires.saturating_sub(now) / crate::model::NS_PER_SEC;
+        // ctnetlink_dump_timeout skips a zero timeout on DESTROY only.
+        let secs = (kind != EventKind::Destroy || left > 0).then_some(left);
+        // ctnetlink's create and update report IPCT_MARK with the rest.
+        let show_mark = (portid.is_some() && kind != EventKind::Destroy) || c.pending & ev::MARK != 0;
+        if kind != EventKind::Destroy {
+            self.ct_events_expiry(ns, c.expires);
+        }
+        for pid in self.listeners(ns) {
+            let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { continue };
+            if !l.kinds.contains(&kind) || !l.filter.matches(c) {
+                continue;
+            }
+            let mut line = String::new();
+            if l.timestamp {
+                let t = super::proc::EPOCH_NS + now;
+                let ns = crate::model::NS_PER_SEC;
+                line.push_str(&format!("[{}.{:06}]\t", t / ns, t % ns / 1000));
+            }
+            crate::render::conntrack::event_line(&mut line, kind, c, secs, l.extended, show_mark, portid);
+            l.shown += 1;
+            let sink = l.stdio.out.clone();
+            self.write(&sink, &line);
+        }
+    }
+
+    /// An entry of `ns` now expires at `at`: a listener whose wake-up is
+    /// later (or unset) wakes then instead. Called on every event and
+    /// whenever a packet moves an entry's timeout while listeners run.
+    fn ct_events_expiry(&mut self, ns: NsId, at: u64) {
+        let now = self.now;
+        if at <= now {
+            return;
+        }
+        for pid in self.listeners(ns) {
+            let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { continue };
+            if l.next_gc.is_none_or(|t| t <= now || at < t) {
+                l.next_gc = Some(at);
+                self.schedule(at, super::Event::Wake { pid });
+            }
+        }
+    }
+
+    /// The running `conntrack -E` processes of `ns`.
+    fn listeners(&self, ns: NsId) -> Vec<super::proc::Pid> {
+        self.procs
+            .iter()
+            .filter(|(_, p)| matches!(p, super::proc::Process::CtEvents(l) if l.ns == ns && l.exit.is_none()))
+            .map(|(pid, _)| *pid)
+            .collect()
+    }
+
+    /// Starts listening: counts the listener and sets its first expiry
+    /// wake-up.
+    pub(super) fn ct_events_start(&mut self, pid: super::proc::Pid) {
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get(&pid) else { return };
+        let ns = l.ns;
+        let now = self.now;
+        let t = &mut self.world.ns_mut(ns).ct;
+        // Entries that expired before it started were collected unseen.
+        t.expire(now);
+        t.listeners += 1;
+        self.ct_events_arm(pid);
+    }
+
+    /// Sets the listener's wake-up for the next entry to expire.
+    fn ct_events_arm(&mut self, pid: super::proc::Pid) {
+        let now = self.now;
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get(&pid) else { return };
+        if !self.world.ns_alive(l.ns) {
+            return;
+        }
+        let next = self.world.ns(l.ns).ct.iter().map(|(_, c)| c.expires).filter(|&t| t > now).min();
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { return };
+        l.next_gc = next;
+        if let Some(t) = next {
+            self.schedule(t, super::Event::Wake { pid });
+        }
+    }
+
+    /// The listener's wake-up: entries that have expired are collected and
+    /// reported (`gc_worker`, which the kernel runs on its own schedule).
+    pub(super) fn ct_events_wake(&mut self, pid: super::proc::Pid) {
+        let now = self.now;
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get(&pid) else { return };
+        if l.exit.is_some() || l.next_gc.is_none_or(|t| t > now) {
+            return;
+        }
+        let ns = l.ns;
+        // DIVERGENCE: `ip netns del` ends the namespace here even while a
+        // listener runs in it (the kernel keeps it while a process uses
+        // it): the listener hears nothing more.
+        if !self.world.ns_alive(ns) {
+            return;
+        }
+        // DIVERGENCE: the kernel reports an expired entry when its gc
+        // worker or a dump or lookup next meets it, which is some time
+        // after the moment it expires; netsim reports it at that moment.
+        let dead: Vec<ConnId> =
+            self.world.ns(ns).ct.iter().filter(|(_, c)| c.expires <= now).map(|(id, _)| id).collect();
+        for id in dead {
+            if let Some(c) = self.world.ns_mut(ns).ct.remove(id) {
+                self.ct_report(ns, EventKind::Destroy, &c, None);
+            }
+        }
+        self.ct_events_arm(pid);
+    }
+
+    /// Stops a listener: SIGINT and SIGTERM make conntrack print how many
+    /// events it showed (on stderr) and exit 0; SIGKILL ends it silently.
+    pub fn ct_events_signal(&mut self, pid: super::proc::Pid, sig: &str) {
+        let Some(super::proc::Process::CtEvents(l)) = self.procs.get_mut(&pid) else { return };
+        if l.exit.is_some() {
+            return;
+        }
+        let ns = l.ns;
+        let err = l.stdio.err.clone();
+        let text = format!("conntrack v1.4.7 (conntrack-tools): {} flow events have been shown.\n", l.shown);
+        let quiet = sig == "KILL";
+        l.exit = Some(if quiet { 137 } else { 0 });
+        if self.world.ns_alive(ns) {
+            let t = &mut self.world.ns_mut(ns).ct;
+            t.listeners = t.listeners.saturating_sub(1);
+        }
+        if !quiet {
+            self.write(&err, &text);
+        }
     }
 }
 
@@ -784,6 +1366,107 @@ mod tests {
                 assert_eq!(checksum(&reply[..20]), 0);
             }
         }
+    }
+
+    /// A TCP segment (L4 bytes only) with `opts` (padded to words) and
+    /// `data` bytes of payload.
+    fn tcp(seq: u32, ack: u32, flags: u8, win: u16, opts: &[u8], data: usize) -> Vec<u8> {
+        let mut o = opts.to_vec();
+        while !o.len().is_multiple_of(4) {
+            o.push(1);
+        }
+        let mut l4 = vec![0u8; 20];
+        l4[0..2].copy_from_slice(&40000u16.to_be_bytes());
+        l4[2..4].copy_from_slice(&80u16.to_be_bytes());
+        l4[4..8].copy_from_slice(&seq.to_be_bytes());
+        l4[8..12].copy_from_slice(&ack.to_be_bytes());
+        l4[12] = ((20 + o.len()) / 4) as u8 * 16;
+        l4[13] = flags;
+        l4[14..16].copy_from_slice(&win.to_be_bytes());
+        l4.extend_from_slice(&o);
+        l4.extend(std::iter::repeat_n(0u8, data));
+        l4
+    }
+
+    fn opened() -> Conn {
+        let t = Tuple {
+            src: Ipv4Addr::new(10, 0, 0, 1),
+            dst: Ipv4Addr::new(10, 0, 0, 2),
+            proto: PROTO_TCP,
+            sport: 40000,
+            dport: 80,
+        };
+        let mut c = Conn::new(t, t.invert().expect("tcp"), 0);
+        // SYN with wscale 7, SYN-ACK with wscale 7, ACK.
+        let syn = tcp(1000, 0, 2, 64240, &[2, 4, 5, 180, 4, 2, 3, 3, 7], 0);
+        assert!(tcp_new(&mut c, &Segment::parse(&syn).expect("syn"), true));
+        assert!(matches!(track(&mut c, Dir::Orig, &syn, 0, false), Track::Ok));
+        let synack = tcp(5000, 1001, 18, 65160, &[2, 4, 5, 180, 4, 2, 3, 3, 7], 0);
+        assert!(matches!(track(&mut c, Dir::Reply, &synack, 0, false), Track::Ok));
+        c.status |= status::SEEN_REPLY;
+        let ack = tcp(1001, 5001, 16, 502, &[], 0);
+        assert!(matches!(track(&mut c, Dir::Orig, &ack, 0, false), Track::Ok));
+        assert_eq!(c.tcp, TcpState::Established);
+        c
+    }
+
+    // Proves window tracking follows a handshake with window scaling (the
+    // scaled window admits a 100 kB burst), marks a segment beyond the
+    // receiver's window and an ACK for data never sent INVALID without
+    // touching the state, and lets an old retransmission through unchanged.
+    #[test]
+    fn tcp_window_bounds() {
+        let mut c = opened();
+        let w = |c: &Conn| c.tcpw.as_deref().copied().unwrap_or_default();
+        assert_eq!((w(&c).seen[0].td_scale, w(&c).seen[1].td_scale), (7, 7));
+        // 100 kB in flight from the client: within 65160 << 7.
+        let data = tcp(1001, 5001, 24, 502, &[], 100_000);
+        assert!(matches!(track(&mut c, Dir::Orig, &data, 0, false), Track::Ok));
+        assert_eq!(w(&c).seen[0].td_end, 101_001);
+        assert!(w(&c).seen[0].flags & tcpf::DATA_UNACKNOWLEDGED != 0);
+        // Far beyond the server's window: INVALID, nothing changes.
+        let before = c.clone();
+        let far = tcp(1001 + 50_000_000, 5001, 24, 502, &[], 10);
+        assert!(matches!(track(&mut c, Dir::Orig, &far, 0, false), Track::Invalid));
+        // nf_conntrack_tcp_be_liberal=1 lets it through.
+        assert!(matches!(track(&mut c.clone(), Dir::Orig, &far, 0, true), Track::Ok));
+        // The server acknowledges bytes the client never sent: INVALID.
+        let bad_ack = tcp(5001, 200_000, 16, 509, &[], 0);
+        assert!(matches!(track(&mut c, Dir::Reply, &bad_ack, 0, false), Track::Invalid));
+        assert_eq!(c, before);
+        // The server acknowledges everything: the data flag clears.
+        let ack = tcp(5001, 101_001, 16, 509, &[], 0);
+        assert!(matches!(track(&mut c, Dir::Reply, &ack, 0, false), Track::Ok));
+        assert!(w(&c).seen[0].flags & tcpf::DATA_UNACKNOWLEDGED == 0);
+        // A FIN far below what the server has acknowledged: ignored (let
+        // through, state kept).
+        let old_fin = tcp(1001u32.wrapping_sub(70_000_000), 5001, 17, 502, &[], 0);
+        assert!(matches!(track(&mut c, Dir::Orig, &old_fin, 0, false), Track::Ok));
+        assert_eq!(c.tcp, TcpState::Established);
+    }
+
+    // Proves a connection picked up mid-stream (no SYN seen) is liberal:
+    // wild sequence numbers pass in both directions.
+    #[test]
+    fn tcp_pickup_is_liberal() {
+        let t = Tuple {
+            src: Ipv4Addr::new(10, 0, 0, 1),
+            dst: Ipv4Addr::new(10, 0, 0, 2),
+            proto: PROTO_TCP,
+            sport: 40000,
+            dport: 80,
+        };
+        let mut c = Conn::new(t, t.invert().expect("tcp"), 0);
+        let ack = tcp(7, 9, 16, 100, &[], 0);
+        assert!(!tcp_new(&mut c.clone(), &Segment::parse(&ack).expect("ack"), false), "tcp_loose=0: no pickup");
+        assert!(tcp_new(&mut c, &Segment::parse(&ack).expect("ack"), true));
+        assert!(matches!(track(&mut c, Dir::Orig, &ack, 0, false), Track::Ok));
+        assert_eq!(c.tcp, TcpState::Established);
+        assert_eq!(c.expires, TcpState::UNACK_TIMEOUT, "no reply yet: the short timeout");
+        let wild = tcp(3_000_000_000, 9, 16, 100, &[], 10);
+        assert!(matches!(track(&mut c, Dir::Orig, &wild, 0, false), Track::Ok));
+        let reply = tcp(123_456, 3_000_000_010, 16, 100, &[], 0);
+        assert!(matches!(track(&mut c, Dir::Reply, &reply, 0, false), Track::Ok));
     }
 
     // Proves the TCP table walks a normal open and close, marks an RST

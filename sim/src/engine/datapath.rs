@@ -8,11 +8,11 @@
 //! Local TCP and UDP go to [`super::socket`]. Not modelled yet:
 //! fragmentation, IP options.
 
-use super::conntrack::{CtInfo, CtRef, SkbCt};
-use super::netfilter::{NfCtx, NfVerdict};
+use super::conntrack::{CtInfo, SkbCt};
+use super::netfilter::{NfCtx, NfVerdict, SkOwner};
 use super::{Engine, Event, HOP_NS};
 use crate::model::addr::AddrScope;
-use crate::model::conntrack::{ConnId, Dir};
+use crate::model::conntrack::Dir;
 use crate::model::nf::Hook;
 use crate::model::route::RouteType;
 use crate::model::{FdbEntry, FdbFlags, LinkId, LinkKind, MacAddr, NsId, PortState};
@@ -182,9 +182,17 @@ impl Engine {
         if self.taps.is_empty() {
             return;
         }
-        let pids: Vec<_> = self.taps.iter().filter(|(l, _)| *l == link).map(|(_, p)| *p).collect();
-        for pid in pids {
-            self.capture(pid, frame);
+        // By index, without collecting the pids: a capture that reaches its
+        // `-c` count removes its own tap while we walk the list.
+        let mut i = 0;
+        while let Some(&tap) = self.taps.get(i) {
+            if tap.0 == link {
+                self.capture(tap.1, frame);
+                if self.taps.get(i) != Some(&tap) {
+                    continue;
+                }
+            }
+            i += 1;
         }
     }
 
@@ -217,7 +225,7 @@ impl Engine {
                     self.trace.push(&self.world, self.now, Some(link), TraceKind::VethXmit { peer });
                     self.trace.sent(peer, &frame);
                 }
-                self.schedule(self.now + HOP_NS, Event::Rx { link: peer, frame, ct: None });
+                self.schedule(self.now + HOP_NS, Event::Rx { link: peer, frame, ct: SkbCt::None });
             }
             LinkKind::Loopback => {
                 let st = &mut self.world.link_mut(link).stats;
@@ -240,17 +248,14 @@ impl Engine {
 
     /// A frame arrives at a device (`veth_xmit` → `__dev_forward_skb` on the
     /// peer, then `__netif_receive_skb`).
-    pub(super) fn rx(&mut self, link: LinkId, frame: Vec<u8>, ct: Option<(ConnId, CtInfo)>) {
+    pub(super) fn rx(&mut self, link: LinkId, frame: Vec<u8>, ct: SkbCt) {
         if !self.world.link_alive(link) {
             return;
         }
         if self.trace.enabled {
             self.trace.arrived(link, &frame);
         }
-        self.skb_ct = match ct {
-            Some((id, info)) => SkbCt::Tracked(CtRef::Confirmed(id), info),
-            None => SkbCt::None,
-        };
+        self.skb_ct = ct;
         // DIVERGENCE: the kernel keeps skb->mark across loopback; netsim
         // starts every received packet with mark 0 (a veth hop clears it).
         self.skb_mark = 0;
@@ -575,8 +580,8 @@ impl Engine {
     /// `br_flood`: a copy to every eligible port in `port_list` order.
     fn br_flood(&mut self, br: LinkId, ingress: Option<LinkId>, frame: &[u8], brnf: bool) {
         let unknown_unicast = !eth_dst(frame).is_multicast();
-        let ports = self.world.link(br).bridge().map(|b| b.ports.clone()).unwrap_or_default();
         if self.trace.enabled {
+            let ports = self.world.link(br).bridge().map(|b| b.ports.clone()).unwrap_or_default();
             let dst = eth_dst(frame);
             let why = if dst.is_broadcast() {
                 FloodWhy::Broadcast
@@ -595,7 +600,12 @@ impl Engine {
                 .collect();
             self.trace.push(&self.world, self.now, Some(br), TraceKind::Flood { bridge: br, why, ports: to });
         }
-        for p in ports {
+        // By index rather than over a copy of the port list: forwarding a
+        // copy never adds or removes a bridge port.
+        let port = |e: &Self, i: usize| e.world.link(br).bridge().and_then(|b| b.ports.get(i).copied());
+        let mut i = 0;
+        while let Some(p) = port(self, i) {
+            i += 1;
             let flood_ok = !unknown_unicast || self.world.link(p).port.as_ref().is_some_and(|x| x.flood);
             if flood_ok && self.br_should_deliver(p, ingress) {
                 self.br_forward(br, ingress, p, frame.to_vec(), brnf);
@@ -1278,6 +1288,7 @@ impl Engine {
             let id = self.ip_ident();
             let out = ipv4_packet(ip.dst, ip.src, IPPROTO_ICMP, 64, id, false, &reply);
             let prev = self.trace.cur;
+            self.out_kernel = true;
             self.ip_output_local(ns, out, None);
             self.trace.restore(prev);
         }
@@ -1331,12 +1342,12 @@ impl Engine {
                 let related = if info.dir() == Dir::Orig { CtInfo::RelatedReply } else { CtInfo::Related };
                 SkbCt::Tracked(r.clone(), related)
             }
-            SkbCt::None => SkbCt::None,
+            SkbCt::None | SkbCt::Untracked => SkbCt::None,
         };
         let saved = std::mem::replace(&mut self.skb_ct, attached);
         let mark = std::mem::take(&mut self.skb_mark);
         let prev = self.trace.cur;
-        self.ip_output_ct(ns, out, None);
+        self.ip_output_ct(ns, out, None, SkOwner::Kernel);
         self.trace.restore(prev);
         self.skb_ct = saved;
         self.skb_mark = mark;
@@ -1349,7 +1360,10 @@ impl Engine {
         // (this one may be its answer) keeps its own.
         let saved = std::mem::take(&mut self.skb_ct);
         let mark = std::mem::take(&mut self.skb_mark);
-        let sent = self.ip_output_ct(ns, pkt, oif);
+        // A process's socket (netsim's processes run as root), or the
+        // kernel's own for its echo replies and resets.
+        let sk = if std::mem::take(&mut self.out_kernel) { SkOwner::Kernel } else { SkOwner::User { uid: 0, gid: 0 } };
+        let sent = self.ip_output_ct(ns, pkt, oif, sk);
         self.skb_ct = saved;
         self.skb_mark = mark;
         sent
@@ -1358,7 +1372,7 @@ impl Engine {
     /// [`Engine::ip_output_local`] for the packet whose connection is in
     /// `skb_ct`: OUTPUT (where DNAT may change the destination and the
     /// route with it, `ip_route_me_harder`), POSTROUTING, transmit.
-    fn ip_output_ct(&mut self, ns: NsId, mut pkt: Vec<u8>, oif: Option<LinkId>) -> bool {
+    fn ip_output_ct(&mut self, ns: NsId, mut pkt: Vec<u8>, oif: Option<LinkId>, sk: SkOwner) -> bool {
         let Some(mut ip) = Ipv4View::parse(&pkt) else {
             return false;
         };
@@ -1406,7 +1420,7 @@ impl Engine {
         };
         let mut out = out_of(&self.world, &res.route);
         if let Some(dev) = out {
-            let o = NfCtx { out_dev: out, ..NfCtx::at(Hook::Output) };
+            let o = NfCtx { out_dev: out, sk, ..NfCtx::at(Hook::Output) };
             if !self.nf_pass(dev, &o, &mut pkt) {
                 return true;
             }
@@ -1426,6 +1440,7 @@ impl Engine {
             let post = NfCtx {
                 out_dev: out,
                 nexthop: Some(res.route.gateway.unwrap_or(ip.dst)),
+                sk,
                 ..NfCtx::at(Hook::Postrouting)
             };
             if !self.nf_pass(out.unwrap_or(dev), &post, &mut pkt) {

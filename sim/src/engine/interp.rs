@@ -93,6 +93,15 @@ pub fn check(script: &Script, file: &str) -> Result<(), RunError> {
             };
             let span = sc.words[i].span;
             if w == "sudo" {
+                if let Some(Some(opt)) = words.get(i + 1).filter(|o| o.as_deref().is_some_and(|o| o.starts_with('-'))) {
+                    return Err(RunError {
+                        file: file.into(),
+                        line: sc.words[i + 1].span.line,
+                        col: sc.words[i + 1].span.col,
+                        command: format!("sudo {opt}"),
+                        message: "sudo's options are not modelled: netsim runs every command as root (uid 0, gid 0); write `sudo CMD` or just `CMD`".into(),
+                    });
+                }
                 i += 1;
                 continue;
             }
@@ -680,6 +689,7 @@ impl Engine {
                 }
             }
             (Some(Process::Nc(_) | Process::Curl(_) | Process::HttpServer(_)), _) => self.app_signal(pid, sig),
+            (Some(Process::CtEvents(_)), _) => self.ct_events_signal(pid, sig),
             (None, _) => {}
         }
     }

@@ -58,8 +58,9 @@ pub enum Event {
         link: LinkId,
         /// The Ethernet frame.
         frame: Vec<u8>,
-        /// The connection it keeps across loopback (a veth hop scrubs it).
-        ct: Option<(crate::model::conntrack::ConnId, conntrack::CtInfo)>,
+        /// The connection (or untracked mark) it keeps across loopback (a
+        /// veth hop scrubs it).
+        ct: conntrack::SkbCt,
     },
     /// A neighbour entry's timer fires.
     NeighTimer {
@@ -194,6 +195,9 @@ pub struct Engine {
     /// Each namespace's and hook's interleaved netfilter steps (iptables,
     /// iptables-legacy, nft chains) with the ruleset generation they are for.
     pub(crate) nf_steps: BTreeMap<(NsId, crate::model::nf::Hook), (u64, Vec<netfilter::Step>)>,
+    /// The next `ip_output_local` packet is the kernel's own (echo reply,
+    /// RST for a closed port): its socket has no file (`-m owner`).
+    pub(crate) out_kernel: bool,
     /// The kernel log (`printk` ring buffer) `dmesg` reads: when (ns of
     /// virtual time) and the line (`LOG` target lines only).
     pub kmsg: Vec<(u64, String)>,
@@ -234,6 +238,7 @@ impl Engine {
             skb_ct: conntrack::SkbCt::None,
             skb_mark: 0,
             nf_steps: BTreeMap::new(),
+            out_kernel: false,
             kmsg: Vec::new(),
             brdnat: BTreeMap::new(),
             brdnat_next: 1,

@@ -13,13 +13,17 @@
 //! its connection's; `-m mark`/`-m connmark` read them.
 //!
 //! Stateful matches keep their state in the rule: `-m limit` (nft_limit's
-//! token bucket, since iptables-nft hands the kernel an nft `limit`) and
+//! token bucket, since iptables-nft hands the kernel an nft `limit`),
 //! `-m statistic` (nft `numgen inc` for nth mode, `meta random` for random
-//! mode, drawn from the engine's generator).
+//! mode, drawn from the engine's generator) and `-m connlimit`
+//! (nf_conncount's lists); `-m recent` and `-m hashlimit` keep theirs in the
+//! namespace's [`Ruleset`], shared by name. `-m owner` reads the socket the
+//! datapath names in [`NfCtx::sk`]. NOTRACK and `CT --notrack` mark the
+//! packet untracked (`SkbCt::Untracked`); NETMAP binds like the other NAT
+//! targets.
 //!
 //! `LOG` writes `nf_log_syslog`'s line (see `engine::nf_log`) to the
-//! kernel log `dmesg` reads. Not here: `LOG --log-uid` (refused when the
-//! rule is added, see [`unsupported`]). The hook placement (which device is
+//! kernel log `dmesg` reads. The hook placement (which device is
 //! `-i`/`-o`, br_netfilter's bridged pass) is the datapath's.
 
 use super::conntrack::{CtInfo, Manip, Range};
@@ -27,8 +31,8 @@ use super::rng::Rng;
 use super::Engine;
 use crate::model::conntrack::{status, Conn};
 use crate::model::nf::rule::{
-    AddrMask, ConnmarkOp, ConntrackMatch, CtStates, Inv, Match, PortRange, RecentEntry, RecentMatch, RecentOp,
-    RecentTable, Rule, Target, REJECT_TYPES,
+    AddrMask, ConnmarkOp, ConntrackMatch, CtStates, HashlimitEntry, HashlimitMatch, HashlimitTable, Inv, Match,
+    OwnerMatch, PortRange, RecentEntry, RecentMatch, RecentOp, RecentTable, Rule, Target, REJECT_TYPES,
 };
 use crate::model::nf::{Hook, Policy, Ruleset, TableName};
 use crate::model::route::RouteType;
@@ -57,6 +61,28 @@ pub struct NfCtx {
     pub dst_mac: Option<MacAddr>,
     /// The route's next hop at POSTROUTING (`rt_nexthop`, for MASQUERADE).
     pub nexthop: Option<Ipv4Addr>,
+    /// The local socket of a locally generated packet (`skb->sk`, for
+    /// `-m owner`): none for received and forwarded packets.
+    pub sk: SkOwner,
+}
+
+/// The socket behind a packet as xt_owner sees it (`skb_to_full_sk`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SkOwner {
+    /// No socket: a received or forwarded packet.
+    #[default]
+    None,
+    /// A kernel socket without a file: the per-namespace ICMP and TCP
+    /// control sockets that send echo replies, ICMP errors and the RST
+    /// answering a closed port (`--socket-exists` matches, uid/gid do not).
+    Kernel,
+    /// A process's socket: the credentials of the file it was opened with.
+    User {
+        /// fsuid.
+        uid: u32,
+        /// fsgid.
+        gid: u32,
+    },
 }
 
 impl NfCtx {
@@ -71,6 +97,7 @@ impl NfCtx {
             src_mac: None,
             dst_mac: None,
             nexthop: None,
+            sk: SkOwner::None,
         }
     }
 
@@ -180,11 +207,6 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
     for t in rs.tables.values() {
         let chains = t.builtins.iter().map(|b| &b.chain).chain(t.user.values());
         for rule in chains.flat_map(|c| c.rules.iter()) {
-            if let Some(Target::Log { flags, .. }) = &rule.target {
-                if flags & 8 != 0 {
-                    return Some("LOG --log-uid (the socket owner is not known at the hooks)".into());
-                }
-            }
             // TCPMSS on packets that may not be SYNs would add an MSS
             // option to them (tcpmss_mangle_packet); netsim only rewrites
             // an existing one.
@@ -194,6 +216,17 @@ pub fn unsupported(rs: &Ruleset) -> Option<String> {
                 .any(|m| matches!(m, Match::Tcp(t) if t.flags.as_ref().is_some_and(|f| !f.inv && f.val.1 & 0x02 != 0)));
             if matches!(rule.target, Some(Target::Tcpmss(_))) && !syn_only {
                 return Some("TCPMSS without a SYN match (--syn or --tcp-flags ... SYN)".into());
+            }
+            if let Some(Target::Ct(ct)) = &rule.target {
+                if ct.flags & 1 == 0 && !ct.helper.is_empty() {
+                    return Some(format!(
+                        "CT --helper {} (netsim has no conntrack helpers: no expectations, no helper= on the connection)",
+                        ct.helper
+                    ));
+                }
+                if ct.zone != 0 || ct.flags & 6 != 0 {
+                    return Some("CT --zone/--zone-orig/--zone-reply (conntrack zones are not modelled)".into());
+                }
             }
         }
     }
@@ -232,6 +265,9 @@ struct Env<'a> {
     src_mac: Option<MacAddr>,
     dst_mac: Option<MacAddr>,
     ct: Option<(&'a Conn, CtInfo)>,
+    /// The packet was marked untracked (`NOTRACK`, `CT --notrack`).
+    untracked: bool,
+    sk: SkOwner,
     now: u64,
 }
 
@@ -280,6 +316,7 @@ fn rule_matches(
     marks: &Marks,
     fx: &mut Fx<'_>,
     recent: &mut RecentLists,
+    hashlimit: &mut HashlimitTables,
 ) -> bool {
     if !addr_ok(&r.src, p.src) || !addr_ok(&r.dst, p.dst) {
         return false;
@@ -349,7 +386,7 @@ fn rule_matches(
             };
             within(&r.src, p.src) && within(&r.dst, p.dst)
         }
-        Match::State(st) => inv(st.inv, ct_state_bits(e.ct) & st.val.0 != 0),
+        Match::State(st) => inv(st.inv, ct_state_bits(e) & st.val.0 != 0),
         Match::Conntrack(c) => conntrack_ok(c, e),
         Match::Connmark(m) => e.ct.is_some() && inv(m.inv, marks.ct & m.mask == m.mark),
         Match::Limit(l) => limit_ok(l, e.now),
@@ -368,7 +405,244 @@ fn rule_matches(
         }
         Match::Pkttype(pt) => inv(pt.inv, pkt_type(e) == pt.val),
         Match::Rpfilter(f) => inv(*f & 8 != 0, rpfilter_ok(*f, p, e)),
+        Match::Owner(o) => owner_ok(o, e.sk),
+        Match::Hashlimit(h) => hashlimit_ok(h, p, e.now, hashlimit),
+        Match::Connlimit(c) => connlimit_ok(c, p, e),
     })
+}
+
+/// `owner_mt`: without a socket only an all-inverted rule matches; a
+/// kernel socket (no file) matches `--socket-exists` but no uid or gid;
+/// else the file's fsuid/fsgid against the ranges.
+// DIVERGENCE: netsim's processes all run as root (uid 0, gid 0, no
+// supplementary groups but 0): `sudo -u`/`runuser` are not modelled.
+fn owner_ok(o: &OwnerMatch, sk: SkOwner) -> bool {
+    let (uid, gid) = match sk {
+        SkOwner::None => return (o.flags ^ o.invert) == 0,
+        _ if o.flags & o.invert & OwnerMatch::SOCKET != 0 => return false,
+        SkOwner::Kernel => return ((o.flags ^ o.invert) & (OwnerMatch::UID | OwnerMatch::GID)) == 0,
+        SkOwner::User { uid, gid } => (uid, gid),
+    };
+    if o.flags & OwnerMatch::UID != 0 {
+        let hit = o.uid.0 <= uid && uid <= o.uid.1;
+        if hit == (o.invert & OwnerMatch::UID != 0) {
+            return false;
+        }
+    }
+    if o.flags & OwnerMatch::GID != 0 {
+        // The supplementary groups (root's: gid 0 only) add nothing here.
+        let hit = o.gid.0 <= gid && gid <= o.gid.1;
+        if hit == (o.invert & OwnerMatch::GID != 0) {
+            return false;
+        }
+    }
+    true
+}
+
+/// `connlimit_mt` with `nf_conncount_count`: the packet's connection (its
+/// original tuple; the packet's own tuple without one) joins the rule's
+/// list for the masked source (destination) address unless it is there;
+/// at most once a jiffy the list is first cleared of connections that are
+/// gone from the table or closed (TCP TIME_WAIT, CLOSE). The match is the
+/// list's length against the limit.
+// DIVERGENCE: the kernel keeps an entry it cannot find yet for a jiffy or
+// two when another CPU added it (it may be unconfirmed); netsim has one
+// CPU and drops it at once.
+fn connlimit_ok(c: &mut crate::model::nf::rule::ConnlimitMatch, p: &Pkt<'_>, e: &Env<'_>) -> bool {
+    use crate::model::conntrack::{TcpState, Tuple};
+    let tuple = match e.ct {
+        Some((conn, _)) => conn.orig,
+        None => match Tuple::of_packet(p.ip) {
+            Some(t) => t,
+            None => return false,
+        },
+    };
+    let addr = if c.daddr { p.dst } else { p.src };
+    let key = if c.mask == 0 { 0 } else { u32::from(addr) & (u32::MAX << (32 - u32::from(c.mask.min(32)))) };
+    let now = e.now / (crate::model::NS_PER_SEC / HZ);
+    let table = &e.world.ns(e.ns).ct;
+    let list = c.lists.0.entry(key).or_default();
+    let mut present = false;
+    if list.last_gc != Some(now) {
+        list.conns.retain(|(t, _)| match table.find(t, e.now).and_then(|(id, _)| table.get(id)) {
+            None => {
+                // Not confirmed (yet): the packet's own stays.
+                present |= *t == tuple;
+                *t == tuple
+            }
+            Some(found) => {
+                if *t == tuple {
+                    present = true;
+                    true
+                } else {
+                    !matches!(found.tcp, TcpState::TimeWait | TcpState::Close)
+                }
+            }
+        });
+    }
+    if !present {
+        list.conns.push((tuple, now));
+        list.last_gc = Some(now);
+    }
+    let n = list.conns.len() as u64;
+    if c.above {
+        n > u64::from(c.limit)
+    } else {
+        n <= u64::from(c.limit)
+    }
+}
+
+/// What `LOG --log-uid` finds behind the packet (`nf_log_dump_sk_uid_gid`):
+/// a process's socket, unless the packet is a SYN-ACK (sent on behalf of
+/// a request sock, which is not a full socket).
+fn log_uid(sk: SkOwner, p: &Pkt<'_>) -> Option<(u32, u32)> {
+    let SkOwner::User { uid, gid } = sk else { return None };
+    let syn_ack = p.proto == 6 && p.l4.get(13).is_some_and(|f| f & 0x12 == 0x12);
+    (!syn_ack).then_some((uid, gid))
+}
+
+/// The namespace's `-m hashlimit` tables.
+type HashlimitTables = BTreeMap<String, HashlimitTable>;
+
+/// xt_hashlimit's `CREDITS_PER_JIFFY` (revision 2+) at HZ 250: the largest
+/// power of two with `cpj * HZ * 86400` below 2^64.
+const HL_CPJ: u64 = 1 << 39;
+/// `CREDITS_PER_JIFFY_BYTES` at HZ 250 (power of two below 2^32 / HZ).
+const HL_CPJ_BYTES: u64 = 1 << 24;
+
+/// xt_hashlimit's `user2credits` (revision 3, HZ 250): the average in
+/// 10^-6 s to credits, `user * (HZ * cpj / 10^6)`, wrapping as u64.
+pub fn hashlimit_user2credits(user: u64) -> u64 {
+    user.wrapping_mul(HZ * HL_CPJ / crate::model::nf::rule::HASHLIMIT_SCALE)
+}
+
+/// xt_hashlimit's `user2credits_byte` (its argument is a u32).
+pub fn hashlimit_user2credits_byte(user: u64) -> u64 {
+    (u64::from(user as u32) * HZ * HL_CPJ_BYTES) >> 32 & 0xffff_ffff
+}
+
+/// `hashlimit_mt_common`: the packet's bucket in the table the rule names
+/// (made with this rule's settings by the first packet; entries idle past
+/// `--hashlimit-htable-expire` are gone once a garbage collection has run,
+/// every `gcinterval` ms), refilled by the jiffies since its last packet,
+/// then charged one packet (or its 16-byte chunks in byte mode). In
+/// rate-match mode, packets (bytes) are counted per window of `interval`
+/// seconds instead: under while the window holds at most rate + burst and
+/// the previous window did not go over the rate.
+// DIVERGENCE: the kernel makes the table (and starts its collection
+// timer) when the rule is added; netsim at the first packet, so the
+// collection runs fall at other moments.
+fn hashlimit_ok(m: &HashlimitMatch, p: &Pkt<'_>, now_ns: u64, tables: &mut HashlimitTables) -> bool {
+    let now = now_ns / (crate::model::NS_PER_SEC / HZ);
+    let ms = |v: u32| u64::from(v).div_ceil(1000 / HZ);
+    if !tables.contains_key(&m.name) {
+        tables.insert(m.name.clone(), HashlimitTable { cfg: m.clone(), entries: BTreeMap::new(), created: now });
+    }
+    let Some(t) = tables.get_mut(&m.name) else { return false };
+    let cfg = &t.cfg;
+    let maskl = |a: Ipv4Addr, l: u32| if l == 0 { 0 } else { u32::from(a) & (u32::MAX << (32 - l.min(32))) };
+    let ports = match p.proto {
+        6 | 17 | 33 | 50 | 132 | 136 => p.l4.get(..4),
+        51 => p.l4.get(4..8),
+        _ => Some(&[0u8; 4][..]),
+    };
+    let Some(pt) = ports else { return false };
+    let key = (
+        if cfg.mode & HashlimitMatch::SIP != 0 { maskl(p.src, cfg.srcmask) } else { 0 },
+        if cfg.mode & HashlimitMatch::DIP != 0 { maskl(p.dst, cfg.dstmask) } else { 0 },
+        if cfg.mode & HashlimitMatch::SPT != 0 { u16::from_be_bytes([pt[0], pt[1]]) } else { 0 },
+        if cfg.mode & HashlimitMatch::DPT != 0 { u16::from_be_bytes([pt[2], pt[3]]) } else { 0 },
+    );
+    let bytes = cfg.mode & HashlimitMatch::BYTES != 0;
+    // htable_gc: a run at created + k * gcinterval frees what expired.
+    let gc = ms(cfg.gc_interval).max(1);
+    let last_gc = t.created + (now.saturating_sub(t.created) / gc) * gc;
+    if t.entries.get(&key).is_some_and(|e| e.expires <= last_gc) {
+        t.entries.remove(&key);
+    }
+    let expires = now + ms(cfg.expire);
+    let rate_match = cfg.mode & HashlimitMatch::RATE_MATCH != 0;
+    let dh = match t.entries.get_mut(&key) {
+        Some(dh) => {
+            dh.expires = expires;
+            // rateinfo_recalc.
+            let delta = now.wrapping_sub(dh.prev);
+            if delta != 0 && rate_match {
+                // A window closes after `interval` seconds: the next one
+                // is refused whole when this one went over the rate.
+                let interval = dh.interval * HZ;
+                if delta >= interval {
+                    dh.prev = now;
+                    dh.prev_window = dh.current_rate.wrapping_mul(interval) > delta.wrapping_mul(dh.rate);
+                    dh.current_rate = 0;
+                }
+            } else if delta != 0 {
+                dh.prev = now;
+                let cap = if bytes {
+                    dh.credit = dh.credit.wrapping_add(HL_CPJ_BYTES.wrapping_mul(delta));
+                    HL_CPJ_BYTES * HZ
+                } else {
+                    dh.credit = dh.credit.wrapping_add(delta.wrapping_mul(HL_CPJ));
+                    dh.credit_cap
+                };
+                dh.credit = dh.credit.min(cap);
+            }
+            dh
+        }
+        None => {
+            // rateinfo_init.
+            let mut e = HashlimitEntry {
+                expires,
+                prev: now,
+                credit: 0,
+                credit_cap: 0,
+                cost: 0,
+                current_rate: 0,
+                rate: 0,
+                burst: 0,
+                interval: u64::from(cfg.interval),
+                prev_window: false,
+            };
+            if rate_match && bytes {
+                // user2rate_bytes.
+                let r = u64::from(u32::MAX).checked_div(u64::from(cfg.avg as u32)).unwrap_or(u64::from(u32::MAX));
+                e.rate = r.wrapping_sub(1) << 4;
+                e.burst = if cfg.burst != 0 { cfg.burst.wrapping_mul(e.rate) } else { e.rate };
+            } else if rate_match {
+                // user2rate.
+                e.rate = crate::model::nf::rule::HASHLIMIT_SCALE.checked_div(cfg.avg).unwrap_or(0);
+                e.burst = cfg.burst.wrapping_add(e.rate);
+            } else if bytes {
+                (e.credit, e.cost, e.credit_cap) = (HL_CPJ_BYTES * HZ, hashlimit_user2credits_byte(cfg.avg), cfg.burst);
+            } else {
+                e.credit = hashlimit_user2credits(cfg.avg.wrapping_mul(cfg.burst));
+                (e.cost, e.credit_cap) = (hashlimit_user2credits(cfg.avg), e.credit);
+            }
+            t.entries.entry(key).or_insert(e)
+        }
+    };
+    if m.mode & HashlimitMatch::RATE_MATCH != 0 {
+        dh.current_rate = dh.current_rate.wrapping_add(if m.mode & HashlimitMatch::BYTES != 0 { p.len } else { 1 });
+        let under = !dh.prev_window && dh.current_rate <= dh.burst;
+        return under != (m.mode & HashlimitMatch::INVERT != 0);
+    }
+    let cost = if m.mode & HashlimitMatch::BYTES != 0 {
+        // hashlimit_byte_cost: 16-byte chunks, capped at a second's credit;
+        // an empty bucket is refilled while refills (the burst) last.
+        let tmp = ((p.len >> 4) + 1).wrapping_mul(dh.cost).min(HL_CPJ_BYTES * HZ);
+        if dh.credit < tmp && dh.credit_cap != 0 {
+            dh.credit_cap -= 1;
+            dh.credit = HL_CPJ_BYTES * HZ;
+        }
+        tmp
+    } else {
+        dh.cost
+    };
+    let under = dh.credit >= cost;
+    if under {
+        dh.credit -= cost;
+    }
+    under != (m.mode & HashlimitMatch::INVERT != 0)
 }
 
 /// `-m limit` as the kernel runs what iptables-nft gives it: nft_limit's
@@ -406,10 +680,12 @@ fn statistic_ok(st: &mut crate::model::nf::rule::StatisticMatch, rng: &mut Rng) 
     inv(st.inv, hit)
 }
 
-/// The `state`/`conntrack --ctstate` bits of a packet: INVALID without a
-/// connection, plus SNAT/DNAT for a NATed one.
-fn ct_state_bits(ct: Option<(&Conn, CtInfo)>) -> u8 {
-    match ct {
+/// The `state`/`conntrack --ctstate` bits of a packet: UNTRACKED for a
+/// packet marked so, INVALID without a connection, plus SNAT/DNAT for a
+/// NATed one.
+fn ct_state_bits(e: &Env<'_>) -> u8 {
+    match e.ct {
+        None if e.untracked => CtStates::UNTRACKED,
         None => CtStates::INVALID,
         Some((c, info)) => {
             let mut b = info.state_bit();
@@ -460,7 +736,7 @@ fn pkt_type(e: &Env<'_>) -> u8 {
 /// only `--ctstate INVALID` can.
 fn conntrack_ok(m: &ConntrackMatch, e: &Env<'_>) -> bool {
     if let Some(st) = &m.state {
-        if !inv(st.inv, ct_state_bits(e.ct) & st.val.0 != 0) {
+        if !inv(st.inv, ct_state_bits(e) & st.val.0 != 0) {
             return false;
         }
     }
@@ -507,6 +783,8 @@ struct Fx<'a> {
     log: Vec<String>,
     /// TCPMSS targets met, in order: `Some(mss)` or `None` for clamping.
     mss: Vec<Option<u16>>,
+    /// `NOTRACK` or `CT --notrack` matched.
+    notrack: bool,
 }
 
 /// The namespace's `-m recent` lists.
@@ -643,7 +921,7 @@ fn walk(
     marks: &mut Marks,
     fx: &mut Fx<'_>,
 ) -> Option<End> {
-    let Ruleset { tables, recent } = rs;
+    let Ruleset { tables, recent, hashlimit } = rs;
     let t = tables.get_mut(&table)?;
     let bi = t.builtins.iter().position(|b| b.hook == hook)?;
     let mut stack: Vec<(At, usize)> = Vec::new();
@@ -689,7 +967,7 @@ fn walk(
             }
         }
         let rule = &mut chain.rules[i];
-        if !rule_matches(rule, p, e, marks, fx, &mut recent.0) {
+        if !rule_matches(rule, p, e, marks, fx, &mut recent.0, &mut hashlimit.0) {
             i += 1;
             continue;
         }
@@ -729,6 +1007,20 @@ fn walk(
             }
             // Checksums in netsim are always complete: nothing to fill.
             Some(Target::Checksum) => Act::Next,
+            // xt_ct: `--notrack` marks the packet untracked (IP_CT_UNTRACKED)
+            // unless it has a connection already; conntrack and NAT then
+            // leave it alone. A CT template (event masks; zones and helpers
+            // are refused) changes nothing netsim shows.
+            // DIVERGENCE: `--ctevents`/`--expevents` masks are not applied
+            // to conntrack event reports.
+            Some(Target::Notrack) => {
+                fx.notrack = true;
+                Act::Next
+            }
+            Some(Target::Ct(ct)) => {
+                fx.notrack |= ct.flags & 1 != 0;
+                Act::Next
+            }
             // Applied to the packet once the walk is over (nf_walk).
             Some(Target::Tcpmss(mss)) => {
                 fx.mss.push(*mss);
@@ -752,13 +1044,18 @@ fn walk(
                     phys_out: e.phys_out,
                     macs: e.src_mac.zip(e.dst_mac),
                     mark: marks.nf,
+                    uid: log_uid(e.sk, p),
                 };
                 fx.log.push(super::nf_log::log_line(prefix.as_deref().unwrap_or(""), *flags, &c, p.ip));
                 Act::Next
             }
-            Some(t @ (Target::Masquerade { .. } | Target::Snat(..) | Target::Dnat(..) | Target::Redirect { .. })) => {
-                Act::Nat(t.clone())
-            }
+            Some(
+                t @ (Target::Masquerade { .. }
+                | Target::Snat(..)
+                | Target::Dnat(..)
+                | Target::Redirect { .. }
+                | Target::Netmap(_)),
+            ) => Act::Nat(t.clone()),
         };
         match step {
             Act::Next => i += 1,
@@ -1012,6 +1309,7 @@ impl Engine {
         let mut marks = before;
         let log;
         let mss;
+        let notrack;
         let end = {
             let w = &self.world;
             let name = |l: Option<LinkId>| l.filter(|l| w.link_alive(*l)).map(|l| w.link(l).name.as_str());
@@ -1025,14 +1323,20 @@ impl Engine {
                 src_mac: ctx.src_mac,
                 dst_mac: ctx.dst_mac,
                 ct,
+                untracked: matches!(self.skb_ct, super::conntrack::SkbCt::Untracked),
+                sk: ctx.sk,
                 now: self.now,
             };
-            let mut fx = Fx { rng: &mut rng, log: Vec::new(), mss: Vec::new() };
+            let mut fx = Fx { rng: &mut rng, log: Vec::new(), mss: Vec::new(), notrack: false };
             let end = walk(rs, table, ctx.hook, &p, &env, &mut marks, &mut fx);
             log = fx.log;
             mss = fx.mss;
+            notrack = fx.notrack;
             end
         };
+        if notrack && self.skb_ct == super::conntrack::SkbCt::None {
+            self.skb_ct = super::conntrack::SkbCt::Untracked;
+        }
         for m in mss {
             self.tcpmss(ns, ctx, pkt, m);
         }
@@ -1203,6 +1507,18 @@ impl Engine {
                 let src = self.world.inet_select_addr(ns, out, nh, AddrScope::Global).ok_or(())?;
                 Range { addr: Some((src, src)), ports: ports(p), random: flags.random || flags.random_fully }
             }
+            // netmap_tg4: the network part from --to, the host part from the
+            // packet's destination (PREROUTING, OUTPUT) or source.
+            Target::Netmap(to) => {
+                let Some((c, _)) = self.skb_conn(ns) else { return Ok(None) };
+                let mask = u32::from(to.mask);
+                let old = match ctx.hook {
+                    Hook::Prerouting | Hook::Output => c.orig.dst,
+                    _ => c.orig.src,
+                };
+                let ip = Ipv4Addr::from((u32::from(old) & !mask) | (u32::from(to.addr) & mask));
+                Range { addr: Some((ip, ip)), ports: None, random: false }
+            }
             Target::Redirect { ports: p, random } => {
                 let dst = match ctx.in_dev {
                     Some(dev) => self.world.link(dev).addrs.first().map(|a| a.addr).ok_or(())?,
@@ -1277,6 +1593,8 @@ mod tests {
             src_mac: None,
             dst_mac: None,
             ct: None,
+            untracked: false,
+            sk: SkOwner::None,
             now,
         };
         let m = |op, seconds, hit_count| RecentMatch {
@@ -1309,5 +1627,67 @@ mod tests {
         assert!(!recent_ok(&window, &p, &env(3 * S), &mut lists));
         assert!(recent_ok(&m(RecentOp::Remove, 0, 0), &p, &env(3 * S), &mut lists));
         assert!(!recent_ok(&m(RecentOp::Check, 0, 0), &p, &env(3 * S), &mut lists));
+    }
+
+    // Proves xt_owner's three cases: no socket (only an all-inverted rule
+    // matches), a kernel socket without a file (--socket-exists only), a
+    // root process's socket.
+    #[test]
+    fn owner_cases() {
+        let o = |flags, invert| OwnerMatch { flags, invert, uid: (0, 0), gid: (0, 10) };
+        let (uid, sock, gid) = (OwnerMatch::UID, OwnerMatch::SOCKET, OwnerMatch::GID);
+        let root = SkOwner::User { uid: 0, gid: 0 };
+        assert!(!owner_ok(&o(uid, 0), SkOwner::None));
+        assert!(owner_ok(&o(uid, uid), SkOwner::None));
+        assert!(owner_ok(&o(sock, 0), SkOwner::Kernel));
+        assert!(!owner_ok(&o(sock | uid, 0), SkOwner::Kernel));
+        assert!(!owner_ok(&o(sock, sock), root));
+        assert!(owner_ok(&o(uid | gid, 0), root));
+        assert!(!owner_ok(&o(uid, uid), root));
+        assert!(!owner_ok(&OwnerMatch { flags: uid, invert: 0, uid: (1, 10), gid: (0, 0) }, root));
+    }
+
+    // Proves the hashlimit bucket: burst packets pass, then one per 1/rate
+    // (in jiffies at HZ 250), per source with --hashlimit-mode srcip.
+    #[test]
+    fn hashlimit_bucket_per_source() {
+        let m = HashlimitMatch {
+            name: "x".into(),
+            mode: HashlimitMatch::SIP,
+            avg: crate::model::nf::rule::HASHLIMIT_SCALE,
+            burst: 3,
+            size: 0,
+            max: 0,
+            gc_interval: 1000,
+            expire: 10_000,
+            srcmask: 32,
+            dstmask: 32,
+            interval: 0,
+        };
+        let mut tables = HashlimitTables::new();
+        let pkt = |src: [u8; 4]| {
+            let mut v = vec![0x45u8, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0];
+            v.extend_from_slice(&src);
+            v.extend_from_slice(&[10, 0, 0, 2, 8, 0, 0, 0, 0, 0, 0, 0]);
+            v
+        };
+        let mut run = |src: [u8; 4], t: u64| {
+            let b = pkt(src);
+            let p = Pkt {
+                ip: &b,
+                src: Ipv4Addr::from(src),
+                dst: Ipv4Addr::new(10, 0, 0, 2),
+                proto: 1,
+                frag_off: 0,
+                l4: &b[20..],
+                len: 28,
+            };
+            hashlimit_ok(&m, &p, t, &mut tables)
+        };
+        let ms = S / 1000;
+        let a = [10, 0, 0, 1];
+        let got: Vec<bool> = (0..6).map(|i| run(a, i * 300 * ms)).collect();
+        assert_eq!(got, [true, true, true, false, true, false]);
+        assert!(run([10, 0, 0, 3], 1600 * ms), "another source has its own bucket");
     }
 }

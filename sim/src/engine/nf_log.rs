@@ -6,8 +6,11 @@
 //! quoted packet of an error; other protocols as `PROTO=N`) and `MARK=`.
 //! Every field is followed by a space, so lines end with one.
 //!
-//! What it does not do: `--log-uid` (the socket's owner is not known at the
-//! hooks; refused when the rule is added), AH/ESP/SCTP/IGMP headers (printed
+//! `--log-uid` prints `UID= GID=` for a packet from a process's full socket
+//! (`nf_log_dump_sk_uid_gid`: not for the kernel's own sockets, forwarded
+//! packets or a SYN-ACK, whose socket is a request sock).
+//!
+//! What it does not do: AH/ESP/SCTP/IGMP headers (printed
 //! as `PROTO=N`, where the kernel decodes SPI and ports), VLAN tags with
 //! `--log-macdecode`.
 
@@ -22,6 +25,8 @@ pub const LOG_TCPSEQ: u8 = 1;
 pub const LOG_TCPOPT: u8 = 2;
 /// `--log-ip-options`.
 pub const LOG_IPOPT: u8 = 4;
+/// `--log-uid`.
+pub const LOG_UID: u8 = 8;
 /// `--log-macdecode`.
 pub const LOG_MACDECODE: u8 = 32;
 
@@ -40,6 +45,13 @@ pub struct LogCtx<'a> {
     pub macs: Option<(MacAddr, MacAddr)>,
     /// `skb->mark`.
     pub mark: u32,
+    /// The fsuid/fsgid of the file behind the packet's full socket, if any.
+    pub uid: Option<(u32, u32)>,
+}
+
+/// The IPv4 fragment offset and MF bit of a packet (0 for a whole one).
+fn frag_off(pkt: &[u8]) -> u16 {
+    pkt.get(6..8).map_or(0, |b| u16::from_be_bytes([b[0], b[1]]) & 0x3fff)
 }
 
 /// One log line (without the `[time]` dmesg adds).
@@ -63,6 +75,11 @@ pub fn log_line(prefix: &str, flags: u8, c: &LogCtx<'_>, pkt: &[u8]) -> String {
         }
     }
     dump_ipv4(&mut m, flags, pkt, true);
+    if flags & LOG_UID != 0 && frag_off(pkt) == 0 {
+        if let Some((uid, gid)) = c.uid {
+            let _ = write!(m, "UID={uid} GID={gid} ");
+        }
+    }
     if c.mark != 0 {
         let _ = write!(m, "MARK=0x{:x} ", c.mark);
     }
@@ -239,6 +256,7 @@ mod tests {
             phys_out: None,
             macs: Some((MacAddr([2, 0, 0, 0, 0xa, 1]), MacAddr([2, 0, 0, 0, 0xb, 1]))),
             mark: 0,
+            uid: None,
         };
         assert_eq!(
             log_line("nsim-in: ", 0, &c, &pkt),

@@ -54,7 +54,9 @@ impl Engine {
         let ports = (first && matches!(proto, 6 | 17) && l4.len() >= 4)
             .then(|| (u16::from_be_bytes([l4[0], l4[1]]), u16::from_be_bytes([l4[2], l4[3]])));
         let ct = self.skb_conn(ns);
+        let untracked = self.skb_ct == super::conntrack::SkbCt::Untracked;
         let (state, status, dir, ct_mark) = match ct {
+            None if untracked => (ct_state::UNTRACKED, 0, None, 0),
             None => (ct_state::INVALID, 0, None, 0),
             Some((c, info)) => {
                 use super::conntrack::CtInfo;
@@ -118,9 +120,15 @@ impl Engine {
                 phys_out: dev(ctx.phys_out).map(|d| d.0),
                 macs: ctx.src_mac.zip(ctx.dst_mac),
                 mark,
+                // nft's `log` without `flags skuid` prints no UID=.
+                uid: None,
             };
             let line = super::nf_log::log_line(&prefix, 0, &c, pkt);
             self.kmsg.push((self.now, line));
+        }
+        // `notrack`: conntrack and NAT leave the packet alone.
+        if fx.notrack && self.skb_ct == super::conntrack::SkbCt::None {
+            self.skb_ct = super::conntrack::SkbCt::Untracked;
         }
         self.skb_mark = marks.mark;
         if marks.ct_mark != before.ct_mark {

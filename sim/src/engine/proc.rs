@@ -1,6 +1,6 @@
 //! Processes a script starts that live in virtual time: `ping` (iputils)
 //! and `tcpdump` captures; the socket applications (nc, curl, the HTTP
-//! server) are in [`super::apps`].
+//! server) are in [`super::apps`], `conntrack -E` in [`super::conntrack`].
 //!
 //! A process is a state machine woken by its timers ([`super::Event::Wake`])
 //! and by packets (ICMP to ping's raw socket, frames to a capture tap).
@@ -36,6 +36,8 @@ pub enum Process {
     Curl(Box<super::apps::Curl>),
     /// `python3 -m http.server`.
     HttpServer(Box<super::apps::HttpServer>),
+    /// `conntrack -E`.
+    CtEvents(Box<super::conntrack::CtEvents>),
 }
 
 impl Process {
@@ -52,6 +54,7 @@ impl Process {
             Process::Nc(n) => n.exit,
             Process::Curl(c) => c.exit,
             Process::HttpServer(h) => h.exit,
+            Process::CtEvents(e) => e.exit,
         }
     }
 }
@@ -186,7 +189,7 @@ impl Engine {
             Process::Nc(_) | Process::Curl(_) => {
                 self.schedule(self.now + super::apps::PROC_START_NS, Event::Wake { pid })
             }
-            Process::HttpServer(_) => {}
+            Process::HttpServer(_) | Process::CtEvents(_) => {}
             Process::Tcpdump(t) => {
                 self.taps.push((t.link, pid));
                 if t.promisc {
@@ -194,7 +197,11 @@ impl Engine {
                 }
             }
         }
+        let events = matches!(p, Process::CtEvents(_));
         self.procs.insert(pid, p);
+        if events {
+            self.ct_events_start(pid);
+        }
         pid
     }
 
@@ -203,6 +210,9 @@ impl Engine {
         let now = self.now;
         if matches!(self.procs.get(&pid), Some(Process::Nc(_) | Process::Curl(_) | Process::HttpServer(_))) {
             return self.app_wake(pid);
+        }
+        if matches!(self.procs.get(&pid), Some(Process::CtEvents(_))) {
+            return self.ct_events_wake(pid);
         }
         let Some(Process::Ping(p)) = self.procs.get_mut(&pid) else {
             return;
@@ -484,6 +494,7 @@ impl Engine {
             Some(Process::Ping(_)) => self.ping_finish(pid),
             Some(Process::Tcpdump(_)) => self.tcpdump_stop(pid, true),
             Some(Process::Nc(_) | Process::Curl(_) | Process::HttpServer(_)) => self.app_freeze(pid),
+            Some(Process::CtEvents(_)) => self.ct_events_signal(pid, "INT"),
             None => {}
         }
     }

@@ -751,6 +751,7 @@ impl Engine {
     /// `tcp_v4_send_reset` builds it (nothing for a RST).
     pub fn tcp_send_reset(&mut self, ns: NsId, pkt: &[u8]) {
         if let Some(rst) = tcp_reset_for(pkt) {
+            self.out_kernel = true;
             self.ip_output_local(ns, rst, None);
         }
     }

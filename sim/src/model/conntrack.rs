@@ -7,9 +7,15 @@
 //! expiry in virtual time (an expired entry is gone for lookups and listings
 //! alike, as the kernel's lookup and dump treat it).
 //!
+//! It also holds what `conntrack -E` needs: the event bits a connection
+//! has cached for its next delivery (`nf_conntrack_ecache.c`), the number
+//! of event listeners of the namespace, and the filter `conntrack` applies
+//! to entries ([`CtFilter`]).
+//!
 //! What it does not do: it does not look at packets in flight or run the
-//! TCP state machine over them, and it does not do NAT; that is
-//! `engine::conntrack`, which owns the per-packet side (`skb->_nfct`).
+//! TCP state machine over them, and it does not do NAT or deliver events;
+//! that is `engine::conntrack`, which owns the per-packet side
+//! (`skb->_nfct`).
 
 use super::NS_PER_SEC;
 use std::collections::BTreeMap;
@@ -162,6 +168,10 @@ impl TcpState {
         }
     }
 
+    /// `nf_conntrack_tcp_timeout_unacknowledged` and `_max_retrans`: the
+    /// cap while data is unacknowledged (or no pure ACK was seen yet).
+    pub const UNACK_TIMEOUT: u64 = 300 * NS_PER_SEC;
+
     /// `nf_conntrack_tcp_timeout_*` defaults.
     pub fn timeout(self) -> u64 {
         let s = match self {
@@ -193,6 +203,20 @@ pub mod status {
     pub const DST_NAT_DONE: u32 = 1 << 8;
 }
 
+/// `IPCT_*` event bits a connection caches until delivery
+/// (`nf_conntrack_event_cache`); any of them makes an `[UPDATE]`.
+pub mod ev {
+    /// `IPCT_REPLY`: the first reply was seen.
+    pub const REPLY: u32 = 1 << 1;
+    /// `IPCT_ASSURED`.
+    pub const ASSURED: u32 = 1 << 2;
+    /// `IPCT_PROTOINFO`: the TCP state changed.
+    pub const PROTOINFO: u32 = 1 << 3;
+    /// `IPCT_MARK`: the mark changed (the message then carries `mark=`
+    /// even when it is 0).
+    pub const MARK: u32 = 1 << 6;
+}
+
 /// `nf_conntrack_icmp_timeout`.
 pub const ICMP_TIMEOUT: u64 = 30 * NS_PER_SEC;
 /// `nf_conntrack_udp_timeout`.
@@ -219,12 +243,68 @@ pub struct Conn {
     pub created: u64,
     /// `ctmark`.
     pub mark: u32,
+    /// Cached `IPCT_*` bits ([`ev`]) not yet delivered to listeners.
+    pub pending: u32,
+    /// TCP window tracking (boxed: only TCP entries have it; an entry
+    /// made by `conntrack -I` gets it with its first packet).
+    pub tcpw: Option<Box<TcpTrack>>,
+}
+
+/// `struct ip_ct_tcp`'s window part.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpTrack {
+    /// Per direction (`seen[dir]`), original first.
+    pub seen: [TcpWindow; 2],
+    /// The window field of the last pure ACK (`last_win`; 0 until one is
+    /// seen, which shortens the timeout).
+    pub last_win: u16,
+}
+
+/// One direction's window data (`struct ip_ct_tcp_state`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpWindow {
+    /// `td_end`: the highest sequence number sent, plus one.
+    pub td_end: u32,
+    /// `td_maxend`: the highest sequence number the peer's window allows.
+    pub td_maxend: u32,
+    /// `td_maxwin`: the largest window seen (0: nothing seen yet).
+    pub td_maxwin: u32,
+    /// `td_maxack`: the highest ACK sent.
+    pub td_maxack: u32,
+    /// `td_scale`: the window scale from the SYN's option.
+    pub td_scale: u8,
+    /// `IP_CT_TCP_FLAG_*` ([`tcpf`]).
+    pub flags: u8,
+}
+
+/// `IP_CT_TCP_FLAG_*` bits of [`TcpWindow::flags`].
+pub mod tcpf {
+    /// The SYN carried a window scale option.
+    pub const WINDOW_SCALE: u8 = 0x01;
+    /// The SYN carried SACK-permitted.
+    pub const SACK_PERM: u8 = 0x02;
+    /// The direction is exempt from window checks (a picked-up connection).
+    pub const BE_LIBERAL: u8 = 0x08;
+    /// Data sent that the peer has not acknowledged yet.
+    pub const DATA_UNACKNOWLEDGED: u8 = 0x10;
+    /// `td_maxack` holds a value.
+    pub const MAXACK_SET: u8 = 0x20;
 }
 
 impl Conn {
     /// A new, unconfirmed connection for a packet with tuple `orig`.
     pub fn new(orig: Tuple, reply: Tuple, now: u64) -> Conn {
-        Conn { orig, reply, status: 0, expires: now, tcp: TcpState::None, created: now, mark: 0 }
+        Conn {
+            orig,
+            reply,
+            status: 0,
+            expires: now,
+            tcp: TcpState::None,
+            created: now,
+            mark: 0,
+            pending: 0,
+            tcpw: None,
+        }
     }
 
     /// The tuple of a direction.
@@ -254,6 +334,42 @@ pub struct ConnTable {
     /// conntrack (`nf_ct_netns_get`): the nat table, a `state`/`conntrack`
     /// match, a NAT target.
     pub enabled: bool,
+    /// Running `conntrack -E` processes of this namespace: while there are
+    /// none, no event text is built.
+    pub listeners: u32,
+    /// The counters `conntrack -S` prints.
+    pub stats: CtStats,
+    /// This namespace's `net.netfilter.nf_conntrack_tcp_*` switches.
+    pub tcp: TcpSysctl,
+}
+
+/// `struct nf_tcp_net`'s switches: per namespace, each new namespace
+/// starting from the defaults (not copied from the host's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpSysctl {
+    /// `nf_conntrack_tcp_loose`: pick up connections seen mid-stream.
+    pub loose: u8,
+    /// `nf_conntrack_tcp_be_liberal`: out-of-window segments are not INVALID.
+    pub be_liberal: u8,
+}
+
+impl Default for TcpSysctl {
+    fn default() -> Self {
+        TcpSysctl { loose: 1, be_liberal: 0 }
+    }
+}
+
+/// `struct ip_conntrack_stat` counters netsim keeps (the others stay 0:
+/// they count lookups racing other CPUs, memory pressure and such).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CtStats {
+    /// `invalid`: packets `nf_conntrack_in` could not attach to a
+    /// connection.
+    pub invalid: u64,
+    /// `insert`: entries `conntrack -I` put in the table
+    /// (`nf_conntrack_hash_check_insert`; confirming a packet's entry does
+    /// not count on kernel 6.18, checked with `conntrack -S`).
+    pub insert: u64,
 }
 
 impl ConnTable {
@@ -351,6 +467,72 @@ impl ConnTable {
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
         self.conns.is_empty()
+    }
+}
+
+/// Which entries a `conntrack` command (or event listener) applies to:
+/// the tuple filters `-p -s -d -r -q`, the ports, the ICMP fields, the NAT
+/// filters and `--mark`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CtFilter {
+    /// `-p`.
+    pub proto: Option<u8>,
+    /// `-s`.
+    pub orig_src: Option<Ipv4Addr>,
+    /// `-d`.
+    pub orig_dst: Option<Ipv4Addr>,
+    /// `-r`.
+    pub repl_src: Option<Ipv4Addr>,
+    /// `-q`.
+    pub repl_dst: Option<Ipv4Addr>,
+    /// `--sport`.
+    pub orig_sport: Option<u16>,
+    /// `--dport`.
+    pub orig_dport: Option<u16>,
+    /// `--reply-port-src`.
+    pub repl_sport: Option<u16>,
+    /// `--reply-port-dst`.
+    pub repl_dport: Option<u16>,
+    /// `--icmp-type`.
+    pub icmp_type: Option<u8>,
+    /// `--icmp-code`.
+    pub icmp_code: Option<u8>,
+    /// `--icmp-id`.
+    pub icmp_id: Option<u16>,
+    /// `-n [IP]`.
+    pub src_nat: Option<Option<Ipv4Addr>>,
+    /// `-g [IP]`.
+    pub dst_nat: Option<Option<Ipv4Addr>>,
+    /// `-j [IP]`.
+    pub any_nat: Option<Option<Ipv4Addr>>,
+    /// `-m`/`--mark` as a filter.
+    pub mark: Option<u32>,
+}
+
+impl CtFilter {
+    /// Whether connection `c` passes the filter.
+    pub fn matches(&self, c: &Conn) -> bool {
+        let (o, r) = (&c.orig, &c.reply);
+        let eq = |want: Option<Ipv4Addr>, have: Ipv4Addr| want.is_none_or(|w| w == have);
+        let port = |want: Option<u16>, have: u16| want.is_none_or(|w| w == have);
+        let snat = c.has(status::SRC_NAT);
+        let dnat = c.has(status::DST_NAT);
+        self.proto.is_none_or(|p| p == o.proto)
+            && eq(self.orig_src, o.src)
+            && eq(self.orig_dst, o.dst)
+            && eq(self.repl_src, r.src)
+            && eq(self.repl_dst, r.dst)
+            && port(self.orig_sport, o.sport)
+            && port(self.orig_dport, o.dport)
+            && port(self.repl_sport, r.sport)
+            && port(self.repl_dport, r.dport)
+            && self.icmp_type.is_none_or(|t| o.proto == PROTO_ICMP && u16::from(t) == o.dport >> 8)
+            && self.icmp_code.is_none_or(|t| o.proto == PROTO_ICMP && u16::from(t) == o.dport & 0xff)
+            && self.icmp_id.is_none_or(|t| o.proto == PROTO_ICMP && t == o.sport)
+            && self.src_nat.is_none_or(|ip| snat && eq(ip, r.dst))
+            && self.dst_nat.is_none_or(|ip| dnat && eq(ip, r.src))
+            && self.any_nat.is_none_or(|ip| (snat && eq(ip, r.dst)) || (dnat && eq(ip, r.src)))
+            && self.mark.is_none_or(|m| m == c.mark)
     }
 }
 

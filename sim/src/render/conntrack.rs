@@ -1,5 +1,6 @@
-//! `conntrack -L` lines as conntrack-tools 1.4.7 prints them (through
-//! libnetfilter_conntrack's default and extended output formats).
+//! `conntrack -L` lines and `conntrack -E` event lines as conntrack-tools
+//! 1.4.7 prints them (through libnetfilter_conntrack's default and
+//! extended output formats).
 //!
 //! What it does: one connection as one line: protocol name and number, the
 //! seconds left, the TCP state, the original tuple, `[UNREPLIED]`, the reply
@@ -40,11 +41,83 @@ fn tuple(out: &mut String, t: &Tuple) {
 /// Appends one entry's line (with its newline). `extended` is `-o
 /// extended` (the `ipv4     2 ` prefix).
 pub fn line(out: &mut String, c: &Conn, now: u64, extended: bool) {
+    line_with_use(out, c, now, extended, 1);
+}
+
+/// [`line`] with the reference count `use=` shows: `conntrack -G` and
+/// `-U` print 2 (their own lookup holds a reference while the kernel
+/// writes the answer).
+pub fn line_with_use(out: &mut String, c: &Conn, now: u64, extended: bool, uses: u32) {
     if extended {
         out.push_str("ipv4     2 ");
     }
     let left = c.expires.saturating_sub(now) / NS_PER_SEC;
     let _ = write!(out, "{:<8} {} {} ", proto_name(c.orig.proto), c.orig.proto, left);
+    body(out, c);
+    let _ = writeln!(out, "mark={} use={uses}", c.mark);
+}
+
+/// What an event says about a connection (`nf_conntrack_msg_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// `IPCTNL_MSG_CT_NEW` for a new entry: `[NEW]`.
+    New,
+    /// `[UPDATE]`.
+    Update,
+    /// `IPCTNL_MSG_CT_DELETE`: `[DESTROY]`.
+    Destroy,
+}
+
+impl EventKind {
+    /// The `-e` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::New => "NEW",
+            EventKind::Update => "UPDATE",
+            EventKind::Destroy => "DESTROY",
+        }
+    }
+}
+
+/// One `conntrack -E` line (with its newline), as `ctnetlink_conntrack_event`
+/// builds the message and conntrack prints it: the event in a 9-wide
+/// field, then the entry without `use=`. `secs` is the timeout the message
+/// carries (`None`: a DESTROY of an expired entry has none); `mark=` is
+/// there when the mark is set or the event changed it; `portid` is the
+/// netlink port of the process whose request caused the event.
+pub fn event_line(
+    out: &mut String,
+    kind: EventKind,
+    c: &Conn,
+    secs: Option<u64>,
+    extended: bool,
+    show_mark: bool,
+    portid: Option<u32>,
+) {
+    let _ = write!(out, "{:>9} ", format!("[{}]", kind.name()));
+    if extended {
+        out.push_str("ipv4     2 ");
+    }
+    let _ = write!(out, "{:<8} {} ", proto_name(c.orig.proto), c.orig.proto);
+    if let Some(s) = secs {
+        let _ = write!(out, "{s} ");
+    }
+    body(out, c);
+    if show_mark || c.mark != 0 {
+        let _ = write!(out, "mark={} ", c.mark);
+    }
+    if let Some(p) = portid {
+        let _ = write!(out, "[USERSPACE] portid={p} ");
+    }
+    // libnetfilter_conntrack deletes the last blank.
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out.push('\n');
+}
+
+/// The state, both tuples and the status words of a line.
+fn body(out: &mut String, c: &Conn) {
     if c.orig.proto == PROTO_TCP {
         out.push_str(c.tcp.as_str());
         out.push(' ');
@@ -57,7 +130,6 @@ pub fn line(out: &mut String, c: &Conn, now: u64, extended: bool) {
     if c.has(status::ASSURED) {
         out.push_str("[ASSURED] ");
     }
-    let _ = writeln!(out, "mark={} use=1", c.mark);
 }
 
 #[cfg(test)]

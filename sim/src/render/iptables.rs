@@ -14,8 +14,8 @@
 use std::fmt::Write as _;
 
 use crate::model::nf::rule::{
-    AddrMask, ConnmarkOp, CtStates, Inv, LimitMatch, MultiportDir, NatFlags, NatRange, PortRange, StatisticMatch,
-    ADDRTYPE_NAMES, LIMIT_UNITS, REJECT_TYPES,
+    AddrMask, ConnmarkOp, CtStates, CtTarget, HashlimitMatch, Inv, LimitMatch, MultiportDir, NatFlags, NatRange,
+    OwnerMatch, PortRange, StatisticMatch, ADDRTYPE_NAMES, HASHLIMIT_SCALE, LIMIT_UNITS, REJECT_TYPES,
 };
 use crate::model::nf::{Match, Rule, Ruleset, Table, TableName, Target};
 
@@ -384,6 +384,213 @@ fn match_save(out: &mut String, mm: &Match) {
             out.push_str(" -m rpfilter");
             rpfilter_flags(out, *f, "--");
         }
+        Match::Owner(o) => {
+            out.push_str(" -m owner");
+            owner_items(out, o, true, true);
+        }
+        Match::Hashlimit(h) => {
+            out.push_str(" -m hashlimit");
+            hashlimit_text(out, h, true);
+        }
+        Match::Connlimit(c) => {
+            let _ = write!(
+                out,
+                " -m connlimit --connlimit-{} {} --connlimit-mask {} --connlimit-{}",
+                if c.above { "above" } else { "upto" },
+                c.limit,
+                c.mask,
+                if c.daddr { "daddr" } else { "saddr" }
+            );
+        }
+    }
+}
+
+/// libxt_owner's `owner_mt_save` (`save`: numeric, `--` options) and
+/// `owner_mt_print` (names for single ids unless `numeric`).
+fn owner_items(out: &mut String, o: &OwnerMatch, save: bool, numeric: bool) {
+    use crate::tools::iptables::{GROUP, PASSWD};
+    let items: [(u8, &str, &str); 4] = [
+        (OwnerMatch::SOCKET, "--socket-exists", "owner socket exists"),
+        (OwnerMatch::UID, "--uid-owner", "owner UID match"),
+        (OwnerMatch::GID, "--gid-owner", "owner GID match"),
+        (OwnerMatch::SUPPL, "--suppl-groups", "incl. suppl. groups"),
+    ];
+    for (bit, opt, label) in items {
+        if o.flags & bit == 0 {
+            continue;
+        }
+        if o.invert & bit != 0 {
+            out.push_str(" !");
+        }
+        let _ = write!(out, " {}", if save { opt } else { label });
+        let (range, names): ((u32, u32), &[(&str, u32)]) = match bit {
+            OwnerMatch::UID => (o.uid, &PASSWD),
+            OwnerMatch::GID => (o.gid, &GROUP),
+            _ => continue,
+        };
+        if range.0 != range.1 {
+            let _ = write!(out, " {}-{}", range.0, range.1);
+        } else if let Some((n, _)) = names.iter().find(|(_, id)| *id == range.0).filter(|_| !numeric) {
+            let _ = write!(out, " {n}");
+        } else {
+            let _ = write!(out, " {}", range.0);
+        }
+    }
+}
+
+/// libxt_hashlimit's rate units (revision 3): name, seconds times 10^6.
+const HASHLIMIT_UNITS: [(&str, u64); 4] = [
+    ("day", HASHLIMIT_SCALE * 86_400),
+    ("hour", HASHLIMIT_SCALE * 3600),
+    ("min", HASHLIMIT_SCALE * 60),
+    ("sec", HASHLIMIT_SCALE),
+];
+
+/// libxt_hashlimit's `print_rate`: ` N/unit`; returns the unit in ms (the
+/// default expiry).
+fn hashlimit_print_rate(out: &mut String, period: u64) -> u64 {
+    if period == 0 {
+        out.push_str(" inf");
+        return 0;
+    }
+    let mut i = 1;
+    while i < HASHLIMIT_UNITS.len() {
+        let m = HASHLIMIT_UNITS[i].1;
+        if period > m || m / period < m % period {
+            break;
+        }
+        i += 1;
+    }
+    let (name, mult) = HASHLIMIT_UNITS[i - 1];
+    let _ = write!(out, " {}/{name}", mult / period);
+    mult / HASHLIMIT_SCALE * 1000
+}
+
+/// libxt_hashlimit's `print_bytes`: ` Nb/s` in the largest unit that
+/// keeps the cost, then `{prefix}burst N[k|m]b`; returns the default
+/// expiry in ms.
+fn hashlimit_print_bytes(out: &mut String, avg: u64, burst: u64, prefix: &str) -> u64 {
+    use crate::tools::iptables::{hashlimit_bytes_to_cost, hashlimit_cost_to_bytes};
+    const UNITS: [(&str, u32); 3] = [("m", 1024 * 1024), ("k", 1024), ("", 1)];
+    let mut r = hashlimit_cost_to_bytes(avg);
+    let mut i = 0;
+    while i < UNITS.len() - 1 {
+        // `r & ~(thresh - 1)` with a 32-bit mask, as in C.
+        let masked = r & u64::from(!(UNITS[i].1 - 1));
+        if r >= u64::from(UNITS[i].1) && hashlimit_bytes_to_cost(masked) == avg {
+            break;
+        }
+        i += 1;
+    }
+    let _ = write!(out, " {}{}b/s", r / u64::from(UNITS[i].1), UNITS[i].0);
+    if burst == 0 {
+        return 15_000;
+    }
+    r = r.wrapping_mul(burst);
+    let mut i = 0;
+    while i < UNITS.len() - 1 && r < u64::from(UNITS[i].1) {
+        i += 1;
+    }
+    let _ = write!(out, " {prefix}burst {}{}b", r / u64::from(UNITS[i].1), UNITS[i].0);
+    60_000
+}
+
+/// libxt_hashlimit's `hashlimit_mt_save` (`save`) and `hashlimit_mt_print`
+/// (revision 3, IPv4).
+fn hashlimit_text(out: &mut String, h: &HashlimitMatch, save: bool) {
+    let pick = |s: &'static str, l: &'static str| if save { s } else { l };
+    out.push_str(if h.mode & HashlimitMatch::INVERT != 0 {
+        pick(" --hashlimit-above", " limit: above")
+    } else {
+        pick(" --hashlimit-upto", " limit: up to")
+    });
+    let quantum = if h.mode & HashlimitMatch::BYTES != 0 {
+        hashlimit_print_bytes(out, h.avg, h.burst, pick("--hashlimit-", ""))
+    } else {
+        let period = if !save && h.interval != 0 { h.avg.wrapping_mul(u64::from(h.interval)) } else { h.avg };
+        let q = hashlimit_print_rate(out, period);
+        let _ = write!(out, " {} {}", pick("--hashlimit-burst", "burst"), h.burst);
+        q
+    };
+    let modes = HashlimitMatch::SIP | HashlimitMatch::SPT | HashlimitMatch::DIP | HashlimitMatch::DPT;
+    if h.mode & modes != 0 {
+        out.push_str(pick(" --hashlimit-mode ", " mode "));
+        let sep = if save { "," } else { "-" };
+        let names = [
+            (HashlimitMatch::SIP, "srcip"),
+            (HashlimitMatch::SPT, "srcport"),
+            (HashlimitMatch::DIP, "dstip"),
+            (HashlimitMatch::DPT, "dstport"),
+        ];
+        let list: Vec<&str> = names.iter().filter(|(b, _)| h.mode & b != 0).map(|(_, n)| *n).collect();
+        out.push_str(&list.join(sep));
+    }
+    if save {
+        let _ = write!(out, " --hashlimit-name {}", h.name);
+    }
+    let p = pick("--hashlimit-", "");
+    if h.size != 0 {
+        let _ = write!(out, " {p}htable-size {}", h.size);
+    }
+    if h.max != 0 {
+        let _ = write!(out, " {p}htable-max {}", h.max);
+    }
+    if h.gc_interval != 1000 {
+        let _ = write!(out, " {p}htable-gcinterval {}", h.gc_interval);
+    }
+    if u64::from(h.expire) != quantum {
+        let _ = write!(out, " {p}htable-expire {}", h.expire);
+    }
+    if h.srcmask != 32 {
+        let _ = write!(out, " {p}srcmask {}", h.srcmask);
+    }
+    if h.dstmask != 32 {
+        let _ = write!(out, " {p}dstmask {}", h.dstmask);
+    }
+    if h.mode & HashlimitMatch::RATE_MATCH != 0 {
+        let _ = write!(out, " {p}rate-match");
+        if h.interval != 1 {
+            let _ = write!(out, " {p}rate-interval {}", h.interval);
+        }
+    }
+}
+
+/// libxt_CT's `ct_save_v1` (`save`, `--` options) and `ct_print_v1`.
+fn ct_text(out: &mut String, ct: &CtTarget, save: bool) {
+    let p = if save { "--" } else { "" };
+    if ct.flags & 1 != 0 {
+        let _ = write!(out, " {p}notrack");
+    }
+    if !ct.helper.is_empty() {
+        let _ = write!(out, " {p}helper {}", ct.helper);
+    }
+    if !ct.timeout.is_empty() {
+        let _ = write!(out, " {p}timeout {}", ct.timeout);
+    }
+    for (bits, name, names) in
+        [(ct.ct_events, "ctevents", &crate::tools::iptables::CT_EVENTS[..]), (ct.exp_events, "expevents", &["new"][..])]
+    {
+        if bits != 0 {
+            let list: Vec<&str> =
+                names.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, n)| *n).collect();
+            let _ = write!(out, " {p}{name} {}", list.join(","));
+        }
+    }
+    if ct.zone != 0 || ct.flags & 6 != 0 {
+        let dir = match ct.flags & 6 {
+            2 => "-orig",
+            4 => "-reply",
+            _ => "",
+        };
+        let _ = write!(out, " {p}zone{dir} {}", ct.zone);
+    }
+}
+
+/// NETMAP's network: `ADDR/LEN` (`/MASK` for a non-contiguous mask).
+fn netmap_to(a: &AddrMask) -> String {
+    match a.prefix_len() {
+        Some(l) => format!("{}/{l}", a.addr),
+        None => format!("{}/{}", a.addr, a.mask),
     }
 }
 
@@ -503,6 +710,10 @@ fn target_save(out: &mut String, t: &Target) {
             let _ = write!(out, " -g {c}");
             return;
         }
+        Target::Notrack => {
+            out.push_str(" -j NOTRACK");
+            return;
+        }
         other => {
             let _ = write!(out, " -j {}", other.name());
         }
@@ -561,6 +772,10 @@ fn target_save(out: &mut String, t: &Target) {
             let _ = write!(out, " --set-mss {n}");
         }
         Target::Tcpmss(None) => out.push_str(" --clamp-mss-to-pmtu"),
+        Target::Ct(ct) => ct_text(out, ct, true),
+        Target::Netmap(a) => {
+            let _ = write!(out, " --to {}", netmap_to(a));
+        }
         Target::Nflog { group, prefix, size, threshold } => nflog_text(out, *group, prefix, *size, *threshold, "--"),
         Target::Connmark(op) => match op {
             ConnmarkOp::Set { mark, mask } => {
@@ -613,6 +828,51 @@ pub fn rule_spec(r: &Rule) -> String {
         target_save(&mut out, t);
     }
     out.trim_start().to_string()
+}
+
+/// What `iptables -A/-I/-D/-R/-C ... -v` prints for each rule it is given
+/// (iptables-nft's `print_firewall` with FMT_PRINT_RULE: numeric, no
+/// table layout), with the newline.
+pub fn rule_line(r: &Rule) -> String {
+    let mut s = String::new();
+    let target = r.target.as_ref().map_or("", |t| t.name());
+    let _ = write!(s, "{target} ");
+    let p = r.proto.as_ref();
+    s.push(if p.is_some_and(|p| p.inv) { '!' } else { ' ' });
+    // proto_to_name without lookups: xtables_chain_protos only.
+    let pname = match p.map_or(0, |p| p.val) {
+        0 => "all".to_string(),
+        6 => "tcp".into(),
+        132 => "sctp".into(),
+        17 => "udp".into(),
+        136 => "udplite".into(),
+        1 => "icmp".into(),
+        58 => "icmpv6".into(),
+        50 => "esp".into(),
+        51 => "ah".into(),
+        135 => "ipv6-mh".into(),
+        n => n.to_string(),
+    };
+    let _ = write!(s, "{pname} opt ");
+    match r.fragment {
+        Some(inv) => s.push_str(if inv { "!f" } else { "-f" }),
+        None => s.push_str("--"),
+    }
+    let iface = |i: &Option<Inv<String>>| match i {
+        Some(i) => format!("{}{}", if i.inv { "!" } else { "" }, i.val),
+        None => "*".into(),
+    };
+    let _ = write!(s, " in {} out {} ", iface(&r.in_iface), iface(&r.out_iface));
+    let bang = |a: &Option<Inv<AddrMask>>| if a.as_ref().is_some_and(|a| a.inv) { '!' } else { ' ' };
+    let _ = write!(s, "{}{} ", bang(&r.src), list_addr(&r.src, true));
+    let _ = write!(s, "{}-> {}", bang(&r.dst), list_addr(&r.dst, true));
+    s.push_str("  ");
+    if matches!(r.target, Some(Target::Goto(_))) {
+        s.push_str("[goto] ");
+    }
+    s.push_str(&list_extra(r, true));
+    s.push('\n');
+    s
 }
 
 /// One `-A CHAIN ...` line (no newline), with `[PKTS:BYTES] ` in front when
@@ -994,6 +1254,13 @@ fn list_extra(rule: &Rule, numeric: bool) -> String {
                 s.push_str(" rpfilter");
                 rpfilter_flags(&mut s, *f, "");
             }
+            Match::Owner(o) => owner_items(&mut s, o, false, numeric),
+            Match::Hashlimit(h) => hashlimit_text(&mut s, h, false),
+            Match::Connlimit(c) => {
+                let side = if c.daddr { "dst" } else { "src" };
+                let op = if c.above { ">" } else { "<=" };
+                let _ = write!(s, " #conn {side}/{} {op} {}", c.mask, c.limit);
+            }
         }
     }
     if let Some(t) = &rule.target {
@@ -1148,6 +1415,14 @@ fn target_list(s: &mut String, t: &Target, numeric: bool) {
             let _ = write!(s, " TCPMSS set {n}");
         }
         Target::Tcpmss(None) => s.push_str(" TCPMSS clamp to PMTU"),
+        Target::Ct(ct) => {
+            s.push_str(" CT");
+            ct_text(s, ct, false);
+        }
+        Target::Notrack => s.push_str(" NOTRACK"),
+        Target::Netmap(a) => {
+            let _ = write!(s, " to:{}", netmap_to(a));
+        }
         Target::Nflog { group, prefix, size, threshold } => nflog_text(s, *group, prefix, *size, *threshold, ""),
         Target::Connmark(ConnmarkOp::Set { mark, mask }) => xset(s, "CONNMARK", *mark, *mask),
         Target::Connmark(ConnmarkOp::Save { nfmask, ctmask }) => {

@@ -555,6 +555,9 @@ fn xt_match_name(m: &crate::model::nf::rule::Match) -> &'static str {
         Match::Ttl(_) => "ttl",
         Match::Pkttype(_) => "pkttype",
         Match::Rpfilter(_) => "rpfilter",
+        Match::Owner(_) => "owner",
+        Match::Hashlimit(_) => "hashlimit",
+        Match::Connlimit(_) => "connlimit",
     }
 }
 

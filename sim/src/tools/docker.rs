@@ -1150,15 +1150,8 @@ fn rfc3339_nano(ns: u64) -> String {
     let wall = crate::engine::proc::EPOCH_NS + ns;
     let secs = wall / 1_000_000_000;
     let frac = wall % 1_000_000_000;
-    let d = crate::engine::apps::http_date(secs);
-    // "Wed, 01 Jan 2025 00:00:01 GMT"
-    let f: Vec<&str> = d.split([' ', ',']).filter(|s| !s.is_empty()).collect();
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| *m == f[2])
-        .unwrap_or(0)
-        + 1;
-    let mut s = format!("{}-{month:02}-{}T{}", f[3], f[1], f[4]);
+    let (y, month, d, hh, mm, ss, _) = crate::engine::apps::civil(secs);
+    let mut s = format!("{y:04}-{month:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}");
     if frac != 0 {
         let digits = format!("{frac:09}");
         s.push('.');

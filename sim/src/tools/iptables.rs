@@ -8,18 +8,20 @@
 //! then changes the ruleset, so a refused command changes nothing. For
 //! `iptables-restore`, a whole input is applied or nothing is.
 //!
-//! What it does not do: it is not wired into `tools::run` yet (the datapath
-//! does not traverse the hooks yet, and netsim never accepts a command whose
-//! effect it does not simulate). Extensions netsim does not model (`-m hashlimit`,
-//! `-j CT`, ...) are refused as [`IptablesError::Unsupported`], not with a
-//! fake iptables message. Host names are not resolved.
+//! What it does not do: extensions netsim does not know (`-m set`, `-j
+//! NFQUEUE`, ...) are refused as [`IptablesError::Unsupported`], not with a
+//! fake iptables message; a few it parses and prints but cannot run (`CT
+//! --helper`, CT zones) are refused by [`tool`] after parsing (see
+//! `engine::netfilter::unsupported`). Host names are not resolved; users
+//! and groups (`-m owner`) come from Debian's base-passwd list.
 
 use std::net::Ipv4Addr;
 
 use crate::model::nf::rule::{
-    AddrMask, AddrtypeMatch, ConnmarkOp, ConntrackMatch, CtStates, IcmpMatch, Inv, IprangeMatch, LimitMatch, MarkMatch,
-    MatchState, MultiportDir, MultiportMatch, NatFlags, NatRange, PhysdevMatch, PortRange, RecentMatch, RecentOp,
-    StatisticMatch, TcpMatch, UdpMatch, ADDRTYPE_NAMES, REJECT_TYPES, XT_LIMIT_SCALE,
+    AddrMask, AddrtypeMatch, ConnlimitMatch, ConnmarkOp, ConntrackMatch, CtStates, CtTarget, HashlimitMatch, IcmpMatch,
+    Inv, IprangeMatch, LimitMatch, MarkMatch, MatchState, MultiportDir, MultiportMatch, NatFlags, NatRange, OwnerMatch,
+    PhysdevMatch, PortRange, RecentMatch, RecentOp, StatisticMatch, TcpMatch, UdpMatch, ADDRTYPE_NAMES,
+    HASHLIMIT_SCALE, REJECT_TYPES, XT_LIMIT_SCALE,
 };
 use crate::model::nf::{Hook, Match, Policy, Rule, Ruleset, Table, TableName, Target};
 use crate::model::MacAddr;
@@ -129,6 +131,9 @@ pub struct Invocation {
     pub exact: bool,
     /// `--line-numbers`.
     pub line_numbers: bool,
+    /// Warnings an extension printed on stderr while checking the command
+    /// (NFLOG's `--nflog-range`), each with its newline.
+    pub warnings: String,
 }
 
 // ---------------------------------------------------------------- values
@@ -525,6 +530,9 @@ impl Args<'_> {
 struct MatchB {
     m: Match,
     seen: Vec<String>,
+    /// An extension's scratch value between options and the final check
+    /// (hashlimit's `udata->mult`: the rate's unit in seconds).
+    udata: u32,
 }
 
 /// The target under construction.
@@ -569,6 +577,29 @@ fn new_match(name: &str) -> Result<Match, IptablesError> {
         "ttl" => Match::Ttl(crate::model::nf::rule::TtlMatch { mode: 0, value: 0 }),
         "pkttype" => Match::Pkttype(Inv { inv: false, val: 0 }),
         "rpfilter" => Match::Rpfilter(0),
+        "owner" => Match::Owner(OwnerMatch::default()),
+        // connlimit_init: the source side, /32.
+        "connlimit" => Match::Connlimit(ConnlimitMatch {
+            limit: 0,
+            above: false,
+            daddr: false,
+            mask: 32,
+            lists: MatchState::default(),
+        }),
+        // hashlimit_mt4_init (revision 3): burst 5, gc 1000 ms, masks /32.
+        "hashlimit" => Match::Hashlimit(Box::new(HashlimitMatch {
+            name: String::new(),
+            mode: 0,
+            avg: 0,
+            burst: 5,
+            size: 0,
+            max: 0,
+            gc_interval: 1000,
+            expire: 0,
+            srcmask: 32,
+            dstmask: 32,
+            interval: 0,
+        })),
         // recent_init: list DEFAULT, all-ones mask, source side.
         "recent" => Match::Recent(RecentMatch {
             op: None,
@@ -625,6 +656,26 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
         Match::Ttl(_) => &["--ttl-eq", "--ttl-lt", "--ttl-gt"],
         Match::Pkttype(_) => &["--pkt-type"],
         Match::Rpfilter(_) => &["--loose", "--validmark", "--accept-local", "--invert"],
+        Match::Owner(_) => &["--uid-owner", "--gid-owner", "--socket-exists", "--suppl-groups"],
+        Match::Connlimit(_) => {
+            &["--connlimit-upto", "--connlimit-above", "--connlimit-mask", "--connlimit-saddr", "--connlimit-daddr"]
+        }
+        Match::Hashlimit(_) => &[
+            "--hashlimit-upto",
+            "--hashlimit-above",
+            "--hashlimit",
+            "--hashlimit-srcmask",
+            "--hashlimit-dstmask",
+            "--hashlimit-burst",
+            "--hashlimit-htable-size",
+            "--hashlimit-htable-max",
+            "--hashlimit-htable-gcinterval",
+            "--hashlimit-htable-expire",
+            "--hashlimit-mode",
+            "--hashlimit-name",
+            "--hashlimit-rate-match",
+            "--hashlimit-rate-interval",
+        ],
         Match::Recent(_) => &[
             "--set",
             "--rcheck",
@@ -648,6 +699,8 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
         "--destination-port" => "--dport",
         "--source-ports" => "--sports",
         "--destination-ports" => "--dports",
+        // The old name shares the option's id.
+        "--hashlimit" => "--hashlimit-upto",
         o => o,
     };
     once(&mut b.seen, ext, canon)?;
@@ -873,6 +926,42 @@ fn match_opt(b: &mut MatchB, opt: &str, inv: bool, a: &mut Args) -> Result<bool,
                 _ => 8,
             };
         }
+        Match::Owner(o) => owner_opt(o, opt, inv, a)?,
+        Match::Connlimit(c) => {
+            let limit_opt = matches!(opt, "--connlimit-upto" | "--connlimit-above");
+            if inv && !limit_opt {
+                return perr(format!("connlimit: option \"{opt}\" cannot be inverted.\n"));
+            }
+            match opt {
+                "--connlimit-saddr" => c.daddr = false,
+                "--connlimit-daddr" => c.daddr = true,
+                "--connlimit-mask" => {
+                    // XTTYPE_PLENMASK: over 32 leaves all ones (checked on
+                    // the kernel: 33 prints as /32).
+                    let v = a.value(opt)?;
+                    let plen = match v.parse::<u32>() {
+                        Ok(n) if n <= 128 => Some(n.min(32) as u8),
+                        Ok(_) => None,
+                        Err(_) => parse_ip(&v).and_then(|m| AddrMask { addr: m, mask: m }.prefix_len()),
+                    };
+                    c.mask = plen.ok_or_else(|| {
+                        IptablesError::Parameter(format!(
+                            "connlimit: bad value for option \"{opt}\", neither a valid network mask nor valid CIDR (0-32).\n"
+                        ))
+                    })?;
+                }
+                _ => {
+                    let v = a.value(opt)?;
+                    c.limit = v.parse::<u32>().map_err(|_| {
+                        IptablesError::Parameter(format!(
+                            "connlimit: bad value for option \"{opt}\", or out of range (0-4294967295).\n"
+                        ))
+                    })?;
+                    c.above = (opt == "--connlimit-above") != inv;
+                }
+            }
+        }
+        Match::Hashlimit(h) => hashlimit_opt(h, canon, inv, a, &mut b.udata)?,
         Match::Pkttype(p) => {
             let v = a.value(opt)?;
             let t = match v.to_ascii_lowercase().as_str() {
@@ -1081,8 +1170,388 @@ fn recent_final(seen: &[String]) -> Result<(), IptablesError> {
     Ok(())
 }
 
+/// The users and groups `-m owner` knows by name: Debian's base-passwd
+/// entries (what this machine's /etc/passwd and /etc/group start with).
+pub const PASSWD: [(&str, u32); 18] = [
+    ("root", 0),
+    ("daemon", 1),
+    ("bin", 2),
+    ("sys", 3),
+    ("sync", 4),
+    ("games", 5),
+    ("man", 6),
+    ("lp", 7),
+    ("mail", 8),
+    ("news", 9),
+    ("uucp", 10),
+    ("proxy", 13),
+    ("www-data", 33),
+    ("backup", 34),
+    ("list", 38),
+    ("irc", 39),
+    ("_apt", 42),
+    ("nobody", 65_534),
+];
+
+/// Groups by name (base-passwd's /etc/group).
+pub const GROUP: [(&str, u32); 38] = [
+    ("root", 0),
+    ("daemon", 1),
+    ("bin", 2),
+    ("sys", 3),
+    ("adm", 4),
+    ("tty", 5),
+    ("disk", 6),
+    ("lp", 7),
+    ("mail", 8),
+    ("news", 9),
+    ("uucp", 10),
+    ("man", 12),
+    ("proxy", 13),
+    ("kmem", 15),
+    ("dialout", 20),
+    ("fax", 21),
+    ("voice", 22),
+    ("cdrom", 24),
+    ("floppy", 25),
+    ("tape", 26),
+    ("sudo", 27),
+    ("audio", 29),
+    ("dip", 30),
+    ("www-data", 33),
+    ("backup", 34),
+    ("operator", 37),
+    ("list", 38),
+    ("irc", 39),
+    ("src", 40),
+    ("shadow", 42),
+    ("utmp", 43),
+    ("video", 44),
+    ("sasl", 45),
+    ("plugdev", 46),
+    ("staff", 50),
+    ("games", 60),
+    ("users", 100),
+    ("nogroup", 65_534),
+];
+
+/// `xtables_strtoui(s, &end, .., 0, max)` with base 0: the value and the
+/// rest of the string, `None` without digits or out of range.
+fn strtoui_prefix(s: &str, max: u64) -> Option<(u64, &str)> {
+    let (radix, body) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (16, h)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (8, &s[1..])
+    } else {
+        (10, s)
+    };
+    let n = body.chars().take_while(|c| c.is_digit(radix)).count();
+    if n == 0 {
+        // "0" alone, or "0" followed by a non-octal digit.
+        return if s.starts_with('0') && radix == 8 { Some((0, &s[1..])) } else { None };
+    }
+    let v = u64::from_str_radix(&body[..n], radix).ok().filter(|v| *v <= max)?;
+    Some((v, &body[n..]))
+}
+
+/// libxt_owner's `owner_parse_range`: `N`, `N-M` or `N:M`, or a name.
+fn owner_range(v: &str, opt: &str, names: &[(&str, u32)]) -> Result<(u32, u32), IptablesError> {
+    if let Some((_, id)) = names.iter().find(|(n, _)| *n == v) {
+        return Ok((*id, *id));
+    }
+    let bad = || IptablesError::Parameter(format!("owner: Bad value for \"{opt}\" option: \"{v}\""));
+    let max = u64::from(u32::MAX - 1);
+    let (from, rest) = strtoui_prefix(v, max).ok_or_else(bad)?;
+    let (to, rest) = match rest.strip_prefix('-').or_else(|| rest.strip_prefix(':')) {
+        Some(r) => strtoui_prefix(r, max).ok_or_else(bad)?,
+        None => (from, rest),
+    };
+    if !rest.is_empty() {
+        return Err(bad());
+    }
+    Ok((from as u32, to as u32))
+}
+
+/// libxt_owner's `owner_mt_parse`.
+fn owner_opt(o: &mut OwnerMatch, opt: &str, inv: bool, a: &mut Args) -> Result<(), IptablesError> {
+    let bit = match opt {
+        "--uid-owner" => OwnerMatch::UID,
+        "--gid-owner" => OwnerMatch::GID,
+        "--socket-exists" => OwnerMatch::SOCKET,
+        _ => OwnerMatch::SUPPL,
+    };
+    if inv && bit == OwnerMatch::SUPPL {
+        return perr("owner: option \"--suppl-groups\" cannot be inverted.\n");
+    }
+    match bit {
+        OwnerMatch::UID => o.uid = owner_range(&a.value(opt)?, opt, &PASSWD)?,
+        OwnerMatch::GID => o.gid = owner_range(&a.value(opt)?, opt, &GROUP)?,
+        OwnerMatch::SUPPL if o.flags & OwnerMatch::GID == 0 => {
+            return perr("owner: Bad value for \"--suppl-groups\" option: \"you need to use --gid-owner first\"")
+        }
+        _ => {}
+    }
+    o.flags |= bit;
+    if inv {
+        o.invert |= bit;
+    }
+    Ok(())
+}
+
+/// libxt_hashlimit's `bytes_to_cost`.
+pub fn hashlimit_bytes_to_cost(bytes: u64) -> u64 {
+    let r = (bytes >> 4) as u32;
+    u64::from(u32::MAX / r.wrapping_add(1).max(1))
+}
+
+/// libxt_hashlimit's `cost_to_bytes`.
+pub fn hashlimit_cost_to_bytes(cost: u64) -> u64 {
+    let r = u64::from(u32::MAX).checked_div(cost).unwrap_or(u64::from(u32::MAX));
+    r.wrapping_sub(1) << 4
+}
+
+/// libxt_hashlimit's `get_factor`.
+fn hashlimit_factor(c: Option<char>) -> u64 {
+    match c {
+        Some('m') => 1024 * 1024,
+        Some('k') => 1024,
+        _ => 1,
+    }
+}
+
+/// C's `atoll`: optional blanks and sign, then leading digits.
+fn atoll(s: &str) -> i64 {
+    let t = s.trim_start();
+    let (neg, d) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let n = d
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .fold(0i64, |acc, c| acc.wrapping_mul(10).wrapping_add(i64::from(c.to_digit(10).unwrap_or(0))));
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
+/// libxt_hashlimit's `parse_bytes` (revision 3): `N[k|m]b/s`; sets the
+/// unit (`udata`) to 15 s. `Ok(None)` when the rate is not in bytes.
+fn hashlimit_bytes(v: &str, udata: &mut u32) -> Result<Option<u64>, IptablesError> {
+    let Some(at) = v.find("b/s") else { return Ok(None) };
+    if at == 0 {
+        return Ok(None);
+    }
+    let r = atoll(v) as u64;
+    if r == 0 {
+        return Ok(None);
+    }
+    let tmp = r.wrapping_mul(hashlimit_factor(v[..at].chars().last()));
+    let cost = hashlimit_bytes_to_cost(tmp);
+    if cost == 0 {
+        return perr(format!("Rate too high \"{v}\""));
+    }
+    *udata = 15;
+    Ok(Some(cost))
+}
+
+/// libxt_hashlimit's `parse_rate` (revision 3): `N[/sec|/min|/hour|/day]`
+/// (any prefix of the unit's name) as seconds per packet times 10^6.
+fn hashlimit_rate(v: &str, udata: &mut u32) -> Result<Option<u64>, IptablesError> {
+    let mut mult = 1u32;
+    if let Some((_, unit)) = v.split_once('/') {
+        if unit.is_empty() {
+            return Ok(None);
+        }
+        let is = |full: &str| unit.len() <= full.len() && full[..unit.len()].eq_ignore_ascii_case(unit);
+        mult = if is("second") {
+            1
+        } else if is("minute") {
+            60
+        } else if is("hour") {
+            3600
+        } else if is("day") {
+            86_400
+        } else {
+            return Ok(None);
+        };
+    }
+    *udata = mult;
+    let r = atoll(v) as u64;
+    if r == 0 {
+        return Ok(None);
+    }
+    let avg = HASHLIMIT_SCALE * u64::from(mult) / r;
+    if avg == 0 {
+        return perr(format!("Rate too fast \"{v}\""));
+    }
+    Ok(Some(avg))
+}
+
+/// libxt_hashlimit's `hashlimit_mt_parse` (revision 3); `opt` has the old
+/// `--hashlimit` already renamed `--hashlimit-upto`.
+fn hashlimit_opt(
+    h: &mut HashlimitMatch,
+    opt: &str,
+    inv: bool,
+    a: &mut Args,
+    udata: &mut u32,
+) -> Result<(), IptablesError> {
+    if inv && !matches!(opt, "--hashlimit-upto" | "--hashlimit-above") {
+        return perr(format!("hashlimit: option \"{opt}\" cannot be inverted.\n"));
+    }
+    if opt == "--hashlimit-rate-match" {
+        h.mode |= HashlimitMatch::RATE_MATCH;
+        return Ok(());
+    }
+    let v = a.value(opt)?;
+    let bad = || IptablesError::Parameter(format!("hashlimit: Bad value for \"{opt}\" option: \"{v}\""));
+    let uint = |v: &str| {
+        v.parse::<u32>().map_err(|_| {
+            IptablesError::Parameter(format!(
+                "hashlimit: bad value for option \"{opt}\", or out of range (0-4294967295).\n"
+            ))
+        })
+    };
+    match opt {
+        "--hashlimit-upto" | "--hashlimit-above" => {
+            if inv == (opt == "--hashlimit-upto") {
+                h.mode |= HashlimitMatch::INVERT;
+            }
+            if let Some(cost) = hashlimit_bytes(&v, udata)? {
+                h.mode |= HashlimitMatch::BYTES;
+                h.avg = cost;
+            } else {
+                h.avg = hashlimit_rate(&v, udata)?.ok_or_else(bad)?;
+            }
+        }
+        "--hashlimit-srcmask" | "--hashlimit-dstmask" => {
+            // XTTYPE_PLENMASK: a prefix length (the kernel refuses more
+            // than 32) or a contiguous dotted mask.
+            let plen = match v.parse::<u32>() {
+                Ok(n) if n <= 128 => Some(n),
+                Ok(_) => None,
+                Err(_) => parse_ip(&v).and_then(|m| AddrMask { addr: m, mask: m }.prefix_len()).map(u32::from),
+            };
+            let n = plen.ok_or_else(|| {
+                IptablesError::Parameter(format!(
+                    "hashlimit: bad value for option \"{opt}\", neither a valid network mask nor valid CIDR (0-32).\n"
+                ))
+            })?;
+            if opt == "--hashlimit-srcmask" {
+                h.srcmask = n;
+            } else {
+                h.dstmask = n;
+            }
+        }
+        "--hashlimit-burst" => {
+            // parse_burst: leading digits in 1..=10^6 (when nothing
+            // follows), times k or m for the next letter.
+            let burst_err = || {
+                IptablesError::Parameter(
+                    "bad value for option \"--hashlimit-burst\", or out of range (1-1000000).".into(),
+                )
+            };
+            let (n, rest) = strtoui_prefix(&v, u64::MAX).ok_or_else(burst_err)?;
+            if n == 0 || (rest.is_empty() && n > 1_000_000) {
+                return Err(burst_err());
+            }
+            h.burst = n.wrapping_mul(hashlimit_factor(rest.chars().next()));
+        }
+        "--hashlimit-htable-size" => h.size = uint(&v)?,
+        "--hashlimit-htable-max" => h.max = uint(&v)?,
+        "--hashlimit-htable-gcinterval" => h.gc_interval = uint(&v)?,
+        "--hashlimit-htable-expire" => h.expire = uint(&v)?,
+        "--hashlimit-mode" => {
+            for tok in v.split([',', '|']).filter(|t| !t.is_empty()) {
+                h.mode |= match tok {
+                    "dstip" => HashlimitMatch::DIP,
+                    "srcip" => HashlimitMatch::SIP,
+                    "srcport" => HashlimitMatch::SPT,
+                    "dstport" => HashlimitMatch::DPT,
+                    _ => return Err(bad()),
+                };
+            }
+        }
+        "--hashlimit-name" => {
+            if v.is_empty() {
+                return perr("Argument must have a minimum length of 1 characters\n");
+            }
+            if v.len() >= 255 {
+                return Err(IptablesError::Unsupported("a --hashlimit-name of 255 characters or more".into()));
+            }
+            h.name = v;
+        }
+        _ => {
+            // --hashlimit-rate-interval: atoi > 0.
+            let n = atoll(&v);
+            if n <= 0 || n > i64::from(i32::MAX) {
+                return Err(bad());
+            }
+            h.interval = n as u32;
+        }
+    }
+    Ok(())
+}
+
+/// `hashlimit_mt_check` (the extension's final check), then the option
+/// table's: `--hashlimit-upto` excludes `--hashlimit-above`, the name is
+/// mandatory.
+fn hashlimit_final(b: &mut MatchB) -> Result<(), IptablesError> {
+    let seen = &b.seen;
+    let udata = b.udata;
+    let Match::Hashlimit(h) = &mut b.m else { return Ok(()) };
+    let has = |o: &str| seen.iter().any(|s| s == o);
+    if !has("--hashlimit-upto") && !has("--hashlimit-above") {
+        return perr("You have to specify --hashlimit");
+    }
+    let h2 = &mut **h;
+    if !has("--hashlimit-htable-expire") {
+        h2.expire = udata * 1000;
+    }
+    if h2.mode & HashlimitMatch::BYTES != 0 {
+        let mut burst = 0;
+        if has("--hashlimit-burst") {
+            let unit = hashlimit_cost_to_bytes(h2.avg).max(1);
+            if h2.burst < unit {
+                return perr(format!("burst cannot be smaller than {unit}b"));
+            }
+            burst = u64::from(h2.burst as u32) / unit;
+            if h2.burst % unit != 0 {
+                burst += 1;
+            }
+            if !has("--hashlimit-htable-expire") {
+                h2.expire = 60 * 1000;
+            }
+        }
+        h2.burst = burst;
+    } else if h2.burst > 1_000_000 {
+        return perr("bad value for option \"--hashlimit-burst\", or out of range (1-1000000).");
+    }
+    if h2.mode & HashlimitMatch::RATE_MATCH != 0 {
+        if h2.mode & HashlimitMatch::BYTES == 0 {
+            h2.avg /= u64::from(udata.max(1));
+        }
+        if h2.interval == 0 {
+            h2.interval = if h2.mode & HashlimitMatch::BYTES != 0 { 1 } else { udata };
+        }
+    }
+    if has("--hashlimit-upto") && has("--hashlimit-above") {
+        return perr("hashlimit: option \"--hashlimit-upto\" cannot be used together with \"--hashlimit-above\".\n");
+    }
+    if !has("--hashlimit-name") {
+        return perr("hashlimit: option \"--hashlimit-name\" must be specified\n");
+    }
+    Ok(())
+}
+
 /// The checks an extension makes once the whole command line is read.
-fn match_final(b: &MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError> {
+fn match_final(b: &mut MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError> {
+    if matches!(b.m, Match::Hashlimit(_)) {
+        return hashlimit_final(b);
+    }
     let p = proto.filter(|p| !p.inv).map(|p| p.val);
     // xtables_options_fcheck's text ends in a newline: a blank line follows.
     let missing = |ext: &str, opt: &str| perr(format!("{ext}: option \"{opt}\" must be specified\n"));
@@ -1122,6 +1591,21 @@ fn match_final(b: &MatchB, proto: Option<&Inv<u8>>) -> Result<(), IptablesError>
             perr(format!("ttl: option \"{o}\" cannot be used together with \"{a}\".\n"))
         }
         Match::Pkttype(_) if b.seen.is_empty() => missing("pkttype", "--pkt-type"),
+        Match::Connlimit(_) => {
+            let has = |o: &str| b.seen.iter().any(|s| s == o);
+            if !has("--connlimit-upto") && !has("--connlimit-above") {
+                perr("You must specify \"--connlimit-above\" or \"--connlimit-upto\".")
+            } else if has("--connlimit-upto") && has("--connlimit-above") {
+                perr("connlimit: option \"--connlimit-upto\" cannot be used together with \"--connlimit-above\".\n")
+            } else if has("--connlimit-saddr") && has("--connlimit-daddr") {
+                perr("connlimit: option \"--connlimit-saddr\" cannot be used together with \"--connlimit-daddr\".\n")
+            } else {
+                Ok(())
+            }
+        }
+        Match::Owner(o) if o.flags & (OwnerMatch::UID | OwnerMatch::GID | OwnerMatch::SOCKET) == 0 => {
+            perr("owner: At least one of --uid-owner, --gid-owner or --socket-exists is required")
+        }
         _ => Ok(()),
     }
 }
@@ -1142,14 +1626,19 @@ fn new_target(name: &str) -> Option<Target> {
         "CHECKSUM" => Target::Checksum,
         "TCPMSS" => Target::Tcpmss(Some(0)),
         "NFLOG" => Target::Nflog { group: 0, prefix: String::new(), size: None, threshold: 0 },
+        "CT" => Target::Ct(Box::default()),
+        "NOTRACK" => Target::Notrack,
+        "NETMAP" => Target::Netmap(AddrMask { addr: Ipv4Addr::UNSPECIFIED, mask: Ipv4Addr::UNSPECIFIED }),
         _ => return None,
     })
 }
 
-const UNMODELLED_TARGETS: [&str; 14] = [
-    "CT", "NOTRACK", "TCPMSS", "NFLOG", "NFQUEUE", "QUEUE", "TRACE", "TTL", "TOS", "DSCP", "CLASSIFY", "NETMAP",
-    "ULOG", "SET",
-];
+const UNMODELLED_TARGETS: [&str; 11] =
+    ["TCPMSS", "NFLOG", "NFQUEUE", "QUEUE", "TRACE", "TTL", "TOS", "DSCP", "CLASSIFY", "ULOG", "SET"];
+
+/// `ct_event_tbl`: the `--ctevents` names in bit order (IPCT_*).
+pub const CT_EVENTS: [&str; 10] =
+    ["new", "related", "destroy", "reply", "assured", "protoinfo", "helper", "mark", "natseqinfo", "secmark"];
 
 fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<bool, IptablesError> {
     let name = b.t.name().to_string();
@@ -1174,6 +1663,17 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
             &["--nflog-group", "--nflog-prefix", "--nflog-size", "--nflog-threshold", "--nflog-range"]
         }
         Target::Mark { .. } => &["--set-xmark", "--set-mark", "--and-mark", "--or-mark", "--xor-mark"],
+        Target::Ct(_) => &[
+            "--notrack",
+            "--ctevents",
+            "--expevents",
+            "--helper",
+            "--timeout",
+            "--zone",
+            "--zone-orig",
+            "--zone-reply",
+        ],
+        Target::Netmap(_) => &["--to"],
         Target::Connmark(_) => &[
             "--set-xmark",
             "--set-mark",
@@ -1262,11 +1762,9 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
                     }
                     *prefix = p;
                 }
+                // Parsed, then ignored with a warning (NFLOG_check).
                 _ => {
-                    return Err(IptablesError::Unsupported(
-                        "NFLOG --nflog-range (iptables 1.8.9 warns and ignores it; netsim does not print the warning)"
-                            .into(),
-                    ))
+                    v.parse::<u32>().map_err(|_| range(4_294_967_295))?;
                 }
             }
         }
@@ -1285,6 +1783,8 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
             let (val, m) = mark_mask(&v).ok_or_else(|| mark_err(opt))?;
             (*mark, *mask) = xmark(opt, val, m);
         }
+        Target::Ct(ct) => ct_opt(ct, opt, a)?,
+        Target::Netmap(to) => *to = netmap_to(&a.value(opt)?)?,
         Target::Connmark(op) => match opt {
             "--save-mark" => *op = ConnmarkOp::Save { nfmask: u32::MAX, ctmask: u32::MAX },
             "--restore-mark" => *op = ConnmarkOp::Restore { nfmask: u32::MAX, ctmask: u32::MAX },
@@ -1311,6 +1811,73 @@ fn target_opt(b: &mut TargetB, opt: &str, inv: bool, a: &mut Args) -> Result<boo
         _ => {}
     }
     Ok(true)
+}
+
+/// libxt_CT's options (revision 1, what iptables 1.8.9 uses).
+fn ct_opt(ct: &mut CtTarget, opt: &str, a: &mut Args) -> Result<(), IptablesError> {
+    if opt == "--notrack" {
+        ct.flags |= 1;
+        return Ok(());
+    }
+    let v = a.value(opt)?;
+    match opt {
+        "--ctevents" | "--expevents" => {
+            let names: &[&str] = if opt == "--ctevents" { &CT_EVENTS } else { &["new"] };
+            let mut bits = 0u32;
+            for e in v.split(',') {
+                let i = names
+                    .iter()
+                    .position(|n| *n == e)
+                    .ok_or_else(|| IptablesError::Parameter(format!("Unknown event type \"{e}\"")))?;
+                bits |= 1 << i;
+            }
+            if opt == "--ctevents" {
+                ct.ct_events = bits;
+            } else {
+                ct.exp_events = bits;
+            }
+        }
+        "--helper" => ct.helper = v,
+        "--timeout" => ct.timeout = v,
+        _ => {
+            if v == "mark" {
+                return Err(IptablesError::Unsupported("CT --zone mark".into()));
+            }
+            let z = v.parse::<u16>().map_err(|_| IptablesError::Parameter(format!("Cannot parse {v} as a zone ID")))?;
+            ct.zone = z;
+            match opt {
+                "--zone-orig" => ct.flags |= 2,
+                "--zone-reply" => ct.flags |= 4,
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// NETMAP's `--to ADDR[/MASK]` as iptables 1.8.9 stores it (checked on
+/// the kernel): a prefix length or contiguous dotted mask; a length over
+/// 32 or a non-contiguous mask leaves /32. Host bits are cleared.
+fn netmap_to(v: &str) -> Result<AddrMask, IptablesError> {
+    let (a, m) = match v.split_once('/') {
+        Some((a, m)) => (a, Some(m)),
+        None => (v, None),
+    };
+    let addr = parse_ip(a)
+        .ok_or_else(|| IptablesError::Parameter("getaddrinfo: Temporary failure in name resolution\n".into()))?;
+    let full = u32::MAX;
+    let mask = match m {
+        None => full,
+        Some(m) => match (m.parse::<u32>(), parse_ip(m)) {
+            (Ok(l), _) if l <= 32 => full.checked_shl(32 - l).unwrap_or(0),
+            (_, Some(d)) => AddrMask { addr: d, mask: d }.prefix_len().map_or(full, |_| u32::from(d)),
+            (Ok(_), None) => full,
+            (Err(_), None) => {
+                return Err(IptablesError::Unsupported(format!("NETMAP --to with the mask `{m}'")));
+            }
+        },
+    };
+    Ok(AddrMask { addr: Ipv4Addr::from(u32::from(addr) & mask), mask: Ipv4Addr::from(mask) })
 }
 
 /// The `--set-xmark` value/mask pair each MARK/CONNMARK option means.
@@ -1344,6 +1911,7 @@ fn target_final(b: &TargetB, proto: Option<&Inv<u8>>) -> Result<(), IptablesErro
             perr("MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
         }
         Target::Connmark(_) if b.seen.is_empty() => perr("CONNMARK target: No operation specified"),
+        Target::Netmap(_) if b.seen.is_empty() => perr("NETMAP: option \"--to\" must be specified\n"),
         Target::Tcpmss(_) if b.seen.is_empty() => perr("TCPMSS target: At least one parameter is required"),
         Target::Checksum if b.seen.is_empty() => perr("CHECKSUM: option \"--checksum-fill\" must be specified\n"),
         _ => Ok(()),
@@ -1374,6 +1942,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
     let mut target: Option<TargetB> = None;
     let mut jump: Option<(String, bool)> = None;
     let (mut numeric, mut verbose, mut exact, mut line_numbers) = (false, false, false, false);
+    let mut warnings = String::new();
     let mut inv = false;
     let set_cmd = |cmd: Command, c: &mut Option<Command>| -> Result<(), IptablesError> {
         if c.is_some() {
@@ -1505,7 +2074,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
             }
             "-m" | "--match" => {
                 let name = a.value(t)?;
-                matches.push(MatchB { m: new_match(&name)?, seen: Vec::new() });
+                matches.push(MatchB { m: new_match(&name)?, seen: Vec::new(), udata: 1 });
             }
             "-c" | "--set-counters" => {
                 let v = a.value(t)?;
@@ -1557,7 +2126,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
                         _ => None,
                     };
                     if let Some(name) = implicit {
-                        let mut mb = MatchB { m: new_match(name)?, seen: Vec::new() };
+                        let mut mb = MatchB { m: new_match(name)?, seen: Vec::new(), udata: 1 };
                         if match_opt(&mut mb, t, was_inv, &mut a)? {
                             matches.push(mb);
                             done = true;
@@ -1583,11 +2152,23 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
             }
         }
     }
-    for mb in &matches {
+    for mb in &mut matches {
         match_final(mb, rule.proto.as_ref())?;
     }
     if let Some(tb) = &target {
         target_final(tb, rule.proto.as_ref())?;
+        // NFLOG_check warns about --nflog-range; then the option table's
+        // excl check (range excludes size) may still refuse the command.
+        if tb.seen.iter().any(|o| o == "--nflog-range") {
+            let warn =
+                "warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead\n";
+            if tb.seen.iter().any(|o| o == "--nflog-size") {
+                return Err(IptablesError::Bare(format!(
+                    "{warn}iptables v1.8.9 (nf_tables): NFLOG: option \"--nflog-range\" cannot be used together with \"--nflog-size\".\n"
+                )));
+            }
+            warnings.push_str(warn);
+        }
     }
     rule.matches = matches.into_iter().map(|b| b.m).collect();
     rule.target = match (target, jump) {
@@ -1609,7 +2190,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, IptablesError> {
             rules.push(r);
         }
     }
-    Ok(Invocation { table, command, rules, numeric, verbose, exact, line_numbers })
+    Ok(Invocation { table, command, rules, numeric, verbose, exact, line_numbers, warnings })
 }
 
 // ---------------------------------------------------------------- applying
@@ -1670,6 +2251,42 @@ fn check_rule(t: &Table, table: TableName, chain: &str, rule: &Rule, op: &str) -
                 return einval();
             }
         }
+        // xt_ct: raw only; a helper needs the rule's L4 protocol to be one
+        // it serves (else ENOENT); a timeout policy must exist (netsim has
+        // no `nfct timeout add`, so none does: EINVAL).
+        Some(Target::Ct(ct)) => {
+            if table != TableName::Raw {
+                return einval();
+            }
+            if ct.flags & 1 == 0 && !ct.helper.is_empty() {
+                let proto = rule.proto.as_ref().filter(|p| !p.inv).map(|p| p.val);
+                let serves: &[u8] = match ct.helper.as_str() {
+                    "ftp" | "irc" | "pptp" | "sane" | "Q.931" => &[6],
+                    "tftp" | "amanda" | "RAS" | "netbios-ns" | "snmp" => &[17],
+                    "sip" => &[6, 17],
+                    _ => &[],
+                };
+                if !proto.is_some_and(|p| serves.contains(&p)) {
+                    return Err(IptablesError::Nft(
+                        format!(" {op} failed (No such file or directory): rule in chain {chain}"),
+                        4,
+                    ));
+                }
+            }
+            if ct.flags & 1 == 0 && !ct.timeout.is_empty() {
+                return einval();
+            }
+        }
+        Some(Target::Notrack) => {
+            if table != TableName::Raw {
+                return einval();
+            }
+        }
+        Some(Target::Netmap(_)) => {
+            if table != TableName::Nat {
+                return einval();
+            }
+        }
         _ => {}
     }
     for m in &rule.matches {
@@ -1689,6 +2306,40 @@ fn check_rule(t: &Table, table: TableName, chain: &str, rule: &Rule, op: &str) -
             if r.hit_count >= 65_536 || (plain && (r.seconds != 0 || r.hit_count != 0 || r.reap || r.rttl)) || bad_name
             {
                 return einval();
+            }
+        }
+        // owner_check / xt_owner's hooks: OUTPUT and POSTROUTING only; a
+        // reversed range is refused.
+        if let Match::Owner(o) = m {
+            if hook.is_some_and(|h| !matches!(h, Hook::Output | Hook::Postrouting))
+                || (o.flags & OwnerMatch::UID != 0 && o.uid.0 > o.uid.1)
+                || (o.flags & OwnerMatch::GID != 0 && o.gid.0 > o.gid.1)
+            {
+                return einval();
+            }
+        }
+        // hashlimit_mt_check_common.
+        if let Match::Hashlimit(h) = m {
+            let bad_name = h.name == "." || h.name == ".." || h.name.contains('/');
+            if h.gc_interval == 0 || h.expire == 0 || h.srcmask > 32 || h.dstmask > 32 || bad_name {
+                return einval();
+            }
+            if h.mode & HashlimitMatch::RATE_MATCH != 0 {
+                if h.avg == 0 || h.avg > u64::from(u32::MAX) || h.interval == 0 {
+                    return einval();
+                }
+            } else if h.mode & HashlimitMatch::BYTES != 0 {
+                if crate::engine::netfilter::hashlimit_user2credits_byte(h.avg) == 0 {
+                    return einval();
+                }
+            } else {
+                let c = crate::engine::netfilter::hashlimit_user2credits;
+                if h.burst == 0 || c(h.avg.wrapping_mul(h.burst)) < c(h.avg) {
+                    return Err(IptablesError::Nft(
+                        format!(" {op} failed (Numerical result out of range): rule in chain {chain}"),
+                        4,
+                    ));
+                }
             }
         }
         match (m, hook) {
@@ -1734,6 +2385,7 @@ fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
 /// What iptables prints when the kernel refuses; the ruleset is unchanged.
 pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError> {
     // Work on a copy and commit at the end: nothing is half-applied.
+    hashlimit_mode_clash(rs, inv)?;
     let existed = rs.table(inv.table).is_some();
     let mut t = rs.table(inv.table).cloned().unwrap_or_else(|| Table::new(inv.table));
     let out = apply_to(&mut t, inv)?;
@@ -1750,6 +2402,34 @@ pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError
         rs.tables.insert(inv.table, t);
     }
     Ok(out)
+}
+
+/// The kernel refuses a hashlimit rule whose rate-match mode differs from
+/// the table of that name other rules already hold (EINVAL; checked on the
+/// kernel: a `--hashlimit-rate-match` rule naming a plain rule's table, and
+/// the reverse).
+fn hashlimit_mode_clash(rs: &Ruleset, inv: &Invocation) -> Result<(), IptablesError> {
+    let (chain, op) = match &inv.command {
+        Command::Append(c) => (c, "RULE_APPEND"),
+        Command::Insert(c, _) => (c, "RULE_INSERT"),
+        Command::Replace(c, _) => (c, "RULE_REPLACE"),
+        _ => return Ok(()),
+    };
+    let rate = |h: &HashlimitMatch| h.mode & HashlimitMatch::RATE_MATCH;
+    for m in inv.rules.iter().flat_map(|r| r.matches.iter()) {
+        let Match::Hashlimit(new) = m else { continue };
+        let clash = rs
+            .tables
+            .values()
+            .flat_map(|t| t.builtins.iter().map(|b| &b.chain).chain(t.user.values()))
+            .flat_map(|c| c.rules.iter())
+            .flat_map(|r| r.matches.iter())
+            .any(|m| matches!(m, Match::Hashlimit(h) if h.name == new.name && rate(h) != rate(new)));
+        if clash {
+            return Err(IptablesError::Nft(format!(" {op} failed (Invalid argument): rule in chain {chain}"), 4));
+        }
+    }
+    Ok(())
 }
 
 /// [`apply`]'s work on a table the caller owns, which is left half-changed
@@ -1974,9 +2654,32 @@ fn apply_to(t: &mut Table, inv: &Invocation) -> Result<String, IptablesError> {
 
 /// Runs `iptables ARGS` against a namespace's ruleset.
 pub fn run(rs: &mut Ruleset, args: &[String]) -> Output {
-    match parse(args).and_then(|inv| apply(rs, &inv)) {
-        Ok(stdout) => Output { stdout, stderr: String::new(), status: 0 },
-        Err(e) => Output { stdout: String::new(), stderr: format!("{e}\n"), status: e.status() },
+    let inv = match parse(args) {
+        Ok(inv) => inv,
+        Err(e) => return Output { stdout: String::new(), stderr: format!("{e}\n"), status: e.status() },
+    };
+    // -v with a rule: each rule is printed as iptables-nft builds it (an
+    // append before the chain is looked up; an insert, replace, delete or
+    // check once the rule or position it names is found), so also when the
+    // kernel then refuses it (checked on the kernel).
+    let mut lines = String::new();
+    let with_rule = matches!(
+        inv.command,
+        Command::Append(_) | Command::Insert(..) | Command::Replace(..) | Command::Check(_) | Command::Delete(_, None)
+    );
+    if inv.verbose && with_rule {
+        for r in &inv.rules {
+            lines.push_str(&r::rule_line(r));
+        }
+    }
+    let append = matches!(inv.command, Command::Append(_));
+    match apply(rs, &inv) {
+        Ok(out) => Output { stdout: lines + &out, stderr: inv.warnings.clone(), status: 0 },
+        Err(e) => {
+            let printed = append || matches!(e, IptablesError::Nft(..));
+            let stdout = if printed { lines } else { String::new() };
+            Output { stdout, stderr: format!("{}{e}\n", inv.warnings), status: e.status() }
+        }
     }
 }
 
@@ -2066,6 +2769,16 @@ pub struct RestoreOptions {
 /// # Errors
 /// The first line iptables-restore refuses; the ruleset is then unchanged.
 pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<(), RestoreError> {
+    restore_warn(rs, input, opts).map(|_| ())
+}
+
+/// [`restore`], returning the warnings extensions printed on stderr
+/// (NFLOG's `--nflog-range`), each with its newline.
+///
+/// # Errors
+/// As [`restore`].
+pub fn restore_warn(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<String, RestoreError> {
+    let mut warnings = String::new();
     let mut work = rs.clone();
     let mut table: Option<TableName> = None;
     let fail = |line: usize, msg: String, cause: Option<IptablesError>| {
@@ -2145,6 +2858,7 @@ pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<()
         words.insert(0, t.as_str().to_string());
         words.insert(0, "-t".to_string());
         let result = parse(&words).and_then(|mut inv| {
+            warnings.push_str(&inv.warnings);
             if let Some(c) = counters.filter(|_| opts.counters) {
                 for rule in &mut inv.rules {
                     rule.counters = c;
@@ -2190,7 +2904,7 @@ pub fn restore(rs: &mut Ruleset, input: &str, opts: RestoreOptions) -> Result<()
         work.reindex();
         *rs = work;
     }
-    Ok(())
+    Ok(warnings)
 }
 
 fn parse_counters(s: &str) -> Option<crate::model::nf::Counters> {
@@ -2261,8 +2975,8 @@ pub fn tool(ctx: &mut super::Ctx<'_>, cmd: &str, args: &[String]) -> super::Tool
                 }
             }
             let input = std::mem::take(&mut ctx.stdin);
-            match restore(&mut work, &input, opts) {
-                Ok(()) => (String::new(), String::new(), 0),
+            match restore_warn(&mut work, &input, opts) {
+                Ok(warnings) => (String::new(), warnings, 0),
                 Err(RestoreError { cause: Some(IptablesError::Unsupported(what)), .. }) => {
                     return Err(Unsupported(format!("iptables-restore: {what} is not modelled yet")))
                 }
@@ -2275,6 +2989,7 @@ pub fn tool(ctx: &mut super::Ctx<'_>, cmd: &str, args: &[String]) -> super::Tool
         if let Some(what) = crate::engine::netfilter::unsupported(&work) {
             return Err(Unsupported(format!("{cmd}: {what}")));
         }
+        work.prune_hashlimit();
         let n = ctx.eng.world.ns_mut(ns);
         n.ct.enabled = work.needs_conntrack();
         n.nf = work;

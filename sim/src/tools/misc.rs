@@ -41,10 +41,13 @@ pub fn run(ctx: &mut Ctx<'_>, cmd: &str, args: &[String]) -> ToolResult {
         }
         "modprobe" => {
             let names: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-            if names.iter().any(|n| n.as_str() != "br_netfilter") || names.is_empty() {
+            if names.iter().any(|n| !matches!(n.as_str(), "br_netfilter" | "nf_conntrack")) || names.is_empty() {
                 return Err(Unsupported(
-                    "modprobe: only br_netfilter is modelled (it changes every namespace's bridge sysctls)".into(),
+                    "modprobe: only br_netfilter (it changes every namespace's bridge sysctls) and nf_conntrack (netsim has it loaded from the start) are modelled".into(),
                 ));
+            }
+            if !names.iter().any(|n| n.as_str() == "br_netfilter") {
+                return Ok(Outcome::Exited(0));
             }
             if !ctx.eng.world.profile.br_netfilter_loaded {
                 ctx.eng.world.profile.br_netfilter_loaded = true;

@@ -908,11 +908,7 @@ impl<'a> Parser<'a> {
                 }
                 r.stmts.push(Stmt::Counter { packets, bytes });
             }
-            "notrack" => {
-                return Err(Fail::Unsupported(
-                    "nft notrack is not modelled by netsim (conntrack has no untracked state)".into(),
-                ))
-            }
+            "notrack" => r.stmts.push(Stmt::Notrack),
             "reject" => {
                 let mut kind = Reject::Default;
                 if self.eat_word("with") {

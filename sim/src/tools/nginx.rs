@@ -198,15 +198,8 @@ pub fn respond(flavour: Flavour, req: &[u8], date: &str, mtime: u64, mdate: &str
 
 /// nginx's log time stamp, `2025/01/01 00:00:01`.
 fn log_stamp(secs: u64) -> String {
-    let d = crate::engine::apps::http_date(secs);
-    // "Wed, 01 Jan 2025 00:00:01 GMT" -> fields.
-    let f: Vec<&str> = d.split([' ', ',']).filter(|s| !s.is_empty()).collect();
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| *m == f[2])
-        .unwrap_or(0)
-        + 1;
-    format!("{}/{month:02}/{} {}", f[3], f[1], f[4])
+    let (y, month, d, hh, mm, ss, _) = crate::engine::apps::civil(secs);
+    format!("{y:04}/{month:02}/{d:02} {hh:02}:{mm:02}:{ss:02}")
 }
 
 /// The running masters of a filesystem (`host` or a container id).

@@ -3,8 +3,14 @@
 //! Modelled keys: `net.ipv4.ip_forward`, `net.ipv4.conf.{all,default,DEV}.*`
 //! for the keys in [`crate::model::sysctl::DEVCONF_KEYS`],
 //! `net.ipv6.conf.{all,default,DEV}.disable_ipv6`, and the six
-//! `net.bridge.bridge-nf-*` keys (present only when br_netfilter is loaded).
-//! Any other key is refused as unsupported rather than faked.
+//! `net.bridge.bridge-nf-*` keys (present only when br_netfilter is loaded),
+//! `net.netfilter.nf_conntrack_tcp_{loose,be_liberal}` (0 or 1, else
+//! EINVAL). Any other key is refused as unsupported rather than faked.
+//!
+//! DIVERGENCE: the `net.netfilter.*` keys exist from the start, as on a
+//! host where nf_conntrack is loaded (any that ran a NAT or conntrack rule);
+//! on a host that never loaded it, the kernel cannot stat them until
+//! something does.
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::model::DevConf;
@@ -15,6 +21,8 @@ enum Key {
     Brnf(String),
     /// `net.ipv6.conf.<all|default|DEV>.disable_ipv6`.
     V6Disable(String),
+    /// `net.netfilter.nf_conntrack_tcp_loose` (`true`) or `_be_liberal`.
+    CtTcp(bool),
 }
 
 fn parse_key(k: &str) -> Option<Key> {
@@ -33,7 +41,11 @@ fn parse_key(k: &str) -> Option<Key> {
     if let Some(rest) = k.strip_prefix("net.bridge.") {
         return Some(Key::Brnf(rest.to_string()));
     }
-    None
+    match k.as_str() {
+        "net.netfilter.nf_conntrack_tcp_loose" => Some(Key::CtTcp(true)),
+        "net.netfilter.nf_conntrack_tcp_be_liberal" => Some(Key::CtTcp(false)),
+        _ => None,
+    }
 }
 
 fn brnf_field<'a>(b: &'a mut crate::model::sysctl::BridgeNf, key: &str) -> Option<&'a mut u8> {
@@ -87,7 +99,7 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             continue;
         }
         let Some(k) = parse_key(&key) else {
-            return Err(Unsupported(format!("sysctl key '{key}' is not modelled; supported: net.ipv4.ip_forward, net.ipv4.conf.*.{{forwarding,rp_filter,arp_*,proxy_arp,...}}, net.ipv6.conf.*.disable_ipv6, net.bridge.bridge-nf-*")));
+            return Err(Unsupported(format!("sysctl key '{key}' is not modelled; supported: net.ipv4.ip_forward, net.ipv4.conf.*.{{forwarding,rp_filter,arp_*,proxy_arp,...}}, net.ipv6.conf.*.disable_ipv6, net.bridge.bridge-nf-*, net.netfilter.nf_conntrack_tcp_{{loose,be_liberal}}")));
         };
         let ns = ctx.ns;
         let cur = match &k {
@@ -115,6 +127,10 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 None => None,
                 Some(b) => brnf_field(b, key).map(|v| *v),
             },
+            Key::CtTcp(loose) => {
+                let t = ctx.eng.world.ns(ns).ct.tcp;
+                Some(if *loose { t.loose } else { t.be_liberal })
+            }
         };
         let Some(cur) = cur else {
             ctx.err(&format!("sysctl: cannot stat /proc/sys/{}: No such file or directory\n", key.replace('.', "/")));
@@ -127,6 +143,12 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
                 let Ok(n) = v.parse::<u8>() else {
                     return Err(Unsupported(format!("sysctl value '{v}' for '{key}' is not a small integer")));
                 };
+                if matches!(k, Key::CtTcp(_)) && n > 1 {
+                    // proc_dou8vec_minmax with extra1 0, extra2 1.
+                    ctx.err(&format!("sysctl: setting key \"{key}\": Invalid argument\n"));
+                    status = 1;
+                    continue;
+                }
                 set(ctx, &k, n);
                 n
             }
@@ -148,6 +170,8 @@ fn key_name(k: &Key) -> String {
         Key::Conf(d, k) => format!("net.ipv4.conf.{d}.{k}"),
         Key::Brnf(k) => format!("net.bridge.{k}"),
         Key::V6Disable(d) => format!("net.ipv6.conf.{d}.disable_ipv6"),
+        Key::CtTcp(true) => "net.netfilter.nf_conntrack_tcp_loose".into(),
+        Key::CtTcp(false) => "net.netfilter.nf_conntrack_tcp_be_liberal".into(),
     }
 }
 
@@ -191,6 +215,10 @@ fn set(ctx: &mut Ctx<'_>, k: &Key, v: u8) {
                 }
             }
             ctx.eng.refresh_links();
+        }
+        Key::CtTcp(loose) => {
+            let t = &mut ctx.eng.world.ns_mut(ns).ct.tcp;
+            *if *loose { &mut t.loose } else { &mut t.be_liberal } = v;
         }
         Key::Brnf(key) => {
             if let Some(b) = ctx.eng.world.ns_mut(ns).brnf.as_mut() {

@@ -300,6 +300,10 @@ pub struct Ruleset {
     /// made when a packet first reaches a rule naming it and lives as long
     /// as the namespace.
     pub recent: rule::MatchState<BTreeMap<String, rule::RecentTable>>,
+    /// The namespace's `-m hashlimit` tables by name (run-time state like
+    /// `recent`): made by the first packet reaching a rule naming it, with
+    /// that rule's configuration, as `htable_create` does.
+    pub hashlimit: rule::MatchState<BTreeMap<String, rule::HashlimitTable>>,
 }
 
 impl Ruleset {
@@ -314,13 +318,17 @@ impl Ruleset {
     }
 
     /// Whether these rules make the namespace track connections
-    /// (`nf_ct_netns_get`): the nat table exists, or a rule uses a
-    /// `state`/`conntrack`/`connmark` match or a NAT or CONNMARK target.
+    /// (`nf_ct_netns_get`): a rule uses a `state`/`conntrack`/`connmark`
+    /// match or a NAT, CONNMARK or CT target. A nat table alone does not
+    /// (checked on the kernel: with only a rule without target in nat
+    /// POSTROUTING, pings make no conntrack entry and the rule counts
+    /// nothing); its NAT targets do.
     pub fn needs_conntrack(&self) -> bool {
-        self.tables.contains_key(&TableName::Nat)
-            || self.tables.values().any(|t| {
-                t.builtins.iter().map(|b| &b.chain).chain(t.user.values()).flat_map(|c| c.rules.iter()).any(|r| {
-                    r.matches.iter().any(|m| matches!(m, Match::Conntrack(_) | Match::State(_) | Match::Connmark(_)))
+        self.tables.values().any(|t| {
+            t.builtins.iter().map(|b| &b.chain).chain(t.user.values()).flat_map(|c| c.rules.iter()).any(|r| {
+                r.matches.iter().any(|m| {
+                    matches!(m, Match::Conntrack(_) | Match::State(_) | Match::Connmark(_) | Match::Connlimit(_))
+                })
                         || matches!(
                             r.target,
                             Some(
@@ -328,11 +336,33 @@ impl Ruleset {
                                     | Target::Snat(..)
                                     | Target::Dnat(..)
                                     | Target::Redirect { .. }
+                                    | Target::Netmap(_)
                                     | Target::Connmark(_)
                             )
                         )
-                })
+                        // xt_ct_tg_check takes conntrack except for --notrack.
+                        || matches!(&r.target, Some(Target::Ct(c)) if c.flags & 1 == 0)
             })
+        })
+    }
+
+    /// Drops the hashlimit tables no rule names any more (`htable_put`
+    /// frees a table with its last rule).
+    pub fn prune_hashlimit(&mut self) {
+        if self.hashlimit.0.is_empty() {
+            return;
+        }
+        let mut used = std::collections::BTreeSet::new();
+        for t in self.tables.values() {
+            for r in t.builtins.iter().map(|b| &b.chain).chain(t.user.values()).flat_map(|c| c.rules.iter()) {
+                for m in &r.matches {
+                    if let Match::Hashlimit(h) = m {
+                        used.insert(h.name.clone());
+                    }
+                }
+            }
+        }
+        self.hashlimit.0.retain(|name, _| used.contains(name));
     }
 
     /// [`Table::reindex`] for every table. Call after changing rules.

@@ -422,6 +422,175 @@ pub enum Match {
     Pkttype(Inv<u8>),
     /// `-m rpfilter` flags: loose 1, validmark 2, accept-local 4, invert 8.
     Rpfilter(u8),
+    /// `-m owner`.
+    Owner(OwnerMatch),
+    /// `-m hashlimit`.
+    Hashlimit(Box<HashlimitMatch>),
+    /// `-m connlimit` (parsed and printed; netsim refuses to run it).
+    Connlimit(ConnlimitMatch),
+}
+
+/// `-m connlimit` as xt_connlimit_info holds it, with its
+/// `nf_conncount_data` (the connections counted per masked address).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnlimitMatch {
+    /// The limit.
+    pub limit: u32,
+    /// `--connlimit-above`, else `--connlimit-upto`.
+    pub above: bool,
+    /// `--connlimit-daddr` (XT_CONNLIMIT_DADDR), else `--connlimit-saddr`.
+    pub daddr: bool,
+    /// `--connlimit-mask` as a prefix length.
+    pub mask: u8,
+    /// The lists by masked address (run-time state).
+    pub lists: MatchState<std::collections::BTreeMap<u32, ConncountList>>,
+}
+
+/// One `nf_conncount_list`: the connections seen for an address, each
+/// with the jiffy it was added, and the jiffy of the last collection.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct ConncountList {
+    /// (original tuple, jiffy added).
+    pub conns: Vec<(crate::model::conntrack::Tuple, u64)>,
+    /// `last_gc`.
+    pub last_gc: Option<u64>,
+}
+
+/// `-m owner` as xt_owner_match_info holds it: `match` and `invert` bit
+/// sets over [`OwnerMatch::UID`], [`OwnerMatch::GID`],
+/// [`OwnerMatch::SOCKET`], [`OwnerMatch::SUPPL`], and inclusive ranges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct OwnerMatch {
+    /// Options given.
+    pub flags: u8,
+    /// Options given with `!`.
+    pub invert: u8,
+    /// `--uid-owner` range.
+    pub uid: (u32, u32),
+    /// `--gid-owner` range.
+    pub gid: (u32, u32),
+}
+
+impl OwnerMatch {
+    /// `XT_OWNER_UID`.
+    pub const UID: u8 = 1;
+    /// `XT_OWNER_GID`.
+    pub const GID: u8 = 2;
+    /// `XT_OWNER_SOCKET`.
+    pub const SOCKET: u8 = 4;
+    /// `XT_OWNER_SUPPL_GROUPS`.
+    pub const SUPPL: u8 = 8;
+}
+
+/// `XT_HASHLIMIT_SCALE_v2`: revision 3 stores its average as seconds per
+/// packet times this.
+pub const HASHLIMIT_SCALE: u64 = 1_000_000;
+
+/// `-m hashlimit` as xt_hashlimit_mtinfo3 holds it (what iptables 1.8.9
+/// gives the kernel: the xt match, revision 3). Mode bits: DIP 1, DPT 2,
+/// SIP 4, SPT 8, INVERT 16, BYTES 32, RATE_MATCH 64.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HashlimitMatch {
+    /// `--hashlimit-name`.
+    pub name: String,
+    /// Mode bits.
+    pub mode: u32,
+    /// Packet mode: seconds per packet times [`HASHLIMIT_SCALE`]; byte
+    /// mode: the cost per 16-byte chunk (`bytes_to_cost`).
+    pub avg: u64,
+    /// Burst (packets; in byte mode, multiples of the rate, 0 for none).
+    pub burst: u64,
+    /// `--hashlimit-htable-size` (0: not given).
+    pub size: u32,
+    /// `--hashlimit-htable-max` (0: not given).
+    pub max: u32,
+    /// `--hashlimit-htable-gcinterval` in ms.
+    pub gc_interval: u32,
+    /// `--hashlimit-htable-expire` in ms.
+    pub expire: u32,
+    /// `--hashlimit-srcmask`.
+    pub srcmask: u32,
+    /// `--hashlimit-dstmask`.
+    pub dstmask: u32,
+    /// `--hashlimit-rate-interval` in seconds (0: none).
+    pub interval: u32,
+}
+
+impl HashlimitMatch {
+    /// `XT_HASHLIMIT_HASH_DIP`.
+    pub const DIP: u32 = 1;
+    /// `XT_HASHLIMIT_HASH_DPT`.
+    pub const DPT: u32 = 2;
+    /// `XT_HASHLIMIT_HASH_SIP`.
+    pub const SIP: u32 = 4;
+    /// `XT_HASHLIMIT_HASH_SPT`.
+    pub const SPT: u32 = 8;
+    /// `XT_HASHLIMIT_INVERT` (`--hashlimit-above`).
+    pub const INVERT: u32 = 16;
+    /// `XT_HASHLIMIT_BYTES` (a `b/s` rate).
+    pub const BYTES: u32 = 32;
+    /// `XT_HASHLIMIT_RATE_MATCH`.
+    pub const RATE_MATCH: u32 = 64;
+}
+
+/// One bucket of a hashlimit table (`dsthash_ent`): its `rateinfo`, times
+/// in jiffies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashlimitEntry {
+    /// Jiffy at which it expires.
+    pub expires: u64,
+    /// `rateinfo.prev`: the jiffy of the last refill (rate-match: the
+    /// window's start).
+    pub prev: u64,
+    /// Credit left.
+    pub credit: u64,
+    /// Credit cap (byte mode: refills left).
+    pub credit_cap: u64,
+    /// Cost of a packet (byte mode: of a 16-byte chunk).
+    pub cost: u64,
+    /// Rate-match: packets (bytes) counted in this window.
+    pub current_rate: u64,
+    /// Rate-match: the rate per second (bytes: per second, shifted).
+    pub rate: u64,
+    /// Rate-match: what a window may hold.
+    pub burst: u64,
+    /// Rate-match: the window in seconds.
+    pub interval: u64,
+    /// Rate-match: the previous window went over the rate.
+    pub prev_window: bool,
+}
+
+/// A hashlimit table of one namespace (`xt_hashlimit_htable`): the
+/// configuration of the rule that created it and its entries by key
+/// (source, destination, source port, destination port, masked as the
+/// mode says).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HashlimitTable {
+    /// The creating rule's configuration (the kernel's `hinfo->cfg`).
+    pub cfg: HashlimitMatch,
+    /// Entries by key.
+    pub entries: std::collections::BTreeMap<(u32, u32, u16, u16), HashlimitEntry>,
+    /// The jiffy it was made (its garbage collection runs from then).
+    pub created: u64,
+}
+
+/// The `CT` target (xt_ct_target_info_v1), or `NOTRACK` (a `CT --notrack`
+/// that prints as `NOTRACK`).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct CtTarget {
+    /// `--notrack` (flag 1); zone direction flags orig 2, reply 4.
+    pub flags: u16,
+    /// `--zone*` value.
+    pub zone: u16,
+    /// `--ctevents` bits (new 1, related 2, destroy 4, reply 8, assured
+    /// 16, protoinfo 32, helper 64, mark 128, natseqinfo 256, secmark 512).
+    pub ct_events: u32,
+    /// `--expevents` bits (new 1).
+    pub exp_events: u32,
+    /// `--helper`.
+    pub helper: String,
+    /// `--timeout`.
+    pub timeout: String,
 }
 
 /// `-m ttl`: `--ttl-eq` (invertible), `--ttl-lt`, `--ttl-gt`.
@@ -457,6 +626,9 @@ impl Match {
             Match::Ttl(_) => "ttl",
             Match::Pkttype(_) => "pkttype",
             Match::Rpfilter(_) => "rpfilter",
+            Match::Owner(_) => "owner",
+            Match::Hashlimit(_) => "hashlimit",
+            Match::Connlimit(_) => "connlimit",
         }
     }
 }
@@ -589,6 +761,15 @@ pub enum Target {
     /// to the NIC; netsim's packets always carry complete checksums, so it
     /// changes nothing.
     Checksum,
+    /// `CT` (raw table): `--notrack`, or a template with a zone, helper,
+    /// event masks, timeout policy.
+    Ct(Box<CtTarget>),
+    /// `NOTRACK` (raw table): the packet is not tracked.
+    Notrack,
+    /// `NETMAP --to ADDR/MASK` (nat table): maps the destination
+    /// (PREROUTING, OUTPUT) or source (POSTROUTING, INPUT) into the network,
+    /// keeping the host bits.
+    Netmap(AddrMask),
 }
 
 impl Target {
@@ -610,6 +791,8 @@ impl Target {
             Target::Checksum => "CHECKSUM",
             Target::Nflog { .. } => "NFLOG",
             Target::Tcpmss(_) => "TCPMSS",
+            Target::Ct(_) | Target::Notrack => "CT",
+            Target::Netmap(_) => "NETMAP",
         }
     }
 }
@@ -653,6 +836,7 @@ impl Rule {
             match m {
                 Match::Limit(l) => l.bucket = MatchState(None),
                 Match::Statistic(s) => s.count = MatchState(None),
+                Match::Connlimit(c) => c.lists = MatchState::default(),
                 _ => {}
             }
         }
