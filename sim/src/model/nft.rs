@@ -11,9 +11,13 @@
 //! statements are handed back to the caller (`engine::nft`), which binds
 //! them through `engine::conntrack`.
 //!
-//! What it does not do: parse (`tools::nft`) or print (`render::nft`), and
-//! the iptables-nft tables: those live in `model::nf` and are not shown
-//! here. IPv6 is not modelled: an `inet` table sees only IPv4 packets.
+//! It also keeps what nf_tables knows of iptables-nft's tables (their table
+//! handles and chain creation order, [`NftState::xt_sync`]) and of
+//! iptables-legacy's (registration order), for listing and hook order.
+//!
+//! What it does not do: parse (`tools::nft`) or print (`render::nft`), or
+//! hold iptables' rules (those live in `model::nf`). IPv6 is not
+//! modelled: an `inet` table sees only IPv4 packets.
 
 use super::nf::Hook;
 use std::net::Ipv4Addr;

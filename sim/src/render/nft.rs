@@ -4,8 +4,11 @@
 //! `echo-request`, marks as `0x%08x`), `counter packets N bytes M`, and
 //! `# handle N` comments with `-a`.
 //!
-//! Not here: iptables-nft's tables (xt expressions), which `tools::nft`
-//! refuses to list.
+//! Also iptables-nft's tables ([`xt_table`], [`xt_chain`]): the native
+//! expressions iptables-nft writes and its xt matches and targets as
+//! nft's libxtables translation prints them, for the forms checked on the
+//! kernel; any other form is an `Err` naming it, which `tools::nft` turns
+//! into a refusal.
 
 use crate::model::nf::Hook;
 use crate::model::nft::{Chain, Elem, Family, Form, Key, Nat, Reject, Rhs, Set, Stmt, Table, Verdict};

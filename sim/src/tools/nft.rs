@@ -10,12 +10,20 @@
 //! `Error: Could not process rule: No such file or directory`, the command
 //! (or `FILE:LINE:COL-COL:` and the line) and a caret line; exit status 1.
 //!
+//! iptables-nft's tables are nf_tables tables too: `nft list` shows them
+//! (see `render::nft::xt_table`), `nft delete table` and `flush ruleset`
+//! remove them; other changes to them through nft are refused.
+//! [`restore_order`] and [`xt_note`] let the iptables dispatch record the
+//! order their chains are created in.
+//!
 //! Not modelled (refused with a clear message): families ip6/arp/bridge/
-//! netdev, named maps, `log`, `limit`, `quota`, concatenations, `-e`,
-//! `-j`, `-c`, and `nft list` while iptables-nft tables exist (their xt
-//! expressions are not translated). Syntax errors give bison's first
-//! phrase (`syntax error, unexpected newline`) without its `expecting`
-//! list (a DIVERGENCE in wording for some inputs).
+//! netdev, named maps, concatenations, NAT address ranges and flags,
+//! `limit rate over` and byte limits, `log` options other than `prefix`,
+//! `quota`, `meter`, `-e -j -c -n`, `nft -a` and `list set` on
+//! iptables-nft's tables, rule forms of theirs whose translation was not
+//! checked. Syntax errors give bison's first phrase (`syntax error,
+//! unexpected newline`) without its `expecting` list (a DIVERGENCE in
+//! wording for some inputs).
 
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::model::nf::Hook;
