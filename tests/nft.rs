@@ -99,6 +99,6 @@ fn unmodelled_forms_are_refused() {
     assert!(refused("nft add table ip t\nnft add chain ip t c\nnft add rule ip t c limit rate over 1/second\n")
         .contains("limit rate over"));
     assert!(refused("nft add table ip t\nnft add map ip t m '{ type ipv4_addr : verdict; }'\n").contains("named maps"));
-    let e = refused("iptables -A INPUT -p tcp -m multiport --dports 1,2 -j ACCEPT\nnft list ruleset\n");
-    assert!(e.contains("rule 1 of chain INPUT (-m multiport)"), "{e}");
+    let e = refused("iptables -A INPUT -m iprange --src-range 10.0.0.1-10.0.0.9 -j ACCEPT\nnft list ruleset\n");
+    assert!(e.contains("rule 1 of chain INPUT (-m iprange)"), "{e}");
 }

@@ -340,7 +340,7 @@ pub fn table_with_set(out: &mut String, t: &Table, s: &Set, handles: bool) {
 /// the rule holds an xt (compat) expression; `Err` names a form whose
 /// printing was not checked on the kernel.
 pub fn xt_rule(r: &crate::model::nf::Rule) -> Result<(String, bool), String> {
-    use crate::model::nf::rule::{ConnmarkOp, CtStates, Inv, Match, REJECT_TYPES};
+    use crate::model::nf::rule::{ConnmarkOp, CtStates, Inv, Match, MultiportDir, REJECT_TYPES};
     use crate::model::nf::Target;
     let mut parts: Vec<String> = Vec::new();
     let mut xt = false;
@@ -352,11 +352,39 @@ pub fn xt_rule(r: &crate::model::nf::Rule) -> Result<(String, bool), String> {
         };
         format!("{kw} {}\"{name}\"", neg(i.inv))
     };
+    // iptables-nft's order: interfaces, protocol, addresses, then the
+    // matches as given, the counter, the target.
     if let Some(i) = &r.in_iface {
         parts.push(iface("iifname", i));
     }
     if let Some(o) = &r.out_iface {
         parts.push(iface("oifname", o));
+    }
+    if r.fragment.is_some() {
+        return Err("-f (fragments)".into());
+    }
+    // nft drops `meta l4proto P` when a tcp/udp payload match follows with
+    // no xt expression in between (checked: `-m comment` or a bare `-m udp`
+    // before the port keeps it).
+    let is_payload = |m: &Match| match m {
+        Match::Tcp(t) => t.sport.is_some() || t.dport.is_some() || t.flags.is_some(),
+        Match::Udp(u) => u.sport.is_some() || u.dport.is_some(),
+        _ => false,
+    };
+    let elided = r.matches.first().is_some_and(is_payload);
+    if let Some(p) = &r.proto {
+        if p.inv {
+            return Err("! -p".into());
+        }
+        if p.val != 0 && !elided {
+            let name = match p.val {
+                6 => "tcp",
+                17 => "udp",
+                1 => "icmp",
+                _ => return Err(format!("-p {}", p.val)),
+            };
+            parts.push(format!("meta l4proto {name}"));
+        }
     }
     for (kw, a) in [("ip saddr", &r.src), ("ip daddr", &r.dst)] {
         if let Some(a) = a {
@@ -368,24 +396,6 @@ pub fn xt_rule(r: &crate::model::nf::Rule) -> Result<(String, bool), String> {
             parts.push(format!("{kw} {}{text}", neg(a.inv)));
         }
     }
-    if r.fragment.is_some() {
-        return Err("-f (fragments)".into());
-    }
-    let ports_follow = matches!(r.matches.first(), Some(Match::Tcp(_) | Match::Udp(_)));
-    if let Some(p) = &r.proto {
-        if p.inv {
-            return Err("! -p".into());
-        }
-        if p.val != 0 && !ports_follow {
-            let name = match p.val {
-                6 => "tcp",
-                17 => "udp",
-                1 => "icmp",
-                _ => return Err(format!("-p {}", p.val)),
-            };
-            parts.push(format!("meta l4proto {name}"));
-        }
-    }
     let range = |p: &crate::model::nf::rule::PortRange| {
         if p.lo == p.hi {
             p.lo.to_string()
@@ -393,34 +403,49 @@ pub fn xt_rule(r: &crate::model::nf::Rule) -> Result<(String, bool), String> {
             format!("{}-{}", p.lo, p.hi)
         }
     };
+    let ports = |proto: &str,
+                 sport: &Option<Inv<crate::model::nf::rule::PortRange>>,
+                 dport: &Option<Inv<crate::model::nf::rule::PortRange>>,
+                 parts: &mut Vec<String>|
+     -> Result<(), String> {
+        if sport.is_some() && dport.is_some() {
+            return Err("--sport with --dport".into());
+        }
+        for (kw, p) in [("sport", sport), ("dport", dport)] {
+            if let Some(p) = p {
+                parts.push(format!("{proto} {kw} {}{}", neg(p.inv), range(&p.val)));
+            }
+        }
+        Ok(())
+    };
     for m in &r.matches {
         match m {
-            Match::Tcp(t) if t.flags.is_none() && t.option.is_none() => {
-                let (proto, sport, dport) = ("tcp", &t.sport, &t.dport);
-                if sport.is_some() && dport.is_some() {
-                    return Err("--sport with --dport".into());
+            Match::Tcp(t) if t.option.is_none() => {
+                if t.sport.is_none() && t.dport.is_none() && t.flags.is_none() {
+                    // A bare `-m tcp`: an xt match with nothing to say.
+                    xt = true;
+                    parts.push(String::new());
+                    continue;
                 }
-                for (kw, p) in [("sport", sport), ("dport", dport)] {
-                    if let Some(p) = p {
-                        if p.inv {
-                            return Err("an inverted port".into());
-                        }
-                        parts.push(format!("{proto} {kw} {}", range(&p.val)));
+                ports("tcp", &t.sport, &t.dport, &mut parts)?;
+                if let Some(f) = &t.flags {
+                    if f.inv || t.sport.is_some() || t.dport.is_some() {
+                        return Err("--tcp-flags with ports or inverted".into());
                     }
+                    parts.push(format!(
+                        "tcp flags {} / {}",
+                        bits(TCP_FLAGS, u32::from(f.val.1)),
+                        bits(TCP_FLAGS, u32::from(f.val.0))
+                    ));
                 }
             }
             Match::Udp(u) => {
-                if u.sport.is_some() && u.dport.is_some() {
-                    return Err("--sport with --dport".into());
+                if u.sport.is_none() && u.dport.is_none() {
+                    xt = true;
+                    parts.push(String::new());
+                    continue;
                 }
-                for (kw, p) in [("sport", &u.sport), ("dport", &u.dport)] {
-                    if let Some(p) = p {
-                        if p.inv {
-                            return Err("an inverted port".into());
-                        }
-                        parts.push(format!("udp {kw} {}", range(&p.val)));
-                    }
-                }
+                ports("udp", &u.sport, &u.dport, &mut parts)?;
             }
             Match::Icmp(i) if !i.inv && i.kind != 0xff && i.code == (0, 0xff) => {
                 xt = true;
@@ -453,21 +478,64 @@ pub fn xt_rule(r: &crate::model::nf::Rule) -> Result<(String, bool), String> {
                 xt = true;
                 parts.push(String::new());
             }
-            Match::Mark(mk) if !mk.inv => {
+            Match::Mark(mk) if !mk.inv || mk.mask != u32::MAX => {
                 xt = true;
                 parts.push(if mk.mask == u32::MAX {
                     format!("meta mark 0x{:08x}", mk.mark)
                 } else {
-                    format!("meta mark & 0x{:08x} == 0x{:08x}", mk.mask, mk.mark)
+                    let op = if mk.inv { "!=" } else { "==" };
+                    format!("meta mark & 0x{:08x} {op} 0x{:08x}", mk.mask, mk.mark)
                 });
             }
-            Match::Addrtype(a) if a.src.is_none() && !a.limit_in && !a.limit_out => match &a.dst {
-                Some(d) if !d.inv && d.val == 1 << 2 => {
-                    xt = true;
-                    parts.push("fib daddr type local".into());
+            Match::Connmark(mk) if !mk.inv && mk.mask == u32::MAX => {
+                xt = true;
+                parts.push(format!("ct mark 0x{:x}", mk.mark));
+            }
+            Match::Addrtype(a) if !a.limit_in && !a.limit_out => {
+                let local = |t: &Option<Inv<u16>>| t.as_ref().map(|t| !t.inv && t.val == 1 << 2);
+                match (local(&a.src), local(&a.dst)) {
+                    (None, Some(true)) => parts.push("fib daddr type local".into()),
+                    (Some(true), None) => parts.push("fib saddr type local".into()),
+                    _ => return Err("-m addrtype other than --src-type or --dst-type LOCAL".into()),
                 }
-                _ => return Err("-m addrtype other than --dst-type LOCAL".into()),
-            },
+                xt = true;
+            }
+            Match::Multiport(mp) if !mp.inv && mp.dir == MultiportDir::Destination => {
+                let proto = match r.proto.as_ref().map(|p| p.val) {
+                    Some(6) => "tcp",
+                    Some(17) => "udp",
+                    _ => return Err("-m multiport without -p tcp|udp".into()),
+                };
+                xt = true;
+                let list: Vec<String> = mp.ports.iter().map(range).collect();
+                parts.push(format!("{proto} dport {{ {} }}", list.join(", ")));
+            }
+            Match::Physdev(_) => {
+                // No translation in libxt_physdev: nft names the match.
+                xt = true;
+                parts.push("xt match physdev".into());
+            }
+            Match::Limit(l) if l.avg > 0 => {
+                // iptables-nft hands the kernel a native limit: the rate
+                // in the largest unit that keeps it whole (libxt_limit's
+                // print_rate steps), burst shown when not nft's 5.
+                let mults: [(u32, &str); 4] =
+                    [(10_000 * 86_400, "day"), (10_000 * 3600, "hour"), (10_000 * 60, "minute"), (10_000, "second")];
+                let mut i = 1;
+                while i < mults.len() && !(l.avg > mults[i].0 || mults[i].0 / l.avg < mults[i].0 % l.avg) {
+                    i += 1;
+                }
+                let (mult, unit) = mults[i - 1];
+                let mut t = format!("limit rate {}/{unit}", mult / l.avg);
+                if l.burst != 5 {
+                    let _ = write!(t, " burst {} packets", l.burst);
+                }
+                parts.push(t);
+            }
+            Match::Statistic(st) if !st.nth && !st.inv => {
+                xt = true;
+                parts.push(format!("meta random & 2147483647 < {}", st.value));
+            }
             other => return Err(format!("-m {}", xt_match_name(other))),
         }
     }
@@ -476,7 +544,7 @@ pub fn xt_rule(r: &crate::model::nf::Rule) -> Result<(String, bool), String> {
         text.push(' ');
     }
     let _ = write!(text, "counter packets {} bytes {}", r.counters.packets, r.counters.bytes);
-    let ports = |p: &Option<crate::model::nf::rule::PortRange>| p.as_ref().map(|p| format!(":{}", range(p)));
+    let nat_ports = |p: &Option<crate::model::nf::rule::PortRange>| p.as_ref().map(|p| format!(":{}", range(p)));
     let target = match &r.target {
         None => None,
         Some(Target::Accept) => Some("accept".to_string()),
@@ -493,26 +561,40 @@ pub fn xt_rule(r: &crate::model::nf::Rule) -> Result<(String, bool), String> {
                     "icmp-proto-unreachable" => "reject with icmp type prot-unreachable".into(),
                     name => format!("reject with icmp type {}", name.trim_start_matches("icmp-")),
                 },
-                Target::Mark { mark, mask } if *mask == u32::MAX => format!("meta mark set 0x{mark:x}"),
-                Target::Mark { mark, mask } => format!("meta mark set mark and 0x{:x} xor 0x{mark:x}", !mask),
+                // libxt_MARK's translation, case by case.
+                Target::Mark { mark, mask } => match (*mark, *mask) {
+                    (0, m) => format!("meta mark set mark and 0x{:x}", !m),
+                    (v, m) if v == m => format!("meta mark set mark or 0x{v:x}"),
+                    (v, 0) => format!("meta mark set mark xor 0x{v:x}"),
+                    (v, u32::MAX) => format!("meta mark set 0x{v:x}"),
+                    (v, m) => format!("meta mark set mark and 0x{:x} xor 0x{v:x}", !m),
+                },
                 Target::Connmark(ConnmarkOp::Set { mark, mask }) if *mask == u32::MAX => {
                     format!("ct mark set 0x{mark:x}")
                 }
+                Target::Connmark(ConnmarkOp::Restore { nfmask: u32::MAX, ctmask: u32::MAX }) => {
+                    "meta mark set ct mark".into()
+                }
+                Target::Connmark(ConnmarkOp::Save { nfmask: u32::MAX, ctmask: u32::MAX }) => "ct mark set mark".into(),
                 Target::Snat(nr, f) | Target::Dnat(nr, f)
                     if *f == Default::default() && nr.base.is_none() && nr.addr.is_some_and(|(a, b)| a == b) =>
                 {
                     let kw = if matches!(t, Target::Snat(..)) { "snat" } else { "dnat" };
                     let addr = nr.addr.map_or_else(String::new, |(a, _)| a.to_string());
-                    format!("{kw} to {addr}{}", ports(&nr.ports).unwrap_or_default())
+                    format!("{kw} to {addr}{}", nat_ports(&nr.ports).unwrap_or_default())
                 }
-                Target::Masquerade { ports: p, flags } if *flags == Default::default() => match ports(p) {
-                    None => "masquerade".into(),
-                    Some(p) => format!("masquerade to {p}"),
-                },
-                Target::Redirect { ports: p, random: false } => match ports(p) {
+                Target::Masquerade { ports: p, flags } if !flags.random && !flags.persistent => {
+                    let fully = if flags.random_fully { " fully-random" } else { "" };
+                    match nat_ports(p) {
+                        None => format!("masquerade{fully}"),
+                        Some(p) => format!("masquerade to {p}{fully}"),
+                    }
+                }
+                Target::Redirect { ports: p, random: false } => match nat_ports(p) {
                     None => "redirect".into(),
                     Some(p) => format!("redirect to {p}"),
                 },
+                Target::Log { level: 4, prefix: Some(p), flags: 0 } => format!("log prefix \"{p}\""),
                 other => return Err(format!("-j {}", other.name())),
             })
         }
