@@ -99,6 +99,9 @@ fn unmodelled_forms_are_refused() {
     assert!(refused("nft add table ip t\nnft add chain ip t c\nnft add rule ip t c limit rate over 1/second\n")
         .contains("limit rate over"));
     assert!(refused("nft add table ip t\nnft add map ip t m '{ type ipv4_addr : verdict; }'\n").contains("named maps"));
+    // On the kernel nft's `table ip filter` and iptables-nft's are one table.
+    let e = refused("nft add table ip filter\niptables -A INPUT -j ACCEPT\n");
+    assert!(e.contains("shared by nft and iptables-nft"), "{e}");
     let e = refused("iptables -A INPUT -m iprange --src-range 10.0.0.1-10.0.0.9 -j ACCEPT\nnft list ruleset\n");
     assert!(e.contains("rule 1 of chain INPUT (-m iprange)"), "{e}");
 }

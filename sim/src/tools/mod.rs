@@ -212,6 +212,9 @@ pub fn run(ctx: &mut Ctx<'_>, argv: &[String]) -> ToolResult {
         | "iptables-restore"
         | "iptables-restore-nft" => {
             let name = cmd.replace("-save-nft", "-save").replace("-restore-nft", "-restore");
+            if let Some(what) = nft::shared_table(ctx, &name, args) {
+                return Err(Unsupported(what));
+            }
             if let Some(w) = iptables_legacy::nft_warning(ctx, &name, args) {
                 ctx.err(w);
             }

@@ -1913,6 +1913,36 @@ pub fn xt_note(ctx: &mut Ctx<'_>, first: &[(crate::model::nf::TableName, String)
     }
 }
 
+/// An iptables-nft command on a table that `nft` created natively: on the
+/// kernel they are one nf_tables table (iptables lists nft's rules
+/// translated back, appends to nft's chains); netsim keeps the two apart,
+/// so such a command is refused rather than answered wrongly.
+pub fn shared_table(ctx: &Ctx<'_>, cmd: &str, args: &[String]) -> Option<String> {
+    let n = ctx.eng.world.ns(ctx.ns);
+    let native = |t: crate::model::nf::TableName| n.nft.table(Family::Ip, t.as_str()).is_some();
+    let touched: Vec<crate::model::nf::TableName> =
+        if cmd.starts_with("iptables-save") || cmd.starts_with("iptables-restore") {
+            crate::model::nf::TableName::ALL.to_vec()
+        } else {
+            let mut t = crate::model::nf::TableName::Filter;
+            let mut it = args.iter();
+            while let Some(a) = it.next() {
+                if a == "-t" || a == "--table" {
+                    if let Some(x) = it.next().and_then(|x| crate::model::nf::TableName::parse(x)) {
+                        t = x;
+                    }
+                }
+            }
+            vec![t]
+        };
+    touched.into_iter().find(|t| native(*t)).map(|t| {
+        format!(
+            "{cmd} on table {} that nft created: one nf_tables table shared by nft and iptables-nft is not modelled by netsim",
+            t.as_str()
+        )
+    })
+}
+
 /// The (table, chain) pairs an iptables-restore input names, in order of
 /// first mention (`:CHAIN` declarations and `-A`/`-I` lines).
 pub fn restore_order(input: &str) -> Vec<(crate::model::nf::TableName, String)> {
