@@ -9,8 +9,9 @@
 //! `tcp_select_initial_window` picks, immediate ACKs of data (quick-ack
 //! mode), the ACK of a bare FIN held back by the delayed-ACK timer so that a
 //! prompt close carries it, SYN retransmits at 1 s, 3 s, 7 s, ... and an
-//! ephemeral source port drawn from `ip_local_port_range` (even ports for
-//! `connect`, as `__inet_hash_connect` prefers). Applications
+//! ephemeral source port from `ip_local_port_range` (for `connect`, as
+//! `__inet_hash_connect` picks it: even ports first, successive connections
+//! to a destination on nearby increasing ports; random for UDP). Applications
 //! ([`super::apps`]) are woken when their socket changes.
 //!
 //! Not modelled (each named `DIVERGENCE:` where it matters): retransmission
@@ -199,6 +200,23 @@ pub struct Sockets {
     /// ICMP error rate limiter per (namespace, destination): the
     /// inet_peer's `rate_tokens` and `rate_last` (ns).
     icmp_peers: BTreeMap<(NsId, Ipv4Addr), (u64, u64)>,
+    /// `__inet_hash_connect`'s `table_perturb`: where the next connect()
+    /// to a destination starts looking (a random start per slot, made when
+    /// first used).
+    table_perturb: BTreeMap<u64, u32>,
+    /// The boot-time secret of `secure_ipv4_port_ephemeral`.
+    port_secret: Option<u64>,
+}
+
+/// `INET_TABLE_PERTURB_SIZE`.
+const TABLE_PERTURB_SIZE: u64 = 1 << 16;
+
+/// A 64-bit mix (splitmix64's finaliser) standing in for the kernel's
+/// keyed siphash: only its spread matters here.
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// A parsed TCP header.
@@ -424,24 +442,51 @@ impl Engine {
         }
     }
 
-    fn ephemeral_port(&mut self, ns: NsId, proto: SockProto) -> Option<u16> {
+    /// `__inet_hash_connect`: connect()'s source port. A hash of the
+    /// addresses and destination port picks a slot of `table_perturb`; the
+    /// scan starts there on even ports (then odd ones), and the slot moves
+    /// on by what was scanned plus a random 0-14 and 2, so successive
+    /// connections to one destination take nearby, increasing ports and a
+    /// port in TIME_WAIT at the peer comes round only after the range wraps.
+    /// DIVERGENCE: a port another connection uses is skipped even when the
+    /// 4-tuples differ (the kernel's `check_established` would share it).
+    fn connect_port(&mut self, ns: NsId, src: Ipv4Addr, dst: Ipv4Addr, dport: u16) -> Option<u16> {
+        let (lo, hi) = LOCAL_PORT_RANGE;
+        let remaining = (u32::from(hi) + 1 - u32::from(lo)) & !1;
+        let secret = match self.sockets.port_secret {
+            Some(s) => s,
+            None => *self.sockets.port_secret.insert(self.rng.next_u64()),
+        };
+        let key = (u64::from(u32::from(src)) << 32) | u64::from(u32::from(dst));
+        let port_offset = mix64(mix64(secret ^ key) ^ (u64::from(dport) << 16) ^ u64::from(ns.0));
+        let index = port_offset & (TABLE_PERTURB_SIZE - 1);
+        let perturb = match self.sockets.table_perturb.get(&index) {
+            Some(p) => *p,
+            None => self.rng.next_u64() as u32,
+        };
+        let mut offset = (perturb.wrapping_add((port_offset >> 32) as u32) % remaining) & !1;
+        for _parity in 0..2 {
+            for i in (0..remaining).step_by(2) {
+                let p = lo + ((offset + i) % remaining) as u16;
+                if self.sockets.port_used(ns, SockProto::Tcp, p, false) {
+                    continue;
+                }
+                let step = i.max(self.rng.range(0, 8) as u32 * 2);
+                self.sockets.table_perturb.insert(index, perturb.wrapping_add(step + 2));
+                return Some(p);
+            }
+            offset += 1;
+        }
+        None
+    }
+
+    /// `udp_lib_get_port` for an unbound socket: a random port of the range,
+    /// then the next free one.
+    fn udp_port(&mut self, ns: NsId) -> Option<u16> {
         let (lo, hi) = LOCAL_PORT_RANGE;
         let n = u64::from(hi - lo) + 1;
         let start = self.rng.range(0, n);
-        for i in 0..n {
-            let mut p = lo + ((start + i) % n) as u16;
-            // connect() prefers even ports, leaving odd ones to bind().
-            if proto == SockProto::Tcp {
-                p &= !1;
-                if p < lo {
-                    continue;
-                }
-            }
-            if !self.sockets.port_used(ns, proto, p, false) {
-                return Some(p);
-            }
-        }
-        None
+        (0..n).map(|i| lo + ((start + i) % n) as u16).find(|p| !self.sockets.port_used(ns, SockProto::Udp, *p, false))
     }
 
     fn tcp_ts(&self, s: &Socket) -> u32 {
@@ -562,7 +607,7 @@ impl Engine {
                 }
                 p
             }
-            None => self.ephemeral_port(ns, SockProto::Tcp).ok_or(SockErr::AddrNotAvail)?,
+            None => self.connect_port(ns, src, dst, dport).ok_or(SockErr::AddrNotAvail)?,
         };
         let mut s = new_socket(ns, SockProto::Tcp, Some(owner));
         s.local_ip = src;
@@ -1016,7 +1061,7 @@ impl Engine {
     /// EADDRINUSE when the port is taken.
     pub fn udp_bind(&mut self, ns: NsId, owner: Pid, ip: Ipv4Addr, port: u16) -> Result<SockId, SockErr> {
         let port = if port == 0 {
-            self.ephemeral_port(ns, SockProto::Udp).ok_or(SockErr::AddrNotAvail)?
+            self.udp_port(ns).ok_or(SockErr::AddrNotAvail)?
         } else {
             if self.sockets.port_used(ns, SockProto::Udp, port, true) {
                 return Err(SockErr::AddrInUse);
