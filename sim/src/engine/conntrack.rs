@@ -1182,6 +1182,49 @@ impl Engine {
 
 /// `get_unique_tuple`: the tuple the connection will look like after the
 /// manip, inside `range` and not clashing with a confirmed connection.
+/// The kernel's `jhash2` over a `union nf_inet_addr` holding an IPv4
+/// address: four words `[k, 0, 0, 0]` (one `__jhash_mix` round for the
+/// first three, `__jhash_final` after adding the fourth).
+fn jhash_addr(k: u32, initval: u32) -> u32 {
+    let init = 0xdead_beef_u32.wrapping_add(16).wrapping_add(initval);
+    let (mut a, mut b, mut c) = (init.wrapping_add(k), init, init);
+    // __jhash_mix
+    a = a.wrapping_sub(c);
+    a ^= c.rotate_left(4);
+    c = c.wrapping_add(b);
+    b = b.wrapping_sub(a);
+    b ^= a.rotate_left(6);
+    a = a.wrapping_add(c);
+    c = c.wrapping_sub(b);
+    c ^= b.rotate_left(8);
+    b = b.wrapping_add(a);
+    a = a.wrapping_sub(c);
+    a ^= c.rotate_left(16);
+    c = c.wrapping_add(b);
+    b = b.wrapping_sub(a);
+    b ^= a.rotate_left(19);
+    a = a.wrapping_add(c);
+    c = c.wrapping_sub(b);
+    c ^= b.rotate_left(4);
+    b = b.wrapping_add(a);
+    // __jhash_final (the fourth word, 0, added to a)
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(14));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(11));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(25));
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(16));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(4));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(14));
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(24));
+    c
+}
+
 fn unique_tuple(
     curr: &Tuple,
     range: &Range,
@@ -1204,10 +1247,14 @@ fn unique_tuple(
     let mut t = *curr;
     if let Some((lo, hi)) = range.addr {
         let n = u32::from(hi).saturating_sub(u32::from(lo)) + 1;
-        // DIVERGENCE: the kernel picks within a multi-address range by a
-        // keyed jhash of the addresses; netsim hashes them without a key.
-        let h = u32::from(curr.src).wrapping_mul(0x9e37_79b1) ^ u32::from(curr.dst);
-        let ip = Ipv4Addr::from(u32::from(lo) + if n == 0 { 0 } else { h % n });
+        // find_best_ips_proto: jhash2 of the source address (words as they
+        // lie in memory, little endian here) with the destination as
+        // initval, scaled into the range (`reciprocal_scale`).
+        // DIVERGENCE: `persistent` (initval 0) is not distinguished.
+        let word = |a: Ipv4Addr| u32::from_le_bytes(a.octets());
+        let h = jhash_addr(word(curr.src), word(curr.dst));
+        let off = if n == 0 { 0 } else { ((u64::from(h) * u64::from(n)) >> 32) as u32 };
+        let ip = Ipv4Addr::from(u32::from(lo) + off);
         match manip {
             Manip::Src => t.src = ip,
             Manip::Dst => t.dst = ip,

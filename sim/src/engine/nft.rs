@@ -110,7 +110,8 @@ impl Engine {
         let before = Marks { mark: self.skb_mark, ct_mark };
         let mut marks = before;
         let mut fx = crate::model::nft::Effects::default();
-        let end = st.tables[ti].run(ci, &view, &mut marks, &mut fx);
+        let rng = &mut self.rng;
+        let end = st.tables[ti].run(ci, &view, &mut marks, &mut fx, &mut || rng.next_u64() as u32);
         // nf_log_syslog's line, as for iptables' LOG (same logger).
         for (prefix, mark) in fx.logs {
             let c = super::nf_log::LogCtx {
@@ -155,6 +156,15 @@ pub fn nat_target(n: &crate::model::nft::Nat) -> crate::model::nf::Target {
         // Resolved to a Dnat by the walk.
         Nat::DnatMap(..) => Target::Accept,
         Nat::Redirect(p) => Target::Redirect { ports: pr(p), random: false },
+        Nat::MasqueradeFlags(p, f) => Target::Masquerade { ports: pr(p), flags: *f },
+        Nat::Range(r) => {
+            let range = NatRange { addr: Some(r.addr), ports: pr(&r.ports), base: None };
+            if r.snat {
+                Target::Snat(range, r.flags)
+            } else {
+                Target::Dnat(range, r.flags)
+            }
+        }
     }
 }
 

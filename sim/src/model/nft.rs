@@ -7,7 +7,10 @@
 //!
 //! What it does: holds the ruleset and evaluates one chain for an IPv4
 //! packet ([`Table::run`]): matches (payload, meta, ct, fib), counters,
-//! marks and verdicts including jump/goto/return and verdict maps. The NAT
+//! marks and verdicts including jump/goto/return and verdict maps;
+//! lookups of concatenations and `numgen` in anonymous or named sets and
+//! maps ([`CSet`], a linear scan), `limit` (packets or bytes, `over`) and
+//! `quota`. The NAT
 //! statements are handed back to the caller (`engine::nft`), which binds
 //! them through `engine::conntrack`.
 //!
@@ -292,7 +295,32 @@ pub enum Nat {
     DnatMap(Key, Vec<(Elem, Ipv4Addr)>, bool),
     /// `redirect [to :PORT]`.
     Redirect(Option<(u16, u16)>),
+    /// `snat|dnat [ip] to A[-B|/LEN][:P[-Q]] [FLAGS]` with an address
+    /// range or prefix or flags (the plain forms are `Snat`/`Dnat`).
+    Range(NatRange),
+    /// `masquerade [to :P[-Q]] FLAGS`.
+    MasqueradeFlags(Option<(u16, u16)>, NatFlags),
 }
+
+/// An address-range NAT statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NatRange {
+    /// `snat` (else `dnat`).
+    pub snat: bool,
+    /// First and last address.
+    pub addr: (Ipv4Addr, Ipv4Addr),
+    /// Written as a prefix of this length.
+    pub prefix: Option<u8>,
+    /// Port range.
+    pub ports: Option<(u16, u16)>,
+    /// `random`, `fully-random`, `persistent`.
+    pub flags: NatFlags,
+    /// `snat ip to` in an inet table.
+    pub ip: bool,
+}
+
+/// NAT flags as nft writes them.
+pub type NatFlags = super::nf::rule::NatFlags;
 
 /// A statement of a rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -327,37 +355,182 @@ pub enum Stmt {
     CtMarkSet(u32),
     /// `notrack`.
     Notrack,
-    /// `log [prefix "P"]`: nf_log_syslog's line in the kernel log.
-    Log(Option<String>),
+    /// `log [prefix "P"] [level L]`: nf_log_syslog's line in the kernel
+    /// log (the level, kept for listing, is not shown by dmesg).
+    Log(Option<String>, Option<String>),
+    /// `quota [over] N bytes`: nft_quota's byte count.
+    Quota {
+        /// `over`.
+        over: bool,
+        /// The quota in bytes.
+        bytes: u64,
+        /// Bytes counted so far (`used N bytes` in listings).
+        used: u64,
+    },
     /// `limit rate N/UNIT [burst B packets]`: nft_limit's token bucket.
     Limit(Limit),
+    /// `SEL [!=] { A . B, ... }` or `SEL @name` of a concatenation, a
+    /// numgen, or a named set declared by `typeof` or with a
+    /// concatenated type: a lookup.
+    Lookup {
+        /// What it reads.
+        sel: Sel,
+        /// `!=`.
+        neg: bool,
+        /// The set.
+        set: SetRef,
+    },
+    /// `SEL vmap { K : VERDICT, ... }` / `SEL vmap @name` of a
+    /// concatenation, a numgen or a named map.
+    MapVerdict(Sel, SetRef),
+    /// `dnat [ip] to SEL map { K : ADDR }` / `map @name` of a
+    /// concatenation, a numgen or a named map (`ip`: the flag).
+    DnatLookup(Sel, SetRef, bool),
 }
 
-/// A packet `limit` and its bucket (`nft_limit_eval`, in nanoseconds of
-/// virtual time): each packet costs `unit * 10^9 / rate`, the bucket
-/// holds `burst` packets' worth and starts full.
+/// What a lookup reads: one key or a concatenation of keys, or a number
+/// generator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sel {
+    /// `K1 . K2 . ...` (or a single key used with a named composite set).
+    Keys(Vec<Key>),
+    /// `numgen random|inc mod N [offset O]`.
+    Numgen(Numgen),
+}
+
+/// `numgen` (nft_numgen.c): `random` is `reciprocal_scale(get_random_u32(),
+/// mod) + offset` from the run's seeded generator; `inc` a counter of the
+/// expression that starts at `mod - 1` so the first packet gets 0.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Numgen {
+    /// `inc` (else `random`).
+    pub inc: bool,
+    /// `mod N`.
+    pub modulus: u32,
+    /// `offset O`.
+    pub offset: u32,
+    /// The `inc` counter.
+    pub counter: u32,
+}
+
+impl Numgen {
+    /// The next number.
+    pub fn next(&mut self, draw: &mut dyn FnMut() -> u32) -> u32 {
+        if self.inc {
+            self.counter = if self.counter + 1 < self.modulus { self.counter + 1 } else { 0 };
+            self.counter + self.offset
+        } else {
+            ((u64::from(draw()) * u64::from(self.modulus)) >> 32) as u32 + self.offset
+        }
+    }
+}
+
+/// A set a lookup uses: written in the rule (anonymous) or named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetRef {
+    /// `{ ... }`: the elements.
+    Anon(Vec<Entry>),
+    /// `@name`: a [`CSet`] of the table.
+    Named(String),
+}
+
+/// A map element's data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Data {
+    /// A verdict (`vmap`).
+    Verdict(Verdict),
+    /// An address (`dnat to ... map`).
+    Addr(Ipv4Addr),
+}
+
+/// An element of a composite set or map: one value or interval per field
+/// and, for a map, its data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// One per field of the key.
+    pub key: Vec<Elem>,
+    /// The data, for a map.
+    pub data: Option<Data>,
+}
+
+impl Entry {
+    /// Whether the packet's field values fall in this element.
+    pub fn hit(&self, vals: &[u32]) -> bool {
+        self.key.len() == vals.len() && self.key.iter().zip(vals).all(|(e, v)| e.lo <= *v && *v <= e.hi)
+    }
+}
+
+/// A map's data type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataType {
+    /// `verdict`.
+    Verdict,
+    /// `ipv4_addr`.
+    Ipv4Addr,
+}
+
+/// A named set with a concatenated key or declared by `typeof`, or a named
+/// map (`add map`). Plain one-type sets are [`Set`]s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CSet {
+    /// Name.
+    pub name: String,
+    /// Handle.
+    pub handle: u64,
+    /// The key's field types.
+    pub key: Vec<SetType>,
+    /// `typeof K1 . K2`: the keys as written (printed so).
+    pub typeof_key: Option<Vec<Key>>,
+    /// For a map, its data type (and `typeof` data key as written).
+    pub data: Option<(DataType, Option<Key>)>,
+    /// `flags interval`.
+    pub interval: bool,
+    /// `comment "..."`.
+    pub comment: Option<String>,
+    /// Elements in the order nft lists them (`tools::nft` sorts them as
+    /// nft's mergesort.c does).
+    pub elems: Vec<Entry>,
+}
+
+/// A `limit` and its bucket (`nft_limit_eval`, in nanoseconds of
+/// virtual time): a packet costs `unit * 10^9 / rate` (a byte limit:
+/// `unit * 10^9 * len / rate`), the bucket holds `burst` packets' worth (a
+/// byte limit: `unit * 10^9 * (rate + burst) / rate`) and starts full.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limit {
-    /// Packets per unit.
+    /// Packets (or bytes) per unit.
     pub rate: u64,
     /// The unit in seconds (1, 60, 3600, 86400).
     pub unit: u64,
-    /// Burst in packets (5 when not given).
+    /// Burst in packets (5 when not given), or bytes (0) for a byte limit.
     pub burst: u32,
     /// (tokens, last) once the first packet reached it.
     pub bucket: Option<(u64, u64)>,
+    /// `limit rate over`: matches what exceeds the rate.
+    pub over: bool,
+    /// A byte limit (`limit rate N kbytes/second`).
+    pub bytes: bool,
 }
 
 impl Limit {
-    /// Whether a packet at `now` is within the limit; takes its tokens.
-    pub fn pass(&mut self, now: u64) -> bool {
-        let cost = self.unit * 1_000_000_000 / self.rate.max(1);
-        let max = cost * u64::from(self.burst);
+    /// Whether a packet of `len` bytes at `now` matches (within the limit,
+    /// or beyond it for `over`); takes its tokens when within.
+    pub fn pass(&mut self, now: u64, len: u64) -> bool {
+        let nsecs = self.unit * 1_000_000_000;
+        let rate = self.rate.max(1);
+        let (cost, max) = if self.bytes {
+            (
+                (u128::from(nsecs) * u128::from(len) / u128::from(rate)) as u64,
+                (u128::from(nsecs) * u128::from(rate + u64::from(self.burst)) / u128::from(rate)) as u64,
+            )
+        } else {
+            (nsecs / rate, nsecs / rate * u64::from(self.burst))
+        };
         let (tokens, last) = self.bucket.unwrap_or((max, now));
         let tokens = (tokens + now.saturating_sub(last)).min(max);
         let (left, ok) = if tokens >= cost { (tokens - cost, true) } else { (tokens, false) };
         self.bucket = Some((left, now));
-        ok
+        ok != self.over
     }
 }
 
@@ -431,6 +604,8 @@ pub struct Table {
     pub sets: Vec<Set>,
     /// Chains, in creation order.
     pub chains: Vec<Chain>,
+    /// Composite sets and named maps, in creation order.
+    pub csets: Vec<CSet>,
 }
 
 impl Table {
@@ -449,6 +624,11 @@ impl Table {
     /// A set by name.
     pub fn set(&self, name: &str) -> Option<usize> {
         self.sets.iter().position(|s| s.name == name)
+    }
+
+    /// A composite set or map by name.
+    pub fn cset(&self, name: &str) -> Option<usize> {
+        self.csets.iter().position(|s| s.name == name)
     }
 }
 
@@ -505,6 +685,7 @@ impl NftState {
                         Stmt::Match { key: Key::CtState | Key::CtStatus | Key::CtMark | Key::CtDirection, .. }
                             | Stmt::CtMarkSet(_)
                             | Stmt::Nat(_)
+                            | Stmt::DnatLookup(..)
                     )
                 })
         });
@@ -673,8 +854,16 @@ fn in_elems(elems: &[Elem], v: u32) -> bool {
 impl Table {
     /// Runs base chain `ci` for the packet: rules in order, jumps on a
     /// stack, the policy at the end.
-    pub fn run(&mut self, ci: usize, v: &View<'_>, marks: &mut Marks, fx: &mut Effects) -> End {
-        let Table { chains, sets, .. } = self;
+    /// `draw` gives `numgen random` its numbers (the run's generator).
+    pub fn run(
+        &mut self,
+        ci: usize,
+        v: &View<'_>,
+        marks: &mut Marks,
+        fx: &mut Effects,
+        draw: &mut dyn FnMut() -> u32,
+    ) -> End {
+        let Table { chains, sets, csets, .. } = self;
         let base = ci;
         let mut stack: Vec<(usize, usize)> = Vec::new();
         let (mut c, mut i) = (ci, 0usize);
@@ -763,11 +952,53 @@ impl Table {
                         }
                     }
                     Stmt::Notrack => fx.notrack = true,
-                    Stmt::Log(prefix) => fx.logs.push((prefix.clone().unwrap_or_default(), marks.mark)),
-                    Stmt::Limit(l) => {
-                        if !l.pass(v.now) {
+                    Stmt::Log(prefix, _) => fx.logs.push((prefix.clone().unwrap_or_default(), marks.mark)),
+                    Stmt::Quota { over, bytes, used } => {
+                        // nft_quota: the packet is counted, then compared.
+                        *used += v.len;
+                        if (*used >= *bytes) != *over {
                             all = false;
                             break;
+                        }
+                    }
+                    Stmt::Limit(l) => {
+                        if !l.pass(v.now, v.len) {
+                            all = false;
+                            break;
+                        }
+                    }
+                    Stmt::Lookup { sel, neg, set } => {
+                        let hit = sel_values(sel, v, marks, draw)
+                            .is_some_and(|(vals, n)| lookup(set, csets, &vals[..n]).is_some());
+                        if hit == *neg {
+                            all = false;
+                            break;
+                        }
+                    }
+                    Stmt::MapVerdict(sel, set) => {
+                        let data = sel_values(sel, v, marks, draw).and_then(|(vals, n)| lookup(set, csets, &vals[..n]));
+                        match data {
+                            Some(Data::Verdict(vd)) => {
+                                verdict = Some(vd.clone());
+                                break;
+                            }
+                            _ => {
+                                all = false;
+                                break;
+                            }
+                        }
+                    }
+                    Stmt::DnatLookup(sel, set, ip) => {
+                        let data = sel_values(sel, v, marks, draw).and_then(|(vals, n)| lookup(set, csets, &vals[..n]));
+                        match data {
+                            Some(Data::Addr(a)) => {
+                                end = Some(End::Nat(Nat::Dnat(*a, None, *ip), String::new(), handle));
+                                break;
+                            }
+                            _ => {
+                                all = false;
+                                break;
+                            }
                         }
                     }
                 }
@@ -813,6 +1044,36 @@ impl Table {
         }
     }
 }
+
+/// The values a selector reads (at most four fields); `None` when the
+/// packet lacks one of them.
+fn sel_values(sel: &mut Sel, v: &View<'_>, marks: &Marks, draw: &mut dyn FnMut() -> u32) -> Option<([u32; 4], usize)> {
+    let mut out = [0u32; 4];
+    match sel {
+        Sel::Numgen(g) => {
+            out[0] = g.next(draw);
+            Some((out, 1))
+        }
+        Sel::Keys(keys) => {
+            for (k, key) in keys.iter().enumerate().take(4) {
+                out[k] = value(*key, v, marks)?;
+            }
+            Some((out, keys.len().min(4)))
+        }
+    }
+}
+
+/// The first element of a set holding these values, for its data.
+fn lookup<'s>(set: &'s SetRef, csets: &'s [CSet], vals: &[u32]) -> Option<&'s Data> {
+    let elems = match set {
+        SetRef::Anon(es) => es.as_slice(),
+        SetRef::Named(n) => csets.iter().find(|s| &s.name == n)?.elems.as_slice(),
+    };
+    elems.iter().find(|e| e.hit(vals)).map(|e| e.data.as_ref().unwrap_or(&ACCEPT))
+}
+
+/// Stands in for a plain set element's (absent) data in [`lookup`].
+static ACCEPT: Data = Data::Verdict(Verdict::Accept);
 
 /// The key's value for this packet; `None` when the packet has no such
 /// field (the rule does not match).

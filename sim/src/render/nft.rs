@@ -2,7 +2,12 @@
 //! tab indentation, sets before chains, priority names (`filter`,
 //! `dstnat`, `mangle - 5`), symbolic values (`established,related`,
 //! `echo-request`, marks as `0x%08x`), `counter packets N bytes M`, and
-//! `# handle N` comments with `-a`.
+//! `# handle N` comments with `-a`. Sets and maps (composite ones too) in
+//! handle order with nft's line breaks in `elements = { ... }` (every
+//! element of a concatenation on its own line, two addresses or sixteen
+//! numbers per line), concatenations, `numgen`, byte rates in the largest
+//! unit that divides them (`1 mbytes/second`), `quota ... used N` capped at
+//! the quota, NAT flags (`random,persistent`).
 //!
 //! Also iptables-nft's tables ([`xt_table`], [`xt_chain`]): the native
 //! expressions iptables-nft writes and its xt matches and targets as
@@ -11,7 +16,10 @@
 //! into a refusal.
 
 use crate::model::nf::Hook;
-use crate::model::nft::{Chain, Elem, Family, Form, Key, Nat, Reject, Rhs, Set, Stmt, Table, Verdict};
+use crate::model::nft::{
+    CSet, Chain, Data, DataType, Elem, Entry, Family, Form, Key, Nat, Reject, Rhs, Sel, Set, SetRef, SetType, Stmt,
+    Table, Verdict,
+};
 use std::fmt::Write;
 use std::net::Ipv4Addr;
 
@@ -219,8 +227,49 @@ pub fn stmt(s: &Stmt) -> String {
         Stmt::MarkSet(m) => format!("meta mark set 0x{m:08x}"),
         Stmt::CtMarkSet(m) => format!("ct mark set 0x{m:08x}"),
         Stmt::Notrack => "notrack".into(),
-        Stmt::Log(None) => "log".into(),
-        Stmt::Log(Some(p)) => format!("log prefix \"{p}\""),
+        Stmt::Log(prefix, level) => {
+            let mut s = String::from("log");
+            if let Some(p) = prefix {
+                let _ = write!(s, " prefix \"{p}\"");
+            }
+            if let Some(l) = level {
+                let _ = write!(s, " level {l}");
+            }
+            s
+        }
+        Stmt::Quota { over, bytes, used } => {
+            let mut s = format!("quota {}{}", if *over { "over " } else { "" }, byte_rate(*bytes));
+            // nft_quota_do_dump caps what it reports at the quota.
+            if *used > 0 {
+                let _ = write!(s, " used {}", byte_rate((*used).min(*bytes)));
+            }
+            s
+        }
+        Stmt::Nat(Nat::MasqueradeFlags(p, f)) => {
+            let to = if p.is_some() { format!(" to {}", ports(p)) } else { String::new() };
+            format!("masquerade{to} {}", nat_flags(f))
+        }
+        Stmt::Nat(Nat::Range(r)) => {
+            let addr = match r.prefix {
+                Some(len) => format!("{}/{len}", r.addr.0),
+                None if r.addr.0 == r.addr.1 => r.addr.0.to_string(),
+                None => format!("{}-{}", r.addr.0, r.addr.1),
+            };
+            let kw = if r.snat { "snat" } else { "dnat" };
+            let mut s = format!("{kw} {}to {addr}{}", if r.ip { "ip " } else { "" }, ports(&r.ports));
+            let f = nat_flags(&r.flags);
+            if !f.is_empty() {
+                let _ = write!(s, " {f}");
+            }
+            s
+        }
+        Stmt::Lookup { sel: sl, neg, set } => {
+            format!("{} {}{}", sel(sl), if *neg { "!= " } else { "" }, set_ref(sl, set))
+        }
+        Stmt::MapVerdict(sl, set) => format!("{} vmap {}", sel(sl), set_ref(sl, set)),
+        Stmt::DnatLookup(sl, set, ip) => {
+            format!("dnat {}to {} map {}", if *ip { "ip " } else { "" }, sel(sl), set_ref(sl, set))
+        }
         Stmt::Limit(l) => {
             let unit = match l.unit {
                 1 => "second",
@@ -228,13 +277,197 @@ pub fn stmt(s: &Stmt) -> String {
                 3600 => "hour",
                 _ => "day",
             };
-            let mut s = format!("limit rate {}/{unit}", l.rate);
+            let over = if l.over { "over " } else { "" };
+            if l.bytes {
+                let mut s = format!("limit rate {over}{}/{unit}", byte_rate(l.rate));
+                if l.burst != 0 {
+                    let _ = write!(s, " burst {}", byte_rate(u64::from(l.burst)));
+                }
+                return s;
+            }
+            let mut s = format!("limit rate {over}{}/{unit}", l.rate);
             if l.burst != 5 {
                 let _ = write!(s, " burst {} packets", l.burst);
             }
             s
         }
     }
+}
+
+/// Bytes in the largest unit that divides them (nft's `get_rate`):
+/// `1 mbytes`, `1025 kbytes`, `1000 bytes`.
+fn byte_rate(mut n: u64) -> String {
+    let units = ["bytes", "kbytes", "mbytes"];
+    let mut i = 0;
+    while n != 0 && i + 1 < units.len() && n.is_multiple_of(1024) {
+        n /= 1024;
+        i += 1;
+    }
+    format!("{n} {}", units[i])
+}
+
+/// NAT flags as nft lists them: `random,persistent`.
+fn nat_flags(f: &crate::model::nft::NatFlags) -> String {
+    let mut v = Vec::new();
+    if f.random {
+        v.push("random");
+    }
+    if f.random_fully {
+        v.push("fully-random");
+    }
+    if f.persistent {
+        v.push("persistent");
+    }
+    v.join(",")
+}
+
+/// A selector: keys joined by ` . `, or numgen.
+fn sel(s: &Sel) -> String {
+    match s {
+        Sel::Keys(k) => k.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" . "),
+        Sel::Numgen(g) => {
+            let mut t = format!("numgen {} mod {}", if g.inc { "inc" } else { "random" }, g.modulus);
+            if g.offset != 0 {
+                let _ = write!(t, " offset {}", g.offset);
+            }
+            t
+        }
+    }
+}
+
+/// One element of a composite set: fields by their keys, then the data.
+fn entry(keys: &[Key], e: &Entry, numgen: bool) -> String {
+    let mut t = e
+        .key
+        .iter()
+        .zip(keys)
+        .map(|(f, k)| if numgen { f.lo.to_string() } else { elem(*k, f) })
+        .collect::<Vec<_>>()
+        .join(" . ");
+    match &e.data {
+        None => {}
+        Some(Data::Verdict(v)) => {
+            let _ = write!(t, " : {}", verdict(v));
+        }
+        Some(Data::Addr(a)) => {
+            let _ = write!(t, " : {a}");
+        }
+    }
+    t
+}
+
+/// `@name` or an anonymous set in a rule.
+fn set_ref(s: &Sel, r: &SetRef) -> String {
+    match r {
+        SetRef::Named(n) => format!("@{n}"),
+        SetRef::Anon(es) => {
+            let (keys, numgen) = match s {
+                Sel::Keys(k) => (k.clone(), false),
+                Sel::Numgen(_) => (vec![Key::Mark], true),
+            };
+            let list: Vec<String> = es.iter().map(|e| entry(&keys, e, numgen)).collect();
+            format!("{{ {} }}", list.join(", "))
+        }
+    }
+}
+
+/// The separator after the `count`th element of a named set's listing
+/// (nft's `calculate_delim`): a new line after every element of a
+/// concatenation, every second address, every sixteenth number.
+fn delim(types: &[SetType], count: &mut usize) -> &'static str {
+    const NEWLINE: &str = ",\n\t\t\t     ";
+    let per_line = match types {
+        [SetType::Ipv4Addr] => 2,
+        [_] => 16,
+        _ => 1,
+    };
+    *count += 1;
+    if *count < per_line {
+        return ", ";
+    }
+    *count = 0;
+    NEWLINE
+}
+
+/// Elements joined as nft lists a named set's.
+fn elements(types: &[SetType], items: &[String]) -> String {
+    let mut t = String::new();
+    let mut count = 0;
+    for (k, i) in items.iter().enumerate() {
+        if k > 0 {
+            t.push_str(delim(types, &mut count));
+        }
+        t.push_str(i);
+    }
+    t
+}
+
+/// A composite set or named map block at one tab's depth.
+pub fn cset(out: &mut String, s: &CSet, handles: bool) {
+    let _ = write!(out, "\t{} {} {{", if s.data.is_some() { "map" } else { "set" }, s.name);
+    handle(out, handles, s.handle);
+    let key = match &s.typeof_key {
+        Some(k) => format!("typeof {}", k.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" . ")),
+        None => format!("type {}", s.key.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(" . ")),
+    };
+    let data = match &s.data {
+        None => String::new(),
+        Some((_, Some(k))) => format!(" : {}", k.as_str()),
+        Some((DataType::Verdict, None)) => " : verdict".into(),
+        Some((DataType::Ipv4Addr, None)) => " : ipv4_addr".into(),
+    };
+    let _ = writeln!(out, "\n\t\t{key}{data}");
+    if s.interval {
+        out.push_str("\t\tflags interval\n");
+    }
+    if let Some(c) = &s.comment {
+        let _ = writeln!(out, "\t\tcomment \"{c}\"");
+    }
+    if !s.elems.is_empty() {
+        let keys: Vec<Key> = s.key.iter().map(|t| set_type_key(*t)).collect();
+        let items: Vec<String> = s.elems.iter().map(|e| entry(&keys, e, false)).collect();
+        let _ = writeln!(out, "\t\telements = {{ {} }}", elements(&s.key, &items));
+    }
+    out.push_str("\t}\n");
+}
+
+/// The key a set type's values print as.
+fn set_type_key(t: SetType) -> Key {
+    match t {
+        SetType::Ipv4Addr => Key::IpSaddr,
+        SetType::InetService => Key::ThDport,
+        SetType::InetProto => Key::L4proto,
+        SetType::Mark => Key::Mark,
+    }
+}
+
+/// `nft list set|map` of a composite set or map: the table around it.
+pub fn table_with_cset(out: &mut String, t: &Table, s: &CSet, handles: bool) {
+    head(out, t.family, &t.name, false, t.handle);
+    cset(out, s, handles);
+    out.push_str("}\n");
+}
+
+/// `nft list sets` / `list maps` for one table: its sets (or maps), no
+/// blank lines between.
+pub fn table_sets(out: &mut String, t: &Table, maps: bool) {
+    head(out, t.family, &t.name, false, t.handle);
+    for (_, k, plain) in set_order(t) {
+        match plain {
+            true if !maps => set(out, &t.sets[k], false),
+            false if t.csets[k].data.is_some() == maps => cset(out, &t.csets[k], false),
+            _ => {}
+        }
+    }
+    out.push_str("}\n");
+}
+
+/// A table's sets and composite sets by handle: (handle, index, plain).
+fn set_order(t: &Table) -> Vec<(u64, usize, bool)> {
+    let mut v: Vec<(u64, usize, bool)> = t.sets.iter().enumerate().map(|(k, s)| (s.handle, k, true)).collect();
+    v.extend(t.csets.iter().enumerate().map(|(k, s)| (s.handle, k, false)));
+    v.sort();
+    v
 }
 
 fn handle(out: &mut String, handles: bool, h: u64) {
@@ -259,7 +492,7 @@ pub fn set(out: &mut String, s: &Set, handles: bool) {
             crate::model::nft::SetType::Mark => Key::Mark,
         };
         let list: Vec<String> = s.elems.iter().map(|e| elem(key, e)).collect();
-        let _ = writeln!(out, "\t\telements = {{ {} }}", list.join(", "));
+        let _ = writeln!(out, "\t\telements = {{ {} }}", elements(&[s.ty], &list));
     }
     out.push_str("\t}\n");
 }
@@ -301,12 +534,16 @@ fn head(out: &mut String, family: Family, name: &str, handles: bool, h: u64) {
 pub fn table(out: &mut String, t: &Table, handles: bool) {
     head(out, t.family, &t.name, handles, t.handle);
     let mut first = true;
-    for s in &t.sets {
+    for (_, k, plain) in set_order(t) {
         if !first {
             out.push('\n');
         }
         first = false;
-        set(out, s, handles);
+        if plain {
+            set(out, &t.sets[k], handles);
+        } else {
+            cset(out, &t.csets[k], handles);
+        }
     }
     for c in &t.chains {
         if !first {

@@ -1,6 +1,6 @@
 //! `nft` (nftables 1.0.6) for the native tables of families `ip` and
-//! `inet`: `add|create|delete|flush|list table|chain|rule|set|element`,
-//! `insert rule`, `replace rule ... handle N`, `list ruleset|tables`,
+//! `inet`: `add|create|delete|flush|list table|chain|rule|set|map|element`,
+//! `insert rule`, `replace rule ... handle N`, `list ruleset|tables|sets|maps`,
 //! `flush ruleset`, `-a`, `-f FILE` / `-f -`, and the block syntax
 //! (`table ip t { chain c { type filter hook input priority 0; ... } }`).
 //!
@@ -16,10 +16,21 @@
 //! [`restore_order`] and [`xt_note`] let the iptables dispatch record the
 //! order their chains are created in.
 //!
+//! Sets and maps: plain one-type sets are `model::nft::Set`; sets with a
+//! concatenated or `typeof` key and all named maps (`type A . B : verdict`,
+//! `typeof ip daddr . tcp dport`, `: ipv4_addr`) are `CSet`s, their
+//! elements sorted as nft lists them. Concatenations (`ip daddr . meta
+//! l4proto . th dport vmap @M`), `numgen random|inc mod N` and named maps
+//! parse into `Stmt::Lookup`/`MapVerdict`/`DnatLookup`; a rule naming a
+//! set of the wrong type gets nft's `datatype mismatch` error. NAT ranges,
+//! prefixes and flags (`snat to A-B:P-Q persistent`, `masquerade
+//! fully-random`), `limit rate over`, byte limits, `quota [over]` and
+//! `log level` are parsed here too.
+//!
 //! Not modelled (refused with a clear message): families ip6/arp/bridge/
-//! netdev, named maps, concatenations, NAT address ranges and flags,
-//! `limit rate over` and byte limits, `log` options other than `prefix`,
-//! `quota`, `meter`, `-e -j -c -n`, `nft -a` and `list set` on
+//! netdev, `redirect` flags, `snat to ... map`, `log` flags/group,
+//! `quota ... used`, `meter`, `jhash`, set timeouts/sizes/counters, map data
+//! other than verdicts and IPv4 addresses, `-e -j -c -n`, `nft -a` and `list set` on
 //! iptables-nft's tables, rule forms of theirs whose translation was not
 //! checked. Syntax errors give bison's first phrase (`syntax error,
 //! unexpected newline`) without its `expecting` list (a DIVERGENCE in
@@ -28,8 +39,8 @@
 use super::{Ctx, Outcome, ToolResult, Unsupported};
 use crate::model::nf::Hook;
 use crate::model::nft::{
-    BaseChain, Chain, ChainType, Elem, Family, Form, Key, Nat, NftState, Reject, Rhs, Rule, Set, SetType, Stmt, Table,
-    Verdict,
+    BaseChain, CSet, Chain, ChainType, Data, DataType, Elem, Entry, Family, Form, Key, Nat, NftState, Numgen, Reject,
+    Rhs, Rule, Sel, Set, SetRef, SetType, Stmt, Table, Verdict,
 };
 use std::net::Ipv4Addr;
 
@@ -121,6 +132,8 @@ fn syntax(t: &Tok) -> Fail {
         Kind::Eof => "end of file".to_string(),
         Kind::Str(_) => "quoted string".to_string(),
         Kind::Word(w) if w.chars().all(|c| c.is_ascii_digit()) => "number".to_string(),
+        // Keywords bison names by their token.
+        Kind::Word(w) if matches!(w.as_str(), "random" | "fully-random" | "persistent") => w.clone(),
         Kind::Word(_) => "string".to_string(),
         Kind::Neq => "!=".to_string(),
         Kind::Punct(c) => match c {
@@ -148,6 +161,31 @@ enum Obj {
     Table,
     Chain(Name),
     Set(Name),
+    Map(Name),
+}
+
+/// A set or map declaration as written.
+#[derive(Clone, Debug)]
+struct SetDecl {
+    key: Vec<SetType>,
+    typeof_key: Option<Vec<Key>>,
+    data: Option<(DataType, Option<Key>)>,
+    interval: bool,
+    comment: Option<String>,
+    entries: Vec<RawEntry>,
+}
+
+/// An element as written: its fields and, for a map, its data.
+#[derive(Clone, Debug)]
+struct RawEntry {
+    fields: Vec<RawElem>,
+    data: Option<RawData>,
+}
+
+#[derive(Clone, Debug)]
+enum RawData {
+    Verdict(Verdict),
+    Word(RawElem),
 }
 
 #[derive(Clone, Debug)]
@@ -173,22 +211,26 @@ struct RuleSpec {
     nfproto: Option<(usize, usize)>,
     /// `comment "..."` at the end.
     comment: Option<String>,
+    /// Selectors used with named sets: the set's name and the selector's
+    /// span (for nft's datatype mismatch errors).
+    sel_spans: Vec<(String, usize, usize)>,
 }
 
 #[derive(Clone, Debug)]
 enum Cmd {
     AddTable { fam: Family, table: Name, create: bool },
     AddChain { fam: Family, table: Name, chain: Name, create: bool, base: Option<BaseSpec> },
-    AddSet { fam: Family, table: Name, set: Name, create: bool, ty: SetType, interval: bool, elems: Vec<Elem> },
+    AddSet { fam: Family, table: Name, set: Name, create: bool, map: bool, decl: SetDecl },
     AddRule { fam: Family, table: Name, chain: Name, insert: bool, at: Option<(Pos, Name)>, rule: RuleSpec },
     ReplaceRule { fam: Family, table: Name, chain: Name, handle: Name, rule: RuleSpec },
     DeleteRule { fam: Family, table: Name, chain: Name, handle: Name },
-    Elements { fam: Family, table: Name, set: Name, add: bool, elems: Vec<RawElem> },
+    Elements { fam: Family, table: Name, set: Name, add: bool, elems: Vec<RawEntry> },
     Delete { fam: Family, table: Name, obj: Obj },
     Flush { fam: Family, table: Name, obj: Obj },
     List { fam: Family, table: Name, obj: Obj },
     ListRuleset,
     ListTables,
+    ListSets { maps: bool },
     FlushRuleset,
 }
 
@@ -382,6 +424,12 @@ impl<'a> Parser<'a> {
                 out.push(if verb == "list" { Cmd::ListRuleset } else { Cmd::FlushRuleset });
             }
             ("list", "tables") => out.push(Cmd::ListTables),
+            ("list", "sets" | "maps") => {
+                if matches!(&self.peek().kind, Kind::Word(_)) {
+                    return Err(Fail::Unsupported("nft list sets|maps FAMILY is not modelled by netsim".into()));
+                }
+                out.push(Cmd::ListSets { maps: what == "maps" });
+            }
             ("add" | "create", "table") => {
                 let (fam, table) = self.family_table()?;
                 out.push(Cmd::AddTable { fam, table: table.clone(), create });
@@ -400,15 +448,13 @@ impl<'a> Parser<'a> {
                 }
                 out.push(Cmd::AddChain { fam, table, chain, create, base });
             }
-            ("add" | "create", "set") => {
+            ("add" | "create", "set" | "map") => {
                 let (fam, table) = self.family_table()?;
                 let set = self.name()?;
                 self.expect_punct('{')?;
-                let (ty, interval, elems) = self.set_body()?;
-                out.push(Cmd::AddSet { fam, table, set, create, ty, interval, elems });
-            }
-            ("add" | "create", "map") => {
-                return Err(Fail::Unsupported("nft named maps are not modelled by netsim (anonymous maps are)".into()))
+                let map = what == "map";
+                let decl = self.set_body(map)?;
+                out.push(Cmd::AddSet { fam, table, set, create, map, decl });
             }
             ("add" | "insert", "rule") => {
                 let (fam, table) = self.family_table()?;
@@ -445,14 +491,15 @@ impl<'a> Parser<'a> {
                 let (fam, table) = self.family_table()?;
                 let set = self.name()?;
                 self.expect_punct('{')?;
-                let elems = self.raw_elem_list()?;
+                let elems = self.raw_entry_list()?;
                 out.push(Cmd::Elements { fam, table, set, add: verb != "delete", elems });
             }
-            ("delete" | "flush" | "list", "table" | "chain" | "set") => {
+            ("delete" | "flush" | "list", "table" | "chain" | "set" | "map") => {
                 let (fam, table) = self.family_table()?;
                 let obj = match what.as_str() {
                     "table" => Obj::Table,
                     "chain" => Obj::Chain(self.name()?),
+                    "map" => Obj::Map(self.name()?),
                     _ => Obj::Set(self.name()?),
                 };
                 out.push(match verb {
@@ -461,7 +508,7 @@ impl<'a> Parser<'a> {
                     _ => Cmd::List { fam, table, obj },
                 });
             }
-            ("list", "chains" | "sets" | "maps" | "map" | "counters" | "flowtables") | (_, "map" | "flowtable") => {
+            ("list", "chains" | "counters" | "flowtables") | (_, "map" | "flowtable") => {
                 return Err(Fail::Unsupported(format!("nft {verb} {what} is not modelled by netsim")))
             }
             _ => return Err(syntax(wt)),
@@ -503,13 +550,14 @@ impl<'a> Parser<'a> {
                         });
                     }
                 }
-                "set" => {
+                "set" | "map" => {
                     let set = self.name()?;
                     self.expect_punct('{')?;
-                    let (ty, interval, elems) = self.set_body()?;
-                    sets.push(Cmd::AddSet { fam, table: table.clone(), set, create: false, ty, interval, elems });
+                    let map = kw == "map";
+                    let decl = self.set_body(map)?;
+                    sets.push(Cmd::AddSet { fam, table: table.clone(), set, create: false, map, decl });
                 }
-                "map" | "flowtable" | "counter" | "quota" | "ct" | "flags" | "comment" => {
+                "flowtable" | "counter" | "quota" | "ct" | "flags" | "comment" => {
                     return Err(Fail::Unsupported(format!("nft table block '{kw}' is not modelled by netsim")))
                 }
                 _ => return Err(syntax(kt)),
@@ -600,57 +648,247 @@ impl<'a> Parser<'a> {
             .map_err(|_| Fail::Nft(format!("'{w}' is not a valid priority in this context."), t.start, t.end))
     }
 
-    /// `type T; [flags interval;] [elements = { ... }] }` of a set.
-    fn set_body(&mut self) -> PResult<(SetType, bool, Vec<Elem>)> {
-        let mut ty = None;
-        let mut interval = false;
-        let mut elems = Vec::new();
+    /// `type T [. T] [: D]; | typeof K [. K] [: K]; [flags interval;]
+    /// [comment "C";] [elements = { ... }] }` of a set or map.
+    fn set_body(&mut self, map: bool) -> PResult<SetDecl> {
+        let mut d = SetDecl {
+            key: Vec::new(),
+            typeof_key: None,
+            data: None,
+            interval: false,
+            comment: None,
+            entries: Vec::new(),
+        };
         loop {
             self.skip_newlines();
             if self.eat_punct('}') {
                 break;
             }
+            if self.eat_punct(';') {
+                continue;
+            }
             let (kw, kt) = self.word()?;
             match kw.as_str() {
                 "type" => {
-                    let (t, tt) = self.word()?;
-                    ty = Some(match t.as_str() {
-                        "ipv4_addr" => SetType::Ipv4Addr,
-                        "inet_service" => SetType::InetService,
-                        "inet_proto" => SetType::InetProto,
-                        "mark" => SetType::Mark,
-                        _ => {
-                            let _ = tt;
-                            return Err(Fail::Unsupported(format!(
-                                "nft set type {t} is not modelled by netsim (ipv4_addr, inet_service, inet_proto, mark)"
-                            )));
+                    d.key = vec![self.set_type()?];
+                    while self.eat_word(".") {
+                        d.key.push(self.set_type()?);
+                    }
+                    if map && !self.is_punct(':') {
+                        return Err(Fail::Nft(
+                            "syntax error, unexpected semicolon, expecting colon or .".into(),
+                            self.peek().start,
+                            self.peek().end,
+                        ));
+                    }
+                    if self.eat_punct(':') {
+                        let (t, tt) = self.word()?;
+                        d.data = Some(match t.as_str() {
+                            "verdict" => (DataType::Verdict, None),
+                            "ipv4_addr" => (DataType::Ipv4Addr, None),
+                            _ => {
+                                let _ = tt;
+                                return Err(Fail::Unsupported(format!(
+                                    "nft map data type {t} is not modelled by netsim (verdict, ipv4_addr)"
+                                )));
+                            }
+                        });
+                    }
+                }
+                "typeof" => {
+                    let mut keys = Vec::new();
+                    loop {
+                        let t = self.peek().clone();
+                        let Some(k) = self.key()? else { return Err(syntax(&t)) };
+                        d.key.push(key_type(k).ok_or_else(|| {
+                            Fail::Unsupported(format!("nft typeof {} is not modelled by netsim", k.as_str()))
+                        })?);
+                        keys.push(k);
+                        if !self.eat_word(".") {
+                            break;
                         }
-                    });
+                    }
+                    d.typeof_key = Some(keys);
+                    if self.eat_punct(':') {
+                        if self.eat_word("verdict") {
+                            d.data = Some((DataType::Verdict, None));
+                        } else {
+                            let t = self.peek().clone();
+                            match self.key()? {
+                                Some(k @ (Key::IpSaddr | Key::IpDaddr)) => d.data = Some((DataType::Ipv4Addr, Some(k))),
+                                _ => {
+                                    let _ = t;
+                                    return Err(Fail::Unsupported(
+                                        "nft typeof map data other than ip saddr|daddr is not modelled by netsim"
+                                            .into(),
+                                    ));
+                                }
+                            }
+                        }
+                    }
                 }
                 "flags" => {
                     let (f, _) = self.word()?;
                     if f != "interval" {
                         return Err(Fail::Unsupported(format!("nft set flags {f} are not modelled by netsim")));
                     }
-                    interval = true;
+                    d.interval = true;
                 }
+                "comment" => d.comment = Some(self.name()?.text),
                 "elements" => {
                     self.expect_punct('=')?;
                     self.expect_punct('{')?;
-                    let key = ty.map(set_key);
-                    elems = self.elem_list(key)?;
+                    d.entries = self.raw_entry_list()?;
                 }
-                "timeout" | "size" | "policy" | "counter" | "comment" | "auto-merge" | "gc-interval" => {
+                "timeout" | "size" | "policy" | "counter" | "auto-merge" | "gc-interval" => {
                     return Err(Fail::Unsupported(format!("nft set {kw} is not modelled by netsim")))
                 }
                 _ => return Err(syntax(kt)),
             }
         }
-        let Some(ty) = ty else {
+        if d.key.is_empty() {
             let t = self.toks[self.i.saturating_sub(1)].clone();
             return Err(Fail::Nft("set definition does not specify key".into(), t.start, t.end));
+        }
+        if map && d.data.is_none() {
+            let t = self.toks[self.i.saturating_sub(1)].clone();
+            return Err(Fail::Nft("map definition does not specify mapping data type".into(), t.start, t.end));
+        }
+        Ok(d)
+    }
+
+    /// One set type keyword.
+    fn set_type(&mut self) -> PResult<SetType> {
+        let (t, _) = self.word()?;
+        Ok(match t.as_str() {
+            "ipv4_addr" => SetType::Ipv4Addr,
+            "inet_service" => SetType::InetService,
+            "inet_proto" => SetType::InetProto,
+            "mark" => SetType::Mark,
+            _ => {
+                return Err(Fail::Unsupported(format!(
+                    "nft set type {t} is not modelled by netsim (ipv4_addr, inet_service, inet_proto, mark)"
+                )))
+            }
+        })
+    }
+
+    /// One element: fields joined by `.`, then `: DATA` for a map.
+    fn raw_entry(&mut self) -> PResult<RawEntry> {
+        let mut fields = vec![self.raw_elem()?];
+        while self.eat_word(".") {
+            fields.push(self.raw_elem()?);
+        }
+        let mut data = None;
+        if self.eat_punct(':') {
+            let mut targets = Vec::new();
+            data = Some(match self.verdict_to(&mut targets)? {
+                Some(v) => RawData::Verdict(v),
+                None => RawData::Word(self.raw_elem()?),
+            });
+        }
+        Ok(RawEntry { fields, data })
+    }
+
+    /// Elements up to `}`, untyped.
+    fn raw_entry_list(&mut self) -> PResult<Vec<RawEntry>> {
+        let mut out = Vec::new();
+        loop {
+            self.skip_newlines();
+            if self.eat_punct('}') {
+                return Ok(out);
+            }
+            out.push(self.raw_entry()?);
+            self.skip_newlines();
+            if !self.eat_punct(',') {
+                self.skip_newlines();
+                self.expect_punct('}')?;
+                return Ok(out);
+            }
+        }
+    }
+
+    /// After a selector: `vmap { .. }|@M`, `[!=] { .. }|@S`.
+    fn sel_stmt(&mut self, sel: Sel, r: &mut RuleSpec, start: usize) -> PResult<()> {
+        let end = self.toks[self.i - 1].end;
+        if let Kind::Word(n) = &self.peek_at(if self.is_word("vmap") { 2 } else { 1 }).kind {
+            r.sel_spans.push((n.clone(), start, end));
+        }
+        let vmap = self.eat_word("vmap");
+        let neg = !vmap && self.peek().kind == Kind::Neq;
+        if neg {
+            self.i += 1;
+        }
+        let set = self.set_ref(&sel, r, vmap)?;
+        r.stmts.push(if vmap { Stmt::MapVerdict(sel, set) } else { Stmt::Lookup { sel, neg, set } });
+        Ok(())
+    }
+
+    /// `@name` or `{ elements }` for a selector (with data when `map`).
+    fn set_ref(&mut self, sel: &Sel, r: &mut RuleSpec, map: bool) -> PResult<SetRef> {
+        if self.is_punct('@') {
+            let at = self.next().start;
+            let mut n = self.name()?;
+            n.start = at;
+            let text = n.text.clone();
+            r.sets.push(n);
+            return Ok(SetRef::Named(text));
+        }
+        if !self.eat_punct('{') {
+            return Err(syntax(self.peek()));
+        }
+        let raw = self.raw_entry_list()?;
+        let keys = sel_keys(sel);
+        let mut out = Vec::new();
+        for e in raw {
+            if e.fields.len() != keys.len() || e.data.is_some() != map {
+                let t = &e.fields[0];
+                return Err(Fail::Nft("datatype mismatch".into(), t.start, t.end));
+            }
+            let key = e.fields.iter().zip(&keys).map(|(f, k)| f.to_elem(*k)).collect::<PResult<Vec<Elem>>>()?;
+            let data = match e.data {
+                None => None,
+                Some(RawData::Verdict(v)) => {
+                    if let Verdict::Jump(c) | Verdict::Goto(c) = &v {
+                        r.targets.push(Name { text: c.clone(), start: 0, end: 0 });
+                    }
+                    Some(Data::Verdict(v))
+                }
+                Some(RawData::Word(w)) => Some(Data::Addr(w.text.parse().map_err(|_| {
+                    Fail::Nft("Could not resolve hostname: Name or service not known".into(), w.start, w.end)
+                })?)),
+            };
+            out.push(Entry { key, data });
+        }
+        r.anon += 1;
+        Ok(SetRef::Anon(out))
+    }
+
+    /// Whether a concatenation (`KEY . KEY`) starts here.
+    fn concat_ahead(&mut self) -> PResult<bool> {
+        let at = self.i;
+        let concat = self.key()?.is_some() && self.is_word(".");
+        self.i = at;
+        Ok(concat)
+    }
+
+    /// `numgen random|inc mod N [offset O]` after the word `numgen`.
+    fn numgen(&mut self) -> PResult<Numgen> {
+        let (m, mt) = self.word()?;
+        let inc = match m.as_str() {
+            "inc" => true,
+            "random" => false,
+            _ => return Err(syntax(mt)),
         };
-        Ok((ty, interval, elems))
+        self.expect_word("mod")?;
+        let (n, nt) = self.word()?;
+        let modulus = num(&n).filter(|v| *v > 0 && *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(nt))? as u32;
+        let mut offset = 0;
+        if self.eat_word("offset") {
+            let (o, ot) = self.word()?;
+            offset = num(&o).filter(|v| *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(ot))? as u32;
+        }
+        Ok(Numgen { inc, modulus, offset, counter: modulus - 1 })
     }
 
     /// Elements up to `}`; parsed as the key's values, or kept as words
@@ -698,24 +936,6 @@ impl<'a> Parser<'a> {
         Ok(RawElem { text, len, start: t.start, end })
     }
 
-    /// Elements up to `}`, untyped.
-    fn raw_elem_list(&mut self) -> PResult<Vec<RawElem>> {
-        let mut out = Vec::new();
-        loop {
-            self.skip_newlines();
-            if self.eat_punct('}') {
-                return Ok(out);
-            }
-            out.push(self.raw_elem()?);
-            self.skip_newlines();
-            if !self.eat_punct(',') {
-                self.skip_newlines();
-                self.expect_punct('}')?;
-                return Ok(out);
-            }
-        }
-    }
-
     /// A rule's statements up to the end of the line.
     fn rule(&mut self) -> PResult<RuleSpec> {
         let mut r = RuleSpec {
@@ -726,6 +946,7 @@ impl<'a> Parser<'a> {
             nat: None,
             nfproto: None,
             comment: None,
+            sel_spans: Vec::new(),
         };
         if self.at_end_of_stmt() {
             return Err(syntax(self.peek()));
@@ -825,6 +1046,17 @@ impl<'a> Parser<'a> {
     fn stmt(&mut self, r: &mut RuleSpec) -> PResult<()> {
         let t = self.peek();
         if let Some(key) = self.key()? {
+            if self.is_word(".") {
+                let mut keys = vec![key];
+                while self.eat_word(".") {
+                    let t = self.peek().clone();
+                    keys.push(self.key()?.ok_or_else(|| syntax(&t))?);
+                }
+                return self.sel_stmt(Sel::Keys(keys), r, t.start);
+            }
+            if self.is_word("vmap") && self.peek_at(1).kind == Kind::Punct('@') {
+                return self.sel_stmt(Sel::Keys(vec![key]), r, t.start);
+            }
             if key == Key::Nfproto {
                 r.nfproto = Some((t.start, self.toks[self.i - 1].end));
             }
@@ -887,6 +1119,12 @@ impl<'a> Parser<'a> {
                 let val = self.flag_list('|')?;
                 r.stmts.push(Stmt::Match { key, neg, rhs: Rhs::Masked { val, mask } });
                 return Ok(());
+            }
+            let key_end = self.toks[self.i - 1].end;
+            if self.is_punct('@') {
+                if let Kind::Word(n) = &self.peek_at(1).kind {
+                    r.sel_spans.push((n.clone(), t.start, key_end));
+                }
             }
             let mut rhs = self.rhs(key, r)?;
             // `tcp flags A,B` matches any of the bits; `== A` and `!= A`
@@ -953,8 +1191,13 @@ impl<'a> Parser<'a> {
                 if self.eat_word("to") {
                     ports = Some(self.nat_ports_after(r, wt)?);
                 }
-                if self.is_word("random") || self.is_word("fully-random") || self.is_word("persistent") {
-                    return Err(Fail::Unsupported(format!("nft {w} flags are not modelled by netsim")));
+                let flags = self.nat_flags()?;
+                if flags != crate::model::nft::NatFlags::default() {
+                    if w == "redirect" {
+                        return Err(Fail::Unsupported("nft redirect flags are not modelled by netsim".into()));
+                    }
+                    r.stmts.push(Stmt::Nat(Nat::MasqueradeFlags(ports, flags)));
+                    return Ok(());
                 }
                 r.stmts.push(Stmt::Nat(if w == "masquerade" { Nat::Masquerade(ports) } else { Nat::Redirect(ports) }));
             }
@@ -963,6 +1206,37 @@ impl<'a> Parser<'a> {
                 // Checked when the table's family is known (see `nat_family`).
                 r.nat = Some((ip, wt.start, wt.end));
                 self.expect_word("to")?;
+                let sel = if self.eat_word("numgen") {
+                    Some(Sel::Numgen(self.numgen()?))
+                } else if self.concat_ahead()? {
+                    let t = self.peek().clone();
+                    let mut keys = vec![self.key()?.ok_or_else(|| syntax(&t))?];
+                    while self.eat_word(".") {
+                        let t = self.peek().clone();
+                        keys.push(self.key()?.ok_or_else(|| syntax(&t))?);
+                    }
+                    Some(Sel::Keys(keys))
+                } else {
+                    None
+                };
+                let at = self.i;
+                let named = self.key()?.is_some() && self.eat_word("map") && self.is_punct('@');
+                self.i = at;
+                let single = if sel.is_none() && named {
+                    let t = self.peek().clone();
+                    Some(Sel::Keys(vec![self.key()?.ok_or_else(|| syntax(&t))?]))
+                } else {
+                    None
+                };
+                if let Some(sel) = sel.or(single) {
+                    self.expect_word("map")?;
+                    if w == "snat" {
+                        return Err(Fail::Unsupported("nft snat to ... map is not modelled by netsim".into()));
+                    }
+                    let set = self.set_ref(&sel, r, true)?;
+                    r.stmts.push(Stmt::DnatLookup(sel, set, ip));
+                    return Ok(());
+                }
                 if let Some(key) = self.key()? {
                     self.expect_word("map")?;
                     self.expect_punct('{')?;
@@ -992,36 +1266,68 @@ impl<'a> Parser<'a> {
                     r.stmts.push(Stmt::Nat(Nat::DnatMap(key, entries, ip)));
                     return Ok(());
                 }
-                let (a, at) = self.word()?;
-                if a.contains('-') {
-                    return Err(Fail::Unsupported("nft NAT address ranges are not modelled by netsim".into()));
-                }
-                let a: Ipv4Addr = a.parse().map_err(|_| syntax(at))?;
+                let raw = self.raw_elem()?;
+                let e = raw.to_elem(Key::IpDaddr)?;
                 let ports = if self.is_punct(':') { Some(self.nat_ports_after(r, wt)?) } else { None };
-                r.stmts.push(Stmt::Nat(if w == "snat" { Nat::Snat(a, ports, ip) } else { Nat::Dnat(a, ports, ip) }));
+                let flags = self.nat_flags()?;
+                let a = Ipv4Addr::from(e.lo);
+                if e.form == Form::Single && flags == crate::model::nft::NatFlags::default() {
+                    r.stmts.push(Stmt::Nat(if w == "snat" {
+                        Nat::Snat(a, ports, ip)
+                    } else {
+                        Nat::Dnat(a, ports, ip)
+                    }));
+                    return Ok(());
+                }
+                let prefix = match e.form {
+                    Form::Prefix(len) => Some(len),
+                    _ => None,
+                };
+                r.stmts.push(Stmt::Nat(Nat::Range(crate::model::nft::NatRange {
+                    snat: w == "snat",
+                    addr: (a, Ipv4Addr::from(e.hi)),
+                    prefix,
+                    ports,
+                    flags,
+                    ip,
+                })));
             }
             "log" => {
                 let mut prefix = None;
                 if self.eat_word("prefix") {
                     prefix = Some(self.name()?.text);
                 }
-                if ["level", "flags", "group", "snaplen", "queue-threshold"].iter().any(|w| self.is_word(w)) {
+                let mut level = None;
+                if self.eat_word("level") {
+                    let (l, lt) = self.word()?;
+                    const LEVELS: [&str; 9] =
+                        ["emerg", "alert", "crit", "err", "warn", "notice", "info", "debug", "audit"];
+                    if !LEVELS.contains(&l.as_str()) {
+                        return Err(Fail::Nft(format!("invalid log level: {l}"), lt.start, lt.end));
+                    }
+                    // `warn` is the default and is not listed.
+                    level = (l != "warn").then_some(l);
+                }
+                if ["flags", "group", "snaplen", "queue-threshold", "prefix", "level"].iter().any(|w| self.is_word(w)) {
                     return Err(Fail::Unsupported(
-                        "nft log options other than prefix are not modelled by netsim".into(),
+                        "nft log options other than prefix and level (or in another order) are not modelled by netsim"
+                            .into(),
                     ));
                 }
-                r.stmts.push(Stmt::Log(prefix));
+                r.stmts.push(Stmt::Log(prefix, level));
             }
             "limit" => {
                 self.expect_word("rate")?;
-                if self.is_word("over") {
-                    return Err(Fail::Unsupported("nft limit rate over is not modelled by netsim".into()));
-                }
+                let over = self.eat_word("over");
                 let (n, nt) = self.word()?;
-                let rate = num(&n).filter(|v| *v > 0).ok_or_else(|| syntax(nt))?;
-                if self.is_word("bytes") || self.is_word("kbytes") || self.is_word("mbytes") {
-                    return Err(Fail::Unsupported("nft byte limits are not modelled by netsim".into()));
-                }
+                let mut rate = num(&n).filter(|v| *v > 0).ok_or_else(|| syntax(nt))?;
+                let bytes = match self.byte_unit() {
+                    Some(m) => {
+                        rate = rate.checked_mul(m).ok_or_else(|| syntax(nt))?;
+                        true
+                    }
+                    None => false,
+                };
                 self.expect_punct('/')?;
                 let (u, ut) = self.word()?;
                 let unit = match u.as_str() {
@@ -1031,18 +1337,44 @@ impl<'a> Parser<'a> {
                     "day" => 86400,
                     _ => return Err(syntax(ut)),
                 };
-                let mut burst = 5;
+                let mut burst = if bytes { 0 } else { 5 };
                 if self.eat_word("burst") {
                     let (b, bt) = self.word()?;
-                    burst = num(&b).filter(|v| *v > 0 && *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(bt))? as u32;
-                    self.expect_word("packets")?;
+                    let n = num(&b).filter(|v| *v > 0).ok_or_else(|| syntax(bt))?;
+                    let n = if bytes {
+                        let m = self.byte_unit().ok_or_else(|| syntax(self.peek()))?;
+                        n.checked_mul(m)
+                    } else {
+                        self.expect_word("packets")?;
+                        Some(n)
+                    };
+                    burst = n.filter(|v| *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(bt))? as u32;
                 }
-                r.stmts.push(Stmt::Limit(crate::model::nft::Limit { rate, unit, burst, bucket: None }));
+                r.stmts.push(Stmt::Limit(crate::model::nft::Limit { rate, unit, burst, bucket: None, over, bytes }));
             }
-            "quota" | "meter" | "queue" | "dup" | "fwd" | "tproxy" | "synproxy" | "set" | "update" | "add"
-            | "numgen" | "jhash" | "symhash" | "osf" | "socket" | "rt" | "ipsec" | "exthdr" | "tcpopt" | "comment"
-            | "ether" | "vlan" | "arp" | "ip6" | "icmpv6" | "sctp" | "dccp" | "udplite" | "esp" | "ah" | "meta"
-            | "ct" | "fib" | "ip" | "tcp" | "udp" | "th" | "icmp" => {
+            "quota" => {
+                let over = self.eat_word("over");
+                if !over {
+                    self.eat_word("until");
+                }
+                let (n, nt) = self.word()?;
+                let n = num(&n).ok_or_else(|| syntax(nt))?;
+                let m = self.byte_unit().ok_or_else(|| syntax(self.peek()))?;
+                if self.is_word("used") {
+                    return Err(Fail::Unsupported("nft quota ... used is not modelled by netsim".into()));
+                }
+                let bytes = n.checked_mul(m).ok_or_else(|| syntax(nt))?;
+                r.stmts.push(Stmt::Quota { over, bytes, used: 0 });
+            }
+            "numgen" => {
+                let g = self.numgen()?;
+                return self.sel_stmt(Sel::Numgen(g), r, wt.start);
+            }
+            "random" | "fully-random" | "persistent" => return Err(syntax(wt)),
+            "meter" | "queue" | "dup" | "fwd" | "tproxy" | "synproxy" | "set" | "update" | "add" | "jhash"
+            | "symhash" | "osf" | "socket" | "rt" | "ipsec" | "exthdr" | "tcpopt" | "comment" | "ether" | "vlan"
+            | "arp" | "ip6" | "icmpv6" | "sctp" | "dccp" | "udplite" | "esp" | "ah" | "meta" | "ct" | "fib" | "ip"
+            | "tcp" | "udp" | "th" | "icmp" => {
                 let _ = t;
                 return Err(Fail::Unsupported(format!(
                     "nft statement or expression '{w} ...' is not modelled by netsim (see README for what is)"
@@ -1065,6 +1397,38 @@ impl<'a> Parser<'a> {
             v |= self.elem(Key::TcpFlags)?.lo;
         }
         Ok(v)
+    }
+
+    /// `bytes|kbytes|mbytes`: the multiplier.
+    fn byte_unit(&mut self) -> Option<u64> {
+        let m = match &self.peek().kind {
+            Kind::Word(w) if w == "bytes" => 1,
+            Kind::Word(w) if w == "kbytes" => 1024,
+            Kind::Word(w) if w == "mbytes" => 1024 * 1024,
+            _ => return None,
+        };
+        self.i += 1;
+        Some(m)
+    }
+
+    /// NAT flags after the target: `random`, `fully-random`, `persistent`,
+    /// joined by commas.
+    fn nat_flags(&mut self) -> PResult<crate::model::nft::NatFlags> {
+        let mut f = crate::model::nft::NatFlags::default();
+        loop {
+            if self.eat_word("random") {
+                f.random = true;
+            } else if self.eat_word("fully-random") {
+                f.random_fully = true;
+            } else if self.eat_word("persistent") {
+                f.persistent = true;
+            } else {
+                return Ok(f);
+            }
+            if !self.eat_punct(',') {
+                return Ok(f);
+            }
+        }
     }
 
     /// `:PORT[-PORT]`.
@@ -1115,6 +1479,11 @@ impl<'a> Parser<'a> {
     }
 
     fn verdict(&mut self, r: &mut RuleSpec) -> PResult<Option<Verdict>> {
+        self.verdict_to(&mut r.targets)
+    }
+
+    /// A verdict, its jump target noted in `targets`.
+    fn verdict_to(&mut self, targets: &mut Vec<Name>) -> PResult<Option<Verdict>> {
         let v = match &self.peek().kind {
             Kind::Word(w) => match w.as_str() {
                 "accept" => Verdict::Accept,
@@ -1125,7 +1494,7 @@ impl<'a> Parser<'a> {
                     let jump = w == "jump";
                     self.i += 1;
                     let n = self.name()?;
-                    r.targets.push(n.clone());
+                    targets.push(n.clone());
                     return Ok(Some(if jump { Verdict::Jump(n.text) } else { Verdict::Goto(n.text) }));
                 }
                 _ => return Ok(None),
@@ -1259,6 +1628,77 @@ fn set_key(t: SetType) -> Key {
         SetType::InetProto => Key::L4proto,
         SetType::Mark => Key::Mark,
     }
+}
+
+/// The set type of a key (`typeof`).
+fn key_type(k: Key) -> Option<SetType> {
+    Some(match k {
+        Key::IpSaddr | Key::IpDaddr => SetType::Ipv4Addr,
+        Key::TcpSport | Key::TcpDport | Key::UdpSport | Key::UdpDport | Key::ThSport | Key::ThDport => {
+            SetType::InetService
+        }
+        Key::L4proto | Key::IpProtocol => SetType::InetProto,
+        Key::Mark | Key::CtMark => SetType::Mark,
+        _ => return None,
+    })
+}
+
+/// The keys a selector's elements are parsed as (a number for numgen).
+fn sel_keys(sel: &Sel) -> Vec<Key> {
+    match sel {
+        Sel::Keys(k) => k.clone(),
+        Sel::Numgen(_) => vec![Key::Mark],
+    }
+}
+
+/// How nft names a set type in its errors.
+fn type_desc(t: SetType) -> &'static str {
+    match t {
+        SetType::Ipv4Addr => "IPv4 address",
+        SetType::InetService => "internet network service",
+        SetType::InetProto => "Internet protocol",
+        SetType::Mark => "packet mark",
+    }
+}
+
+/// An element of a composite set or map from its text.
+fn typed_entry(s: &CSet, e: &RawEntry, delete: bool) -> PResult<Entry> {
+    let t = &e.fields[0];
+    let (start, end) = (t.start, e.fields[e.fields.len() - 1].end);
+    if e.fields.len() != s.key.len() {
+        let desc = |ts: &[SetType]| {
+            let list: Vec<&str> = ts.iter().map(|t| type_desc(*t)).collect();
+            match ts {
+                [x] => type_desc(*x).to_string(),
+                _ => format!("concatenation of ({})", list.join(", ")),
+            }
+        };
+        let given = &s.key[..e.fields.len().min(s.key.len())];
+        return Err(Fail::Nft(
+            format!("datatype mismatch, expected {}, expression has type {}", desc(&s.key), desc(given)),
+            start,
+            end,
+        ));
+    }
+    if s.data.is_none() && e.data.is_some() {
+        return Err(Fail::Nft("netlink: Error: set is not a map".into(), start, end));
+    }
+    if s.data.is_some() && e.data.is_none() && !delete {
+        return Err(Fail::Nft("Could not process rule: Invalid argument".into(), start, end));
+    }
+    let key = e.fields.iter().zip(&s.key).map(|(f, ty)| f.to_elem(set_key(*ty))).collect::<PResult<Vec<Elem>>>()?;
+    let data = match (&s.data, &e.data) {
+        (None, None) => None,
+        (Some(_), None) if delete => None,
+        (Some((DataType::Verdict, _)), Some(RawData::Verdict(v))) => Some(Data::Verdict(v.clone())),
+        (Some((DataType::Ipv4Addr, _)), Some(RawData::Word(w))) => {
+            Some(Data::Addr(w.text.parse().map_err(|_| {
+                Fail::Nft("Could not resolve hostname: Name or service not known".into(), w.start, w.end)
+            })?))
+        }
+        _ => return Err(Fail::Nft("datatype mismatch".into(), t.start, t.end)),
+    };
+    Ok(Entry { key, data })
 }
 
 /// One value of a key from its text.
@@ -1423,8 +1863,17 @@ fn handle_of(n: &Name) -> PResult<u64> {
 fn build_rule(t: &mut Table, spec: RuleSpec) -> PResult<Rule> {
     // Checked by nft before anything reaches the kernel.
     for s in &spec.sets {
-        if t.set(&s.text).is_none() {
+        if t.set(&s.text).is_none() && t.cset(&s.text).is_none() {
             return Err(Fail::Nft("No such file or directory".into(), s.start, s.end));
+        }
+    }
+    // `KEY @name` of a composite set (declared by typeof) is a lookup.
+    let mut spec = spec;
+    for s in &mut spec.stmts {
+        if let Stmt::Match { key, neg, rhs: Rhs::Named(n) } = s {
+            if t.cset(n).is_some() {
+                *s = Stmt::Lookup { sel: Sel::Keys(vec![*key]), neg: *neg, set: SetRef::Named(n.clone()) };
+            }
         }
     }
     // The kernel allocates the rule's handle (after the anonymous sets
@@ -1448,6 +1897,49 @@ fn build_rule(t: &mut Table, spec: RuleSpec) -> PResult<Rule> {
 
 // DIVERGENCE: elements list sorted by value, as the kernel's interval
 // (rbtree) sets list them; a hash set's dump order may differ.
+/// A plain set's element from its text (one field, no data).
+fn plain_elem(ty: SetType, e: &RawEntry) -> PResult<Elem> {
+    let t = &e.fields[0];
+    if e.fields.len() != 1 || e.data.is_some() {
+        return Err(Fail::Nft("datatype mismatch".into(), t.start, t.end));
+    }
+    t.to_elem(set_key(ty))
+}
+
+/// Adds elements to a composite set (one already there stays) and sorts
+/// them as nft 1.0.6 lists them.
+fn add_entries(s: &mut CSet, new: Vec<Entry>) {
+    for e in new {
+        if !s.elems.iter().any(|x| x.key == e.key) {
+            s.elems.push(e);
+        }
+    }
+    let types = s.key.clone();
+    s.elems.sort_by_cached_key(|e| msort_key(&types, e));
+}
+
+/// nft 1.0.6's listing order of set elements (mergesort.c,
+/// `expr_msort_value`): one field by its value; a concatenation by its
+/// fields' bytes (each in its own byte order: addresses and ports big
+/// endian, marks little endian) read as one host-endian (little-endian)
+/// number, i.e. compared from the last byte back.
+fn msort_key(types: &[SetType], e: &Entry) -> Vec<u8> {
+    if let [_] = types {
+        return e.key[0].lo.to_be_bytes().to_vec();
+    }
+    let mut b = Vec::new();
+    for (f, t) in e.key.iter().zip(types) {
+        match t {
+            SetType::Ipv4Addr => b.extend(f.lo.to_be_bytes()),
+            SetType::InetService => b.extend((f.lo as u16).to_be_bytes()),
+            SetType::InetProto => b.push(f.lo as u8),
+            SetType::Mark => b.extend(f.lo.to_le_bytes()),
+        }
+    }
+    b.reverse();
+    b
+}
+
 fn sort_elems(elems: &mut Vec<Elem>) {
     elems.sort_by_key(|e| (e.lo, e.hi));
     elems.dedup();
@@ -1515,6 +2007,7 @@ fn apply_one(
                     handle: st.next_table_handle,
                     next_handle: 1,
                     sets: Vec::new(),
+                    csets: Vec::new(),
                     chains: Vec::new(),
                 });
             }
@@ -1545,9 +2038,47 @@ fn apply_one(
                 }
             }
         }
-        Cmd::AddSet { fam, table, set, create, ty, interval, mut elems } => {
+        Cmd::AddSet { fam, table, set, create, map, decl } => {
             let ti = find_table(st, fam, &table)?;
             let t = &mut st.tables[ti];
+            let plain = !map && decl.key.len() == 1 && decl.typeof_key.is_none() && decl.comment.is_none();
+            if !plain || t.cset(&set.text).is_some() {
+                if t.set(&set.text).is_some() {
+                    return Err(nerr(EEXIST, &set));
+                }
+                let mut s = CSet {
+                    name: set.text.clone(),
+                    handle: 0,
+                    key: decl.key,
+                    typeof_key: decl.typeof_key,
+                    data: decl.data,
+                    interval: decl.interval,
+                    comment: decl.comment,
+                    elems: Vec::new(),
+                };
+                let new = decl.entries.iter().map(|e| typed_entry(&s, e, false)).collect::<PResult<Vec<Entry>>>()?;
+                if !s.interval && new.iter().any(|e| e.key.iter().any(|f| f.form != Form::Single)) {
+                    return Err(Fail::Nft(
+                        "You must add 'flags interval' to your set declaration if you want to add prefix or range elements".into(),
+                        set.start,
+                        set.end,
+                    ));
+                }
+                let si = match t.cset(&set.text) {
+                    Some(_) if create => return Err(nerr(EEXIST, &set)),
+                    Some(si) => si,
+                    None => {
+                        s.handle = t.alloc();
+                        t.csets.push(s);
+                        t.csets.len() - 1
+                    }
+                };
+                add_entries(&mut t.csets[si], new);
+                return Ok(());
+            }
+            let ty = decl.key[0];
+            let interval = decl.interval;
+            let mut elems = decl.entries.iter().map(|e| plain_elem(ty, e)).collect::<PResult<Vec<Elem>>>()?;
             if let Some(si) = t.set(&set.text) {
                 if create {
                     return Err(nerr(EEXIST, &set));
@@ -1570,11 +2101,27 @@ fn apply_one(
         Cmd::Elements { fam, table, set, add, elems } => {
             let ti = find_table(st, fam, &table)?;
             let t = &mut st.tables[ti];
+            if let Some(ci) = t.cset(&set.text) {
+                let s = &mut t.csets[ci];
+                let new = elems.iter().map(|e| typed_entry(s, e, !add)).collect::<PResult<Vec<Entry>>>()?;
+                if add {
+                    add_entries(s, new);
+                } else {
+                    for (e, raw) in new.into_iter().zip(&elems) {
+                        let Some(k) = s.elems.iter().position(|x| x.key == e.key) else {
+                            let (a, b) = (raw.fields[0].start, raw.fields[raw.fields.len() - 1].end);
+                            return Err(Fail::Nft(ENOENT.into(), a, b));
+                        };
+                        s.elems.remove(k);
+                    }
+                }
+                return Ok(());
+            }
             let si = t.set(&set.text).ok_or_else(|| nerr(ENOENT, &set))?;
             let s = &mut t.sets[si];
-            let key = set_key(s.ty);
-            let raw = elems;
-            let elems = raw.iter().map(|e| e.to_elem(key)).collect::<PResult<Vec<Elem>>>()?;
+            let ty = s.ty;
+            let raw: Vec<RawElem> = elems.iter().map(|e| e.fields[0].clone()).collect();
+            let elems = elems.iter().map(|e| plain_elem(ty, e)).collect::<PResult<Vec<Elem>>>()?;
             if add {
                 // Interval sets refuse overlapping elements.
                 if s.interval {
@@ -1680,7 +2227,12 @@ fn apply_one(
                             Stmt::Vmap(_, es) => {
                                 es.iter().any(|(_, v)| matches!(v, Verdict::Jump(x) | Verdict::Goto(x) if *x == n.text))
                             }
+                            Stmt::MapVerdict(_, SetRef::Anon(es)) => es.iter().any(|e| {
+                                matches!(&e.data, Some(Data::Verdict(Verdict::Jump(x) | Verdict::Goto(x))) if *x == n.text)
+                            }),
                             _ => false,
+                        }) || t.csets.iter().flat_map(|s| s.elems.iter()).any(|e| {
+                            matches!(&e.data, Some(Data::Verdict(Verdict::Jump(x) | Verdict::Goto(x))) if *x == n.text)
                         });
                     // A chain with rules goes with its rules; one a jump
                     // refers to stays.
@@ -1689,19 +2241,30 @@ fn apply_one(
                     }
                     t.chains.remove(ci);
                 }
-                Obj::Set(n) => {
+                Obj::Set(n) | Obj::Map(n) => {
                     let t = &mut st.tables[ti];
-                    let si = t.set(&n.text).ok_or_else(|| nerr(ENOENT, &n))?;
-                    let used = t
-                        .chains
-                        .iter()
-                        .flat_map(|c| c.rules.iter())
-                        .flat_map(|r| r.stmts.iter())
-                        .any(|s| matches!(s, Stmt::Match { rhs: Rhs::Named(x), .. } if *x == n.text));
+                    let used = t.chains.iter().flat_map(|c| c.rules.iter()).flat_map(|r| r.stmts.iter()).any(|s| {
+                        matches!(s, Stmt::Match { rhs: Rhs::Named(x), .. }
+                            | Stmt::Lookup { set: SetRef::Named(x), .. }
+                            | Stmt::MapVerdict(_, SetRef::Named(x))
+                            | Stmt::DnatLookup(_, SetRef::Named(x), _) if *x == n.text)
+                    });
+                    let si = t.set(&n.text);
+                    let ci = t.cset(&n.text);
+                    if si.is_none() && ci.is_none() {
+                        return Err(nerr(ENOENT, &n));
+                    }
                     if used {
                         return Err(nerr(EBUSY, &n));
                     }
-                    t.sets.remove(si);
+                    match si {
+                        Some(si) => {
+                            t.sets.remove(si);
+                        }
+                        None => {
+                            t.csets.retain(|s| s.name != n.text);
+                        }
+                    }
                 }
             }
         }
@@ -1716,15 +2279,19 @@ fn apply_one(
                     for s in &mut t.sets {
                         s.elems.clear();
                     }
+                    for s in &mut t.csets {
+                        s.elems.clear();
+                    }
                 }
                 Obj::Chain(n) => {
                     let ci = find_chain(t, &n)?;
                     t.chains[ci].rules.clear();
                 }
-                Obj::Set(n) => {
-                    let si = t.set(&n.text).ok_or_else(|| nerr(ENOENT, &n))?;
-                    t.sets[si].elems.clear();
-                }
+                Obj::Set(n) | Obj::Map(n) => match (t.set(&n.text), t.cset(&n.text)) {
+                    (Some(si), _) => t.sets[si].elems.clear(),
+                    (None, Some(ci)) => t.csets[ci].elems.clear(),
+                    _ => return Err(nerr(ENOENT, &n)),
+                },
             }
         }
         Cmd::List { fam, table, obj } => {
@@ -1756,10 +2323,25 @@ fn apply_one(
                     let ci = t.chain(&n.text).ok_or_else(|| nerr("No such file or directory", &n))?;
                     crate::render::nft::table_with_chain(out, t, &t.chains[ci], handles);
                 }
-                Obj::Set(n) => {
-                    let si = t.set(&n.text).ok_or_else(|| nerr("No such file or directory", &n))?;
-                    crate::render::nft::table_with_set(out, t, &t.sets[si], handles);
+                Obj::Set(ref n) | Obj::Map(ref n) => {
+                    let want_map = matches!(obj, Obj::Map(_));
+                    let n = n.clone();
+                    let missing = || nerr("No such file or directory", &n);
+                    if let Some(ci) = t.cset(&n.text) {
+                        if t.csets[ci].data.is_some() != want_map {
+                            return Err(missing());
+                        }
+                        crate::render::nft::table_with_cset(out, t, &t.csets[ci], handles);
+                    } else {
+                        let si = t.set(&n.text).filter(|_| !want_map).ok_or_else(missing)?;
+                        crate::render::nft::table_with_set(out, t, &t.sets[si], handles);
+                    }
                 }
+            }
+        }
+        Cmd::ListSets { maps } => {
+            for t in &st.tables {
+                crate::render::nft::table_sets(out, t, maps);
             }
         }
         Cmd::ListRuleset | Cmd::ListTables => {
@@ -1831,8 +2413,11 @@ fn nat_family(fam: Family, r: &mut RuleSpec) -> PResult<()> {
                 return Err(Fail::Nft("ip or ip6 must be specified with address for inet tables.".into(), start, end));
             }
             for s in &mut r.stmts {
-                if let Stmt::Nat(Nat::Snat(_, _, f) | Nat::Dnat(_, _, f) | Nat::DnatMap(_, _, f)) = s {
-                    *f = true;
+                match s {
+                    Stmt::Nat(Nat::Snat(_, _, f) | Nat::Dnat(_, _, f) | Nat::DnatMap(_, _, f))
+                    | Stmt::DnatLookup(_, _, f) => *f = true,
+                    Stmt::Nat(Nat::Range(r)) => r.ip = true,
+                    _ => {}
                 }
             }
             Ok(())
@@ -1842,6 +2427,44 @@ fn nat_family(fam: Family, r: &mut RuleSpec) -> PResult<()> {
 
 /// A named set's type must fit the key that uses it.
 fn check_set_types(t: &Table, r: &RuleSpec) -> PResult<()> {
+    for s in &r.stmts {
+        let (sel, name, map) = match s {
+            Stmt::Lookup { sel, set: SetRef::Named(n), .. } => (sel.clone(), n, false),
+            Stmt::MapVerdict(sel, SetRef::Named(n)) | Stmt::DnatLookup(sel, SetRef::Named(n), _) => {
+                (sel.clone(), n, true)
+            }
+            Stmt::Match { key, rhs: Rhs::Named(n), .. } if t.cset(n).is_some() => (Sel::Keys(vec![*key]), n, false),
+            _ => continue,
+        };
+        let Some(ci) = t.cset(name) else { continue };
+        let Sel::Keys(keys) = &sel else { continue };
+        let have: Vec<Option<SetType>> = keys.iter().map(|k| key_type(*k)).collect();
+        let want: Vec<Option<SetType>> = t.csets[ci].key.iter().map(|k| Some(*k)).collect();
+        if have == want {
+            continue;
+        }
+        let desc = |ts: &[Option<SetType>]| {
+            let one = |t: &Option<SetType>| match t {
+                Some(SetType::Ipv4Addr) => "IPv4 address",
+                Some(SetType::InetService) => "internet network service",
+                Some(SetType::InetProto) => "Internet protocol",
+                Some(SetType::Mark) => "packet mark",
+                None => "integer",
+            };
+            match ts {
+                [x] => one(x).to_string(),
+                _ => format!("concatenation of ({})", ts.iter().map(one).collect::<Vec<_>>().join(", ")),
+            }
+        };
+        let at = r.sets.iter().find(|x| &x.text == name).map_or((0, 0), |x| (x.start, x.end));
+        let ctx = r.sel_spans.iter().find(|x| &x.0 == name).map_or(String::new(), |x| format!("\n~{}-{}", x.1, x.2));
+        let msg = if map {
+            format!("datatype mismatch, map expects {}, mapping expression has type {}", desc(&want), desc(&have))
+        } else {
+            format!("datatype mismatch, expected {}, expression has type {}", desc(&have), desc(&want))
+        };
+        return Err(Fail::Nft(format!("{msg}{ctx}"), at.0, at.1));
+    }
     for s in &r.stmts {
         if let Stmt::Match { key, rhs: Rhs::Named(n), .. } = s {
             if let Some(si) = t.set(n) {
@@ -2076,6 +2699,10 @@ pub fn run(ctx: &mut Ctx<'_>, args: &[String]) -> ToolResult {
             Ok(Outcome::Exited(0))
         }
         Err(Fail::Unsupported(m)) => Err(Unsupported(m)),
+        Err(Fail::Nft(msg, _, _)) if msg.starts_with("netlink: ") => {
+            ctx.err(&format!("{msg}\n"));
+            Ok(Outcome::Exited(1))
+        }
         Err(Fail::Nft(msg, start, end)) => {
             let text = format_error(&src, fname.as_deref(), &msg, start, end);
             ctx.err(&text);
