@@ -30,6 +30,7 @@ fn engine_with(rules: Vec<Rule>) -> Engine {
         handle: 1,
         next_handle: 2,
         sets: Vec::new(),
+        csets: Vec::new(),
         chains: vec![chain],
     };
     let mut st = NftState { tables: vec![table], next_table_handle: 1, ..Default::default() };
