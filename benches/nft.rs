@@ -32,6 +32,7 @@ fn engine_with(rules: Vec<Rule>) -> Engine {
         sets: Vec::new(),
         csets: Vec::new(),
         chains: vec![chain],
+        comment: None,
     };
     let mut st = NftState { tables: vec![table], next_table_handle: 1, ..Default::default() };
     st.update_needs_ct();

@@ -1,5 +1,6 @@
 #!/bin/bash
-# kube-proxy's nftables mode in miniature: the host is a node, two "pods"
+# kube-proxy's nftables mode in miniature (its table, map and chain names
+# and comments, chain names with slashes): the host is a node, two "pods"
 # (namespaces ep1, ep2) serve on 8000, and a client namespace reaches
 # ClusterIP services through a table shaped like kube-proxy's: the
 # service-ips verdict map keyed on `ip daddr . meta l4proto . th dport`,
@@ -51,7 +52,7 @@ ip netns exec ep2 python3 -m http.server 8000 --bind 10.244.2.2 2>/dev/null &
 sysctl -w net.ipv4.ip_forward=1
 # The transaction as kube-proxy writes it: add commands, one per line.
 nft -f - <<'X'
-add table ip kube-proxy
+add table ip kube-proxy { comment "rules for kube-proxy" ; }
 add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority dstnat ; }
 add chain ip kube-proxy filter-prerouting { type filter hook prerouting priority -110 ; }
 add chain ip kube-proxy filter-prerouting-post-dnat { type filter hook prerouting priority dstnat + 10 ; }
@@ -59,9 +60,9 @@ add chain ip kube-proxy services
 add chain ip kube-proxy service-endpoints-check
 add chain ip kube-proxy cluster-ips-check
 add chain ip kube-proxy reject-chain
-add map ip kube-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; }
-add map ip kube-proxy no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; }
-add set ip kube-proxy cluster-ips { type ipv4_addr ; }
+add map ip kube-proxy service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }
+add map ip kube-proxy no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment "vmap to drop or reject packets to services with no endpoints" ; }
+add set ip kube-proxy cluster-ips { type ipv4_addr ; comment "Active ClusterIPs" ; }
 add rule ip kube-proxy reject-chain reject
 add rule ip kube-proxy nat-prerouting jump services
 add rule ip kube-proxy filter-prerouting ct state new jump service-endpoints-check
@@ -69,23 +70,23 @@ add rule ip kube-proxy filter-prerouting-post-dnat ct state new jump cluster-ips
 add rule ip kube-proxy services ip daddr . meta l4proto . th dport vmap @service-ips
 add rule ip kube-proxy service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services
 add rule ip kube-proxy cluster-ips-check ip daddr @cluster-ips reject
-add chain ip kube-proxy service-web
-add chain ip kube-proxy service-rr
-add chain ip kube-proxy endpoint-web-ep1
-add chain ip kube-proxy endpoint-web-ep2
-add chain ip kube-proxy endpoint-rr-ep1
-add chain ip kube-proxy endpoint-rr-ep2
-add rule ip kube-proxy service-web counter numgen random mod 2 vmap { 0 : goto endpoint-web-ep1 , 1 : goto endpoint-web-ep2 }
-add rule ip kube-proxy service-rr counter numgen inc mod 2 vmap { 0 : goto endpoint-rr-ep1 , 1 : goto endpoint-rr-ep2 }
-add rule ip kube-proxy endpoint-web-ep1 meta l4proto tcp dnat to 10.244.1.2:8000
-add rule ip kube-proxy endpoint-web-ep2 meta l4proto tcp dnat to 10.244.2.2:8000
-add rule ip kube-proxy endpoint-rr-ep1 meta l4proto tcp counter dnat to 10.244.1.2:8000
-add rule ip kube-proxy endpoint-rr-ep2 meta l4proto tcp counter dnat to 10.244.2.2:8000
+add chain ip kube-proxy service-ULMVA6XW-default/web/tcp/http
+add chain ip kube-proxy service-42NFTM6N-default/rr/tcp/http
+add chain ip kube-proxy endpoint-5OJB2KTY-default/web/tcp/http__10.244.1.2/8000
+add chain ip kube-proxy endpoint-2TXUJ7WU-default/web/tcp/http__10.244.2.2/8000
+add chain ip kube-proxy endpoint-QJQR6YQ5-default/rr/tcp/http__10.244.1.2/8000
+add chain ip kube-proxy endpoint-Z6X4LQ3M-default/rr/tcp/http__10.244.2.2/8000
+add rule ip kube-proxy service-ULMVA6XW-default/web/tcp/http counter numgen random mod 2 vmap { 0 : goto endpoint-5OJB2KTY-default/web/tcp/http__10.244.1.2/8000 , 1 : goto endpoint-2TXUJ7WU-default/web/tcp/http__10.244.2.2/8000 }
+add rule ip kube-proxy service-42NFTM6N-default/rr/tcp/http counter numgen inc mod 2 vmap { 0 : goto endpoint-QJQR6YQ5-default/rr/tcp/http__10.244.1.2/8000 , 1 : goto endpoint-Z6X4LQ3M-default/rr/tcp/http__10.244.2.2/8000 }
+add rule ip kube-proxy endpoint-5OJB2KTY-default/web/tcp/http__10.244.1.2/8000 meta l4proto tcp dnat to 10.244.1.2:8000
+add rule ip kube-proxy endpoint-2TXUJ7WU-default/web/tcp/http__10.244.2.2/8000 meta l4proto tcp dnat to 10.244.2.2:8000
+add rule ip kube-proxy endpoint-QJQR6YQ5-default/rr/tcp/http__10.244.1.2/8000 meta l4proto tcp counter dnat to 10.244.1.2:8000
+add rule ip kube-proxy endpoint-Z6X4LQ3M-default/rr/tcp/http__10.244.2.2/8000 meta l4proto tcp counter dnat to 10.244.2.2:8000
 add element ip kube-proxy cluster-ips { 10.96.0.10 }
 add element ip kube-proxy cluster-ips { 10.96.0.11 }
 add element ip kube-proxy cluster-ips { 10.96.0.12 }
-add element ip kube-proxy service-ips { 10.96.0.10 . tcp . 80 : goto service-web }
-add element ip kube-proxy service-ips { 10.96.0.11 . tcp . 80 : goto service-rr }
+add element ip kube-proxy service-ips { 10.96.0.10 . tcp . 80 : goto service-ULMVA6XW-default/web/tcp/http }
+add element ip kube-proxy service-ips { 10.96.0.11 . tcp . 80 : goto service-42NFTM6N-default/rr/tcp/http }
 add element ip kube-proxy no-endpoint-services { 10.96.0.12 . tcp . 80 : goto reject-chain }
 X
 echo "nft -f: $?"

@@ -606,6 +606,8 @@ pub struct Table {
     pub chains: Vec<Chain>,
     /// Composite sets and named maps, in creation order.
     pub csets: Vec<CSet>,
+    /// `comment "..."` of the table.
+    pub comment: Option<String>,
 }
 
 impl Table {

@@ -533,6 +533,9 @@ fn head(out: &mut String, family: Family, name: &str, handles: bool, h: u64) {
 /// `nft list table`: sets, then chains, a blank line between blocks.
 pub fn table(out: &mut String, t: &Table, handles: bool) {
     head(out, t.family, &t.name, handles, t.handle);
+    if let Some(c) = &t.comment {
+        let _ = writeln!(out, "\tcomment \"{c}\"");
+    }
     let mut first = true;
     for (_, k, plain) in set_order(t) {
         if !first {

@@ -67,6 +67,10 @@ fn lex(src: &str) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut i = 0;
     let word = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b'*' | b'$');
+    // nft's scanner takes `/` into a string that starts with a letter, `_`
+    // or `.` (kube-proxy's chain names `service-X-ns/svc/tcp/p80`), not
+    // into an address or number (`10.0.0.0/8`, `2/second`).
+    let string_start = |c: u8| c.is_ascii_alphabetic() || matches!(c, b'.' | b'_');
     while i < b.len() {
         let c = b[i];
         let start = i;
@@ -96,7 +100,8 @@ fn lex(src: &str) -> Vec<Tok> {
                 out.push(Tok { kind: Kind::Neq, start, end: i });
             }
             _ if word(c) => {
-                while i < b.len() && word(b[i]) {
+                let slash = string_start(c);
+                while i < b.len() && (word(b[i]) || (slash && b[i] == b'/')) {
                     i += 1;
                 }
                 out.push(Tok { kind: Kind::Word(src[start..i].to_string()), start, end: i });
@@ -231,6 +236,7 @@ enum Cmd {
     ListRuleset,
     ListTables,
     ListSets { maps: bool },
+    TableComment { fam: Family, table: Name, comment: String },
     FlushRuleset,
 }
 
@@ -557,7 +563,12 @@ impl<'a> Parser<'a> {
                     let decl = self.set_body(map)?;
                     sets.push(Cmd::AddSet { fam, table: table.clone(), set, create: false, map, decl });
                 }
-                "flowtable" | "counter" | "quota" | "ct" | "flags" | "comment" => {
+                "comment" => {
+                    let c = self.name()?;
+                    self.eat_punct(';');
+                    out.push(Cmd::TableComment { fam, table: table.clone(), comment: c.text });
+                }
+                "flowtable" | "counter" | "quota" | "ct" | "flags" => {
                     return Err(Fail::Unsupported(format!("nft table block '{kw}' is not modelled by netsim")))
                 }
                 _ => return Err(syntax(kt)),
@@ -1321,15 +1332,40 @@ impl<'a> Parser<'a> {
                 let over = self.eat_word("over");
                 let (n, nt) = self.word()?;
                 let mut rate = num(&n).filter(|v| *v > 0).ok_or_else(|| syntax(nt))?;
-                let bytes = match self.byte_unit() {
-                    Some(m) => {
+                // `kbytes/second` is one string to nft's scanner.
+                let joined = match &self.peek().kind {
+                    Kind::Word(w) => w.split_once('/').map(|(a, b)| (a.to_string(), b.to_string())),
+                    _ => None,
+                };
+                let mut unit_word = None;
+                let bytes = match joined {
+                    Some((u, per)) => {
+                        let ut = self.next();
+                        let m = match u.as_str() {
+                            "bytes" => 1,
+                            "kbytes" => 1024,
+                            "mbytes" => 1024 * 1024,
+                            _ => return Err(syntax(ut)),
+                        };
                         rate = rate.checked_mul(m).ok_or_else(|| syntax(nt))?;
+                        unit_word = Some((per, ut));
                         true
                     }
-                    None => false,
+                    None => match self.byte_unit() {
+                        Some(m) => {
+                            rate = rate.checked_mul(m).ok_or_else(|| syntax(nt))?;
+                            true
+                        }
+                        None => false,
+                    },
                 };
-                self.expect_punct('/')?;
-                let (u, ut) = self.word()?;
+                let (u, ut) = match unit_word {
+                    Some(x) => x,
+                    None => {
+                        self.expect_punct('/')?;
+                        self.word()?
+                    }
+                };
                 let unit = match u.as_str() {
                     "second" => 1,
                     "minute" => 60,
@@ -1971,7 +2007,8 @@ fn apply_one(
         | Cmd::DeleteRule { fam, table, .. }
         | Cmd::Elements { fam, table, .. }
         | Cmd::Delete { fam, table, .. }
-        | Cmd::Flush { fam, table, .. } => xt_name(*fam, table).map(|t| (t, table.clone())),
+        | Cmd::Flush { fam, table, .. }
+        | Cmd::TableComment { fam, table, .. } => xt_name(*fam, table).map(|t| (t, table.clone())),
         _ => None,
     };
     if let Some((t, name)) = named {
@@ -2009,9 +2046,14 @@ fn apply_one(
                     sets: Vec::new(),
                     csets: Vec::new(),
                     chains: Vec::new(),
+                    comment: None,
                 });
             }
         },
+        Cmd::TableComment { fam, table, comment } => {
+            let ti = find_table(st, fam, &table)?;
+            st.tables[ti].comment = Some(comment);
+        }
         Cmd::AddChain { fam, table, chain, create, base } => {
             let ti = find_table(st, fam, &table)?;
             let seq = st.next_seq;
