@@ -6,12 +6,14 @@
 # service-ips verdict map keyed on `ip daddr . meta l4proto . th dport`,
 # a service chain choosing an endpoint with `numgen random mod 2 vmap`,
 # endpoint chains doing `dnat to`, the no-endpoint-services map rejecting
-# connections to a service without endpoints, and the cluster-ips set
-# rejecting unknown ports of a ClusterIP. The random choice differs between
-# runs (and from the kernel), so only success is printed for that service
-# (both pods serve the same page); a second service uses `numgen inc mod 2`,
-# which alternates: after three connections the counters of its endpoint
-# chains read 2 and 1.
+# connections to a service without endpoints, the cluster-ips set
+# rejecting unknown ports of a ClusterIP, and the masquerade mark
+# (`mark set mark or 0x4000`, `mark and 0x4000 == 0 return`, `masquerade
+# fully-random`) for the first service's clients from outside the pods.
+# The random choice differs between runs (and from the kernel), so only
+# success is printed for that service (both pods serve the same page); a
+# second service uses `numgen inc mod 2`, which alternates: after three
+# connections the counters of its endpoint chains read 2 and 1.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link set lo up
 ip netns add client
@@ -56,7 +58,10 @@ add table ip kube-proxy { comment "rules for kube-proxy" ; }
 add chain ip kube-proxy nat-prerouting { type nat hook prerouting priority dstnat ; }
 add chain ip kube-proxy filter-prerouting { type filter hook prerouting priority -110 ; }
 add chain ip kube-proxy filter-prerouting-post-dnat { type filter hook prerouting priority dstnat + 10 ; }
+add chain ip kube-proxy nat-postrouting { type nat hook postrouting priority srcnat ; }
 add chain ip kube-proxy services
+add chain ip kube-proxy mark-for-masquerade
+add chain ip kube-proxy masquerading
 add chain ip kube-proxy service-endpoints-check
 add chain ip kube-proxy cluster-ips-check
 add chain ip kube-proxy reject-chain
@@ -65,6 +70,11 @@ add map ip kube-proxy no-endpoint-services { type ipv4_addr . inet_proto . inet_
 add set ip kube-proxy cluster-ips { type ipv4_addr ; comment "Active ClusterIPs" ; }
 add rule ip kube-proxy reject-chain reject
 add rule ip kube-proxy nat-prerouting jump services
+add rule ip kube-proxy nat-postrouting jump masquerading
+add rule ip kube-proxy mark-for-masquerade mark set mark or 0x4000
+add rule ip kube-proxy masquerading mark and 0x4000 == 0 return
+add rule ip kube-proxy masquerading mark set mark xor 0x4000
+add rule ip kube-proxy masquerading masquerade fully-random
 add rule ip kube-proxy filter-prerouting ct state new jump service-endpoints-check
 add rule ip kube-proxy filter-prerouting-post-dnat ct state new jump cluster-ips-check
 add rule ip kube-proxy services ip daddr . meta l4proto . th dport vmap @service-ips
@@ -76,6 +86,7 @@ add chain ip kube-proxy endpoint-5OJB2KTY-default/web/tcp/http__10.244.1.2/8000
 add chain ip kube-proxy endpoint-2TXUJ7WU-default/web/tcp/http__10.244.2.2/8000
 add chain ip kube-proxy endpoint-QJQR6YQ5-default/rr/tcp/http__10.244.1.2/8000
 add chain ip kube-proxy endpoint-Z6X4LQ3M-default/rr/tcp/http__10.244.2.2/8000
+add rule ip kube-proxy service-ULMVA6XW-default/web/tcp/http ip daddr 10.96.0.10 tcp dport 80 ip saddr != 10.244.0.0/16 counter jump mark-for-masquerade
 add rule ip kube-proxy service-ULMVA6XW-default/web/tcp/http counter numgen random mod 2 vmap { 0 : goto endpoint-5OJB2KTY-default/web/tcp/http__10.244.1.2/8000 , 1 : goto endpoint-2TXUJ7WU-default/web/tcp/http__10.244.2.2/8000 }
 add rule ip kube-proxy service-42NFTM6N-default/rr/tcp/http counter numgen inc mod 2 vmap { 0 : goto endpoint-QJQR6YQ5-default/rr/tcp/http__10.244.1.2/8000 , 1 : goto endpoint-Z6X4LQ3M-default/rr/tcp/http__10.244.2.2/8000 }
 add rule ip kube-proxy endpoint-5OJB2KTY-default/web/tcp/http__10.244.1.2/8000 meta l4proto tcp dnat to 10.244.1.2:8000

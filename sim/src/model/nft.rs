@@ -259,6 +259,13 @@ pub enum Rhs {
     Name(String),
     /// `== V` / `!= V` of a bitmask: the whole value.
     Exact(u32),
+    /// `meta mark & M ==|!= V` (`mark and M == V`): `x & mask == val`.
+    AndEq {
+        /// The bits looked at.
+        mask: u32,
+        /// The value they must have.
+        val: u32,
+    },
     /// `tcp flags A / B`: `flags & B == A`.
     Masked {
         /// The bits that must be set.
@@ -353,6 +360,16 @@ pub enum Stmt {
     MarkSet(u32),
     /// `ct mark set V`.
     CtMarkSet(u32),
+    /// `meta|ct mark set meta|ct mark |^& V` (kube-proxy's `mark set mark
+    /// or 0x4000`).
+    MarkOp {
+        /// `ct mark` (else `meta mark`).
+        ct: bool,
+        /// `|`, `^` or `&`.
+        op: char,
+        /// The operand.
+        val: u32,
+    },
     /// `notrack`.
     Notrack,
     /// `log [prefix "P"] [level L]`: nf_log_syslog's line in the kernel
@@ -686,6 +703,7 @@ impl NftState {
                         s,
                         Stmt::Match { key: Key::CtState | Key::CtStatus | Key::CtMark | Key::CtDirection, .. }
                             | Stmt::CtMarkSet(_)
+                            | Stmt::MarkOp { ct: true, .. }
                             | Stmt::Nat(_)
                             | Stmt::DnatLookup(..)
                     )
@@ -948,6 +966,18 @@ impl Table {
                         break;
                     }
                     Stmt::MarkSet(m) => marks.mark = *m,
+                    Stmt::MarkOp { ct, op, val } => {
+                        let apply = |x: u32| match op {
+                            '|' => x | *val,
+                            '^' => x ^ *val,
+                            _ => x & *val,
+                        };
+                        if !*ct {
+                            marks.mark = apply(marks.mark);
+                        } else if v.ct_dir.is_some() {
+                            marks.ct_mark = apply(marks.ct_mark);
+                        }
+                    }
                     Stmt::CtMarkSet(m) => {
                         if v.ct_dir.is_some() {
                             marks.ct_mark = *m
@@ -1139,7 +1169,7 @@ fn matches(key: Key, neg: bool, rhs: &Rhs, v: &View<'_>, marks: &Marks, sets: &[
         Rhs::Value(elems) if key.is_bitmask() => elems.iter().fold(0, |a, e| a | e.lo) & x != 0,
         Rhs::Value(elems) | Rhs::Set(elems) => in_elems(elems, x),
         Rhs::Named(name) => sets.iter().find(|s| &s.name == name).is_some_and(|s| in_elems(&s.elems, x)),
-        Rhs::Masked { val, mask } => x & mask == *val,
+        Rhs::Masked { val, mask } | Rhs::AndEq { val, mask } => x & mask == *val,
         Rhs::Exact(v) => x == *v,
         Rhs::Name(_) => false,
     };

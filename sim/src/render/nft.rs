@@ -184,6 +184,14 @@ fn ports(p: &Option<(u16, u16)>) -> String {
 /// One statement.
 pub fn stmt(s: &Stmt) -> String {
     match s {
+        Stmt::Match { key, neg, rhs: Rhs::AndEq { mask, val } } => {
+            let op = if *neg { "!=" } else { "==" };
+            format!("{} & {} {op} {}", key.as_str(), scalar(*key, *mask), scalar(*key, *val))
+        }
+        Stmt::MarkOp { ct, op, val } => {
+            let k = if *ct { "ct mark" } else { "meta mark" };
+            format!("{k} set {k} {op} 0x{val:08x}")
+        }
         Stmt::Match { key, neg, rhs } => {
             let op = if *neg { "!= " } else { "" };
             let r = match rhs {
@@ -195,6 +203,7 @@ pub fn stmt(s: &Stmt) -> String {
                 Rhs::Named(n) => format!("@{n}"),
                 Rhs::Name(n) => format!("\"{n}\""),
                 Rhs::Masked { val, mask } => format!("{} / {}", scalar(*key, *val), scalar(*key, *mask)),
+                Rhs::AndEq { .. } => String::new(),
             };
             format!("{} {op}{r}", key.as_str())
         }

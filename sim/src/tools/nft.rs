@@ -1071,6 +1071,50 @@ impl<'a> Parser<'a> {
             if key == Key::Nfproto {
                 r.nfproto = Some((t.start, self.toks[self.i - 1].end));
             }
+            if matches!(key, Key::Mark | Key::CtMark) && self.is_word("set") {
+                // `mark set mark or V`: the key again, an operator, a value.
+                let at = self.i;
+                self.i += 1;
+                match self.key()? {
+                    Some(k2) if k2 == key => {
+                        let (o, ot) = match &self.peek().kind {
+                            Kind::Word(w) => (w.clone(), self.peek().clone()),
+                            Kind::Punct(c) => (c.to_string(), self.peek().clone()),
+                            _ => return Err(syntax(self.peek())),
+                        };
+                        let op = match o.as_str() {
+                            "or" | "|" => '|',
+                            "xor" | "^" => '^',
+                            "and" | "&" => '&',
+                            _ => return Err(syntax(&ot)),
+                        };
+                        self.i += 1;
+                        let (v, vt) = self.word()?;
+                        let val = num(&v).filter(|v| *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(vt))? as u32;
+                        r.stmts.push(Stmt::MarkOp { ct: key == Key::CtMark, op, val });
+                        return Ok(());
+                    }
+                    _ => self.i = at,
+                }
+            }
+            if matches!(key, Key::Mark | Key::CtMark) && (self.is_word("and") || self.is_punct('&')) {
+                // `mark and M == V` / `mark & M != V`.
+                self.i += 1;
+                let (m, mt) = self.word()?;
+                let mask = num(&m).filter(|v| *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(mt))? as u32;
+                let neg = if self.peek().kind == Kind::Neq {
+                    self.i += 1;
+                    true
+                } else {
+                    self.expect_punct('=')?;
+                    self.expect_punct('=')?;
+                    false
+                };
+                let (v, vt) = self.word()?;
+                let val = num(&v).filter(|v| *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(vt))? as u32;
+                r.stmts.push(Stmt::Match { key, neg, rhs: Rhs::AndEq { mask, val } });
+                return Ok(());
+            }
             if self.eat_word("set") {
                 let (v, vt) = self.word()?;
                 let v = num(&v).filter(|v| *v <= u64::from(u32::MAX)).ok_or_else(|| syntax(vt))? as u32;
