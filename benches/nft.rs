@@ -1,6 +1,8 @@
 //! Native nft rule evaluation: nanoseconds per rule walked. A forward base
 //! chain of N rules that do not match (`ip saddr 10.A.B.C counter drop`),
-//! then the policy; and one rule whose anonymous set holds N addresses.
+//! then the policy; one rule whose anonymous set holds N addresses; and
+//! kube-proxy's `ip daddr . meta l4proto . th dport vmap @service-ips` with
+//! N elements, none matching.
 //! One hook evaluation per iteration on a prebuilt ICMP packet.
 //!
 //! Run: `cargo bench -p netsim-sim --bench nft`.
@@ -9,7 +11,10 @@ use sim::engine::datapath::ipv4_packet;
 use sim::engine::netfilter::NfCtx;
 use sim::engine::Engine;
 use sim::model::nf::Hook;
-use sim::model::nft::{BaseChain, Chain, ChainType, Elem, Family, Key, NftState, Rhs, Rule, Stmt, Table, Verdict};
+use sim::model::nft::{
+    BaseChain, CSet, Chain, ChainType, Data, DataType, Elem, Entry, Family, Key, NftState, Rhs, Rule, Sel, SetRef,
+    SetType, Stmt, Table, Verdict,
+};
 use sim::model::{HostProfile, World};
 
 fn main() {
@@ -77,4 +82,50 @@ fn anonymous_set_lookup(bencher: divan::Bencher, n: usize) {
         comment: None,
     }];
     bench_hook(bencher, engine_with(rules), n);
+}
+
+/// kube-proxy's service lookup: `ip daddr . meta l4proto . th dport vmap
+/// @service-ips` with N elements (a linear scan), the packet in none.
+#[divan::bench(args = [10, 100, 1000, 10000])]
+fn concatenated_map_lookup(bencher: divan::Bencher, n: usize) {
+    let rules = vec![Rule {
+        handle: 2,
+        stmts: vec![Stmt::MapVerdict(
+            Sel::Keys(vec![Key::IpDaddr, Key::L4proto, Key::ThDport]),
+            SetRef::Named("service-ips".into()),
+        )],
+        comment: None,
+    }];
+    let mut e = engine_with(rules);
+    let elems = (0..n)
+        .map(|i| Entry {
+            key: vec![Elem::one(addr(i)), Elem::one(6), Elem::one(80)],
+            data: Some(Data::Verdict(Verdict::Drop)),
+        })
+        .collect();
+    let map = CSet {
+        name: "service-ips".into(),
+        handle: 3,
+        key: vec![SetType::Ipv4Addr, SetType::InetProto, SetType::InetService],
+        typeof_key: None,
+        data: Some((DataType::Verdict, None)),
+        interval: false,
+        comment: None,
+        elems,
+    };
+    e.world.ns_mut(World::ROOT).nft.tables[0].csets.push(map);
+    // A UDP datagram to port 80 (the map's keys are TCP).
+    let mut pkt = ipv4_packet(
+        [192, 168, 0, 1].into(),
+        [192, 168, 0, 2].into(),
+        17,
+        64,
+        0,
+        true,
+        &[0x30, 0x39, 0, 80, 0, 8, 0, 0],
+    );
+    let ctx = NfCtx::at(Hook::Forward);
+    bencher
+        .counter(divan::counter::ItemsCount::new(n))
+        .bench_local(|| e.nf_hook(World::ROOT, divan::black_box(&ctx), &mut pkt));
 }

@@ -101,7 +101,8 @@ add element ip kube-proxy service-ips { 10.96.0.11 . tcp . 80 : goto service-42N
 add element ip kube-proxy no-endpoint-services { 10.96.0.12 . tcp . 80 : goto reject-chain }
 X
 echo "nft -f: $?"
-sleep 1
+# The pods' python3 servers take a while to start on a loaded machine.
+sleep 3
 ip netns exec client tcpdump -nn -i eth0 -w client.pcap 'tcp[13] & 2 != 0 or icmp' &
 sleep 1
 for n in 1 2 3 4; do

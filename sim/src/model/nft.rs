@@ -504,8 +504,8 @@ pub struct CSet {
     pub interval: bool,
     /// `comment "..."`.
     pub comment: Option<String>,
-    /// Elements in the order nft lists them (`tools::nft` sorts them as
-    /// nft's mergesort.c does).
+    /// Elements sorted by their fields' first values (`render::nft` lists
+    /// them in nft's order).
     pub elems: Vec<Entry>,
 }
 
@@ -1099,7 +1099,16 @@ fn sel_values(sel: &mut Sel, v: &View<'_>, marks: &Marks, draw: &mut dyn FnMut()
 fn lookup<'s>(set: &'s SetRef, csets: &'s [CSet], vals: &[u32]) -> Option<&'s Data> {
     let elems = match set {
         SetRef::Anon(es) => es.as_slice(),
-        SetRef::Named(n) => csets.iter().find(|s| &s.name == n)?.elems.as_slice(),
+        SetRef::Named(n) => {
+            let s = csets.iter().find(|s| &s.name == n)?;
+            if !s.interval {
+                // Single values, sorted: a binary search.
+                let k = s.elems.partition_point(|e| e.key.iter().map(|f| f.lo).lt(vals.iter().copied()));
+                let e = s.elems.get(k).filter(|e| e.hit(vals))?;
+                return Some(e.data.as_ref().unwrap_or(&ACCEPT));
+            }
+            s.elems.as_slice()
+        }
     };
     elems.iter().find(|e| e.hit(vals)).map(|e| e.data.as_ref().unwrap_or(&ACCEPT))
 }

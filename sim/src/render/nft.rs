@@ -434,10 +434,34 @@ pub fn cset(out: &mut String, s: &CSet, handles: bool) {
     }
     if !s.elems.is_empty() {
         let keys: Vec<Key> = s.key.iter().map(|t| set_type_key(*t)).collect();
-        let items: Vec<String> = s.elems.iter().map(|e| entry(&keys, e, false)).collect();
+        let mut sorted: Vec<&Entry> = s.elems.iter().collect();
+        sorted.sort_by_cached_key(|e| msort_key(&s.key, e));
+        let items: Vec<String> = sorted.iter().map(|e| entry(&keys, e, false)).collect();
         let _ = writeln!(out, "\t\telements = {{ {} }}", elements(&s.key, &items));
     }
     out.push_str("\t}\n");
+}
+
+/// nft 1.0.6's listing order of set elements (mergesort.c,
+/// `expr_msort_value`): one field by its value; a concatenation by its
+/// fields' bytes (each in its own byte order: addresses and ports big
+/// endian, marks little endian) read as one host-endian (little-endian)
+/// number, i.e. compared from the last byte back.
+fn msort_key(types: &[SetType], e: &Entry) -> Vec<u8> {
+    if let [_] = types {
+        return e.key[0].lo.to_be_bytes().to_vec();
+    }
+    let mut b = Vec::new();
+    for (f, t) in e.key.iter().zip(types) {
+        match t {
+            SetType::Ipv4Addr => b.extend(f.lo.to_be_bytes()),
+            SetType::InetService => b.extend((f.lo as u16).to_be_bytes()),
+            SetType::InetProto => b.push(f.lo as u8),
+            SetType::Mark => b.extend(f.lo.to_le_bytes()),
+        }
+    }
+    b.reverse();
+    b
 }
 
 /// The key a set type's values print as.

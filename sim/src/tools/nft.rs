@@ -1986,38 +1986,16 @@ fn plain_elem(ty: SetType, e: &RawEntry) -> PResult<Elem> {
     t.to_elem(set_key(ty))
 }
 
-/// Adds elements to a composite set (one already there stays) and sorts
-/// them as nft 1.0.6 lists them.
+/// Adds elements to a composite set (one already there stays), kept
+/// sorted by their fields' first values (`model::nft` looks keys up by
+/// binary search; `render::nft` sorts them as nft lists them).
 fn add_entries(s: &mut CSet, new: Vec<Entry>) {
     for e in new {
         if !s.elems.iter().any(|x| x.key == e.key) {
             s.elems.push(e);
         }
     }
-    let types = s.key.clone();
-    s.elems.sort_by_cached_key(|e| msort_key(&types, e));
-}
-
-/// nft 1.0.6's listing order of set elements (mergesort.c,
-/// `expr_msort_value`): one field by its value; a concatenation by its
-/// fields' bytes (each in its own byte order: addresses and ports big
-/// endian, marks little endian) read as one host-endian (little-endian)
-/// number, i.e. compared from the last byte back.
-fn msort_key(types: &[SetType], e: &Entry) -> Vec<u8> {
-    if let [_] = types {
-        return e.key[0].lo.to_be_bytes().to_vec();
-    }
-    let mut b = Vec::new();
-    for (f, t) in e.key.iter().zip(types) {
-        match t {
-            SetType::Ipv4Addr => b.extend(f.lo.to_be_bytes()),
-            SetType::InetService => b.extend((f.lo as u16).to_be_bytes()),
-            SetType::InetProto => b.push(f.lo as u8),
-            SetType::Mark => b.extend(f.lo.to_le_bytes()),
-        }
-    }
-    b.reverse();
-    b
+    s.elems.sort_by(|a, b| a.key.iter().map(|f| f.lo).cmp(b.key.iter().map(|f| f.lo)));
 }
 
 fn sort_elems(elems: &mut Vec<Elem>) {
