@@ -790,6 +790,11 @@ impl<'a> Parser<'a> {
         while self.eat_word(".") {
             fields.push(self.raw_elem()?);
         }
+        if ["comment", "timeout", "expires", "counter"].iter().any(|w| self.is_word(w)) {
+            return Err(Fail::Unsupported(
+                "nft element comment/timeout/expires/counter are not modelled by netsim".into(),
+            ));
+        }
         let mut data = None;
         if self.eat_punct(':') {
             let mut targets = Vec::new();
