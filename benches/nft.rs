@@ -101,6 +101,7 @@ fn concatenated_map_lookup(bencher: divan::Bencher, n: usize) {
         .map(|i| Entry {
             key: vec![Elem::one(addr(i)), Elem::one(6), Elem::one(80)],
             data: Some(Data::Verdict(Verdict::Drop)),
+            comment: None,
         })
         .collect();
     let map = CSet {

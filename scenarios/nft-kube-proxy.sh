@@ -1,19 +1,19 @@
 #!/bin/bash
-# kube-proxy's nftables mode in miniature (its table, map and chain names
-# and comments, chain names with slashes): the host is a node, two "pods"
-# (namespaces ep1, ep2) serve on 8000, and a client namespace reaches
-# ClusterIP services through a table shaped like kube-proxy's: the
-# service-ips verdict map keyed on `ip daddr . meta l4proto . th dport`,
-# a service chain choosing an endpoint with `numgen random mod 2 vmap`,
+# kube-proxy's nftables mode in miniature (its table, map and chain names,
+# table/set/element comments, chain names with slashes): the host is a node,
+# two "pods" (namespaces ep1, ep2) serve on 8000, and a client namespace
+# reaches ClusterIP services through a table shaped like kube-proxy's: the
+# service-ips verdict map keyed on `ip daddr . meta l4proto . th dport`, a
+# service chain choosing an endpoint with `numgen random mod 2 vmap`,
 # endpoint chains doing `dnat to`, the no-endpoint-services map rejecting
-# connections to a service without endpoints, the cluster-ips set
-# rejecting unknown ports of a ClusterIP, and the masquerade mark
-# (`mark set mark or 0x4000`, `mark and 0x4000 == 0 return`, `masquerade
-# fully-random`) for the first service's clients from outside the pods.
-# The random choice differs between runs (and from the kernel), so only
-# success is printed for that service (both pods serve the same page); a
-# second service uses `numgen inc mod 2`, which alternates: after three
-# connections the counters of its endpoint chains read 2 and 1.
+# connections to a service without endpoints, the cluster-ips set rejecting
+# unknown ports of a ClusterIP, and the masquerade mark (`mark set mark or
+# 0x4000`, `mark and 0x4000 == 0 return`, `masquerade fully-random`) for the
+# first service's clients from outside the pods. The random choice differs
+# between runs (and from the kernel), so only success is printed for that
+# service (both pods serve the same page); a second service uses `numgen inc
+# mod 2`, which alternates: after three connections the counters of its
+# endpoint chains read 2 and 1.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link set lo up
 ip netns add client
@@ -93,12 +93,12 @@ add rule ip kube-proxy endpoint-5OJB2KTY-default/web/tcp/http__10.244.1.2/8000 m
 add rule ip kube-proxy endpoint-2TXUJ7WU-default/web/tcp/http__10.244.2.2/8000 meta l4proto tcp dnat to 10.244.2.2:8000
 add rule ip kube-proxy endpoint-QJQR6YQ5-default/rr/tcp/http__10.244.1.2/8000 meta l4proto tcp counter dnat to 10.244.1.2:8000
 add rule ip kube-proxy endpoint-Z6X4LQ3M-default/rr/tcp/http__10.244.2.2/8000 meta l4proto tcp counter dnat to 10.244.2.2:8000
-add element ip kube-proxy cluster-ips { 10.96.0.10 }
+add element ip kube-proxy cluster-ips { 10.96.0.10 comment "default/web" }
 add element ip kube-proxy cluster-ips { 10.96.0.11 }
 add element ip kube-proxy cluster-ips { 10.96.0.12 }
-add element ip kube-proxy service-ips { 10.96.0.10 . tcp . 80 : goto service-ULMVA6XW-default/web/tcp/http }
+add element ip kube-proxy service-ips { 10.96.0.10 . tcp . 80 comment "default/web:http" : goto service-ULMVA6XW-default/web/tcp/http }
 add element ip kube-proxy service-ips { 10.96.0.11 . tcp . 80 : goto service-42NFTM6N-default/rr/tcp/http }
-add element ip kube-proxy no-endpoint-services { 10.96.0.12 . tcp . 80 : goto reject-chain }
+add element ip kube-proxy no-endpoint-services { 10.96.0.12 . tcp . 80 comment "default/empty:http" : goto reject-chain }
 X
 echo "nft -f: $?"
 # The pods' python3 servers take a while to start on a loaded machine.

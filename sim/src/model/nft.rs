@@ -468,6 +468,8 @@ pub struct Entry {
     pub key: Vec<Elem>,
     /// The data, for a map.
     pub data: Option<Data>,
+    /// `comment "..."` of the element.
+    pub comment: Option<String>,
 }
 
 impl Entry {

@@ -353,6 +353,9 @@ fn entry(keys: &[Key], e: &Entry, numgen: bool) -> String {
         .map(|(f, k)| if numgen { f.lo.to_string() } else { elem(*k, f) })
         .collect::<Vec<_>>()
         .join(" . ");
+    if let Some(c) = &e.comment {
+        let _ = write!(t, " comment \"{c}\"");
+    }
     match &e.data {
         None => {}
         Some(Data::Verdict(v)) => {

@@ -185,6 +185,7 @@ struct SetDecl {
 struct RawEntry {
     fields: Vec<RawElem>,
     data: Option<RawData>,
+    comment: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -790,10 +791,9 @@ impl<'a> Parser<'a> {
         while self.eat_word(".") {
             fields.push(self.raw_elem()?);
         }
-        if ["comment", "timeout", "expires", "counter"].iter().any(|w| self.is_word(w)) {
-            return Err(Fail::Unsupported(
-                "nft element comment/timeout/expires/counter are not modelled by netsim".into(),
-            ));
+        let comment = if self.eat_word("comment") { Some(self.name()?.text) } else { None };
+        if ["timeout", "expires", "counter"].iter().any(|w| self.is_word(w)) {
+            return Err(Fail::Unsupported("nft element timeout/expires/counter are not modelled by netsim".into()));
         }
         let mut data = None;
         if self.eat_punct(':') {
@@ -803,7 +803,7 @@ impl<'a> Parser<'a> {
                 None => RawData::Word(self.raw_elem()?),
             });
         }
-        Ok(RawEntry { fields, data })
+        Ok(RawEntry { fields, data, comment })
     }
 
     /// Elements up to `}`, untyped.
@@ -874,7 +874,7 @@ impl<'a> Parser<'a> {
                     Fail::Nft("Could not resolve hostname: Name or service not known".into(), w.start, w.end)
                 })?)),
             };
-            out.push(Entry { key, data });
+            out.push(Entry { key, data, comment: e.comment });
         }
         r.anon += 1;
         Ok(SetRef::Anon(out))
@@ -1783,7 +1783,7 @@ fn typed_entry(s: &CSet, e: &RawEntry, delete: bool) -> PResult<Entry> {
         }
         _ => return Err(Fail::Nft("datatype mismatch".into(), t.start, t.end)),
     };
-    Ok(Entry { key, data })
+    Ok(Entry { key, data, comment: e.comment.clone() })
 }
 
 /// One value of a key from its text.
@@ -1985,6 +1985,11 @@ fn build_rule(t: &mut Table, spec: RuleSpec) -> PResult<Rule> {
 /// A plain set's element from its text (one field, no data).
 fn plain_elem(ty: SetType, e: &RawEntry) -> PResult<Elem> {
     let t = &e.fields[0];
+    if e.comment.is_some() {
+        return Err(Fail::Unsupported(
+            "nft element comments in a set declared without comments or typeof are not modelled by netsim".into(),
+        ));
+    }
     if e.fields.len() != 1 || e.data.is_some() {
         return Err(Fail::Nft("datatype mismatch".into(), t.start, t.end));
     }
@@ -2110,7 +2115,11 @@ fn apply_one(
         Cmd::AddSet { fam, table, set, create, map, decl } => {
             let ti = find_table(st, fam, &table)?;
             let t = &mut st.tables[ti];
-            let plain = !map && decl.key.len() == 1 && decl.typeof_key.is_none() && decl.comment.is_none();
+            let plain = !map
+                && decl.key.len() == 1
+                && decl.typeof_key.is_none()
+                && decl.comment.is_none()
+                && decl.entries.iter().all(|e| e.comment.is_none());
             if !plain || t.cset(&set.text).is_some() {
                 if t.set(&set.text).is_some() {
                     return Err(nerr(EEXIST, &set));
