@@ -270,9 +270,14 @@ impl<'e> Interp<'e> {
             let Some(pid) = pid else {
                 return Ok(if self.exit.is_some() { Flow::Exit } else { flow });
             };
-            // bash drops finished jobs before numbering a new one: the new
-            // job is one more than the highest left.
-            self.jobs.retain(|(_, p)| self.eng.procs.get(p).is_some_and(|x| !x.exited()));
+            // The new job is one more than the highest left in bash's table.
+            // A script's bash (not interactive) drops a finished job before
+            // numbering a new one only if a signal killed it; one that
+            // exited (a tcpdump or ping stopped by SIGINT exits) stays until
+            // `wait` (checked with bash 5.2 running a script file).
+            self.jobs.retain(|(_, p)| {
+                self.eng.procs.get(p).is_some_and(|x| !x.exited() || x.exit_code().is_none_or(|c| c <= 128))
+            });
             let n = self.jobs.iter().map(|(n, _)| *n).max().unwrap_or(0) + 1;
             self.jobs.push((n, pid));
             self.last_bg = Some(pid);
