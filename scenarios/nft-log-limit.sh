@@ -3,9 +3,9 @@
 # requests through at 2 per second with a burst of 1 (nft_limit's token
 # bucket) and logs and drops the rest; pings every 0.3 s alternate between
 # answered and dropped. The log line is nf_log_syslog's, as for iptables'
-# `-j LOG` (the text verify looks for to set
-# net.netfilter.nf_log_all_netns=1 for the run; the log is the
-# machine's, so it is cleared first). The output chain marks the replies
+# LOG target (verify sets net.netfilter.nf_log_all_netns=1 for a script
+# that reads dmesg; the log is the machine's, so it is cleared first).
+# The output chain marks the replies
 # and logs them without a prefix, the mark in MARK=.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 for n in a b; do

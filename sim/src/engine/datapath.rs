@@ -500,7 +500,7 @@ impl Engine {
         match self.nf_hook(ns, ctx, pkt) {
             NfVerdict::Accept => true,
             NfVerdict::Drop => {
-                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict DROP");
+                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "netfilter verdict DROP");
                 false
             }
             NfVerdict::Reject(code) => {
@@ -510,7 +510,7 @@ impl Engine {
                 if let Some(ip) = Ipv4View::parse(pkt) {
                     self.icmp_send(ns, pkt, ip, 3, code);
                 }
-                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT");
+                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "netfilter verdict REJECT");
                 false
             }
             NfVerdict::Reset => {
@@ -518,7 +518,7 @@ impl Engine {
                 if let Some(rst) = super::socket::tcp_reset_for(pkt) {
                     self.ip_output_related(ns, rst);
                 }
-                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "iptables verdict REJECT (tcp-reset)");
+                self.drop_frame(Some(dev), DropReason::NetfilterDrop, "netfilter verdict REJECT (tcp-reset)");
                 false
             }
         }

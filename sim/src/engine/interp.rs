@@ -259,23 +259,29 @@ impl<'e> Interp<'e> {
     }
 
     fn background(&mut self, item: &ListItem) -> Result<Flow, RunError> {
-        // A single simple command that spawns a process becomes a job;
+        // A pipeline whose last command is a simple command that spawns a
+        // process becomes a job (the stages before it run to completion
+        // first, feeding it their output: `echo hi | nc -l -p 80 &`);
         // anything else completes at once in virtual time.
-        if item.and_or.rest.is_empty() && item.and_or.first.commands.len() == 1 {
-            if let Command::Simple(sc) = &item.and_or.first.commands[0] {
-                if let Some(pid) = self.simple(sc, Stdio::default(), String::new(), true)? {
-                    // bash drops finished jobs before numbering a new one:
-                    // the new job is one more than the highest left.
-                    self.jobs.retain(|(_, p)| self.eng.procs.get(p).is_some_and(|x| !x.exited()));
-                    let n = self.jobs.iter().map(|(n, _)| *n).max().unwrap_or(0) + 1;
-                    self.jobs.push((n, pid));
-                    self.last_bg = Some(pid);
-                    self.status = 0;
-                    return Ok(Flow::Next);
-                }
-                self.status = 0;
-                return Ok(if self.exit.is_some() { Flow::Exit } else { Flow::Next });
-            }
+        let p = &item.and_or.first;
+        if item.and_or.rest.is_empty() && !p.bang && matches!(p.commands.last(), Some(Command::Simple(_))) {
+            let (flow, pid) = self.pipeline_stages(p, true)?;
+            self.status = 0;
+            let Some(pid) = pid else {
+                return Ok(if self.exit.is_some() { Flow::Exit } else { flow });
+            };
+            // The new job is one more than the highest left in bash's table.
+            // A script's bash (not interactive) drops a finished job before
+            // numbering a new one only if a signal killed it; one that
+            // exited (a tcpdump or ping stopped by SIGINT exits) stays until
+            // `wait` (checked with bash 5.2 running a script file).
+            self.jobs.retain(|(_, p)| {
+                self.eng.procs.get(p).is_some_and(|x| !x.exited() || x.exit_code().is_none_or(|c| c <= 128))
+            });
+            let n = self.jobs.iter().map(|(n, _)| *n).max().unwrap_or(0) + 1;
+            self.jobs.push((n, pid));
+            self.last_bg = Some(pid);
+            return Ok(Flow::Next);
         }
         let f = self.and_or(&item.and_or, true)?;
         self.status = 0;
@@ -302,6 +308,23 @@ impl<'e> Interp<'e> {
     }
 
     fn pipeline(&mut self, p: &Pipeline, in_cond: bool) -> Result<Flow, RunError> {
+        if let (Flow::Exit, _) = self.pipeline_stages(p, false)? {
+            return Ok(Flow::Exit);
+        }
+        if p.bang {
+            self.status = i32::from(self.status == 0);
+        }
+        if self.opt_e && self.status != 0 && !in_cond && !p.bang {
+            self.exit = Some(self.status);
+            return Ok(Flow::Exit);
+        }
+        Ok(Flow::Next)
+    }
+
+    /// Runs a pipeline's commands left to right, each one's output the
+    /// next one's input. With `bg_last`, a process the last command starts
+    /// is not waited for but returned (a job).
+    fn pipeline_stages(&mut self, p: &Pipeline, bg_last: bool) -> Result<(Flow, Option<Pid>), RunError> {
         let mut stdin = String::new();
         let n = p.commands.len();
         for (i, c) in p.commands.iter().enumerate() {
@@ -317,6 +340,10 @@ impl<'e> Interp<'e> {
             };
             let input = std::mem::take(&mut stdin);
             match c {
+                Command::Simple(sc) if last && bg_last => {
+                    let pid = self.simple(sc, stdio, input, true)?;
+                    return Ok((if self.exit.is_some() { Flow::Exit } else { Flow::Next }, pid));
+                }
                 Command::Simple(sc) => {
                     if let Some(pid) = self.simple(sc, stdio, input, false)? {
                         let name = sc.words.first().and_then(|w| w.as_literal()).unwrap_or_else(|| "command".into());
@@ -325,7 +352,7 @@ impl<'e> Interp<'e> {
                 }
                 other => {
                     if let Flow::Exit = self.compound(other)? {
-                        return Ok(Flow::Exit);
+                        return Ok((Flow::Exit, None));
                     }
                 }
             }
@@ -337,20 +364,13 @@ impl<'e> Interp<'e> {
                 self.check_budget(c.span(), &name)?;
             }
             if self.exit.is_some() {
-                return Ok(Flow::Exit);
+                return Ok((Flow::Exit, None));
             }
             if let Some(idx) = pipe {
                 stdin = std::mem::take(&mut self.eng.pipes[idx]);
             }
         }
-        if p.bang {
-            self.status = i32::from(self.status == 0);
-        }
-        if self.opt_e && self.status != 0 && !in_cond && !p.bang {
-            self.exit = Some(self.status);
-            return Ok(Flow::Exit);
-        }
-        Ok(Flow::Next)
+        Ok((Flow::Next, None))
     }
 
     fn compound(&mut self, c: &Command) -> Result<Flow, RunError> {
@@ -507,6 +527,7 @@ impl<'e> Interp<'e> {
                     let path = expand_word_single(w, &|n| self.var(n));
                     match self.eng.files.get(&path) {
                         Some(b) => stdin = String::from_utf8_lossy(b).into_owned(),
+                        None if path == "/dev/null" => stdin = String::new(),
                         None => return Err(self.err_at(r.span, &argv[0], format!("input file '{path}' was not written by this script; netsim reads only files the script wrote"))),
                     }
                 }

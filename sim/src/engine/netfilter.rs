@@ -204,30 +204,33 @@ fn steps_for(hook: Hook) -> &'static [Step] {
 /// The first construct in a ruleset netsim cannot evaluate faithfully yet,
 /// described for an error message; `None` when all of it is modelled.
 pub fn unsupported(rs: &Ruleset) -> Option<String> {
-    for t in rs.tables.values() {
-        let chains = t.builtins.iter().map(|b| &b.chain).chain(t.user.values());
-        for rule in chains.flat_map(|c| c.rules.iter()) {
-            // TCPMSS on packets that may not be SYNs would add an MSS
-            // option to them (tcpmss_mangle_packet); netsim only rewrites
-            // an existing one.
-            let syn_only = rule
-                .matches
-                .iter()
-                .any(|m| matches!(m, Match::Tcp(t) if t.flags.as_ref().is_some_and(|f| !f.inv && f.val.1 & 0x02 != 0)));
-            if matches!(rule.target, Some(Target::Tcpmss(_))) && !syn_only {
-                return Some("TCPMSS without a SYN match (--syn or --tcp-flags ... SYN)".into());
-            }
-            if let Some(Target::Ct(ct)) = &rule.target {
-                if ct.flags & 1 == 0 && !ct.helper.is_empty() {
-                    return Some(format!(
-                        "CT --helper {} (netsim has no conntrack helpers: no expectations, no helper= on the connection)",
-                        ct.helper
-                    ));
-                }
-                if ct.zone != 0 || ct.flags & 6 != 0 {
-                    return Some("CT --zone/--zone-orig/--zone-reply (conntrack zones are not modelled)".into());
-                }
-            }
+    rs.tables
+        .values()
+        .flat_map(|t| t.builtins.iter().map(|b| &b.chain).chain(t.user.values()))
+        .flat_map(|c| c.rules.iter())
+        .find_map(rule_unsupported)
+}
+
+/// What of one rule the datapath does not evaluate (see [`unsupported`]).
+pub fn rule_unsupported(rule: &crate::model::nf::rule::Rule) -> Option<String> {
+    // TCPMSS on packets that may not be SYNs would add an MSS option to them
+    // (tcpmss_mangle_packet); netsim only rewrites an existing one.
+    let syn_only = rule
+        .matches
+        .iter()
+        .any(|m| matches!(m, Match::Tcp(t) if t.flags.as_ref().is_some_and(|f| !f.inv && f.val.1 & 0x02 != 0)));
+    if matches!(rule.target, Some(Target::Tcpmss(_))) && !syn_only {
+        return Some("TCPMSS without a SYN match (--syn or --tcp-flags ... SYN)".into());
+    }
+    if let Some(Target::Ct(ct)) = &rule.target {
+        if ct.flags & 1 == 0 && !ct.helper.is_empty() {
+            return Some(format!(
+                "CT --helper {} (netsim has no conntrack helpers: no expectations, no helper= on the connection)",
+                ct.helper
+            ));
+        }
+        if ct.zone != 0 || ct.flags & 6 != 0 {
+            return Some("CT --zone/--zone-orig/--zone-reply (conntrack zones are not modelled)".into());
         }
     }
     None

@@ -19,8 +19,13 @@
 //! and flow control (segments go out at once, at most one MSS each, where
 //! Linux sends GSO super-segments on a veth), window
 //! growth as data arrives, SYN-ACK retransmits, SACK, out-of-order data,
-//! urgent data, TIME_WAIT reuse. ICMP port unreachables are rate limited
-//! per destination as `icmpv4_xrlim_allow` does.
+//! urgent data, `tcp_tw_reuse` (a client reusing its own TIME_WAIT
+//! 4-tuple). A SYN with a newer timestamp or a sequence number past the old
+//! connection ends a server's TIME_WAIT and reaches the listener, as
+//! `tcp_timewait_state_process` lets it (initial sequence numbers and
+//! timestamp offsets are the kernel's keyed hashes of the 4-tuple and the
+//! address pair, so they grow per peer). ICMP port unreachables are rate
+//! limited per destination as `icmpv4_xrlim_allow` does.
 
 use super::datapath::{checksum, ipv4_packet, Ipv4View};
 use super::proc::Pid;
@@ -453,12 +458,8 @@ impl Engine {
     fn connect_port(&mut self, ns: NsId, src: Ipv4Addr, dst: Ipv4Addr, dport: u16) -> Option<u16> {
         let (lo, hi) = LOCAL_PORT_RANGE;
         let remaining = (u32::from(hi) + 1 - u32::from(lo)) & !1;
-        let secret = match self.sockets.port_secret {
-            Some(s) => s,
-            None => *self.sockets.port_secret.insert(self.rng.next_u64()),
-        };
         let key = (u64::from(u32::from(src)) << 32) | u64::from(u32::from(dst));
-        let port_offset = mix64(mix64(secret ^ key) ^ (u64::from(dport) << 16) ^ u64::from(ns.0));
+        let port_offset = mix64(mix64(self.boot_secret() ^ key) ^ (u64::from(dport) << 16) ^ u64::from(ns.0));
         let index = port_offset & (TABLE_PERTURB_SIZE - 1);
         let perturb = match self.sockets.table_perturb.get(&index) {
             Some(p) => *p,
@@ -478,6 +479,32 @@ impl Engine {
             offset += 1;
         }
         None
+    }
+
+    /// The boot-time key of the kernel's `secure_*` hashes (drawn from the
+    /// run's generator when first needed).
+    fn boot_secret(&mut self) -> u64 {
+        match self.sockets.port_secret {
+            Some(s) => s,
+            None => *self.sockets.port_secret.insert(self.rng.next_u64()),
+        }
+    }
+
+    /// `secure_tcp_seq`: a connection's initial sequence number, a hash of
+    /// its 4-tuple plus a clock ticking every 64 ns, so a new connection
+    /// of the same 4-tuple starts above the old one's sequence space.
+    fn secure_tcp_seq(&mut self, local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16)) -> u32 {
+        let addrs = (u64::from(u32::from(local.0)) << 32) | u64::from(u32::from(remote.0));
+        let ports = (u64::from(local.1) << 16) | u64::from(remote.1);
+        let h = mix64(mix64(self.boot_secret() ^ 0x5eed_0001 ^ addrs) ^ ports);
+        (h as u32).wrapping_add((self.now >> 6) as u32)
+    }
+
+    /// `secure_tcp_ts_off`: the timestamp offset of an address pair (not of
+    /// a connection), so TS values to one peer only grow.
+    fn secure_tcp_ts_off(&mut self, local: Ipv4Addr, remote: Ipv4Addr) -> u32 {
+        let addrs = (u64::from(u32::from(local)) << 32) | u64::from(u32::from(remote));
+        mix64(self.boot_secret() ^ 0x5eed_0002 ^ addrs) as u32
     }
 
     /// `udp_lib_get_port` for an unbound socket: a random port of the range,
@@ -614,10 +641,10 @@ impl Engine {
         s.local_port = port;
         s.remote = Some((dst, dport));
         s.state = TcpState::SynSent;
-        s.iss = self.rng.next_u64() as u32;
+        s.iss = self.secure_tcp_seq((src, port), (dst, dport));
         s.snd_una = s.iss;
         s.snd_nxt = s.iss.wrapping_add(1);
-        s.ts_off = self.rng.next_u64() as u32;
+        s.ts_off = self.secure_tcp_ts_off(src, dst);
         s.mss = advmss(mtu);
         s.rcv_wscale = wscale_for(TCP_RMEM_MAX);
         s.rcv_wnd = initial_window(s.mss);
@@ -849,13 +876,31 @@ impl Engine {
             self.trace.push(&self.world, self.now, Some(dev), crate::trace::TraceKind::Deliver { what });
         }
         match state {
-            TcpState::Listen => self.tcp_listen_rcv(ns, id, &ip, &h, pkt),
+            TcpState::Listen => self.tcp_listen_rcv(ns, id, &ip, &h, pkt, None),
+            TcpState::TimeWait if h.flags & (SYN | RST | ACK) == SYN && self.tw_syn_acceptable(id, &h) => {
+                // tcp_timewait_state_process's TCP_TW_SYN: the TIME_WAIT
+                // socket goes and the listener, if any, takes the SYN with
+                // an ISN past the old connection's.
+                let isn = self.sockets.map[&id].snd_nxt.wrapping_add(65535 + 2);
+                self.sockets.map.remove(&id);
+                match self.tcp_lookup(ns, &ip, &h) {
+                    Some(lid) if self.sockets.map[&lid].state == TcpState::Listen => {
+                        self.tcp_listen_rcv(ns, lid, &ip, &h, pkt, Some(isn));
+                    }
+                    _ => {
+                        self.drop_frame(Some(dev), DropReason::NoSocket, "no socket for this TCP segment");
+                        self.tcp_send_reset(ns, pkt);
+                    }
+                }
+            }
             TcpState::SynSent => self.tcp_synsent_rcv(id, &h, ns, pkt),
             _ => self.tcp_conn_rcv(id, &h, data),
         }
     }
 
-    fn tcp_listen_rcv(&mut self, ns: NsId, lid: SockId, ip: &Ipv4View, h: &TcpHdr, pkt: &[u8]) {
+    /// `tcp_conn_request` on listener `lid`; `isn` is the initial sequence
+    /// number a TIME_WAIT socket handed over (`tcp_tw_isn`).
+    fn tcp_listen_rcv(&mut self, ns: NsId, lid: SockId, ip: &Ipv4View, h: &TcpHdr, pkt: &[u8], isn: Option<u32>) {
         if h.flags & RST != 0 {
             return;
         }
@@ -878,11 +923,11 @@ impl Engine {
         c.remote = Some((ip.src, h.sport));
         c.state = TcpState::SynRecv;
         c.parent = Some(lid);
-        c.iss = self.rng.next_u64() as u32;
+        c.iss = isn.unwrap_or_else(|| self.secure_tcp_seq((ip.dst, h.dport), (ip.src, h.sport)));
         c.snd_una = c.iss;
         c.snd_nxt = c.iss.wrapping_add(1);
         c.rcv_nxt = h.seq.wrapping_add(1);
-        c.ts_off = self.rng.next_u64() as u32;
+        c.ts_off = self.secure_tcp_ts_off(ip.dst, ip.src);
         c.ts_recent = h.ts.map(|t| t.0).unwrap_or(0);
         c.mss = advmss(mtu);
         c.rcv_wscale = if h.wscale.is_some() { wscale_for(TCP_RMEM_MAX) } else { 0 };
@@ -891,6 +936,22 @@ impl Engine {
         c.rcv_wnd = initial_window(c.mss - if h.ts.is_some() { 12 } else { 0 });
         let id = self.sockets.alloc(c);
         self.tcp_xmit(id, SYN | ACK, &[]);
+    }
+
+    /// Whether a SYN may end a TIME_WAIT (`tcp_timewait_state_process`): not
+    /// rejected by PAWS, and after the old connection's sequence space or
+    /// carrying a newer timestamp.
+    fn tw_syn_acceptable(&self, id: SockId, h: &TcpHdr) -> bool {
+        let tw = &self.sockets.map[&id];
+        let seq_after = (h.seq.wrapping_sub(tw.rcv_nxt) as i32) > 0;
+        match h.ts {
+            // TCP_PAWS_WINDOW is 1.
+            Some((val, _)) => {
+                let behind = tw.ts_recent.wrapping_sub(val) as i32;
+                behind <= 1 && (seq_after || behind < 0)
+            }
+            None => seq_after,
+        }
     }
 
     fn tcp_synsent_rcv(&mut self, id: SockId, h: &TcpHdr, ns: NsId, pkt: &[u8]) {

@@ -893,32 +893,16 @@ fn xt_states(st: &crate::model::nf::rule::Inv<crate::model::nf::rule::CtStates>)
     Ok(format!("ct state {}{}", if st.inv { "! " } else { "" }, list.join(",")))
 }
 
+/// The extension a refusal names: `-m`'s name, with what of it the
+/// translation above lacks where only part is missing.
 fn xt_match_name(m: &crate::model::nf::rule::Match) -> &'static str {
     use crate::model::nf::rule::Match;
     match m {
         Match::Tcp(_) => "tcp (flags or options)",
-        Match::Udp(_) => "udp",
         Match::Icmp(_) => "icmp (inverted, any type or a code)",
         Match::Conntrack(_) => "conntrack (other than --ctstate)",
-        Match::State(_) => "state",
-        Match::Physdev(_) => "physdev",
-        Match::Comment(_) => "comment",
-        Match::Multiport(_) => "multiport",
-        Match::Addrtype(_) => "addrtype",
         Match::Mark(_) => "mark (inverted)",
-        Match::Connmark(_) => "connmark",
-        Match::Mac(_) => "mac",
-        Match::Iprange(_) => "iprange",
-        Match::Limit(_) => "limit",
-        Match::Statistic(_) => "statistic",
-        Match::Recent(_) => "recent",
-        Match::Length(_) => "length",
-        Match::Ttl(_) => "ttl",
-        Match::Pkttype(_) => "pkttype",
-        Match::Rpfilter(_) => "rpfilter",
-        Match::Owner(_) => "owner",
-        Match::Hashlimit(_) => "hashlimit",
-        Match::Connlimit(_) => "connlimit",
+        other => other.name(),
     }
 }
 

@@ -2384,8 +2384,25 @@ fn check_new_chain_name(name: &str) -> Result<(), IptablesError> {
 /// # Errors
 /// What iptables prints when the kernel refuses; the ruleset is unchanged.
 pub fn apply(rs: &mut Ruleset, inv: &Invocation) -> Result<String, IptablesError> {
-    // Work on a copy and commit at the end: nothing is half-applied.
     hashlimit_mode_clash(rs, inv)?;
+    if let (Command::Append(c), Some(t)) = (&inv.command, rs.tables.get_mut(&inv.table)) {
+        // The common case of scripts that add rules one by one: every check
+        // comes before the change, so it needs no copy of the table (and
+        // only the chain it grows is reindexed).
+        chain_exists(t, c)?;
+        for rule in &inv.rules {
+            check_rule(t, inv.table, c, rule, "RULE_APPEND")?;
+        }
+        if let Some(b) = t.builtin_mut(c) {
+            b.created = true;
+        }
+        let chain = t.chain_mut(c).ok_or_else(no_chain)?;
+        chain.rules.extend(inv.rules.iter().cloned());
+        chain.reindex();
+        return Ok(String::new());
+    }
+    // Otherwise work on a copy and commit at the end: nothing is
+    // half-applied.
     let existed = rs.table(inv.table).is_some();
     let mut t = rs.table(inv.table).cloned().unwrap_or_else(|| Table::new(inv.table));
     let out = apply_to(&mut t, inv)?;
@@ -2927,18 +2944,40 @@ fn parse_counters(s: &str) -> Option<crate::model::nf::Counters> {
 pub fn tool(ctx: &mut super::Ctx<'_>, cmd: &str, args: &[String]) -> super::ToolResult {
     use super::{Outcome, Unsupported};
     let ns = ctx.ns;
-    let mut work = ctx.eng.world.ns(ns).nf.clone();
     let base = cmd.trim_end_matches("-nft").trim_end_matches("-legacy");
     if cmd.ends_with("-legacy") {
         return Err(Unsupported(format!(
             "{cmd}: the legacy (x_tables) backend is not modelled; use iptables or iptables-nft"
         )));
     }
-    let (stdout, stderr, status) = match base {
-        "iptables" => {
-            if let Err(IptablesError::Unsupported(what)) = parse(args) {
+    let fast = base == "iptables"
+        && match parse(args) {
+            Err(IptablesError::Unsupported(what)) => {
                 return Err(Unsupported(format!("iptables: {what} is not modelled yet")));
             }
+            // A rule the datapath does not evaluate is refused only if the
+            // kernel would take it (it may refuse it first: `CT --helper`
+            // without the helper's module), so such a command runs on a
+            // copy, below.
+            Ok(inv) => !inv.rules.iter().any(|r| crate::engine::netfilter::rule_unsupported(r).is_some()),
+            Err(_) => true,
+        };
+    if fast {
+        // One command changes at most the rules it names, and `apply` is
+        // atomic itself: it runs on the namespace's ruleset, without a copy.
+        let n = ctx.eng.world.ns_mut(ns);
+        let o = run(&mut n.nf, args);
+        if o.status == 0 {
+            n.nf.prune_hashlimit();
+            n.ct.enabled = n.nf.needs_conntrack();
+        }
+        ctx.out(&o.stdout);
+        ctx.err(&o.stderr);
+        return Ok(Outcome::Exited(o.status));
+    }
+    let mut work = ctx.eng.world.ns(ns).nf.clone();
+    let (stdout, stderr, status) = match base {
+        "iptables" => {
             let o = run(&mut work, args);
             (o.stdout, o.stderr, o.status)
         }

@@ -318,8 +318,9 @@ pub fn run_in_sandbox(script: &Path, out_dir: &Path, timeout: Duration) -> Resul
 
 /// The kernel's `net.netfilter.nf_log_all_netns` (only the initial namespace
 /// has it): 0 by default, and then the `LOG` target of any other namespace,
-/// the sandbox's included, writes nothing. For a script that uses `LOG`
-/// (its text has `-j LOG`), netsim verify sets it to 1 for the run and puts
+/// the sandbox's included, writes nothing (iptables' `LOG` and nft's `log`
+/// alike). For a script that reads the log (its text has `dmesg`), netsim
+/// verify sets it to 1 for the run and puts
 /// the old value back when the run ends (this guard's drop). It is a
 /// machine-wide switch: while it is on, `LOG` rules in other namespaces of
 /// the machine log too.
@@ -331,7 +332,7 @@ const NF_LOG_ALL_NETNS: &str = "/proc/sys/net/netfilter/nf_log_all_netns";
 
 impl NfLogAllNetns {
     fn enable_for(script: &Path) -> NfLogAllNetns {
-        let uses_log = std::fs::read_to_string(script).is_ok_and(|t| t.contains("-j LOG"));
+        let uses_log = std::fs::read_to_string(script).is_ok_and(|t| t.contains("dmesg"));
         let old = std::fs::read_to_string(NF_LOG_ALL_NETNS).ok().map(|v| v.trim().to_string());
         match old {
             Some(v) if uses_log && v != "1" && std::fs::write(NF_LOG_ALL_NETNS, "1\n").is_ok() => {

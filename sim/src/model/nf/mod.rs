@@ -123,8 +123,24 @@ pub struct Chain {
     /// Rules, first evaluated first.
     pub rules: Vec<Rule>,
     /// For a long chain, which rules can match which destination (see
-    /// [`ChainIndex`]); rebuilt by [`Table::reindex`] after every change.
+    /// [`ChainIndex`]); rebuilt by [`Chain::reindex`] after every change.
     pub index: Option<ChainIndex>,
+}
+
+impl Chain {
+    /// Rebuilds the index of a long chain (and drops it from a short one).
+    /// Call after changing its rules.
+    pub fn reindex(&mut self) {
+        self.index = None;
+        if self.rules.len() >= ChainIndex::MIN_RULES {
+            let ix = ChainIndex::build(&self.rules);
+            // Worth it only when most rules are keyed by address; otherwise
+            // the lookups cost more than they skip.
+            if ix.other.len() * 2 <= self.rules.len() {
+                self.index = Some(ix);
+            }
+        }
+    }
 }
 
 /// Chains are equal when their rules are: the index is derived data.
@@ -260,15 +276,7 @@ impl Table {
     pub fn reindex(&mut self) {
         let chains = self.builtins.iter_mut().map(|b| &mut b.chain).chain(self.user.values_mut());
         for c in chains {
-            c.index = None;
-            if c.rules.len() >= ChainIndex::MIN_RULES {
-                let ix = ChainIndex::build(&c.rules);
-                // Worth it only when most rules are keyed by address;
-                // otherwise the lookups cost more than they skip.
-                if ix.other.len() * 2 <= c.rules.len() {
-                    c.index = Some(ix);
-                }
-            }
+            c.reindex();
         }
     }
 
