@@ -1180,8 +1180,6 @@ impl Engine {
     }
 }
 
-/// `get_unique_tuple`: the tuple the connection will look like after the
-/// manip, inside `range` and not clashing with a confirmed connection.
 /// The kernel's `jhash2` over a `union nf_inet_addr` holding an IPv4
 /// address: four words `[k, 0, 0, 0]` (one `__jhash_mix` round for the
 /// first three, `__jhash_final` after adding the fourth).
@@ -1225,6 +1223,8 @@ fn jhash_addr(k: u32, initval: u32) -> u32 {
     c
 }
 
+/// `get_unique_tuple`: the tuple the connection will look like after the
+/// manip, inside `range` and not clashing with a confirmed connection.
 fn unique_tuple(
     curr: &Tuple,
     range: &Range,
