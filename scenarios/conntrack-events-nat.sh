@@ -2,8 +2,11 @@
 # conntrack -E on a MASQUERADE router: [NEW] carries the translated reply
 # tuple (confirmed after POSTROUTING), -o extended adds the family and
 # -o timestamp the time of each event, -s keeps only the client's flows
-# (the router's own ping is not shown), and -e DESTROY counts only the entries deleted at the end (one at a time:
-# a flush of several reports them in hash order).
+# (the router's own ping is not shown), and -e DESTROY counts only the
+# entries deleted at the end (one at a time: a flush of several reports them
+# in hash order). The TCP connection stays open until the listeners stop:
+# whether the server acknowledges the client's FIN on its own or with its
+# FIN is a race on the kernel, and the events coalesce accordingly.
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 for n in client router server; do
   ip netns add $n
@@ -33,8 +36,8 @@ ip netns exec client ping -c 1 192.168.0.2 > /dev/null
 ip netns exec router ping -c 1 192.168.0.2 > /dev/null
 ip netns exec server nc -l -p 80 > /dev/null &
 sleep 1
-echo hi | ip netns exec client nc -q 1 192.168.0.2 80
-wait %3
+ip netns exec client nc 192.168.0.2 80 < /dev/null &
+sleep 1
 echo ping | ip netns exec client nc -u -w 1 192.168.0.2 53; echo "udp: $?" >&2
 ip netns exec router conntrack -D -p tcp > /dev/null
 ip netns exec router conntrack -D -p udp > /dev/null
@@ -45,3 +48,5 @@ kill -INT %1
 wait %1
 kill -INT %2
 wait %2
+kill %4 %3
+wait

@@ -1,7 +1,10 @@
 #!/bin/bash
 # conntrack -E on a server: a ping reports [NEW] at confirm and one
-# [UPDATE] when the reply sets SEEN_REPLY; an nc exchange reports each TCP
-# state change (ASSURED with ESTABLISHED); the RST answering a SYN to a
+# [UPDATE] when the reply sets SEEN_REPLY; an nc connection reports each
+# handshake state (ASSURED with ESTABLISHED) and stays open until the
+# listeners stop (whether a server acknowledges a FIN on its own or with
+# its own FIN is a race on the kernel, and the events coalesce
+# accordingly), so the flush destroys it ESTABLISHED; the RST answering a
 # closed port destroys its entry at once (state CLOSE); a CONNMARK on UDP
 # shows mark=; conntrack -D/-I/-U/-F report [DESTROY]/[NEW]/[UPDATE] with
 # [USERSPACE]; an entry made with -t 3 is destroyed when it expires
@@ -29,8 +32,8 @@ sleep 1
 ip netns exec client ping -c 1 10.0.0.2 > /dev/null
 ip netns exec server nc -l -p 8080 >&2 &
 sleep 1
-echo hello | ip netns exec client nc -q 1 10.0.0.2 8080 >&2
-wait %3
+ip netns exec client nc 10.0.0.2 8080 < /dev/null &
+sleep 1
 ip netns exec client nc -z 10.0.0.2 22; echo "closed port: $?" >&2
 echo ping | ip netns exec client nc -u -w 1 10.0.0.2 9999; echo "udp: $?" >&2
 ip netns exec server conntrack -D -p icmp >&2 2>/dev/null
@@ -45,3 +48,5 @@ kill -INT %1
 wait %1
 kill -INT %2
 wait %2
+kill %4 %3
+wait
