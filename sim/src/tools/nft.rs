@@ -806,15 +806,16 @@ impl<'a> Parser<'a> {
         Ok(RawEntry { fields, data, comment })
     }
 
-    /// Elements up to `}`, untyped.
-    fn raw_entry_list(&mut self) -> PResult<Vec<RawEntry>> {
+    /// Items separated by commas (newlines allowed) up to `}`, the `{`
+    /// already read; a trailing comma is fine, as in nft.
+    fn comma_list<T>(&mut self, mut item: impl FnMut(&mut Self) -> PResult<T>) -> PResult<Vec<T>> {
         let mut out = Vec::new();
         loop {
             self.skip_newlines();
             if self.eat_punct('}') {
                 return Ok(out);
             }
-            out.push(self.raw_entry()?);
+            out.push(item(self)?);
             self.skip_newlines();
             if !self.eat_punct(',') {
                 self.skip_newlines();
@@ -822,6 +823,11 @@ impl<'a> Parser<'a> {
                 return Ok(out);
             }
         }
+    }
+
+    /// Elements up to `}`, untyped.
+    fn raw_entry_list(&mut self) -> PResult<Vec<RawEntry>> {
+        self.comma_list(Self::raw_entry)
     }
 
     /// After a selector: `vmap { .. }|@M`, `[!=] { .. }|@S`.
@@ -910,21 +916,8 @@ impl<'a> Parser<'a> {
     /// Elements up to `}`; parsed as the key's values, or kept as words
     /// when the set's type is known only when applied.
     fn elem_list(&mut self, key: Option<Key>) -> PResult<Vec<Elem>> {
-        let mut out = Vec::new();
-        loop {
-            self.skip_newlines();
-            if self.eat_punct('}') {
-                return Ok(out);
-            }
-            let key = key.unwrap_or(Key::IpSaddr);
-            out.push(self.elem(key)?);
-            self.skip_newlines();
-            if !self.eat_punct(',') {
-                self.skip_newlines();
-                self.expect_punct('}')?;
-                return Ok(out);
-            }
-        }
+        let key = key.unwrap_or(Key::IpSaddr);
+        self.comma_list(|p| p.elem(key))
     }
 
     /// One value, prefix or range of a key.
@@ -1134,23 +1127,12 @@ impl<'a> Parser<'a> {
             }
             if self.eat_word("vmap") {
                 self.expect_punct('{')?;
-                let mut entries = Vec::new();
-                loop {
-                    self.skip_newlines();
-                    if self.eat_punct('}') {
-                        break;
-                    }
-                    let e = self.elem(key)?;
-                    self.expect_punct(':')?;
-                    let v = self.verdict(r)?.ok_or_else(|| syntax(self.peek()))?;
-                    entries.push((e, v));
-                    self.skip_newlines();
-                    if !self.eat_punct(',') {
-                        self.skip_newlines();
-                        self.expect_punct('}')?;
-                        break;
-                    }
-                }
+                let mut entries = self.comma_list(|p| {
+                    let e = p.elem(key)?;
+                    p.expect_punct(':')?;
+                    let v = p.verdict(r)?.ok_or_else(|| syntax(p.peek()))?;
+                    Ok((e, v))
+                })?;
                 r.anon += 1;
                 // The kernel keeps (and nft lists) a map's keys sorted.
                 entries.sort_by_key(|(e, _)| (e.lo, e.hi));
@@ -1300,24 +1282,13 @@ impl<'a> Parser<'a> {
                 if let Some(key) = self.key()? {
                     self.expect_word("map")?;
                     self.expect_punct('{')?;
-                    let mut entries = Vec::new();
-                    loop {
-                        self.skip_newlines();
-                        if self.eat_punct('}') {
-                            break;
-                        }
-                        let e = self.elem(key)?;
-                        self.expect_punct(':')?;
-                        let (a, at) = self.word()?;
+                    let mut entries = self.comma_list(|p| {
+                        let e = p.elem(key)?;
+                        p.expect_punct(':')?;
+                        let (a, at) = p.word()?;
                         let a: Ipv4Addr = a.parse().map_err(|_| syntax(at))?;
-                        entries.push((e, a));
-                        self.skip_newlines();
-                        if !self.eat_punct(',') {
-                            self.skip_newlines();
-                            self.expect_punct('}')?;
-                            break;
-                        }
-                    }
+                        Ok((e, a))
+                    })?;
                     if w == "snat" {
                         return Err(Fail::Unsupported("nft snat to ... map is not modelled by netsim".into()));
                     }
@@ -1516,7 +1487,6 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `:PORT[-PORT]`.
     /// `:PORT[-PORT]` of a NAT statement whose keyword is at `kw`: nft
     /// accepts it only after a transport protocol match.
     fn nat_ports_after(&mut self, r: &RuleSpec, kw: &Tok) -> PResult<(u16, u16)> {
