@@ -265,13 +265,13 @@ fn start(ctx: &mut Ctx<'_>) -> Result<(), Unsupported> {
     bridge_rules(ctx, "docker0", "172.17.0.0/16")
 }
 
-/// The rules of one bridge network, placed as Docker 28.0 places them: the
-/// FORWARD group after DOCKER-ISOLATION-STAGE-1 (newest network first), the
-/// DOCKER drop and STAGE-1 jump appended, STAGE-2 drop, MASQUERADE and the nat
-/// RETURN inserted first.
-fn bridge_rules(ctx: &mut Ctx<'_>, br: &str, subnet: &str) -> Result<(), Unsupported> {
-    let root = World::ROOT;
-    let cmds: Vec<Vec<&str>> = vec![
+/// The rules of one bridge network as `iptables` arguments, placed as
+/// Docker 28.0 places them: the FORWARD group after
+/// DOCKER-ISOLATION-STAGE-1 (newest network first), the DOCKER drop and
+/// STAGE-1 jump appended, STAGE-2 drop, MASQUERADE and the nat RETURN
+/// inserted first.
+fn bridge_rule_cmds<'s>(br: &'s str, subnet: &'s str) -> [Vec<&'s str>; 9] {
+    [
         vec!["-I", "FORWARD", "3", "-i", br, "-o", br, "-j", "ACCEPT"],
         vec!["-I", "FORWARD", "3", "-i", br, "!", "-o", br, "-j", "ACCEPT"],
         vec!["-I", "FORWARD", "3", "-o", br, "-j", "DOCKER"],
@@ -281,32 +281,37 @@ fn bridge_rules(ctx: &mut Ctx<'_>, br: &str, subnet: &str) -> Result<(), Unsuppo
         vec!["-I", "DOCKER-ISOLATION-STAGE-2", "-o", br, "-j", "DROP"],
         vec!["-t", "nat", "-I", "POSTROUTING", "-s", subnet, "!", "-o", br, "-j", "MASQUERADE"],
         vec!["-t", "nat", "-I", "DOCKER", "-i", br, "-j", "RETURN"],
-    ];
-    for c in cmds {
+    ]
+}
+
+/// Installs a bridge network's rules ([`bridge_rule_cmds`]).
+fn bridge_rules(ctx: &mut Ctx<'_>, br: &str, subnet: &str) -> Result<(), Unsupported> {
+    for c in bridge_rule_cmds(br, subnet) {
         let mut argv = vec!["iptables"];
         argv.extend(c);
-        must(ctx, root, &argv, "")?;
+        must(ctx, World::ROOT, &argv, "")?;
     }
     Ok(())
 }
 
+/// Removes a bridge network's rules: each of [`bridge_rule_cmds`] as `-D`
+/// by its specification (an insert's position dropped).
 fn delete_bridge_rules(ctx: &mut Ctx<'_>, br: &str, subnet: &str) -> Result<(), Unsupported> {
-    let root = World::ROOT;
-    let cmds: Vec<Vec<&str>> = vec![
-        vec!["-D", "FORWARD", "-i", br, "-o", br, "-j", "ACCEPT"],
-        vec!["-D", "FORWARD", "-i", br, "!", "-o", br, "-j", "ACCEPT"],
-        vec!["-D", "FORWARD", "-o", br, "-j", "DOCKER"],
-        vec!["-D", "FORWARD", "-o", br, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"],
-        vec!["-D", "DOCKER", "!", "-i", br, "-o", br, "-j", "DROP"],
-        vec!["-D", "DOCKER-ISOLATION-STAGE-1", "-i", br, "!", "-o", br, "-j", "DOCKER-ISOLATION-STAGE-2"],
-        vec!["-D", "DOCKER-ISOLATION-STAGE-2", "-o", br, "-j", "DROP"],
-        vec!["-t", "nat", "-D", "POSTROUTING", "-s", subnet, "!", "-o", br, "-j", "MASQUERADE"],
-        vec!["-t", "nat", "-D", "DOCKER", "-i", br, "-j", "RETURN"],
-    ];
-    for c in cmds {
+    for c in bridge_rule_cmds(br, subnet) {
         let mut argv = vec!["iptables"];
-        argv.extend(c);
-        must(ctx, root, &argv, "")?;
+        let mut it = c.into_iter().peekable();
+        while let Some(a) = it.next() {
+            if a == "-I" || a == "-A" {
+                argv.push("-D");
+                argv.extend(it.next());
+                if it.peek().is_some_and(|p| p.parse::<u32>().is_ok()) {
+                    it.next();
+                }
+            } else {
+                argv.push(a);
+            }
+        }
+        must(ctx, World::ROOT, &argv, "")?;
     }
     Ok(())
 }
