@@ -102,12 +102,18 @@ pub fn simulate(
     seed: u64,
     trace: bool,
 ) -> Result<RunOutput, Box<SimFailure>> {
+    let mut eng = Engine::new(profile, seed);
+    eng.trace.enabled = trace;
+    run_on(&mut eng, src, file)
+}
+
+/// Parses, checks and runs a script on `eng` (set up by the caller), taking
+/// its output and files out of the engine.
+pub(crate) fn run_on(eng: &mut Engine, src: &str, file: &str) -> Result<RunOutput, Box<SimFailure>> {
     let refuse = |e: SimError| Box::new(SimFailure { error: e, partial: None });
     let script = scenario::parse(src, file).map_err(|e| refuse(e.into()))?;
     engine::interp::check(&script, file).map_err(|e| refuse(e.into()))?;
-    let mut eng = Engine::new(profile, seed);
-    eng.trace.enabled = trace;
-    let res = engine::interp::Interp::new(&mut eng, file, src).run(&script);
+    let res = engine::interp::Interp::new(eng, file, src).run(&script);
     let out = RunOutput {
         output: std::mem::take(&mut eng.output),
         files: std::mem::take(&mut eng.files),

@@ -54,30 +54,11 @@ pub fn run_traced_with(
     seed: u64,
     keep_worlds: bool,
 ) -> Result<Traced, Box<SimFailure>> {
-    let refuse = |e: crate::SimError| Box::new(SimFailure { error: e, partial: None });
-    let script = crate::scenario::parse(src, file).map_err(|e| refuse(e.into()))?;
-    crate::engine::interp::check(&script, file).map_err(|e| refuse(e.into()))?;
     let mut eng = Engine::new(profile.clone(), seed);
     eng.trace.enabled = true;
     eng.trace.keep_worlds = keep_worlds;
-    let res = crate::engine::interp::Interp::new(&mut eng, file, src).run(&script);
-    let run = RunOutput {
-        output: std::mem::take(&mut eng.output),
-        files: std::mem::take(&mut eng.files),
-        exit_code: 0,
-        stats: eng.stats,
-        end_ns: eng.now,
-    };
-    match res {
-        Ok(code) => Ok(Traced {
-            run: RunOutput { exit_code: code, ..run },
-            trace: std::mem::take(&mut eng.trace),
-            world: eng.world,
-            profile,
-            seed,
-        }),
-        Err(e) => Err(Box::new(SimFailure { error: e.into(), partial: Some(run) })),
-    }
+    let run = crate::run_on(&mut eng, src, file)?;
+    Ok(Traced { run, trace: std::mem::take(&mut eng.trace), world: eng.world, profile, seed })
 }
 
 /// How a packet's story ends.
