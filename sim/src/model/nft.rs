@@ -678,6 +678,9 @@ pub struct NftState {
     /// Whether a nat chain exists: the nat core then runs at every hook
     /// (`nf_nat_register_fn` registers all of its hooks at once).
     pub has_nat: bool,
+    /// The hooks some base chain sits at, one bit per [`Hook`] (its
+    /// discriminant), so a packet need not scan every chain.
+    pub hooks: u8,
 }
 
 impl NftState {
@@ -686,13 +689,20 @@ impl NftState {
         self.tables.iter().position(|t| t.family == family && t.name == name)
     }
 
-    /// Whether any base chain sits at this hook.
+    /// Whether any base chain sits at this hook (from [`NftState::hooks`]).
     pub fn at_hook(&self, hook: Hook) -> bool {
-        self.tables.iter().any(|t| t.chains.iter().any(|c| c.base.as_ref().is_some_and(|b| b.hook == hook)))
+        self.hooks & (1 << hook as u8) != 0
     }
 
-    /// Recomputes [`NftState::needs_ct`] and [`NftState::has_nat`].
+    /// Recomputes what is derived from the tables after a change:
+    /// [`NftState::needs_ct`], [`NftState::has_nat`], [`NftState::hooks`].
     pub fn update_needs_ct(&mut self) {
+        self.hooks = self
+            .tables
+            .iter()
+            .flat_map(|t| t.chains.iter())
+            .filter_map(|c| c.base.as_ref())
+            .fold(0, |m, b| m | (1 << b.hook as u8));
         self.has_nat = self
             .tables
             .iter()
